@@ -1,0 +1,42 @@
+// Runs every test file under test/ with Node's own test runner.
+// The store tests need PostgreSQL as well as SQLite; when PostgreSQL cannot be reached the run
+// fails here, with directions, instead of skipping half of the suite in silence.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const databaseUrl = process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function checkPostgres() {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    console.error(`PostgreSQL is not reachable at ${databaseUrl}: ${error.message}
+The store tests run on SQLite and on PostgreSQL. Start PostgreSQL, or point the tests at one with
+  GRANTRY_TEST_DATABASE_URL=postgres://user@host:5432/database npm test`);
+    process.exit(1);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return findTests(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+await checkPostgres();
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : findTests('test').sort();
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit', env: { ...process.env, GRANTRY_TEST_DATABASE_URL: databaseUrl } },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { defaults } from './defaults.ts';
+
+type Lifetimes = { -readonly [K in keyof typeof defaults.lifetimes]: number };
+type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
+
+/** The whole of a running provider's configuration, every field filled. */
+export interface GrantryConfig {
+  issuer: string;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** At least 32 characters; encrypts signing keys at rest and signs CSRF tokens. */
+  secret: string;
+  lifetimes: Lifetimes;
+  login: LoginThrottle;
+  /** scope name → the words the consent page shows for it */
+  scopes: Record<string, string>;
+  defaultScope: string;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Whether visitors may create their own account at /signup. */
+  allowSignup: boolean;
+}
+
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2'>> & {
+  lifetimes?: Partial<Lifetimes>;
+  login?: Partial<LoginThrottle>;
+  argon2?: Partial<GrantryConfig['argon2']>;
+};
+
+export class ConfigError extends Error {}
+
+/** Builds a full configuration from defaults and the given overrides; the secret must be given. */
+export function makeConfig(overrides: ConfigOverrides & { secret: string }): GrantryConfig {
+  const port = overrides.port ?? defaults.port;
+  const host = overrides.host ?? defaults.host;
+  const config: GrantryConfig = {
+    issuer: stripTrailingSlash(overrides.issuer ?? `http://localhost:${port}`),
+    port,
+    host,
+    databaseUrl: overrides.databaseUrl ?? defaults.databaseUrl,
+    secret: overrides.secret,
+    lifetimes: { ...defaults.lifetimes, ...overrides.lifetimes },
+    login: { ...defaults.login, ...overrides.login },
+    scopes: { ...defaults.scopes, ...overrides.scopes },
+    defaultScope: overrides.defaultScope ?? defaults.defaultScope,
+    argon2: { ...defaults.argon2, ...overrides.argon2 },
+    allowSignup: overrides.allowSignup ?? true,
+  };
+  validateConfig(config);
+  return config;
+}
+
+function validateConfig(config: GrantryConfig): void {
+  if (config.secret.length < defaults.minimumSecretLength) {
+    throw new ConfigError(`GRANTRY_SECRET must be at least ${defaults.minimumSecretLength} characters long`);
+  }
+  let issuer: URL;
+  try {
+    issuer = new URL(config.issuer);
+  } catch {
+    throw new ConfigError(`the issuer must be an absolute URL, not "${config.issuer}"`);
+  }
+  if (issuer.protocol !== 'https:' && issuer.protocol !== 'http:') {
+    throw new ConfigError('the issuer must be an http or https URL');
+  }
+  if (issuer.search || issuer.hash) throw new ConfigError('the issuer must have no query and no fragment');
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new ConfigError(`the port must be a whole number from 0 to 65535, not ${config.port}`);
+  }
+  for (const name of Object.keys(config.scopes)) {
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(name)) throw new ConfigError(`"${name}" is not a valid scope name`);
+  }
+  if (!(config.defaultScope in config.scopes)) {
+    throw new ConfigError(`the default scope "${config.defaultScope}" is not among the configured scopes`);
+  }
+}
+
+/**
+ * The secret from GRANTRY_SECRET, or — on a local install that has none — one generated into
+ * ./data/secret on first start and read from there afterwards. `generated` says which happened,
+ * so that the start command can tell the operator.
+ */
+export function resolveSecret(
+  env: NodeJS.ProcessEnv,
+  secretFile: string = defaults.secretFile,
+): { secret: string; source: 'environment' | 'file' | 'generated' } {
+  if (env.GRANTRY_SECRET) return { secret: env.GRANTRY_SECRET, source: 'environment' };
+  if (existsSync(secretFile)) return { secret: readFileSync(secretFile, 'utf8').trim(), source: 'file' };
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dirname(secretFile), { recursive: true });
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
+  return { secret, source: 'generated' };
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}

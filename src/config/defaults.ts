@@ -1,0 +1,82 @@
+// Every default Grantry has, in one place. Durations are in seconds unless the name says otherwise.
+// Anything here can be overridden through `GrantryConfig` (see ./config.ts); the README's
+// configuration table is written from this file.
+
+export const defaults = {
+  port: 3000,
+  host: '127.0.0.1',
+  /** Where the embedded store lives when no database URL is given. */
+  databaseUrl: 'sqlite:./data/grantry.sqlite',
+  /** Where a fresh local install keeps its generated GRANTRY_SECRET. */
+  secretFile: './data/secret',
+  minimumSecretLength: 32,
+
+  lifetimes: {
+    authorizationCode: 60,
+    accessToken: 3600,
+    /** Tokens handed out in a URL fragment are the easiest to leak; keep them short. */
+    implicitAccessToken: 900,
+    /** A refresh token unused for this long is dead. */
+    refreshTokenIdle: 14 * 24 * 3600,
+    /** However often it is used, a grant's refresh tokens end this long after the user allowed it. */
+    refreshTokenAbsolute: 90 * 24 * 3600,
+    /** A rotated refresh token presented again within this window gets fresh tokens, not a revocation. */
+    refreshTokenReuseGrace: 0,
+    session: 14 * 24 * 3600,
+    /** A retired signing key stays published this much longer than the longest access token. */
+    retiredKeyMargin: 300,
+  },
+
+  login: {
+    /** Failures (per account and per address) before each further attempt is slowed down. */
+    slowAfterFailures: 3,
+    /** The first delay; it doubles with each further failure up to maxDelayMs. */
+    baseDelayMs: 250,
+    maxDelayMs: 2000,
+    /** Failures within the window after which attempts are refused outright. */
+    lockAfterFailures: 10,
+    windowSeconds: 15 * 60,
+    lockSeconds: 15 * 60,
+  },
+
+  /** The scopes every provider has. An operator adds more in configuration. */
+  scopes: {
+    profile: 'See your user id, username and display name',
+    email: 'See your email address',
+  } as Record<string, string>,
+  /** What a request with no `scope` parameter gets. */
+  defaultScope: 'profile',
+
+  /** Argon2id parameters for user passwords (the OWASP recommendation for Argon2id). */
+  argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+
+  cookies: {
+    session: 'grantry_session',
+    csrf: 'grantry_csrf',
+  },
+} as const;
+
+export type AppType = 'web' | 'spa' | 'native' | 'service';
+export const appTypes: readonly AppType[] = ['web', 'spa', 'native', 'service'];
+
+/** Confidential apps can keep a secret (a server); public apps cannot (a browser or a device). */
+export const confidentialAppTypes: readonly AppType[] = ['web', 'service'];
+
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password' | 'implicit';
+export const grantTypes: readonly GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'implicit',
+];
+
+/** The grants an app of each type gets when its owner names none. */
+export const defaultGrantTypes: Record<AppType, GrantType[]> = {
+  web: ['authorization_code', 'refresh_token'],
+  spa: ['authorization_code', 'refresh_token'],
+  native: ['authorization_code', 'refresh_token'],
+  service: ['client_credentials'],
+};
+
+export type TokenFormat = 'jwt' | 'opaque';

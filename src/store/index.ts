@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { createConnectStore } from './connect-store.ts';
+import { openDatabase, type Dialect } from './open.ts';
+import { createProviderStore } from './provider-store.ts';
+import type { Database } from './schema.ts';
+
+export { ConflictError, isUniqueViolation } from './provider-store.ts';
+export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './provider-store.ts';
+export type * from './types.ts';
+export { redactUrl, DatabaseUrlError } from './open.ts';
+
+function bind(db: Kysely<Database>) {
+  return { ...createProviderStore(db), ...createConnectStore(db) };
+}
+
+export type StoreOperations = ReturnType<typeof bind>;
+
+/**
+ * The one storage interface of Grantry. Everything that reads or writes data goes through it; no
+ * SQL is written anywhere else.
+ */
+export interface Store extends StoreOperations {
+  dialect: Dialect;
+  /** Runs `work` in one database transaction: all of its writes land, or none does. */
+  transaction<T>(work: (store: StoreOperations) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openStore(databaseUrl: string, options: { schema?: string } = {}): Promise<Store> {
+  const opened = await openDatabase(databaseUrl, options);
+  return {
+    ...bind(opened.db),
+    dialect: opened.dialect,
+    transaction: (work) => opened.db.transaction().execute((trx) => work(bind(trx))),
+    close: opened.close,
+  };
+}

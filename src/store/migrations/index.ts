@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely';
+import * as provider from './001-provider.ts';
+import * as connect from './002-connect.ts';
+
+/** Every migration, in order. A released migration is never edited: add a new one. */
+export const migrations: Record<string, Migration> = {
+  '001-provider': provider,
+  '002-connect': connect,
+};

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export class DatabaseUrlError extends Error {}
+
+/**
+ * Opens the store named by a database URL — `sqlite:PATH`, `sqlite::memory:` or `postgres://…` —
+ * and brings its schema up to date. `schema` (PostgreSQL only) confines everything to one schema,
+ * which the tests use to give each run a fresh one.
+ */
+export async function openDatabase(url: string, options: { schema?: string } = {}): Promise<OpenedDatabase> {
+  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, options.schema);
+  await migrate(opened.db);
+  return opened;
+}
+
+function openSqlite(path: string): OpenedDatabase {
+  if (!path) throw new DatabaseUrlError('a SQLite URL names a file: sqlite:./data/grantry.sqlite');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process (the CLI beside a running server) may hold the write lock for a moment.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+// int8 (bigint) columns hold seconds since the epoch: far inside Number's exact range.
+const pgTypes = {
+  getTypeParser(oid: number, format?: any) {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+async function openPostgres(url: string, schema?: string): Promise<OpenedDatabase> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
+  }
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${schema.replace(/"/g, '')}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: pgTypes as any,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'grantry_migrations',
+    migrationLockTableName: 'grantry_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+/** A database URL fit for a log line: the password, if any, replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

@@ -1,0 +1,140 @@
+// The tables of the store, as Kysely sees them. Times are whole seconds since the epoch; flags are
+// 0/1 integers and lists are space-separated strings, so that both SQLite and PostgreSQL hold them
+// the same way. Every secret that grants access is kept as its SHA-256 (`*_hash`), never in plain.
+
+import type { ConnectTables } from './connect-schema.ts';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  display_name: string;
+  email: string | null;
+  created_at: number;
+}
+
+export interface ClientsTable {
+  id: string;
+  owner_id: string | null;
+  name: string;
+  description: string;
+  homepage: string;
+  app_type: string;
+  secret_hash: string | null;
+  /** JSON array: redirect URIs may hold spaces no more than any other character. */
+  redirect_uris: string;
+  scopes: string;
+  grant_types: string;
+  pkce_required: number;
+  trusted: number;
+  token_format: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  updated_at: number;
+}
+
+/** One authorization: everything issued from one code, one password or one client-credentials request. */
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  created_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  code_challenge: string | null;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  created_at: number;
+  /** Idle expiry, never later than absolute_expires_at. */
+  expires_at: number;
+  absolute_expires_at: number;
+  rotated_at: number | null;
+}
+
+/** Opaque access tokens only; JWT access tokens are not stored. */
+export interface AccessTokensTable {
+  token_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  expires_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** The private JWK, sealed with AES-256-GCM under a key derived from GRANTRY_SECRET. */
+  private_jwk: string;
+  created_at: number;
+  /** Published from created_at, used for signing from active_from. */
+  active_from: number;
+  retired_at: number | null;
+}
+
+export interface SessionsTable {
+  session_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  first_failure_at: number;
+  locked_until: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  type: string;
+  client_id: string | null;
+  user_id: string | null;
+  grant_id: string | null;
+  detail: string;
+  created_at: number;
+}
+
+export interface ProviderTables {
+  users: UsersTable;
+  clients: ClientsTable;
+  consents: ConsentsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  access_tokens: AccessTokensTable;
+  signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  events: EventsTable;
+}
+
+// The website side's tables (Connect) are declared in ./connect-schema.ts and joined here, so that
+// one Kysely instance serves both halves.
+export type Database = ProviderTables & ConnectTables;

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ConflictError, type Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+for (const kind of storeKinds) {
+  describe(`store on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    before(async () => ({ store, dispose } = await kind.open()));
+    after(() => dispose());
+
+    test('a taken username is a ConflictError, and nothing stored is lost', async () => {
+      const user = await store.createUser({ username: 'ada', passwordHash: 'x', displayName: 'Ada', email: null });
+      await assert.rejects(store.createUser({ username: 'ada', passwordHash: 'y', displayName: 'Other', email: null }), ConflictError);
+      assert.equal((await store.findUserByUsername('ada'))?.id, user.id);
+    });
+
+    test('a transaction that throws keeps none of its writes', async () => {
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.createUser({ username: 'grace', passwordHash: 'x', displayName: 'Grace', email: null });
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await store.findUserByUsername('grace'), undefined);
+    });
+
+    test('of concurrent redemptions of one code exactly one wins', async () => {
+      const user = await store.createUser({ username: 'linus', passwordHash: 'x', displayName: 'Linus', email: null });
+      await store.createAuthorizationCode({
+        codeHash: 'h1', grantId: 'g1', clientId: 'c1', userId: user.id, redirectUri: 'https://a.example/cb',
+        scope: 'profile', codeChallenge: null, expiresAt: 2_000_000_000,
+      });
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.redeemAuthorizationCode('h1')));
+      assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1);
+      assert.equal(results.filter((r) => r.outcome === 'replayed').length, 19);
+      assert.deepEqual(await store.redeemAuthorizationCode('nope'), { outcome: 'unknown' });
+    });
+  });
+}
