@@ -25,6 +25,10 @@ export const defaults = {
     session: 14 * 24 * 3600,
     /** A retired signing key stays published this much longer than the longest access token. */
     retiredKeyMargin: 300,
+    /** A new signing key is published this long before it signs, so that JWKS caches pick it up first. */
+    signingKeyPublishBeforeUse: 300,
+    /** How often a running provider reads the signing keys again (to see a rotation made by the CLI). */
+    signingKeyReload: 30,
   },
 
   login: {

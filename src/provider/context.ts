@@ -1,0 +1,17 @@
+import type { GrantryConfig } from '../config/config.ts';
+import type { Store } from '../store/index.ts';
+import { loadKeyRing, type KeyRing } from './protocol/tokens/keys.ts';
+
+/**
+ * What every part of the provider works with: its configuration, its store and its signing keys.
+ * Protocol functions take it as their first argument; HTTP routes get it from the server.
+ */
+export interface ProviderContext {
+  config: GrantryConfig;
+  store: Store;
+  keys: KeyRing;
+}
+
+export async function createProviderContext(config: GrantryConfig, store: Store): Promise<ProviderContext> {
+  return { config, store, keys: await loadKeyRing(store, config) };
+}

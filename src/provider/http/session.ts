@@ -1,0 +1,86 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { defaults } from '../../config/defaults.ts';
+import { deriveKey, hmac, randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
+import type { User } from '../../store/index.ts';
+import type { ProviderContext } from '../context.ts';
+
+// The signed-in user's session (a random id in an HttpOnly cookie; its hash in the store) and the
+// CSRF token every form carries (an HMAC of a second random cookie, so it is bound to the browser
+// that loaded the form, before and after login alike).
+
+const sessionCookie = defaults.cookies.session;
+const csrfCookie = defaults.cookies.csrf;
+
+const loaded = new WeakMap<FastifyRequest, User | null>();
+
+function cookieOptions(ctx: ProviderContext, maxAge?: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: ctx.config.issuer.startsWith('https:'),
+    ...(maxAge !== undefined ? { maxAge } : {}),
+  };
+}
+
+/** The user signed in on this request's browser, or null. One query, once per request. */
+export async function currentUser(ctx: ProviderContext, request: FastifyRequest): Promise<User | null> {
+  if (loaded.has(request)) return loaded.get(request)!;
+  const id = request.cookies[sessionCookie];
+  const found = id ? await ctx.store.findSession(sha256(id)) : undefined;
+  const user = found?.user ?? null;
+  loaded.set(request, user);
+  return user;
+}
+
+/** Signs a user in: a fresh session id and a fresh CSRF secret (no fixation of either). */
+export async function startSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, user: User): Promise<void> {
+  const previous = request.cookies[sessionCookie];
+  if (previous) await ctx.store.deleteSession(sha256(previous));
+  const id = randomToken(32);
+  const at = Math.floor(Date.now() / 1000);
+  await ctx.store.createSession({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + ctx.config.lifetimes.session });
+  reply.setCookie(sessionCookie, id, cookieOptions(ctx, ctx.config.lifetimes.session));
+  setCsrfCookie(ctx, reply);
+  loaded.set(request, user);
+}
+
+export async function endSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const id = request.cookies[sessionCookie];
+  if (id) await ctx.store.deleteSession(sha256(id));
+  reply.clearCookie(sessionCookie, { path: '/' });
+  reply.clearCookie(csrfCookie, { path: '/' });
+  loaded.set(request, null);
+}
+
+// A CSRF secret set on a response that has not reached the browser yet: forms on that same
+// response must be signed with it, not with the cookie the request came with.
+const csrfSetOnReply = new WeakMap<FastifyReply, string>();
+
+function setCsrfCookie(ctx: ProviderContext, reply: FastifyReply): string {
+  const secret = randomToken(32);
+  reply.setCookie(csrfCookie, secret, cookieOptions(ctx));
+  csrfSetOnReply.set(reply, secret);
+  return secret;
+}
+
+const csrfKeys = new WeakMap<ProviderContext, Buffer>();
+function csrfKey(ctx: ProviderContext): Buffer {
+  let key = csrfKeys.get(ctx);
+  if (!key) csrfKeys.set(ctx, (key = deriveKey(ctx.config.secret, 'csrf')));
+  return key;
+}
+
+/** The CSRF token to put in a form on this response; sets the browser's CSRF cookie if it has none. */
+export function csrfToken(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): string {
+  let secret = csrfSetOnReply.get(reply) ?? request.cookies[csrfCookie];
+  if (!secret) secret = setCsrfCookie(ctx, reply);
+  return hmac(csrfKey(ctx), secret);
+}
+
+/** Whether the form's csrf_token was made for this browser. */
+export function verifyCsrf(ctx: ProviderContext, request: FastifyRequest, submitted: unknown): boolean {
+  const secret = request.cookies[csrfCookie];
+  if (!secret || typeof submitted !== 'string' || submitted.length === 0) return false;
+  return safeEqual(hmac(csrfKey(ctx), secret), submitted);
+}

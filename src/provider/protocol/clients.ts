@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import {
+  appTypes,
+  confidentialAppTypes,
+  defaultGrantTypes,
+  grantTypes,
+  type AppType,
+  type GrantType,
+  type TokenFormat,
+} from '../../config/defaults.ts';
+import { randomToken, sha256 } from '../../lib/crypto.ts';
+import type { Client, ClientPatch, Store } from '../../store/index.ts';
+import type { GrantryConfig } from '../../config/config.ts';
+
+// Registering and changing apps: the rules of the developer platform, shared by the web console
+// and the command line.
+
+export class RegistrationError extends Error {}
+
+export interface Registration {
+  name: string;
+  appType: AppType;
+  description?: string;
+  homepage?: string;
+  redirectUris?: string[];
+  scopes?: string[];
+  grantTypes?: GrantType[];
+  /** Only confidential apps may turn PKCE off (legacy clients that send no code_challenge). */
+  pkceRequired?: boolean;
+  trusted?: boolean;
+  tokenFormat?: TokenFormat;
+  ownerId?: string | null;
+}
+
+export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** An App Key: 16 random bytes as 32 hex digits — safe in any URL, form or log line. */
+export function newClientId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Registers an app. Returns the secret in plain once; only its SHA-256 is stored. */
+export async function registerClient(
+  store: Store,
+  config: GrantryConfig,
+  input: Registration,
+): Promise<{ client: Client; clientSecret: string | null }> {
+  const at = now();
+  const appType = input.appType;
+  const draft: Client = {
+    id: newClientId(),
+    ownerId: input.ownerId ?? null,
+    name: input.name,
+    description: input.description ?? '',
+    homepage: input.homepage ?? '',
+    appType,
+    secretHash: null,
+    redirectUris: input.redirectUris ?? [],
+    scopes: input.scopes && input.scopes.length > 0 ? input.scopes : Object.keys(config.scopes),
+    grantTypes: input.grantTypes && input.grantTypes.length > 0 ? input.grantTypes : defaultGrantTypes[appType],
+    pkceRequired: input.pkceRequired ?? true,
+    trusted: input.trusted ?? false,
+    tokenFormat: input.tokenFormat ?? 'jwt',
+    createdAt: at,
+    updatedAt: at,
+  };
+  validateClient(draft, config);
+  const clientSecret = isConfidential(draft) ? randomToken(32) : null;
+  draft.secretHash = clientSecret ? sha256(clientSecret) : null;
+  await store.createClient(draft);
+  return { client: draft, clientSecret };
+}
+
+/** Changes what registration set; the result is validated as a whole. */
+export async function updateClient(store: Store, config: GrantryConfig, id: string, patch: ClientPatch): Promise<Client> {
+  const current = await store.findClient(id);
+  if (!current) throw new RegistrationError(`no app has the id ${id}`);
+  const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
+  validateClient(next, config);
+  return (await store.updateClient(id, patch))!;
+}
+
+/** Issues a new secret for a confidential app; the old one stops working at once. */
+export async function rotateClientSecret(store: Store, id: string): Promise<string> {
+  const client = await store.findClient(id);
+  if (!client) throw new RegistrationError(`no app has the id ${id}`);
+  if (!isConfidential(client)) throw new RegistrationError(`a ${client.appType} app is public and has no secret`);
+  const secret = randomToken(32);
+  await store.updateClient(id, { secretHash: sha256(secret) });
+  return secret;
+}
+
+export function validateClient(client: Client, config: GrantryConfig): void {
+  if (!client.name.trim()) throw new RegistrationError('an app needs a name');
+  if (client.name.length > 100) throw new RegistrationError('an app name is at most 100 characters');
+  if (!appTypes.includes(client.appType)) throw new RegistrationError(`the app type must be one of ${appTypes.join(', ')}`);
+  if (client.homepage) checkHomepage(client.homepage);
+  for (const grant of client.grantTypes) {
+    if (!grantTypes.includes(grant)) throw new RegistrationError(`unknown grant type "${grant}"`);
+  }
+  const confidential = isConfidential(client);
+  if (client.grantTypes.includes('client_credentials') && !confidential) {
+    throw new RegistrationError('only confidential apps (web, service) may use client_credentials: a public app cannot keep a secret');
+  }
+  if (client.grantTypes.includes('implicit') && client.appType !== 'spa') {
+    throw new RegistrationError('the implicit grant is for spa apps only');
+  }
+  if (client.grantTypes.includes('password') && !client.trusted) {
+    throw new RegistrationError('the password grant is for trusted (first-party) apps only; an operator marks an app trusted');
+  }
+  const redirecting = client.grantTypes.includes('authorization_code') || client.grantTypes.includes('implicit');
+  if (redirecting && client.redirectUris.length === 0) {
+    throw new RegistrationError('an app that uses the authorization-code or implicit grant needs at least one redirect URI');
+  }
+  for (const uri of client.redirectUris) checkRedirectUri(uri);
+  if (!confidential && !client.pkceRequired) {
+    throw new RegistrationError('PKCE is always required for public apps (spa, native)');
+  }
+  for (const scope of client.scopes) {
+    if (!(scope in config.scopes)) throw new RegistrationError(`unknown scope "${scope}"; known: ${Object.keys(config.scopes).join(', ')}`);
+  }
+  if (client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
+    throw new RegistrationError('the token format is jwt or opaque');
+  }
+}
+
+function checkHomepage(homepage: string): void {
+  let url: URL;
+  try {
+    url = new URL(homepage);
+  } catch {
+    throw new RegistrationError(`the homepage "${homepage}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RegistrationError('the homepage must be an http or https URL');
+}
+
+/** Loopback hosts, where http is allowed and (RFC 8252 §7.3) the port may vary. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** A redirect URI is https (or http on a loopback host), absolute, without a fragment. */
+export function checkRedirectUri(uri: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new RegistrationError(`the redirect URI "${uri}" is not an absolute URL`);
+  }
+  if (uri.includes('#')) throw new RegistrationError(`the redirect URI "${uri}" has a fragment; redirect URIs may not`);
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new RegistrationError(`the redirect URI "${uri}" uses http; only https is allowed, or http on a loopback host (localhost, 127.0.0.1, [::1])`);
+    }
+  } else if (url.protocol !== 'https:') {
+    // Private-use schemes (com.example.app:/callback) are how some native apps receive the redirect.
+    if (!/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
+      throw new RegistrationError(`the redirect URI "${uri}" must use https (or http on a loopback host, or a reverse-domain scheme for native apps)`);
+    }
+  }
+  if (url.username || url.password) throw new RegistrationError(`the redirect URI "${uri}" may not carry credentials`);
+}
+
+/**
+ * Whether a requested redirect URI is one the app registered: equal character for character,
+ * except that a native app's loopback URI may name any port (RFC 8252 §7.3).
+ */
+export function matchRedirectUri(client: Pick<Client, 'redirectUris' | 'appType'>, requested: string): boolean {
+  if (client.redirectUris.includes(requested)) return true;
+  if (client.appType !== 'native') return false;
+  const withoutPort = stripLoopbackPort(requested);
+  return withoutPort !== undefined && client.redirectUris.some((registered) => stripLoopbackPort(registered) === withoutPort);
+}
+
+function stripLoopbackPort(uri: string): string | undefined {
+  const match = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d{1,5})?(\/[^#]*)?$/.exec(uri);
+  if (!match) return undefined;
+  return `http://${match[1]}${match[3] ?? ''}`;
+}

@@ -1,0 +1,67 @@
+// OAuth errors as values. Protocol code throws (or returns) an OAuthError; the HTTP layer turns it
+// into the RFC's shape: a JSON body at the token endpoint (RFC 6749 §5.2), a redirect at the
+// authorization endpoint (§4.1.2.1), a WWW-Authenticate challenge at a resource (RFC 6750 §3).
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'unsupported_token_type';
+
+const statusOf: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  access_denied: 403,
+  unsupported_response_type: 400,
+  server_error: 500,
+  temporarily_unavailable: 503,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  unsupported_token_type: 400,
+};
+
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode;
+  readonly description: string;
+  readonly status: number;
+  /** Extra response headers, e.g. Retry-After when a login is refused for a while. */
+  readonly headers: Record<string, string>;
+
+  constructor(code: OAuthErrorCode, description: string, options: { status?: number; headers?: Record<string, string> } = {}) {
+    super(`${code}: ${description}`);
+    this.name = 'OAuthError';
+    this.code = code;
+    this.description = description;
+    this.status = options.status ?? statusOf[code];
+    this.headers = options.headers ?? {};
+  }
+
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
+export const invalidClient = (description = 'client authentication failed') => new OAuthError('invalid_client', description);
+export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
+export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
+export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
+export const invalidToken = (description: string) => new OAuthError('invalid_token', description);
+export const insufficientScope = (description: string) => new OAuthError('insufficient_scope', description);
+
+export function isOAuthError(error: unknown): error is OAuthError {
+  return error instanceof OAuthError;
+}

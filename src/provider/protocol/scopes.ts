@@ -1,0 +1,37 @@
+import type { GrantryConfig } from '../../config/config.ts';
+import type { Client } from '../../store/index.ts';
+import { invalidRequest, invalidScope } from './errors.ts';
+
+// Scopes as RFC 6749 §3.3 has them: a space-separated list of case-sensitive names.
+
+const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export function parseScope(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = value.split(' ').filter(Boolean);
+  for (const name of names) if (!scopeToken.test(name)) throw invalidRequest(`"${name}" is not a valid scope name`);
+  return [...new Set(names)];
+}
+
+export const formatScope = (names: Iterable<string>) => [...names].join(' ');
+
+/**
+ * The scopes a request gets: what it asked for (or the default), each known to the provider and
+ * allowed to the app; anything else is `invalid_scope`.
+ */
+export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client, 'scopes'>, requested: string | undefined): string[] {
+  const names = parseScope(requested);
+  const scopes = names.length > 0 ? names : client.scopes.includes(config.defaultScope) ? [config.defaultScope] : [];
+  if (scopes.length === 0) throw invalidScope('no scope was requested and the app has no default scope');
+  for (const name of scopes) {
+    if (!(name in config.scopes)) throw invalidScope(`the scope "${name}" is unknown`);
+    if (!client.scopes.includes(name)) throw invalidScope(`the app is not allowed the scope "${name}"`);
+  }
+  return scopes;
+}
+
+/** Whether every scope in `wanted` is within `held` (both space-separated strings or lists). */
+export function isSubset(wanted: string | string[], held: string | string[]): boolean {
+  const have = new Set(typeof held === 'string' ? held.split(' ') : held);
+  return (typeof wanted === 'string' ? wanted.split(' ').filter(Boolean) : wanted).every((name) => have.has(name));
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import { makeConfig, type ConfigOverrides, type GrantryConfig } from '../../src/config/config.ts';
+import { createProviderContext, type ProviderContext } from '../../src/provider/context.ts';
+import { buildProviderServer } from '../../src/provider/http/server.ts';
+import { hashPassword } from '../../src/provider/accounts/authenticate.ts';
+import { registerClient, type Registration } from '../../src/provider/protocol/clients.ts';
+import type { Store, User } from '../../src/store/index.ts';
+import type { TestStoreKind } from './stores.ts';
+
+export const testSecret = 'test-secret-0123456789abcdef0123456789abcdef';
+
+export interface RunningProvider {
+  url: string;
+  ctx: ProviderContext;
+  store: Store;
+  config: GrantryConfig;
+  /** A database URL that reaches this provider's store from another process (the CLI). */
+  databaseUrl: string;
+  app: FastifyInstance;
+  createUser(username?: string, password?: string, extra?: Partial<User>): Promise<User & { password: string }>;
+  registerClient(input: Partial<Registration> & Pick<Registration, 'appType'>): ReturnType<typeof registerClient>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+/**
+ * A provider on a loopback port over a fresh store of the given kind. Argon2 runs with small
+ * parameters here so that the suite spends its time on behaviour, not on hashing.
+ */
+export async function startProvider(kind: TestStoreKind, overrides: ConfigOverrides = {}): Promise<RunningProvider> {
+  const opened = await kind.open();
+  const app0 = { port: 0 };
+  let config = makeConfig({ secret: testSecret, argon2: { memoryCost: 1024, timeCost: 1 }, ...overrides, port: 0 });
+  const ctx = await createProviderContext(config, opened.store);
+  const app = await buildProviderServer(ctx);
+  const address = await app.listen({ port: app0.port, host: '127.0.0.1' });
+  // The issuer is known only once the port is: set it before the first request.
+  if (!overrides.issuer) {
+    config = { ...config, issuer: address };
+    Object.assign(ctx.config, { issuer: address });
+  }
+  return {
+    url: ctx.config.issuer,
+    ctx,
+    store: opened.store,
+    config: ctx.config,
+    databaseUrl: opened.url,
+    app,
+    async createUser(username = `user${++userCounter}`, password = 'correct horse battery staple', extra = {}) {
+      const user = await opened.store.createUser({
+        username,
+        passwordHash: await hashPassword(ctx.config, password),
+        displayName: extra.displayName ?? username.toUpperCase(),
+        email: extra.email ?? `${username}@example.com`,
+      });
+      return { ...user, password };
+    },
+    registerClient(input) {
+      return registerClient(opened.store, ctx.config, {
+        name: 'Test app',
+        redirectUris: input.appType === 'service' ? [] : ['https://app.example/callback'],
+        ...input,
+      });
+    },
+    async close() {
+      await app.close();
+      await opened.dispose();
+    },
+  };
+}
