@@ -69,5 +69,6 @@ export type RoutePlugin = (app: FastifyInstance, options: { ctx: ProviderContext
 
 // Every endpoint and page group, each its own file.
 import { metadataRoutes } from './metadata.ts';
+import { authorizeRoutes } from './authorize.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes];

@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProviderContext } from '../context.ts';
+import {
+  approveAuthorization,
+  denyAuthorization,
+  needsConsent,
+  validateAuthorizationRequest,
+  type AuthorizationRequest,
+} from '../protocol/authorize/index.ts';
+import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
+import { html, layout } from '../pages/html.ts';
+import { csrfToken, currentUser, verifyCsrf } from './session.ts';
+
+// GET  /oauth2/authorize — validates the request, sends a stranger to log in, asks for consent
+//                          unless it is remembered, and answers the app.
+// POST /oauth2/authorize — the consent form: Allow or Deny, with the request carried through.
+
+const requestParameters = [
+  'response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt',
+] as const;
+
+export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
+  app.get('/oauth2/authorize', async (request, reply) => {
+    const params = request.query as Record<string, string | string[]>;
+    const validation = await validateAuthorizationRequest(ctx, params);
+    if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
+    if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 302);
+
+    const user = await currentUser(ctx, request);
+    if (!user || forcesLogin(validation.request)) {
+      return reply.redirect(`/login?return_to=${encodeURIComponent(withoutPromptLogin(request.url))}`, 302);
+    }
+    if (!(await needsConsent(ctx, validation.request, user))) {
+      return reply.redirect(await approveAuthorization(ctx, validation.request, user, { remember: false }), 302);
+    }
+    return showConsent(ctx, request, reply, validation.request, user, params);
+  });
+
+  app.post('/oauth2/authorize', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, string | string[]>;
+    if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(reply);
+    const user = await currentUser(ctx, request);
+    if (!user) return sendForbidden(reply);
+
+    const params = Object.fromEntries(requestParameters.filter((name) => name in body).map((name) => [name, body[name]!]));
+    const validation = await validateAuthorizationRequest(ctx, params);
+    if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
+    if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 303);
+
+    const location =
+      body.decision === 'allow'
+        ? await approveAuthorization(ctx, validation.request, user, { remember: true })
+        : denyAuthorization(ctx, validation.request);
+    return reply.redirect(location, 303);
+  });
+}
+
+async function showConsent(
+  ctx: ProviderContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authorization: AuthorizationRequest,
+  user: { id: string; username: string; displayName: string },
+  params: Record<string, string | string[]>,
+) {
+  const { client } = authorization;
+  const owner = client.ownerId ? await ctx.store.findUserById(client.ownerId) : undefined;
+  const carried = Object.fromEntries(
+    requestParameters.filter((name) => typeof params[name] === 'string' && params[name] !== '').map((name) => [name, params[name] as string]),
+  );
+  // The consent form asks again only when it was asked for; a second ask would loop.
+  if (carried.prompt) carried.prompt = carried.prompt.split(' ').filter((value) => value !== 'login').join(' ');
+  if (!carried.prompt) delete carried.prompt;
+  reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+  return consentPage({
+    user,
+    client,
+    ownerName: owner ? owner.displayName || owner.username : null,
+    scopes: authorization.scope.map((name) => ({ name, description: ctx.config.scopes[name] ?? name })),
+    redirectHost: new URL(authorization.redirectUri).host || authorization.redirectUri,
+    params: carried,
+    csrf: csrfToken(ctx, request, reply),
+  });
+}
+
+/**
+ * prompt=login asks for a fresh login even when someone is signed in. The login page returns to
+ * the request without it, so that it is asked once.
+ */
+function forcesLogin(authorization: AuthorizationRequest): boolean {
+  return Boolean(authorization.prompt?.split(' ').includes('login'));
+}
+
+function withoutPromptLogin(url: string): string {
+  const parsed = new URL(url, 'http://local');
+  const prompt = parsed.searchParams.get('prompt');
+  if (prompt) {
+    const rest = prompt.split(' ').filter((value) => value !== 'login').join(' ');
+    if (rest) parsed.searchParams.set('prompt', rest);
+    else parsed.searchParams.delete('prompt');
+  }
+  return parsed.pathname + parsed.search;
+}
+
+function sendErrorPage(reply: FastifyReply, description: string) {
+  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(authorizationErrorPage(description));
+}
+
+function sendForbidden(reply: FastifyReply) {
+  return reply
+    .code(403)
+    .type('text/html; charset=utf-8')
+    .send(layout({ title: 'Request refused', body: html`<p class="error">This form has expired or did not come from this site. Go back, reload the page and try again.</p>` }));
+}

@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { s256, sha256 } from '../../src/lib/crypto.ts';
+import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { signIn } from '../helpers/session.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const callback = 'https://app.example/callback';
+
+function authorizePath(params: Record<string, string | string[]>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) for (const v of [value].flat()) query.append(name, v);
+  return `/oauth2/authorize?${query}`;
+}
+
+for (const kind of storeKinds) {
+  describe(`authorization endpoint on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    let webClientId: string;
+    let spaClientId: string;
+    let legacyClientId: string;
+    let browser: TestBrowser;
+    let user: Awaited<ReturnType<RunningProvider['createUser']>>;
+
+    before(async () => {
+      provider = await startProvider(kind);
+      const owner = await provider.createUser('owner');
+      user = await provider.createUser('alice');
+      webClientId = (await provider.registerClient({ appType: 'web', name: 'Photo Printer', ownerId: owner.id })).client.id;
+      spaClientId = (await provider.registerClient({ appType: 'spa', name: 'Browser App' })).client.id;
+      legacyClientId = (await provider.registerClient({ appType: 'web', name: 'Legacy', pkceRequired: false })).client.id;
+      browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user);
+    });
+    after(() => provider.close());
+
+    const codeRequest = (overrides: Record<string, string | string[]> = {}) => ({
+      response_type: 'code',
+      client_id: webClientId,
+      redirect_uri: callback,
+      scope: 'profile',
+      state: 'xyz',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...overrides,
+    });
+
+    describe('errors that are never redirected', () => {
+      test('an unknown client gets an error page', async () => {
+        const response = await browser.get(authorizePath(codeRequest({ client_id: 'nobody' })));
+        assert.equal(response.status, 400);
+        assert.equal(response.location, null);
+        assert.match(response.text, /No app is registered with this client_id/);
+      });
+
+      test('a missing client_id gets an error page', async () => {
+        const { client_id: _, ...rest } = codeRequest();
+        const response = await browser.get(authorizePath(rest));
+        assert.equal(response.status, 400);
+        assert.equal(response.location, null);
+      });
+
+      for (const [why, uri] of [
+        ['a trailing slash', `${callback}/`],
+        ['another case', 'https://APP.example/callback'],
+        ['an added query', `${callback}?next=/`],
+        ['another host', 'https://evil.example/callback'],
+        ['a fragment', `${callback}#x`],
+        ['http instead of https', 'http://app.example/callback'],
+      ]) {
+        test(`a redirect_uri that differs by ${why} gets an error page`, async () => {
+          const response = await browser.get(authorizePath(codeRequest({ redirect_uri: uri! })));
+          assert.equal(response.status, 400);
+          assert.equal(response.location, null);
+          assert.match(response.text, /does not match any callback URL/);
+        });
+      }
+
+      test('a repeated redirect_uri gets an error page', async () => {
+        const response = await browser.get(authorizePath(codeRequest({ redirect_uri: [callback, callback] })));
+        assert.equal(response.status, 400);
+        assert.equal(response.location, null);
+      });
+    });
+
+    describe('errors redirected to the app with state and iss (RFC 6749 §4.1.2.1, RFC 9207)', () => {
+      async function redirectedError(params: Record<string, string | string[]>) {
+        const response = await browser.get(authorizePath(params));
+        assert.equal(response.status, 302);
+        const location = new URL(response.location!);
+        assert.equal(`${location.origin}${location.pathname}`, callback);
+        return location.searchParams;
+      }
+
+      test('an unsupported response_type', async () => {
+        const error = await redirectedError(codeRequest({ response_type: 'id_token' }));
+        assert.equal(error.get('error'), 'unsupported_response_type');
+        assert.equal(error.get('state'), 'xyz');
+        assert.equal(error.get('iss'), provider.url);
+        assert.ok(error.get('error_description'));
+      });
+
+      test('a missing response_type', async () => {
+        const { response_type: _, ...rest } = codeRequest();
+        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request');
+      });
+
+      test('an unknown scope', async () => {
+        assert.equal((await redirectedError(codeRequest({ scope: 'profile admin' }))).get('error'), 'invalid_scope');
+      });
+
+      test('a scope the app was not allowed', async () => {
+        const { client } = await provider.registerClient({ appType: 'web', scopes: ['profile'] });
+        const error = await redirectedError(codeRequest({ client_id: client.id, scope: 'email' }));
+        assert.equal(error.get('error'), 'invalid_scope');
+      });
+
+      test('a repeated parameter', async () => {
+        assert.equal((await redirectedError(codeRequest({ scope: ['profile', 'email'] }))).get('error'), 'invalid_request');
+      });
+
+      test('no code_challenge where PKCE is required', async () => {
+        const { code_challenge: _, code_challenge_method: __, ...rest } = codeRequest();
+        const error = await redirectedError(rest);
+        assert.equal(error.get('error'), 'invalid_request');
+        assert.match(error.get('error_description')!, /PKCE/);
+      });
+
+      test('code_challenge_method=plain is refused', async () => {
+        const error = await redirectedError(codeRequest({ code_challenge: verifier, code_challenge_method: 'plain' }));
+        assert.equal(error.get('error'), 'invalid_request');
+        assert.match(error.get('error_description')!, /S256/);
+      });
+
+      test('a missing code_challenge_method is not taken to mean plain', async () => {
+        const { code_challenge_method: _, ...rest } = codeRequest();
+        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request');
+      });
+
+      test('response_type=token for an app not allowed the implicit grant comes back in the fragment', async () => {
+        const response = await browser.get(authorizePath({ response_type: 'token', client_id: spaClientId, redirect_uri: callback, state: 's1' }));
+        assert.equal(response.status, 302);
+        const fragment = new URLSearchParams(new URL(response.location!).hash.slice(1));
+        assert.equal(fragment.get('error'), 'unauthorized_client');
+        assert.equal(fragment.get('state'), 's1');
+      });
+    });
+
+    test('a stranger is sent to log in and brought back to the same request', async () => {
+      const stranger = new TestBrowser(provider.url);
+      const path = authorizePath(codeRequest());
+      const response = await stranger.get(path);
+      assert.equal(response.status, 302);
+      const location = new URL(response.location!, provider.url);
+      assert.equal(location.pathname, '/login');
+      assert.equal(location.searchParams.get('return_to'), path);
+    });
+
+    test('the consent page names the app, its type, who registered it and the scopes in plain words', async () => {
+      const response = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
+      assert.equal(response.status, 200);
+      assert.match(response.text, /Photo Printer/);
+      assert.match(response.text, /a website \(server-side app\)/);
+      assert.match(response.text, /registered by <strong>OWNER<\/strong>/);
+      assert.match(response.text, /See your email address/);
+      assert.match(response.text, /See your user id, username and display name/);
+      assert.match(response.text, />Allow</);
+      assert.match(response.text, />Deny</);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    });
+
+    test('Allow answers with a single code, hashed at rest, with state and iss', async () => {
+      const page = await browser.get(authorizePath(codeRequest()));
+      const response = await browser.post('/oauth2/authorize', {
+        ...codeRequest(),
+        csrf_token: csrfFrom(page.text),
+        decision: 'allow',
+      });
+      assert.equal(response.status, 303);
+      const location = new URL(response.location!);
+      assert.equal(`${location.origin}${location.pathname}`, callback);
+      const code = location.searchParams.get('code')!;
+      assert.ok(code.length >= 43, 'at least 256 bits');
+      assert.equal(location.searchParams.get('state'), 'xyz');
+      assert.equal(location.searchParams.get('iss'), provider.url);
+      const redemption = await provider.store.redeemAuthorizationCode(sha256(code));
+      assert.equal(redemption.outcome, 'redeemed');
+      if (redemption.outcome === 'redeemed') {
+        assert.equal(redemption.code.codeChallenge, challenge);
+        assert.equal(redemption.code.redirectUri, callback);
+        assert.equal(redemption.code.userId, user.id);
+        assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60);
+      }
+      assert.equal((await provider.store.redeemAuthorizationCode(code)).outcome, 'unknown', 'the plain code is not what is stored');
+    });
+
+    test('a remembered consent is not asked again, unless prompt=consent or new scopes are asked for', async () => {
+      const again = await browser.get(authorizePath(codeRequest()));
+      assert.equal(again.status, 302);
+      assert.ok(new URL(again.location!).searchParams.get('code'));
+
+      const prompted = await browser.get(authorizePath(codeRequest({ prompt: 'consent' })));
+      assert.equal(prompted.status, 200);
+      assert.match(prompted.text, />Allow</);
+
+      const wider = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
+      assert.equal(wider.status, 200);
+      assert.match(wider.text, />Allow</);
+    });
+
+    test('Deny answers access_denied with state and iss', async () => {
+      const page = await browser.get(authorizePath(codeRequest({ scope: 'email', state: 'deny-state' })));
+      const response = await browser.post('/oauth2/authorize', {
+        ...codeRequest({ scope: 'email', state: 'deny-state' }),
+        csrf_token: csrfFrom(page.text),
+        decision: 'deny',
+      });
+      assert.equal(response.status, 303);
+      const params = new URL(response.location!).searchParams;
+      assert.equal(params.get('error'), 'access_denied');
+      assert.equal(params.get('state'), 'deny-state');
+      assert.equal(params.get('iss'), provider.url);
+      assert.equal(params.get('code'), null);
+    });
+
+    test('the consent form refuses a post without its CSRF token, and issues nothing', async () => {
+      const response = await browser.post('/oauth2/authorize', { ...codeRequest(), csrf_token: 'forged', decision: 'allow' });
+      assert.equal(response.status, 403);
+      assert.equal(response.location, null);
+    });
+
+    test('the consent form carries the request through hidden fields', async () => {
+      const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent', state: 'carry' })));
+      assert.equal(inputValue(page.text, 'state'), 'carry');
+      assert.equal(inputValue(page.text, 'code_challenge'), challenge);
+      assert.equal(inputValue(page.text, 'redirect_uri'), callback);
+    });
+
+    test('a legacy confidential app with PKCE switched off may send no code_challenge', async () => {
+      const response = await browser.get(authorizePath({ response_type: 'code', client_id: legacyClientId, redirect_uri: callback, state: 's' }));
+      assert.equal(response.status, 200);
+      assert.match(response.text, /Allow Legacy\?/);
+    });
+
+    test('a native app may use any port on its loopback redirect URI (RFC 8252); a web app may not', async () => {
+      const native = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/callback'] });
+      const ok = await browser.get(authorizePath({
+        response_type: 'code', client_id: native.client.id, redirect_uri: 'http://127.0.0.1:51234/callback',
+        code_challenge: s256(verifier), code_challenge_method: 'S256',
+      }));
+      assert.equal(ok.status, 200);
+      const web = await provider.registerClient({ appType: 'web', redirectUris: ['http://127.0.0.1/callback'] });
+      const refused = await browser.get(authorizePath(codeRequest({ client_id: web.client.id, redirect_uri: 'http://127.0.0.1:51234/callback' })));
+      assert.equal(refused.status, 400);
+    });
+  });
+}
