@@ -69,6 +69,7 @@ export type RoutePlugin = (app: FastifyInstance, options: { ctx: ProviderContext
 
 // Every endpoint and page group, each its own file.
 import { metadataRoutes } from './metadata.ts';
+import { loginRoutes } from './login.ts';
 import { authorizeRoutes } from './authorize.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes];

@@ -68,3 +68,45 @@ ${body}
 </main>
 </body></html>`}`;
 }
+
+// ── shared by the people-facing pages (login, console, connected apps) ─────────────────────
+
+/** The hidden field every form carries; session.ts checks it on the way back. */
+export const csrfField = (token: string) => html`<input type="hidden" name="csrf_token" value="${token}">`;
+
+/** Seconds since the epoch as a date people read the same way anywhere: `2026-11-25 09:30 UTC`. */
+export function formatDate(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A page that only says something: a refused form, a missing app. */
+export function messagePage(options: { title: string; message: string; user?: { username: string } | null; csrf?: string }): string {
+  return layout({ ...options, body: html`<p>${options.message}</p><p><a href="/">Back to the start page</a></p>` });
+}
+
+// Reading forms back. A form body is whatever the sender made of it: a field may be missing,
+// repeated (an array) or, from a JSON body, not a string at all. These never throw.
+
+/** A field as one string: '' when absent or not a string; NUL (which PostgreSQL refuses in text) made harmless. */
+export function formText(body: unknown, name: string): string {
+  const value = fieldOf(body, name);
+  const text = Array.isArray(value) ? value[0] : value;
+  return typeof text === 'string' ? text.replace(/\0/g, '\uFFFD') : '';
+}
+
+/** Every string value of a field (checkbox groups). */
+export function formList(body: unknown, name: string): string[] {
+  const value = fieldOf(body, name);
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** A checkbox: present and not empty means on. */
+export const formFlag = (body: unknown, name: string) => formText(body, name) !== '';
+
+/** The lines of a textarea, trimmed, without blank ones. */
+export const formLines = (body: unknown, name: string) =>
+  formText(body, name).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+
+function fieldOf(body: unknown, name: string): unknown {
+  return body && typeof body === 'object' && Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined;
+}

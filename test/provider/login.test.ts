@@ -1,0 +1,300 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { throttleKeys } from '../../src/provider/accounts/authenticate.ts';
+import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+/** Logs in through real HTTP from another loopback address, the way a second machine would. */
+async function loginFrom(localAddress: string, base: string, username: string, password: string): Promise<number> {
+  const get = await rawRequest(localAddress, base, 'GET', '/login');
+  const cookie = get.cookies.join('; ');
+  const form = new URLSearchParams({ username, password, csrf_token: csrfFrom(get.body) }).toString();
+  return (await rawRequest(localAddress, base, 'POST', '/login', form, cookie)).status;
+}
+
+function rawRequest(localAddress: string, base: string, method: string, path: string, form?: string, cookie?: string) {
+  const url = new URL(path, base);
+  const headers: Record<string, string> = {};
+  if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+  if (cookie) headers.cookie = cookie;
+  return new Promise<{ status: number; body: string; cookies: string[] }>((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method, headers, localAddress }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body, cookies: (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!) }));
+    });
+    req.on('error', reject);
+    req.end(form);
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`login, logout and signup pages on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind, { login: { lockAfterFailures: 3, slowAfterFailures: 10 } })));
+    after(() => provider.close());
+
+    test('the start page says what this is and links to logging in, the console and the metadata', async () => {
+      const page = await new TestBrowser(provider.url).get('/');
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(page.text, /OAuth 2\.0 provider/);
+      for (const href of ['/login', '/console', '/.well-known/oauth-authorization-server']) assert.ok(page.text.includes(`href="${href}"`), href);
+    });
+
+    test('the login form has labelled fields, a CSRF token and keeps return_to', async () => {
+      const page = await new TestBrowser(provider.url).get('/login?return_to=%2Foauth2%2Fauthorize%3Fclient_id%3Dabc%26state%3Dx');
+      assert.equal(page.status, 200);
+      assert.match(page.text, /<label for="username">Username<\/label>/);
+      assert.match(page.text, /<label for="password">Password<\/label>/);
+      assert.match(page.text, /id="username"/);
+      assert.match(page.text, /type="password" id="password"/);
+      assert.ok(csrfFrom(page.text).length > 20);
+      assert.equal(inputValue(page.text, 'return_to'), '/oauth2/authorize?client_id=abc&state=x');
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+    });
+
+    test('the right password signs in, with an HttpOnly SameSite=Lax cookie, and goes back to return_to', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      const form = await browser.get('/login?return_to=/account/apps');
+      const response = await browser.post('/login', {
+        username: user.username,
+        password: user.password,
+        csrf_token: csrfFrom(form.text),
+        return_to: inputValue(form.text, 'return_to')!,
+      });
+      assert.equal(response.status, 303);
+      assert.equal(response.location, '/account/apps');
+      const sessionCookie = response.headers.getSetCookie().find((c) => c.startsWith('grantry_session='));
+      assert.ok(sessionCookie);
+      assert.match(sessionCookie, /HttpOnly/i);
+      assert.match(sessionCookie, /SameSite=Lax/i);
+      assert.doesNotMatch(sessionCookie, /Secure/i);
+      const home = await browser.get('/');
+      assert.match(home.text, new RegExp(`signed in as <strong>${user.username}</strong>`));
+    });
+
+    test('a return_to that leaves the site is replaced by /console', async () => {
+      const user = await provider.createUser();
+      for (const returnTo of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', 'javascript:alert(1)', '/ok\r\nSet-Cookie: a=b', '/caf\u00e9']) {
+        const browser = new TestBrowser(provider.url);
+        const form = await browser.get('/login');
+        const response = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(form.text), return_to: returnTo });
+        assert.equal(response.status, 303, returnTo);
+        assert.equal(response.location, '/console', returnTo);
+      }
+    });
+
+    test('a wrong password or an unknown username gets the same 401 message and no session', async () => {
+      const user = await provider.createUser();
+      for (const [username, password] of [[user.username, 'not the password'], ['nobody-here', 'whatever-password']] as const) {
+        const browser = new TestBrowser(provider.url);
+        const response = await browser.post('/login', { username, password, csrf_token: csrfFrom((await browser.get('/login')).text) });
+        assert.equal(response.status, 401);
+        assert.match(response.text, /Wrong username or password/);
+        assert.equal(inputValue(response.text, 'username'), username);
+        assert.ok(!browser.cookies.has('grantry_session'));
+      }
+      await provider.store.clearLoginFailures(throttleKeys(user.username, '127.0.0.1'));
+      await provider.store.clearLoginFailures(throttleKeys('nobody-here', '127.0.0.1'));
+    });
+
+    test('a login without a valid CSRF token is refused with 403 and counts nothing', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await browser.get('/login');
+      for (const csrf of ['', 'forged-token']) {
+        const response = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrf });
+        assert.equal(response.status, 403);
+        assert.match(response.text, /Nothing was changed/);
+      }
+      // A token from another browser is no good either.
+      const other = new TestBrowser(provider.url);
+      const stolen = csrfFrom((await other.get('/login')).text);
+      assert.equal((await browser.post('/login', { username: user.username, password: 'wrong', csrf_token: stolen })).status, 403);
+      assert.ok(!browser.cookies.has('grantry_session'));
+      assert.deepEqual(await provider.store.findLoginFailures(throttleKeys(user.username, '127.0.0.1')), []);
+    });
+
+    test('after lockAfterFailures failures on one account, its right password is refused from anywhere (429)', async () => {
+      const victim = await provider.createUser();
+      const bystander = await provider.createUser();
+      for (let i = 0; i < 3; i++) assert.equal(await loginFrom('127.0.0.2', provider.url, victim.username, 'guess'), 401);
+      assert.equal(await loginFrom('127.0.0.2', provider.url, victim.username, victim.password), 429);
+
+      // The account is locked for every address: here 127.0.0.1, where nothing failed.
+      const browser = new TestBrowser(provider.url);
+      const response = await browser.post('/login', {
+        username: victim.username,
+        password: victim.password,
+        csrf_token: csrfFrom((await browser.get('/login')).text),
+      });
+      assert.equal(response.status, 429);
+      assert.match(response.text, /Try again later/);
+      assert.ok(Number(response.headers.get('retry-after')) > 0);
+      assert.ok(!browser.cookies.has('grantry_session'));
+
+      // Another account from 127.0.0.1 is not affected.
+      assert.equal((await new TestBrowser(provider.url).login(bystander.username, bystander.password)).status, 303);
+      await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.2')]);
+    });
+
+    test('after lockAfterFailures failures from one address, every account is refused from there', async () => {
+      const user = await provider.createUser();
+      for (const name of ['ghost-a', 'ghost-b', 'ghost-c']) assert.equal(await loginFrom('127.0.0.3', provider.url, name, 'guess'), 401);
+      assert.equal(await loginFrom('127.0.0.3', provider.url, user.username, user.password), 429);
+      // The same account from another address still works.
+      assert.equal(await loginFrom('127.0.0.4', provider.url, user.username, user.password), 303);
+    });
+
+    test('logout needs the CSRF token, ends the session and goes to /', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await browser.login(user.username, user.password);
+      const refused = await browser.post('/logout', { csrf_token: 'nope' });
+      assert.equal(refused.status, 403);
+      assert.match((await browser.get('/')).text, /signed in as/);
+
+      const home = await browser.get('/');
+      const session = browser.cookies.get('grantry_session')!;
+      const response = await browser.post('/logout', { csrf_token: csrfFrom(home.text) });
+      assert.equal(response.status, 303);
+      assert.equal(response.location, '/');
+      assert.ok(!browser.cookies.has('grantry_session'));
+      // The old cookie is worth nothing now, even if someone kept it.
+      const replay = new TestBrowser(provider.url);
+      replay.cookies.set('grantry_session', session);
+      assert.doesNotMatch((await replay.get('/')).text, /signed in as/);
+    });
+
+    test('signup creates the account, signs it in and goes to return_to', async () => {
+      const browser = new TestBrowser(provider.url);
+      const form = await browser.get('/signup?return_to=/account/apps');
+      assert.equal(form.status, 200);
+      for (const label of ['Username', 'Display name', 'Email (optional)', 'Password']) assert.ok(form.text.includes(`>${label}</label>`), label);
+      const response = await browser.post('/signup', {
+        csrf_token: csrfFrom(form.text),
+        return_to: inputValue(form.text, 'return_to')!,
+        username: 'new.user_1',
+        display_name: 'New User',
+        email: '',
+        password: 'long enough password',
+        password_confirmation: 'long enough password',
+      });
+      assert.equal(response.status, 303);
+      assert.equal(response.location, '/account/apps');
+      assert.ok(browser.cookies.has('grantry_session'));
+      const stored = await provider.store.findUserByUsername('new.user_1');
+      assert.equal(stored?.displayName, 'New User');
+      assert.equal(stored?.email, null);
+      assert.notEqual(stored?.passwordHash, 'long enough password');
+      assert.equal((await new TestBrowser(provider.url).login('new.user_1', 'long enough password')).status, 303);
+    });
+
+    test('signup explains what is wrong, keeps the entries, and says when a username is taken', async () => {
+      const taken = await provider.createUser();
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ username: 'ab' }, /3 to 32 characters/],
+        [{ username: 'has space' }, /3 to 32 characters/],
+        [{ username: 'x'.repeat(33) }, /3 to 32 characters/],
+        [{ password: 'short', password_confirmation: 'short' }, /at least 8 characters/],
+        [{ password_confirmation: 'something else' }, /not the same/],
+        [{ email: 'not-an-email' }, /email address/],
+        [{ username: taken.username }, /is taken/],
+      ];
+      for (const [change, message] of cases) {
+        const browser = new TestBrowser(provider.url);
+        const csrf = csrfFrom((await browser.get('/signup')).text);
+        const form = { csrf_token: csrf, username: 'fresh_name', display_name: 'Fresh <b>', email: '', password: 'password123', password_confirmation: 'password123', ...change };
+        const response = await browser.post('/signup', form);
+        assert.ok(response.status === 400 || response.status === 409, `${response.status} for ${JSON.stringify(change)}`);
+        assert.match(response.text, message);
+        assert.equal(inputValue(response.text, 'display_name'), 'Fresh <b>');
+        assert.ok(response.text.includes('Fresh &lt;b&gt;'));
+        assert.ok(!browser.cookies.has('grantry_session'));
+      }
+      assert.equal(await provider.store.findUserByUsername('fresh_name'), undefined);
+    });
+
+    test('signup without a CSRF token is refused and creates nobody', async () => {
+      const response = await new TestBrowser(provider.url).post('/signup', {
+        username: 'csrf_victim', display_name: 'X', password: 'password123', password_confirmation: 'password123',
+      });
+      assert.equal(response.status, 403);
+      assert.equal(await provider.store.findUserByUsername('csrf_victim'), undefined);
+    });
+
+    test('odd input (repeated fields, JSON, NUL bytes, huge values) is never a server error', async () => {
+      const browser = new TestBrowser(provider.url);
+      const csrf = csrfFrom((await browser.get('/login')).text);
+      const bodies = [
+        `username=a&username=b&password=x&csrf_token=${csrf}`,
+        `username=a%00b&password=x%00y&csrf_token=${csrf}&return_to=%2F%00`,
+        `username=${'u'.repeat(20000)}&password=${'p'.repeat(20000)}&csrf_token=${csrf}`,
+        `csrf_token=${csrf}&csrf_token=${csrf}`,
+        '%%%',
+      ];
+      for (const body of bodies) {
+        for (const path of ['/login', '/signup', '/logout']) {
+          const response = await fetch(`${provider.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `grantry_csrf=${browser.cookies.get('grantry_csrf')}` },
+            body,
+            redirect: 'manual',
+          });
+          assert.ok(response.status < 500, `${path} ${body.slice(0, 40)} → ${response.status}`);
+        }
+      }
+      const json = await fetch(`${provider.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: { a: 1 }, password: [1], csrf_token: 5 }),
+      });
+      assert.equal(json.status, 403);
+      for (const path of ['/login?return_to=%00', '/login?return_to=a&return_to=b', '/signup?return_to[x]=1']) {
+        assert.ok((await fetch(`${provider.url}${path}`)).status < 500, path);
+      }
+      await provider.store.clearLoginFailures(['addr:127.0.0.1']);
+    });
+  });
+}
+
+describe('login pages with other configurations', () => {
+  const kind = storeKinds[0]!;
+
+  test('the session cookie is Secure when the issuer is https', async () => {
+    const provider = await startProvider(kind, { issuer: 'https://id.example' });
+    try {
+      const user = await provider.createUser();
+      const port = (provider.app.server.address() as AddressInfo).port;
+      const response = await new TestBrowser(`http://127.0.0.1:${port}`).login(user.username, user.password);
+      assert.equal(response.status, 303);
+      const sessionCookie = response.headers.getSetCookie().find((c) => c.startsWith('grantry_session='));
+      assert.match(sessionCookie ?? '', /; Secure/i);
+      assert.match(sessionCookie ?? '', /HttpOnly/i);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  test('with signup turned off there is no signup page and no link to it', async () => {
+    const provider = await startProvider(kind, { allowSignup: false });
+    try {
+      const browser = new TestBrowser(provider.url);
+      const login = await browser.get('/login');
+      assert.ok(!login.text.includes('/signup'));
+      assert.equal((await browser.get('/signup')).status, 404);
+      const response = await browser.post('/signup', {
+        csrf_token: csrfFrom(login.text), username: 'sneaky', display_name: 'S', password: 'password123', password_confirmation: 'password123',
+      });
+      assert.equal(response.status, 404);
+      assert.equal(await provider.store.findUserByUsername('sneaky'), undefined);
+    } finally {
+      await provider.close();
+    }
+  });
+});
