@@ -1,0 +1,51 @@
+import { ConnectError } from './errors.ts';
+import { getJson, type Body } from './http.ts';
+
+export interface AuthorizationServerMetadata extends Body {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri?: string;
+  revocation_endpoint?: string;
+  userinfo_endpoint?: string;
+  code_challenge_methods_supported?: string[];
+  authorization_response_iss_parameter_supported?: boolean;
+}
+
+/** RFC 8414 §3: the well-known segment goes between the host and the issuer's path. */
+export function rfc8414Url(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
+/** OpenID Connect Discovery §4: appended to the issuer. */
+export function openidConfigurationUrl(issuer: string): string {
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}
+
+const cache = new Map<string, Promise<AuthorizationServerMetadata>>();
+
+/**
+ * Fetches and checks a provider's metadata. The issuer inside must be the one asked for, or a
+ * metadata document could point us at someone else's endpoints (RFC 8414 §3.3).
+ */
+export function discover(issuer: string, kind: 'oauth' | 'oidc' = 'oauth'): Promise<AuthorizationServerMetadata> {
+  const url = kind === 'oidc' ? openidConfigurationUrl(issuer) : rfc8414Url(issuer);
+  let pending = cache.get(url);
+  if (!pending) {
+    pending = fetchMetadata(url, issuer);
+    cache.set(url, pending);
+    pending.catch(() => cache.delete(url));
+  }
+  return pending;
+}
+
+async function fetchMetadata(url: string, issuer: string): Promise<AuthorizationServerMetadata> {
+  const body = await getJson(url);
+  if (body.issuer !== issuer) throw new ConnectError('issuer_mismatch', `the metadata at ${url} names "${String(body.issuer)}" as issuer`);
+  for (const field of ['authorization_endpoint', 'token_endpoint'] as const) {
+    if (typeof body[field] !== 'string') throw new ConnectError('invalid_metadata', `the metadata at ${url} has no ${field}`);
+  }
+  return body as AuthorizationServerMetadata;
+}
