@@ -67,6 +67,10 @@ export function createProviderStore(db: Kysely<Database>) {
       return row && toUser(row);
     },
 
+    async updateUserPassword(id: string, passwordHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+
     // ── clients (apps) ──────────────────────────────────────────────────────────────────────
     async createClient(client: Client): Promise<Client> {
       await db.insertInto('clients').values(clientRow(client)).execute();
@@ -231,6 +235,36 @@ export function createProviderStore(db: Kysely<Database>) {
       return [...apps.values()];
     },
 
+    /**
+     * Writes the grant a redeemed code stands for. A replay of the same code may have got here first
+     * and written it revoked (see revokeGrantOfCode); then this does nothing and says so.
+     */
+    async createGrantOnce(grant: Omit<Grant, 'revokedAt' | 'revokeReason'>): Promise<boolean> {
+      const result = await db
+        .insertInto('grants')
+        .values({ id: grant.id, client_id: grant.clientId, user_id: grant.userId, scope: grant.scope, created_at: grant.createdAt })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    /**
+     * Revokes the grant of a replayed code in one statement, writing it revoked if the first
+     * redemption has not yet written it: of two racing requests the replay may win, and the
+     * tokens the first one then issues must still be dead. Returns whether anything changed.
+     */
+    async revokeGrantOfCode(code: Pick<AuthorizationCode, 'grantId' | 'clientId' | 'userId' | 'scope'>, reason: string): Promise<boolean> {
+      const at = now();
+      const result = await db
+        .insertInto('grants')
+        .values({ id: code.grantId, client_id: code.clientId, user_id: code.userId, scope: code.scope, created_at: at, revoked_at: at, revoke_reason: reason })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({ revoked_at: at, revoke_reason: reason }).where('grants.revoked_at', 'is', null),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
     // ── authorization codes ─────────────────────────────────────────────────────────────────
     async createAuthorizationCode(code: Omit<AuthorizationCode, 'consumedAt'>): Promise<void> {
       await db
@@ -292,6 +326,36 @@ export function createProviderStore(db: Kysely<Database>) {
       return { outcome: withinGrace ? 'grace' : 'reused', token: used };
     },
 
+    /** A refresh token with its grant and the grant's user, in one statement (the refresh grant and introspection). */
+    async findRefreshTokenWithGrant(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant; user: User | null } | undefined> {
+      const row = await db
+        .selectFrom('refresh_tokens')
+        .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .selectAll('refresh_tokens')
+        .select([
+          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.revoked_at', 'grants.revoke_reason',
+          'grants.client_id as grant_client_id', 'grants.user_id as grant_user_id',
+          'users.username', 'users.password_hash', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+        ])
+        .where('refresh_tokens.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        token: toRefresh(row),
+        grant: {
+          id: row.grant_id,
+          clientId: row.grant_client_id,
+          userId: row.grant_user_id,
+          scope: row.grant_scope,
+          createdAt: row.grant_created_at,
+          revokedAt: row.revoked_at,
+          revokeReason: row.revoke_reason,
+        },
+        user: joinedUser(row.grant_user_id, row),
+      };
+    },
+
     // ── opaque access tokens ────────────────────────────────────────────────────────────────
     async createAccessToken(token: AccessTokenRecord): Promise<void> {
       await db
@@ -319,6 +383,44 @@ export function createProviderStore(db: Kysely<Database>) {
           expiresAt: row.expires_at,
         }
       );
+    },
+
+    /** An opaque access token whose grant still stands, with the grant's user: one statement per resource request. */
+    async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant; user: User | null } | undefined> {
+      const row = await db
+        .selectFrom('access_tokens')
+        .innerJoin('grants', 'grants.id', 'access_tokens.grant_id')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .selectAll('access_tokens')
+        .select([
+          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
+          'grants.user_id as grant_user_id',
+          'users.username', 'users.password_hash', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+        ])
+        .where('access_tokens.token_hash', '=', tokenHash)
+        .where('grants.revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        token: {
+          tokenHash: row.token_hash,
+          grantId: row.grant_id,
+          clientId: row.client_id,
+          userId: row.user_id,
+          scope: row.scope,
+          expiresAt: row.expires_at,
+        },
+        grant: {
+          id: row.grant_id,
+          clientId: row.grant_client_id,
+          userId: row.grant_user_id,
+          scope: row.grant_scope,
+          createdAt: row.grant_created_at,
+          revokedAt: null,
+          revokeReason: null,
+        },
+        user: joinedUser(row.grant_user_id, row),
+      };
     },
 
     // ── signing keys ────────────────────────────────────────────────────────────────────────
@@ -573,4 +675,20 @@ function toRefresh(row: Selectable<RefreshTokensTable>): RefreshToken {
 
 function splitList(value: string): string[] {
   return value.split(' ').filter(Boolean);
+}
+
+/** The user columns of a left join onto users, as a User (null when the grant has no user or the user is gone). */
+function joinedUser(
+  userId: string | null,
+  row: { username: string | null; password_hash: string | null; display_name: string | null; email: string | null; user_created_at: number | null },
+): User | null {
+  if (!userId || row.username === null) return null;
+  return {
+    id: userId,
+    username: row.username,
+    passwordHash: row.password_hash!,
+    displayName: row.display_name!,
+    email: row.email ?? null,
+    createdAt: row.user_created_at!,
+  };
 }

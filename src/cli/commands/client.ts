@@ -1,0 +1,147 @@
+import { appTypes, grantTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
+import { registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
+import type { Client, ClientPatch } from '../../store/index.ts';
+import { print } from '../output.ts';
+import { UsageError, type CommonFlags } from '../settings.ts';
+import { withStore } from './with-store.ts';
+
+export const clientOptions = {
+  name: { type: 'string' },
+  type: { type: 'string' },
+  description: { type: 'string' },
+  homepage: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  grant: { type: 'string', multiple: true },
+  'no-pkce': { type: 'boolean' },
+  pkce: { type: 'boolean' },
+  trusted: { type: 'boolean' },
+  'no-trusted': { type: 'boolean' },
+  'token-format': { type: 'string' },
+  owner: { type: 'string' },
+} as const;
+
+type ClientFlags = CommonFlags & {
+  name?: string;
+  type?: string;
+  description?: string;
+  homepage?: string;
+  'redirect-uri'?: string[];
+  scope?: string[];
+  grant?: string[];
+  'no-pkce'?: boolean;
+  pkce?: boolean;
+  trusted?: boolean;
+  'no-trusted'?: boolean;
+  'token-format'?: string;
+  owner?: string;
+  json?: boolean;
+};
+
+function describeClient(client: Client) {
+  return {
+    client_id: client.id,
+    name: client.name,
+    type: client.appType,
+    redirect_uris: client.redirectUris,
+    scopes: client.scopes,
+    grant_types: client.grantTypes,
+    pkce_required: client.pkceRequired,
+    trusted: client.trusted,
+    token_format: client.tokenFormat,
+  };
+}
+
+function parseGrants(values: string[] | undefined): GrantType[] | undefined {
+  if (!values) return undefined;
+  for (const value of values) {
+    if (!grantTypes.includes(value as GrantType)) throw new UsageError(`--grant takes one of ${grantTypes.join(', ')}, not "${value}"`);
+  }
+  return values as GrantType[];
+}
+
+function parseTokenFormat(value: string | undefined): TokenFormat | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'jwt' && value !== 'opaque') throw new UsageError('--token-format takes jwt or opaque');
+  return value;
+}
+
+/** grantry client create --name N --type web|spa|native|service --redirect-uri URI … */
+export async function clientCreate(flags: ClientFlags): Promise<void> {
+  if (!flags.name) throw new UsageError('client create needs --name');
+  if (!flags.type || !appTypes.includes(flags.type as AppType)) throw new UsageError(`client create needs --type ${appTypes.join('|')}`);
+  await withStore(flags, async ({ store, config }) => {
+    const owner = flags.owner ? await store.findUserByUsername(flags.owner) : undefined;
+    if (flags.owner && !owner) throw new UsageError(`no user is named ${flags.owner}`);
+    try {
+      const { client, clientSecret } = await registerClient(store, config, {
+        name: flags.name!,
+        appType: flags.type as AppType,
+        description: flags.description,
+        homepage: flags.homepage,
+        redirectUris: flags['redirect-uri'],
+        scopes: flags.scope,
+        grantTypes: parseGrants(flags.grant),
+        pkceRequired: !flags['no-pkce'],
+        trusted: Boolean(flags.trusted),
+        tokenFormat: parseTokenFormat(flags['token-format']),
+        ownerId: owner?.id ?? null,
+      });
+      print(flags.json, { ...describeClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, [
+        `Registered ${client.name} (${client.appType}).`,
+        `App Key (client_id): ${client.id}`,
+        ...(clientSecret ? [`App Secret (client_secret): ${clientSecret}`, 'Keep the secret now: it is stored hashed and cannot be shown again.'] : []),
+      ]);
+    } catch (error) {
+      if (error instanceof RegistrationError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+}
+
+/** grantry client update ID [--grant …] [--scope …] [--redirect-uri …] [--trusted|--no-trusted] [--pkce|--no-pkce] [--token-format …] */
+export async function clientUpdate(id: string | undefined, flags: ClientFlags): Promise<void> {
+  if (!id) throw new UsageError('client update needs the app id: grantry client update CLIENT_ID …');
+  await withStore(flags, async ({ store, config }) => {
+    const patch: ClientPatch = {
+      name: flags.name,
+      description: flags.description,
+      homepage: flags.homepage,
+      redirectUris: flags['redirect-uri'],
+      scopes: flags.scope,
+      grantTypes: parseGrants(flags.grant),
+      pkceRequired: flags['no-pkce'] ? false : flags.pkce ? true : undefined,
+      trusted: flags['no-trusted'] ? false : flags.trusted ? true : undefined,
+      tokenFormat: parseTokenFormat(flags['token-format']),
+    };
+    try {
+      const client = await updateClient(store, config, id, patch);
+      print(flags.json, describeClient(client), [`Updated ${client.name} (${client.id}).`]);
+    } catch (error) {
+      if (error instanceof RegistrationError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+}
+
+/** grantry client rotate-secret ID */
+export async function clientRotateSecret(id: string | undefined, flags: ClientFlags): Promise<void> {
+  if (!id) throw new UsageError('client rotate-secret needs the app id');
+  await withStore(flags, async ({ store }) => {
+    try {
+      const secret = await rotateClientSecret(store, id);
+      print(flags.json, { client_id: id, client_secret: secret }, [`New App Secret for ${id}: ${secret}`, 'The old secret no longer works.']);
+    } catch (error) {
+      if (error instanceof RegistrationError) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+}
+
+/** grantry client list */
+export async function clientList(flags: ClientFlags): Promise<void> {
+  await withStore(flags, async ({ store }) => {
+    const clients = await store.listClients();
+    print(flags.json, { clients: clients.map(describeClient) }, clients.length === 0 ? ['No apps are registered.'] : clients.map((c) => `${c.id}  ${c.appType.padEnd(7)}  ${c.name}`));
+  });
+}

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomToken } from '../../lib/crypto.ts';
+import { hashPassword } from '../../provider/accounts/authenticate.ts';
+import type { ProviderContext } from '../../provider/context.ts';
+import { registerClient } from '../../provider/protocol/clients.ts';
+
+// Demo mode: a user to log in with and an app registered for the demo website, made once and
+// remembered in ./data/demo.json (the store keeps only hashes, so the plain password and secret
+// the newcomer needs live there).
+
+export interface DemoSetup {
+  lines: string[];
+  close(): Promise<void>;
+}
+
+interface DemoFile {
+  username: string;
+  password: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+const demoFile = './data/demo.json';
+
+export async function prepareDemo(ctx: ProviderContext, options: { port: number }): Promise<DemoSetup> {
+  const siteUrl = `http://localhost:${options.port}`;
+  const demo = await ensureDemoData(ctx, siteUrl);
+  const lines = [
+    '',
+    'Demo mode:',
+    `  demo user:  ${demo.username} / ${demo.password}`,
+    `  demo app:   client_id ${demo.clientId}  client_secret ${demo.clientSecret}`,
+  ];
+  let close = async () => {};
+  try {
+    const { startDemoSite } = await import('../../demo/index.ts');
+    const site = await startDemoSite({
+      port: options.port,
+      providerIssuer: ctx.config.issuer,
+      clientId: demo.clientId,
+      clientSecret: demo.clientSecret,
+      store: ctx.store,
+      secret: ctx.config.secret,
+    });
+    lines.push(`  demo website: ${siteUrl}`);
+    close = () => site.close();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  }
+  return { lines, close };
+}
+
+async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<DemoFile> {
+  const saved = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, 'utf8')) as DemoFile) : undefined;
+  if (saved && (await ctx.store.findUserByUsername(saved.username)) && (await ctx.store.findClient(saved.clientId))) return saved;
+
+  const password = saved?.password ?? randomToken(9);
+  let user = await ctx.store.findUserByUsername('demo');
+  if (user && !saved) {
+    // The demo user outlived ./data/demo.json: give it a password that can be printed again.
+    await ctx.store.updateUserPassword(user.id, await hashPassword(ctx.config, password));
+  }
+  if (!user) {
+    user = await ctx.store.createUser({
+      username: 'demo',
+      passwordHash: await hashPassword(ctx.config, password),
+      displayName: 'Demo User',
+      email: 'demo@example.com',
+    });
+  }
+  const { client, clientSecret } = await registerClient(ctx.store, ctx.config, {
+    name: 'Grantry demo website',
+    appType: 'web',
+    description: 'The website that `npm start` runs beside the provider, logging its users in with Grantry.',
+    homepage: siteUrl,
+    redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`],
+    ownerId: user.id,
+  });
+  const demo: DemoFile = { username: user.username, password, clientId: client.id, clientSecret: clientSecret! };
+  mkdirSync(dirname(demoFile), { recursive: true });
+  writeFileSync(demoFile, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  return demo;
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config.ts';
+import { DatabaseUrlError } from '../store/index.ts';
+import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
+import { keysList, keysOptions, keysRotate } from './commands/keys.ts';
+import { start, startOptions } from './commands/start.ts';
+import { userCreate, userOptions } from './commands/user.ts';
+import { UsageError } from './settings.ts';
+
+const commonOptions = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  issuer: { type: 'string' },
+  'database-url': { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const usage = `grantry — an OAuth 2.0 provider
+
+  grantry start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--demo]
+  grantry user create --username U --password P [--email E] [--display-name N]
+  grantry client create --name N --type web|spa|native|service [--redirect-uri URI]… [--scope S]…
+                        [--grant TYPE]… [--no-pkce] [--trusted] [--token-format jwt|opaque] [--owner USERNAME]
+  grantry client update CLIENT_ID [the options of create] [--pkce] [--no-trusted]
+  grantry client rotate-secret CLIENT_ID
+  grantry client list
+  grantry keys rotate [--publish-for SECONDS]
+  grantry keys list
+
+Every command that touches data takes --database-url (or GRANTRY_DATABASE_URL): sqlite:PATH
+(default sqlite:./data/grantry.sqlite) or postgres://user@host:5432/database. --json prints JSON.
+Other settings: GRANTRY_PORT, GRANTRY_ISSUER, GRANTRY_SECRET, GRANTRY_CONFIG (a JSON file).`;
+
+type Handler = (positionals: string[], values: Record<string, any>) => Promise<void>;
+
+const commands: Record<string, { options: Record<string, unknown>; run: Handler }> = {
+  start: { options: startOptions, run: (_, v) => start(v) },
+  'user create': { options: userOptions, run: (_, v) => userCreate(v) },
+  'client create': { options: clientOptions, run: (_, v) => clientCreate(v) },
+  'client update': { options: clientOptions, run: (p, v) => clientUpdate(p[0], v) },
+  'client rotate-secret': { options: {}, run: (p, v) => clientRotateSecret(p[0], v) },
+  'client list': { options: {}, run: (_, v) => clientList(v) },
+  'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
+  'keys list': { options: {}, run: (_, v) => keysList(v) },
+};
+
+function findCommand(args: string[]): { name: string; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = args.slice(0, words).join(' ');
+    if (commands[name]) return { name, rest: args.slice(words) };
+  }
+  return undefined;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const found = findCommand(args);
+  if (!found) {
+    process.stdout.write(`${usage}\n`);
+    return args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help' ? 0 : 2;
+  }
+  const command = commands[found.name]!;
+  try {
+    const { values, positionals } = parseArgs({
+      args: found.rest,
+      options: { ...commonOptions, ...command.options } as any,
+      allowPositionals: true,
+      strict: true,
+    });
+    if ((values as Record<string, unknown>).help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    await command.run(positionals, values);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DatabaseUrlError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`grantry ${found.name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`grantry ${found.name} failed: ${(error as Error).stack ?? error}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// `start` keeps running; every other command ends here.
+if (code !== 0 || findCommand(process.argv.slice(2))?.name !== 'start') process.exit(code);

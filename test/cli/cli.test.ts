@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sha256 } from '../../src/lib/crypto.ts';
+import type { Store } from '../../src/store/index.ts';
+import { grantryBin, runCli } from '../helpers/cli.ts';
+import { testSecret } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+for (const kind of storeKinds) {
+  describe(`grantry command line on ${kind.name}`, () => {
+    let store: Store;
+    let url: string;
+    let dispose: () => Promise<void>;
+    const cwd = mkdtempSync(join(tmpdir(), 'grantry-cli-'));
+    before(async () => ({ store, url, dispose } = await kind.open()));
+    after(() => dispose());
+
+    const cli = (...args: string[]) => runCli([...args, '--database-url', url, '--json'], { cwd });
+
+    test('user create prints the new user as JSON and stores only an Argon2id hash', async () => {
+      const result = await cli('user', 'create', '--username', 'weibo_fan', '--password', 'a long password', '--email', 'fan@example.com');
+      assert.equal(result.code, 0, result.stderr);
+      const printed = result.json();
+      assert.equal(printed.username, 'weibo_fan');
+      const user = await store.findUserByUsername('weibo_fan');
+      assert.equal(user?.id, printed.uid);
+      assert.match(user!.passwordHash, /^\$argon2id\$/);
+    });
+
+    test('user create refuses a taken username with exit code 2', async () => {
+      const result = await cli('user', 'create', '--username', 'weibo_fan', '--password', 'another password');
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /taken/);
+    });
+
+    test('client create prints client_id and client_secret; the secret is stored as its SHA-256', async () => {
+      const result = await cli('client', 'create', '--name', 'Seed app', '--type', 'web', '--redirect-uri', 'https://seed.example/callback', '--no-pkce');
+      assert.equal(result.code, 0, result.stderr);
+      const printed = result.json();
+      const client = await store.findClient(printed.client_id);
+      assert.equal(client?.secretHash, sha256(printed.client_secret));
+      assert.equal(client?.pkceRequired, false);
+      assert.deepEqual(client?.grantTypes, ['authorization_code', 'refresh_token']);
+    });
+
+    test('a public app gets no secret, and cannot turn PKCE off', async () => {
+      const spa = await cli('client', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb');
+      assert.equal(spa.code, 0, spa.stderr);
+      assert.equal(spa.json().client_secret, undefined);
+      const noPkce = await cli('client', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb', '--no-pkce');
+      assert.equal(noPkce.code, 2);
+      assert.match(noPkce.stderr, /PKCE is always required/);
+    });
+
+    test('a service app gets client_credentials and needs no redirect URI', async () => {
+      const result = await cli('client', 'create', '--name', 'Resource server', '--type', 'service');
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(result.json().grant_types, ['client_credentials']);
+    });
+
+    test('redirect URIs must be https or loopback http, without fragments', async () => {
+      for (const uri of ['http://app.example/cb', 'https://app.example/cb#frag', 'not a url']) {
+        const result = await cli('client', 'create', '--name', 'X', '--type', 'web', '--redirect-uri', uri);
+        assert.equal(result.code, 2, uri);
+      }
+      const loopback = await cli('client', 'create', '--name', 'X', '--type', 'native', '--redirect-uri', 'http://127.0.0.1/cb');
+      assert.equal(loopback.code, 0, loopback.stderr);
+    });
+
+    test('client update changes grants and the trusted flag; the password grant needs trusted', async () => {
+      const { client_id } = (await cli('client', 'create', '--name', 'First party', '--type', 'web', '--redirect-uri', 'https://fp.example/cb')).json();
+      const refused = await cli('client', 'update', client_id, '--grant', 'password');
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /trusted/);
+      const updated = await cli('client', 'update', client_id, '--grant', 'authorization_code', '--grant', 'password', '--trusted', '--token-format', 'opaque');
+      assert.equal(updated.code, 0, updated.stderr);
+      const client = await store.findClient(client_id);
+      assert.deepEqual(client?.grantTypes, ['authorization_code', 'password']);
+      assert.equal(client?.trusted, true);
+      assert.equal(client?.tokenFormat, 'opaque');
+    });
+
+    test('keys rotate adds a key that is published before it signs', async () => {
+      const result = await cli('keys', 'rotate', '--publish-for', '600');
+      assert.equal(result.code, 0, result.stderr);
+      const printed = result.json();
+      assert.ok(printed.active_from >= Date.now() / 1000 + 590);
+      const keys = await store.listSigningKeys();
+      assert.ok(keys.some((key) => key.kid === printed.kid));
+      assert.ok(keys.every((key) => !key.privateJwk.includes('"d"')), 'private keys are sealed at rest');
+    });
+
+    test('an unknown option is a usage error, not a crash', async () => {
+      const result = await cli('client', 'create', '--colour', 'blue');
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /colour/);
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('grantry start', () => {
+  test('serves the provider on the given port and store, and creates no users or apps', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'grantry-start-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [grantryBin, 'start', '--port', String(port)], {
+      cwd,
+      env: { ...process.env, GRANTRY_SECRET: testSecret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk) => {
+          output += chunk;
+          if (output.includes('listening')) resolve();
+        });
+        child.on('close', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+      });
+      assert.match(output, new RegExp(`http://localhost:${port}`));
+      const metadata = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json();
+      assert.equal(metadata.issuer, `http://localhost:${port}`);
+      const list = await runCli(['client', 'list', '--json'], { cwd });
+      assert.deepEqual(list.json().clients, []);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
