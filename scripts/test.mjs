@@ -33,6 +33,14 @@ function findTests(dir) {
 
 await checkPostgres();
 const only = process.argv.slice(2);
+if (only.length === 0) {
+  // The whole suite starts with the type check: strict TypeScript is part of what is tested.
+  const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+  if (typecheck.status !== 0) {
+    console.error('The type check failed (npx tsc --noEmit -p .).');
+    process.exit(typecheck.status ?? 1);
+  }
+}
 const files = only.length > 0 ? only : findTests('test').sort();
 const result = spawnSync(
   process.execPath,
