@@ -4,6 +4,7 @@ import { DatabaseUrlError } from '../store/index.ts';
 import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
 import { keysList, keysOptions, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
+import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
 import { userCreate, userOptions } from './commands/user.ts';
 import { UsageError } from './settings.ts';
 
@@ -28,9 +29,14 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry client list
   grantry keys rotate [--publish-for SECONDS]
   grantry keys list
+  grantry token client-credentials --client-id ID --client-secret S [--scope S] [--issuer URL]
+  grantry token password --client-id ID [--client-secret S] --username U --password P [--scope S]
+  grantry token refresh --client-id ID [--client-secret S] --refresh-token T [--scope S]
+  grantry token code --client-id ID [--client-secret S] [--scope S] [--callback-port N]
 
 Every command that touches data takes --database-url (or GRANTRY_DATABASE_URL): sqlite:PATH
 (default sqlite:./data/grantry.sqlite) or postgres://user@host:5432/database. --json prints JSON.
+Commands that talk to a running provider take --issuer (or GRANTRY_ISSUER; default http://localhost:3000).
 Other settings: GRANTRY_PORT, GRANTRY_ISSUER, GRANTRY_SECRET, GRANTRY_CONFIG (a JSON file).`;
 
 type Handler = (positionals: string[], values: Record<string, any>) => Promise<void>;
@@ -44,6 +50,10 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'client list': { options: {}, run: (_, v) => clientList(v) },
   'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
   'keys list': { options: {}, run: (_, v) => keysList(v) },
+  'token client-credentials': { options: tokenOptions, run: (_, v) => tokenClientCredentials(v) },
+  'token password': { options: tokenOptions, run: (_, v) => tokenPassword(v) },
+  'token refresh': { options: tokenOptions, run: (_, v) => tokenRefresh(v) },
+  'token code': { options: tokenOptions, run: (_, v) => tokenCode(v) },
 };
 
 function findCommand(args: string[]): { name: string; rest: string[] } | undefined {
