@@ -69,7 +69,8 @@ export type RoutePlugin = (app: FastifyInstance, options: { ctx: ProviderContext
 
 // Every endpoint and page group, each its own file.
 import { metadataRoutes } from './metadata.ts';
+import { consoleRoutes } from './console.ts';
 import { loginRoutes } from './login.ts';
 import { authorizeRoutes } from './authorize.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes];

@@ -1,0 +1,209 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
+import type { Client, ClientPatch, User } from '../../store/index.ts';
+import type { ProviderContext } from '../context.ts';
+import { formFlag, formLines, formList, formText } from '../pages/html.ts';
+import { appPage, consolePage, newAppPage, type AppView, type NewAppValues } from '../pages/console.ts';
+import { isConfidential, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../protocol/clients.ts';
+import { pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
+
+// The developer console (the seed's developer platform): an app's basic information holds its App
+// Key and App Secret, its advanced settings the callback URLs and the rest. Thin routes over
+// ../protocol/clients.ts, which holds the rules; an owner can never make an app `trusted`.
+
+const maxRedirectUris = 20;
+const maxDescriptionLength = 1000;
+
+export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
+  app.get('/console', async (request, reply) => {
+    const user = await requireUser(ctx, request, reply, '/console');
+    if (!user) return reply;
+    const clients = await ctx.store.listClients(user.id);
+    const counts = await ctx.store.countAuthorizedUsers(clients.map((c) => c.id));
+    const apps = clients.map((client) => ({ client, users: counts.get(client.id) ?? 0 }));
+    return sendPage(reply, consolePage({ user, csrf: (await pageBasics(ctx, request, reply)).csrf, apps }));
+  });
+
+  app.get('/console/apps/new', async (request, reply) => {
+    const user = await requireUser(ctx, request, reply, '/console/apps/new');
+    if (!user) return reply;
+    const values: NewAppValues = { name: '', description: '', homepage: '', appType: '', redirectUris: '' };
+    return sendPage(reply, newAppPage({ user, csrf: (await pageBasics(ctx, request, reply)).csrf, values }));
+  });
+
+  app.post('/console/apps/new', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const user = await requireUser(ctx, request, reply, '/console/apps/new');
+    if (!user) return reply;
+    const values = newAppValues(request.body);
+    const csrf = (await pageBasics(ctx, request, reply)).csrf;
+    try {
+      const { client, clientSecret } = await registerClient(ctx.store, ctx.config, registrationOf(values, user));
+      await ctx.store.recordEvent({ type: 'client.registered', clientId: client.id, userId: user.id });
+      const notice = `Your app is registered. Its App Key is ${client.id}.`;
+      return sendPage(reply, appPage(appView(ctx, { user, csrf, client, authorizedUsers: 0, newSecret: clientSecret ?? undefined, notice })), 201);
+    } catch (error) {
+      if (!(error instanceof RegistrationError)) throw error;
+      return sendPage(reply, newAppPage({ user, csrf, values, error: sentence(error.message) }), 400);
+    }
+  });
+
+  app.get('/console/apps/:id', async (request, reply) => {
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    const notice = formText(request.query, 'saved') ? 'Saved.' : undefined;
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice })));
+  });
+
+  app.post('/console/apps/:id/basic', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    const patch: ClientPatch = {
+      name: formText(request.body, 'name').trim(),
+      description: formText(request.body, 'description').trim(),
+      homepage: formText(request.body, 'homepage').trim(),
+    };
+    return saveSettings(ctx, request, reply, owned, patch);
+  });
+
+  app.post('/console/apps/:id/advanced', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    return saveSettings(ctx, request, reply, owned, advancedPatch(owned.client, request.body));
+  });
+
+  app.post('/console/apps/:id/rotate-secret', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    if (!isConfidential(owned.client)) {
+      const error = 'This app is public (it runs in a browser or on people’s devices) and has no secret to rotate.';
+      return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { error })), 400);
+    }
+    const newSecret = await rotateClientSecret(ctx.store, owned.client.id);
+    await ctx.store.recordEvent({ type: 'client.secret_rotated', clientId: owned.client.id, userId: owned.user.id });
+    const notice = 'A new App Secret was made. The old one no longer works.';
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { newSecret, notice })));
+  });
+}
+
+interface OwnedApp {
+  user: User;
+  client: Client;
+}
+
+/** The signed-in user and their app named in the URL; someone else's app is as absent as a missing one. */
+async function ownedApp(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<OwnedApp | null> {
+  const id = (request.params as { id?: string }).id ?? '';
+  const user = await requireUser(ctx, request, reply, `/console/apps/${encodeURIComponent(id)}`);
+  if (!user) return null;
+  const client = isPlausibleId(id) ? await ctx.store.findClient(id) : undefined;
+  if (!client || client.ownerId !== user.id) {
+    await sendNotFound(ctx, request, reply, 'You have no app with this App Key.');
+    return null;
+  }
+  return { user, client };
+}
+
+/** Ids are short printable text; anything else (a NUL byte, which PostgreSQL refuses) is no app at all. */
+function isPlausibleId(id: string): boolean {
+  return id.length > 0 && id.length <= 200 && /^[\x21-\x7e]+$/.test(id);
+}
+
+async function saveSettings(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, owned: OwnedApp, patch: ClientPatch) {
+  const { client, user } = owned;
+  const problem = settingsProblem(patch);
+  try {
+    if (problem) throw new RegistrationError(problem);
+    await updateClient(ctx.store, ctx.config, client.id, patch);
+  } catch (error) {
+    if (!(error instanceof RegistrationError)) throw error;
+    const draft = { ...client, ...patch } as Client;
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { draft, error: sentence(error.message) })), 400);
+  }
+  await ctx.store.recordEvent({ type: 'client.updated', clientId: client.id, userId: user.id, detail: { fields: Object.keys(patch) } });
+  return reply.redirect(`/console/apps/${client.id}?saved=1`, 303);
+}
+
+/** The limits the console adds to the registration rules, for what a form can carry. */
+function settingsProblem(patch: ClientPatch): string | undefined {
+  if (patch.description !== undefined && patch.description.length > maxDescriptionLength) {
+    return `A description is at most ${maxDescriptionLength} characters.`;
+  }
+  if (patch.redirectUris && patch.redirectUris.length > maxRedirectUris) return `An app has at most ${maxRedirectUris} redirect URIs.`;
+  if (patch.scopes && patch.scopes.length === 0) return 'Choose at least one scope: an app allowed none can ask for nothing.';
+  return undefined;
+}
+
+/**
+ * What the advanced form may change. Only these fields are read: `trusted`, the grant types and
+ * anything else a forged form might add are not the owner's to set.
+ */
+function advancedPatch(client: Client, body: unknown): ClientPatch {
+  const patch: ClientPatch = {
+    redirectUris: client.appType === 'service' ? client.redirectUris : unique(formLines(body, 'redirect_uris')),
+    scopes: unique(formList(body, 'scopes')),
+    // Public apps cannot turn PKCE off; the form shows the box checked and disabled, so it sends nothing.
+    pkceRequired: isConfidential(client) ? formFlag(body, 'pkce_required') : true,
+    tokenFormat: formText(body, 'token_format') as TokenFormat,
+  };
+  if (client.appType === 'spa') patch.grantTypes = withGrant(client.grantTypes, 'implicit', formFlag(body, 'implicit'));
+  return patch;
+}
+
+function withGrant(grants: GrantType[], grant: GrantType, on: boolean): GrantType[] {
+  const others = grants.filter((g) => g !== grant);
+  return on ? [...others, grant] : others;
+}
+
+function newAppValues(body: unknown): NewAppValues {
+  return {
+    name: formText(body, 'name').trim(),
+    description: formText(body, 'description').trim(),
+    homepage: formText(body, 'homepage').trim(),
+    appType: formText(body, 'app_type'),
+    redirectUris: formText(body, 'redirect_uris'),
+  };
+}
+
+/** The registration a console form asks for; checked here as far as registerClient needs it to be. */
+function registrationOf(values: NewAppValues, user: User) {
+  if (!appTypes.includes(values.appType as AppType)) throw new RegistrationError('Choose the type of your app.');
+  const problem = settingsProblem({ description: values.description, redirectUris: formLines({ r: values.redirectUris }, 'r') });
+  if (problem) throw new RegistrationError(problem);
+  const appType = values.appType as AppType;
+  return {
+    name: values.name,
+    description: values.description,
+    homepage: values.homepage,
+    appType,
+    redirectUris: appType === 'service' ? [] : unique(formLines({ r: values.redirectUris }, 'r')),
+    ownerId: user.id,
+  };
+}
+
+async function appPageView(
+  ctx: ProviderContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  owned: OwnedApp,
+  extra: Partial<AppView>,
+): Promise<AppView> {
+  const counts = await ctx.store.countAuthorizedUsers([owned.client.id]);
+  const { csrf } = await pageBasics(ctx, request, reply);
+  return appView(ctx, { user: owned.user, csrf, client: owned.client, authorizedUsers: counts.get(owned.client.id) ?? 0, ...extra });
+}
+
+function appView(ctx: ProviderContext, view: Omit<AppView, 'scopes'>): AppView {
+  return { ...view, scopes: ctx.config.scopes };
+}
+
+const unique = (values: string[]) => [...new Set(values)];
+
+/** The rules speak in lower-case clauses; a page shows a sentence. */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}

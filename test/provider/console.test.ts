@@ -1,0 +1,388 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { sha256 } from '../../src/lib/crypto.ts';
+import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+const secretPattern = /<code id="app-secret">([^<]+)<\/code>/;
+const appKeyPattern = /<code id="app-key">([^<]+)<\/code>/;
+
+async function signedIn(provider: RunningProvider) {
+  const user = await provider.createUser();
+  const browser = new TestBrowser(provider.url);
+  assert.equal((await browser.login(user.username, user.password)).status, 303);
+  return { user, browser };
+}
+
+async function registerThroughForm(browser: TestBrowser, fields: Record<string, string>) {
+  const form = await browser.get('/console/apps/new');
+  assert.equal(form.status, 200);
+  return browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), ...fields });
+}
+
+/** The textarea's content, unescaped the way a browser would. */
+function textareaValue(page: string, name: string): string | undefined {
+  const raw = new RegExp(`<textarea[^>]*name="${name}"[^>]*>([^<]*)</textarea>`).exec(page)?.[1];
+  return raw?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+for (const kind of storeKinds) {
+  describe(`developer console on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind, { scopes: { 'notes:read': 'Read your notes' } })));
+    after(() => provider.close());
+
+    test('is for signed-in people only: others are sent to log in, then back', async () => {
+      const browser = new TestBrowser(provider.url);
+      for (const path of ['/console', '/console/apps/new', '/console/apps/0123456789abcdef0123456789abcdef']) {
+        const response = await browser.get(path);
+        assert.equal(response.status, 303, path);
+        assert.equal(response.location, `/login?return_to=${encodeURIComponent(path)}`);
+      }
+      const user = await provider.createUser();
+      const login = await browser.get('/login?return_to=%2Fconsole');
+      const response = await browser.post('/login', {
+        username: user.username, password: user.password, csrf_token: csrfFrom(login.text), return_to: inputValue(login.text, 'return_to')!,
+      });
+      assert.equal(response.location, '/console');
+      const page = await browser.get('/console');
+      assert.equal(page.status, 200);
+      assert.match(page.text, /You have no apps yet/);
+      assert.ok(page.text.includes('href="/console/apps/new"'));
+    });
+
+    test('the registration form explains each app type in plain words', async () => {
+      const { browser } = await signedIn(provider);
+      const form = await browser.get('/console/apps/new');
+      for (const type of ['web', 'spa', 'native', 'service']) assert.ok(form.text.includes(`value="${type}"`), type);
+      assert.match(form.text, /Web app with a server/);
+      assert.match(form.text, /runs in the visitor’s browser/);
+      assert.match(form.text, /Mobile or desktop app/);
+      assert.match(form.text, /machine to machine/);
+      for (const label of ['Name', 'Description', 'Homepage']) assert.ok(form.text.includes(`>${label}</label>`), label);
+      assert.match(form.text, /<label for="redirect_uris">Redirect URIs/);
+    });
+
+    test('a web app gets its App Key and, once only, its App Secret', async () => {
+      const { browser, user } = await signedIn(provider);
+      const response = await registerThroughForm(browser, {
+        name: 'Notes', description: 'A notebook', homepage: 'https://notes.example', app_type: 'web',
+        redirect_uris: 'https://notes.example/callback\r\n\r\nhttp://localhost:8080/cb\n',
+      });
+      assert.equal(response.status, 201);
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+      const appKey = appKeyPattern.exec(response.text)![1]!;
+      const secret = secretPattern.exec(response.text)![1]!;
+      assert.match(response.text, /it will not be shown again/);
+
+      const client = (await provider.store.findClient(appKey))!;
+      assert.equal(client.ownerId, user.id);
+      assert.equal(client.appType, 'web');
+      assert.equal(client.secretHash, sha256(secret));
+      assert.deepEqual(client.redirectUris, ['https://notes.example/callback', 'http://localhost:8080/cb']);
+      assert.equal(client.trusted, false);
+      assert.equal(client.pkceRequired, true);
+
+      const later = await browser.get(`/console/apps/${appKey}`);
+      assert.equal(later.status, 200);
+      assert.ok(!later.text.includes(secret), 'the secret must not be shown again');
+      assert.doesNotMatch(later.text, secretPattern);
+      assert.ok(later.text.includes(appKey));
+      assert.match(later.text, /A notebook/);
+      assert.match(later.text, /https:\/\/notes\.example/);
+
+      const list = await browser.get('/console');
+      assert.ok(list.text.includes(`href="/console/apps/${appKey}"`));
+      assert.ok(!list.text.includes(secret));
+    });
+
+    test('the console counts the users who allowed each app', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', name: 'Counted', ownerId: user.id });
+      const row = async () => {
+        const page = await browser.get('/console');
+        return new RegExp(`<code>${client.id}</code></td>\\s*<td>(\\d+)</td>`).exec(page.text)?.[1];
+      };
+      assert.equal(await row(), '0');
+      for (const person of [await provider.createUser(), await provider.createUser()]) {
+        for (let i = 0; i < 2; i++) {
+          await provider.store.createGrant({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: 1_700_000_000 });
+        }
+      }
+      assert.equal(await row(), '2');
+      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /Users who allowed it<\/th><td>2</);
+    });
+
+    test('public apps get no secret and always require PKCE', async () => {
+      const { browser } = await signedIn(provider);
+      for (const appType of ['spa', 'native']) {
+        const response = await registerThroughForm(browser, { name: `My ${appType}`, app_type: appType, redirect_uris: 'http://127.0.0.1:5173/cb' });
+        assert.equal(response.status, 201);
+        assert.doesNotMatch(response.text, secretPattern);
+        assert.doesNotMatch(response.text, /Rotate secret/);
+        const client = (await provider.store.findClient(appKeyPattern.exec(response.text)![1]!))!;
+        assert.equal(client.secretHash, null);
+        assert.equal(client.pkceRequired, true);
+      }
+    });
+
+    test('a refused registration says why, keeps what was entered, and stores nothing', async () => {
+      const { browser, user } = await signedIn(provider);
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ redirect_uris: 'http://notes.example/cb' }, /only https is allowed/],
+        [{ redirect_uris: 'https://notes.example/cb#frag' }, /has a fragment/],
+        [{ redirect_uris: 'not a url' }, /not an absolute URL/],
+        [{ redirect_uris: '' }, /needs at least one redirect URI/],
+        [{ app_type: '' }, /Choose the type of your app/],
+        [{ app_type: 'mainframe' }, /Choose the type of your app/],
+        [{ name: '   ' }, /needs a name/],
+        [{ homepage: 'ftp://x.example' }, /http or https/],
+      ];
+      for (const [change, message] of cases) {
+        const fields = { name: 'Keep <me>', description: 'Kept too', homepage: '', app_type: 'web', redirect_uris: 'https://ok.example/cb', ...change };
+        const response = await registerThroughForm(browser, fields);
+        assert.equal(response.status, 400, JSON.stringify(change));
+        assert.match(response.text, message);
+        if (!change.name) assert.equal(inputValue(response.text, 'name'), 'Keep <me>');
+        assert.equal(textareaValue(response.text, 'description'), 'Kept too');
+        assert.equal(textareaValue(response.text, 'redirect_uris'), fields.redirect_uris);
+      }
+      assert.deepEqual(await provider.store.listClients(user.id), []);
+    });
+
+    test('registering without a valid CSRF token is refused with 403 and creates nothing', async () => {
+      const { browser, user } = await signedIn(provider);
+      for (const csrf of ['', 'forged']) {
+        const response = await browser.post('/console/apps/new', { csrf_token: csrf, name: 'CSRF', app_type: 'service' });
+        assert.equal(response.status, 403);
+      }
+      assert.deepEqual(await provider.store.listClients(user.id), []);
+    });
+
+    test('an app name is shown escaped everywhere', async () => {
+      const { browser } = await signedIn(provider);
+      const name = '<script>alert(1)</script>';
+      const response = await registerThroughForm(browser, { name, app_type: 'service', description: '"><img src=x onerror=alert(2)>' });
+      assert.equal(response.status, 201);
+      const appKey = appKeyPattern.exec(response.text)![1]!;
+      for (const page of [response.text, (await browser.get('/console')).text, (await browser.get(`/console/apps/${appKey}`)).text]) {
+        assert.ok(!page.includes('<script>alert(1)</script>'));
+        assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+        assert.ok(!page.includes('<img src=x'));
+      }
+    });
+
+    test('rotating the secret shows the new one once; the old one stops working', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      assert.match(page.text, /Rotate secret/);
+      const rotateCsrf = csrfFrom(page.text);
+
+      const refused = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: 'forged' });
+      assert.equal(refused.status, 403);
+      assert.equal((await provider.store.findClient(client.id))!.secretHash, sha256(clientSecret!));
+
+      const response = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: rotateCsrf });
+      assert.equal(response.status, 200);
+      const secret = secretPattern.exec(response.text)![1]!;
+      assert.notEqual(secret, clientSecret);
+      assert.match(response.text, /will not be shown again/);
+      const stored = (await provider.store.findClient(client.id))!;
+      assert.equal(stored.secretHash, sha256(secret));
+      assert.notEqual(stored.secretHash, sha256(clientSecret!));
+      assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret));
+
+      const events = await provider.store.listEvents({ type: 'client.secret_rotated' });
+      assert.ok(events.some((e) => e.clientId === client.id && e.userId === user.id));
+    });
+
+    test('advanced settings change redirect URIs, scopes, PKCE and token format', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      for (const scope of ['profile', 'email', 'notes:read']) assert.ok(page.text.includes(`name="scopes" id="scope-${scope}" value="${scope}"`), scope);
+      const response = await browser.post(`/console/apps/${client.id}/advanced`, {
+        csrf_token: csrfFrom(page.text),
+        redirect_uris: 'https://new.example/cb\nhttp://[::1]:3000/cb',
+        scopes: 'notes:read',
+        token_format: 'opaque',
+        // pkce_required left out: a confidential (legacy) app may turn it off
+      });
+      assert.equal(response.status, 303);
+      assert.equal(response.location, `/console/apps/${client.id}?saved=1`);
+      const stored = (await provider.store.findClient(client.id))!;
+      assert.deepEqual(stored.redirectUris, ['https://new.example/cb', 'http://[::1]:3000/cb']);
+      assert.deepEqual(stored.scopes, ['notes:read']);
+      assert.equal(stored.tokenFormat, 'opaque');
+      assert.equal(stored.pkceRequired, false);
+      const saved = await browser.get(response.location!);
+      assert.match(saved.text, /Saved\./);
+      assert.match(saved.text, /name="pkce_required" id="pkce_required" value="1">/);
+    });
+
+    test('a public app cannot turn PKCE off, whatever the form says', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'native', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      assert.match(page.text, /id="pkce_required" checked disabled/);
+      const response = await browser.post(`/console/apps/${client.id}/advanced`, {
+        csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt', pkce_required: '',
+      });
+      assert.equal(response.status, 303);
+      assert.equal((await provider.store.findClient(client.id))!.pkceRequired, true);
+    });
+
+    test('a browser app may turn the implicit grant on and off, next to a warning about it', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'spa', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      assert.match(page.text, /Allow the implicit grant/);
+      assert.match(page.text, /URL\s+fragment/);
+      assert.match(page.text, /browser history/);
+      assert.match(page.text, /no refresh token/);
+      assert.match(page.text, /authorization-code flow with PKCE/);
+      const save = (implicit: boolean) =>
+        browser.post(`/console/apps/${client.id}/advanced`, {
+          csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt',
+          ...(implicit ? { implicit: '1' } : {}),
+        });
+      assert.equal((await save(true)).status, 303);
+      assert.deepEqual((await provider.store.findClient(client.id))!.grantTypes, ['authorization_code', 'refresh_token', 'implicit']);
+      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /name="implicit" id="implicit" value="1" checked/);
+      assert.equal((await save(false)).status, 303);
+      assert.deepEqual((await provider.store.findClient(client.id))!.grantTypes, ['authorization_code', 'refresh_token']);
+
+      // Only spa apps are offered it, and a forged field on another type does nothing.
+      const { client: web } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      const webPage = await browser.get(`/console/apps/${web.id}`);
+      assert.doesNotMatch(webPage.text, /implicit grant/);
+      await browser.post(`/console/apps/${web.id}/advanced`, {
+        csrf_token: csrfFrom(webPage.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt', implicit: '1',
+      });
+      assert.ok(!(await provider.store.findClient(web.id))!.grantTypes.includes('implicit'));
+    });
+
+    test('a forged trusted=1 (or grant_types) field has no effect, on registration or in the settings', async () => {
+      const { browser, user } = await signedIn(provider);
+      const response = await registerThroughForm(browser, {
+        name: 'Sneaky', app_type: 'web', redirect_uris: 'https://sneaky.example/cb', trusted: '1', grant_types: 'password', owner_id: 'someone-else',
+      });
+      assert.equal(response.status, 201);
+      const id = appKeyPattern.exec(response.text)![1]!;
+      let stored = (await provider.store.findClient(id))!;
+      assert.equal(stored.trusted, false);
+      assert.equal(stored.ownerId, user.id);
+      assert.deepEqual(stored.grantTypes, ['authorization_code', 'refresh_token']);
+
+      const page = await browser.get(`/console/apps/${id}`);
+      for (const path of ['advanced', 'basic']) {
+        const saved = await browser.post(`/console/apps/${id}/${path}`, {
+          csrf_token: csrfFrom(page.text), name: 'Sneaky', redirect_uris: 'https://sneaky.example/cb', scopes: 'profile', token_format: 'jwt',
+          trusted: '1', grant_types: 'password', secretHash: 'x', owner_id: 'someone-else', pkce_required: '1',
+        });
+        assert.equal(saved.status, 303, path);
+      }
+      stored = (await provider.store.findClient(id))!;
+      assert.equal(stored.trusted, false);
+      assert.equal(stored.ownerId, user.id);
+      assert.deepEqual(stored.grantTypes, ['authorization_code', 'refresh_token']);
+      assert.notEqual(stored.secretHash, 'x');
+    });
+
+    test('refused advanced settings say why, keep the entries and change nothing', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ redirect_uris: 'http://evil.example/cb' }, /only https is allowed/],
+        [{ redirect_uris: 'https://a.example/cb#x' }, /has a fragment/],
+        [{ redirect_uris: '' }, /needs at least one redirect URI/],
+        [{ scopes: '' }, /at least one scope/],
+        [{ scopes: 'admin' }, /unknown scope &quot;admin&quot;/i],
+        [{ token_format: 'paper' }, /jwt or opaque/],
+      ];
+      for (const [change, message] of cases) {
+        const fields = { csrf_token: csrfFrom(page.text), redirect_uris: 'https://ok.example/cb', scopes: 'profile', token_format: 'jwt', ...change };
+        const response = await browser.post(`/console/apps/${client.id}/advanced`, fields);
+        assert.equal(response.status, 400, JSON.stringify(change));
+        assert.match(response.text, message);
+        assert.equal(textareaValue(response.text, 'redirect_uris'), fields.redirect_uris);
+      }
+      const refused = await browser.post(`/console/apps/${client.id}/advanced`, { csrf_token: 'forged', redirect_uris: 'https://x.example/cb', scopes: 'email', token_format: 'opaque' });
+      assert.equal(refused.status, 403);
+      assert.deepEqual(await provider.store.findClient(client.id), client);
+    });
+
+    test('basic information can be edited', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'service', ownerId: user.id });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      const response = await browser.post(`/console/apps/${client.id}/basic`, {
+        csrf_token: csrfFrom(page.text), name: 'Renamed', description: 'Now with words', homepage: 'https://svc.example',
+      });
+      assert.equal(response.status, 303);
+      const stored = (await provider.store.findClient(client.id))!;
+      assert.equal(stored.name, 'Renamed');
+      assert.equal(stored.description, 'Now with words');
+      assert.equal(stored.homepage, 'https://svc.example');
+      const bad = await browser.post(`/console/apps/${client.id}/basic`, { csrf_token: csrfFrom(page.text), name: '', description: '', homepage: '' });
+      assert.equal(bad.status, 400);
+      assert.equal((await provider.store.findClient(client.id))!.name, 'Renamed');
+    });
+
+    test("another user's app is not found, and cannot be changed", async () => {
+      const owner = await signedIn(provider);
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: owner.user.id });
+      const { browser } = await signedIn(provider);
+      const page = await browser.get(`/console/apps/${client.id}`);
+      assert.equal(page.status, 404);
+      assert.ok(!page.text.includes(client.name === 'Test app' ? client.id : ''));
+      const csrf = csrfFrom((await browser.get('/console')).text);
+      for (const action of ['advanced', 'rotate-secret', 'basic']) {
+        const response = await browser.post(`/console/apps/${client.id}/${action}`, {
+          csrf_token: csrf, name: 'Mine now', redirect_uris: 'https://thief.example/cb', scopes: 'profile', token_format: 'jwt',
+        });
+        assert.equal(response.status, 404, action);
+        assert.doesNotMatch(response.text, secretPattern);
+      }
+      const stored = (await provider.store.findClient(client.id))!;
+      assert.deepEqual(stored, client);
+      assert.equal(stored.secretHash, sha256(clientSecret!));
+      // Nor is it in their list.
+      assert.ok(!(await browser.get('/console')).text.includes(client.id));
+    });
+
+    test('odd ids and odd forms are never a server error', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      const csrf = csrfFrom((await browser.get('/console')).text);
+      for (const id of ['%00', 'x'.repeat(5000), '%F0%9F%98%80', '..', "'%20or%201=1"]) {
+        // 414 is Fastify refusing an overlong path segment before any route sees it.
+        assert.ok([404, 414].includes((await browser.get(`/console/apps/${id}`)).status), id);
+        assert.ok([404, 414].includes((await browser.post(`/console/apps/${id}/advanced`, { csrf_token: csrf })).status), id);
+      }
+      const bodies = [
+        `csrf_token=${csrf}&redirect_uris=a&redirect_uris=b&scopes=profile&scopes=profile&token_format=jwt&token_format=opaque`,
+        `csrf_token=${csrf}&redirect_uris=https%3A%2F%2Fa.example%2F%00&scopes=%00&token_format=%00`,
+        `csrf_token=${csrf}&redirect_uris=${encodeURIComponent(Array.from({ length: 50 }, (_, i) => `https://a.example/${i}`).join('\n'))}`,
+        `csrf_token=${csrf}&name=${'n'.repeat(500)}&description=${'d'.repeat(5000)}`,
+        `csrf_token=${csrf}&app_type=constructor&name=x`,
+        `csrf_token=${csrf}&app_type=__proto__&name=x`,
+      ];
+      for (const body of bodies) {
+        for (const path of [`/console/apps/${client.id}/advanced`, `/console/apps/${client.id}/basic`, '/console/apps/new']) {
+          const response = await fetch(`${provider.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+            body,
+            redirect: 'manual',
+          });
+          assert.ok(response.status < 500, `${path} ${body.slice(0, 60)} → ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        }
+      }
+    });
+  });
+}
