@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createConnectStore } from './connect-store.ts';
-import { openDatabase, type Dialect } from './open.ts';
+import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
 import { createProviderStore } from './provider-store.ts';
 import type { Database } from './schema.ts';
 
@@ -26,7 +26,7 @@ export interface Store extends StoreOperations {
   close(): Promise<void>;
 }
 
-export async function openStore(databaseUrl: string, options: { schema?: string } = {}): Promise<Store> {
+export async function openStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
   const opened = await openDatabase(databaseUrl, options);
   return {
     ...bind(opened.db),

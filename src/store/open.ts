@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -21,13 +21,20 @@ export class DatabaseUrlError extends Error {}
  * and brings its schema up to date. `schema` (PostgreSQL only) confines everything to one schema,
  * which the tests use to give each run a fresh one.
  */
-export async function openDatabase(url: string, options: { schema?: string } = {}): Promise<OpenedDatabase> {
-  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url, options.schema);
+export interface OpenOptions {
+  schema?: string;
+  /** Called with every statement the store runs: for counting statements per flow, in tests and benchmarks. */
+  onQuery?: (sql: string) => void;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql) : undefined;
+  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log);
   await migrate(opened.db);
   return opened;
 }
 
-function openSqlite(path: string): OpenedDatabase {
+function openSqlite(path: string, log?: (event: LogEvent) => void): OpenedDatabase {
   if (!path) throw new DatabaseUrlError('a SQLite URL names a file: sqlite:./data/grantry.sqlite');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
@@ -36,7 +43,7 @@ function openSqlite(path: string): OpenedDatabase {
   // Another process (the CLI beside a running server) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -48,7 +55,7 @@ const pgTypes = {
   },
 };
 
-async function openPostgres(url: string, schema?: string): Promise<OpenedDatabase> {
+async function openPostgres(url: string, schema?: string, log?: (event: LogEvent) => void): Promise<OpenedDatabase> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
   }
@@ -67,7 +74,7 @@ async function openPostgres(url: string, schema?: string): Promise<OpenedDatabas
     types: pgTypes as any,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 

@@ -17,6 +17,8 @@ export interface RunningProvider {
   /** A database URL that reaches this provider's store from another process (the CLI). */
   databaseUrl: string;
   app: FastifyInstance;
+  /** Every SQL statement the provider has run, newest last: count them per flow. */
+  queries: string[];
   createUser(username?: string, password?: string, extra?: Partial<User>): Promise<User & { password: string }>;
   registerClient(input: Partial<Registration> & Pick<Registration, 'appType'>): ReturnType<typeof registerClient>;
   close(): Promise<void>;
@@ -29,12 +31,12 @@ let userCounter = 0;
  * parameters here so that the suite spends its time on behaviour, not on hashing.
  */
 export async function startProvider(kind: TestStoreKind, overrides: ConfigOverrides = {}): Promise<RunningProvider> {
-  const opened = await kind.open();
-  const app0 = { port: 0 };
+  const queries: string[] = [];
+  const opened = await kind.open({ onQuery: (sql) => queries.push(sql) });
   let config = makeConfig({ secret: testSecret, argon2: { memoryCost: 1024, timeCost: 1 }, ...overrides, port: 0 });
   const ctx = await createProviderContext(config, opened.store);
   const app = await buildProviderServer(ctx);
-  const address = await app.listen({ port: app0.port, host: '127.0.0.1' });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
   // The issuer is known only once the port is: set it before the first request.
   if (!overrides.issuer) {
     config = { ...config, issuer: address };
@@ -47,6 +49,7 @@ export async function startProvider(kind: TestStoreKind, overrides: ConfigOverri
     config: ctx.config,
     databaseUrl: opened.url,
     app,
+    queries,
     async createUser(username = `user${++userCounter}`, password = 'correct horse battery staple', extra = {}) {
       const user = await opened.store.createUser({
         username,

@@ -8,17 +8,17 @@ import { openStore, type Store } from '../../src/store/index.ts';
 export interface TestStoreKind {
   name: 'sqlite' | 'postgres';
   /** A fresh, empty, migrated store; `url` reaches the same data from another process. */
-  open(): Promise<{ store: Store; url: string; schema?: string; dispose(): Promise<void> }>;
+  open(options?: { onQuery?: (sql: string) => void }): Promise<{ store: Store; url: string; schema?: string; dispose(): Promise<void> }>;
 }
 
 const postgresUrl = process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export const sqliteKind: TestStoreKind = {
   name: 'sqlite',
-  async open() {
+  async open(options = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'grantry-test-'));
     const url = `sqlite:${join(dir, 'grantry.sqlite')}`;
-    const store = await openStore(url);
+    const store = await openStore(url, options);
     return {
       store,
       url,
@@ -32,9 +32,9 @@ export const sqliteKind: TestStoreKind = {
 
 export const postgresKind: TestStoreKind = {
   name: 'postgres',
-  async open() {
+  async open(options = {}) {
     const schema = `grantry_test_${randomBytes(6).toString('hex')}`;
-    const store = await openStore(postgresUrl, { schema });
+    const store = await openStore(postgresUrl, { ...options, schema });
     const url = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     return {
       store,
