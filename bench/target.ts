@@ -1,0 +1,49 @@
+// One benchmark target per process, so that the load generator and the server do not share a
+// thread: `node --import tsx bench/target.ts <name>` prints its URL (and, for Grantry, the
+// credentials and a token) as one JSON line on stdout.
+import { createServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { makeConfig } from '../src/config/config.ts';
+import { createProviderContext } from '../src/provider/context.ts';
+import { buildProviderServer } from '../src/provider/http/server.ts';
+import { registerClient } from '../src/provider/protocol/clients.ts';
+import { openStore } from '../src/store/index.ts';
+
+const name = process.argv[2];
+const answer = JSON.stringify({ access_token: 'x'.repeat(200), token_type: 'Bearer', expires_in: 3600 });
+
+async function main(): Promise<void> {
+  if (name === 'node') {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer));
+    server.listen(0, '127.0.0.1', () => report({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+    return;
+  }
+  if (name === 'fastify') {
+    const app = Fastify();
+    app.all('/*', async () => answer);
+    report({ url: await app.listen({ port: 0, host: '127.0.0.1' }) });
+    return;
+  }
+  const databaseUrl = name === 'grantry-postgres'
+    ? (process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+    : `sqlite:${join(mkdtempSync(join(tmpdir(), 'grantry-bench-')), 'grantry.sqlite')}`;
+  const schema = name === 'grantry-postgres' ? `grantry_bench_${process.pid}` : undefined;
+  const store = await openStore(databaseUrl, { schema });
+  const config = makeConfig({ secret: 'bench-secret-0123456789abcdef0123456789', port: 0, databaseUrl });
+  const ctx = await createProviderContext(config, store);
+  const app = await buildProviderServer(ctx);
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  Object.assign(ctx.config, { issuer: url });
+  const service = await registerClient(store, config, { name: 'bench', appType: 'service' });
+  const opaque = await registerClient(store, config, { name: 'bench-opaque', appType: 'service', tokenFormat: 'opaque' });
+  report({ url, clientId: service.client.id, clientSecret: service.clientSecret, opaqueClientId: opaque.client.id, opaqueClientSecret: opaque.clientSecret, schema });
+}
+
+function report(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+await main();
