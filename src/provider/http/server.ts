@@ -72,5 +72,10 @@ import { metadataRoutes } from './metadata.ts';
 import { consoleRoutes } from './console.ts';
 import { loginRoutes } from './login.ts';
 import { authorizeRoutes } from './authorize.ts';
+import { tokenRoutes } from './token.ts';
+import { jwksRoutes } from './jwks.ts';
+import { apiRoutes } from './api.ts';
+import { revokeRoutes } from './revoke.ts';
+import { introspectRoutes } from './introspect.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes];

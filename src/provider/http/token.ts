@@ -1,0 +1,38 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProviderContext } from '../context.ts';
+import { usesBasicAuth } from '../protocol/client-auth.ts';
+import { invalidRequest, isOAuthError } from '../protocol/errors.ts';
+import { handleTokenRequest } from '../protocol/grants/index.ts';
+import { singleParams } from './params.ts';
+import { sendNoStore, sendOAuthError } from './reply.ts';
+
+/**
+ * RFC 6749 §3.2: POST /oauth2/token, also answering at /oauth2/access_token, the path that clients
+ * written for Weibo post to.
+ */
+export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Browser apps (spa) call the token endpoint with fetch; no cookie is involved, so any origin may read the answer.
+    reply.header('access-control-allow-origin', '*');
+    const authorization = request.headers.authorization;
+    try {
+      const params = formParams(request);
+      const tokens = await handleTokenRequest(ctx, { authorization, params, info: { address: request.ip } });
+      return sendNoStore(reply, tokens);
+    } catch (error) {
+      if (!isOAuthError(error)) throw error;
+      return sendOAuthError(reply, error, { basicAuthUsed: usesBasicAuth(authorization) });
+    }
+  };
+  app.post('/oauth2/token', handler);
+  app.post('/oauth2/access_token', handler);
+}
+
+/** RFC 6749 §3.2: the parameters come as a form body, each at most once. */
+export function formParams(request: FastifyRequest): Record<string, string> {
+  const contentType = request.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+    throw invalidRequest('the request body must be application/x-www-form-urlencoded');
+  }
+  return singleParams(request.body);
+}

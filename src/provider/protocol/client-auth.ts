@@ -1,0 +1,99 @@
+import { safeEqual, sha256 } from '../../lib/crypto.ts';
+import type { Client } from '../../store/index.ts';
+import type { ProviderContext } from '../context.ts';
+import { isConfidential } from './clients.ts';
+import { invalidClient, invalidRequest } from './errors.ts';
+
+// Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3):
+// client_secret_basic, client_secret_post, and "none" for public apps, which cannot keep a secret
+// and prove nothing but their id (PKCE protects their codes instead).
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface ClientCredentials {
+  /** The Authorization header as received, if any. */
+  authorization?: string;
+  /** The request's form parameters (already checked for repeats). */
+  params: Record<string, string>;
+}
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: ClientAuthMethod;
+}
+
+interface PresentedCredentials {
+  clientId: string;
+  clientSecret: string | undefined;
+  method: ClientAuthMethod;
+}
+
+/** Whether the request tried HTTP Basic, so that an invalid_client answer carries the Basic challenge (RFC 6749 §5.2). */
+export function usesBasicAuth(authorization: string | undefined): boolean {
+  return authorization !== undefined && /^basic /i.test(authorization.trimStart());
+}
+
+/** One statement: the client lookup. */
+export async function authenticateClient(ctx: ProviderContext, credentials: ClientCredentials): Promise<AuthenticatedClient> {
+  const presented = readCredentials(credentials);
+  const client = await ctx.store.findClient(presented.clientId);
+  if (!client) throw invalidClient('no app has this client_id');
+  checkSecret(client, presented);
+  return { client, method: presented.method };
+}
+
+/** Authentication that a public app cannot pass: for endpoints that only servers may use. */
+export async function authenticateConfidentialClient(ctx: ProviderContext, credentials: ClientCredentials): Promise<AuthenticatedClient> {
+  const authenticated = await authenticateClient(ctx, credentials);
+  // A confidential client has always proved its secret by now; a public one has proved nothing.
+  if (!isConfidential(authenticated.client)) throw invalidClient('only confidential apps (web, service) may use this endpoint: it requires a client secret');
+  return authenticated;
+}
+
+function readCredentials({ authorization, params }: ClientCredentials): PresentedCredentials {
+  if (authorization !== undefined && authorization.trim() !== '') {
+    if (!usesBasicAuth(authorization)) throw invalidClient('the Authorization header must use the Basic scheme here');
+    const basic = decodeBasic(authorization);
+    // RFC 6749 §2.3: a client uses one authentication method per request.
+    if (params.client_secret !== undefined) throw invalidRequest('the client authenticated both with HTTP Basic and with client_secret in the body; use one');
+    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+      throw invalidRequest('the client_id in the body differs from the one in the Authorization header');
+    }
+    return { ...basic, method: 'client_secret_basic' };
+  }
+  const clientId = params.client_id;
+  if (clientId === undefined) throw invalidClient('the request names no client: send client_id, or authenticate with HTTP Basic');
+  const clientSecret = params.client_secret;
+  return { clientId, clientSecret, method: clientSecret === undefined ? 'none' : 'client_secret_post' };
+}
+
+/** RFC 6749 §2.3.1: the id and secret are form-urlencoded before they are joined and base64-encoded. */
+function decodeBasic(authorization: string): { clientId: string; clientSecret: string | undefined } {
+  const encoded = authorization.trim().slice('basic'.length).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw invalidClient('the Basic credentials are not valid base64');
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalidClient('the Basic credentials have no colon between client id and secret');
+  const clientId = formDecode(decoded.slice(0, colon));
+  const clientSecret = formDecode(decoded.slice(colon + 1));
+  if (!clientId) throw invalidClient('the Basic credentials have an empty client id');
+  return { clientId, clientSecret: clientSecret === '' ? undefined : clientSecret };
+}
+
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw invalidClient('the Basic credentials are not correctly form-urlencoded');
+  }
+}
+
+function checkSecret(client: Client, presented: PresentedCredentials): void {
+  const confidential = isConfidential(client) || client.secretHash !== null;
+  if (!confidential) {
+    if (presented.clientSecret !== undefined) throw invalidClient('this app is public and has no client secret; send only its client_id');
+    return;
+  }
+  if (presented.clientSecret === undefined || client.secretHash === null) throw invalidClient('this app is confidential: it must authenticate with its client secret');
+  if (!safeEqual(sha256(presented.clientSecret), client.secretHash)) throw invalidClient('the client secret is wrong');
+}

@@ -1,0 +1,97 @@
+// authorization_code (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
+// Statements on success: 4 — the client lookup, the atomic redemption of the code, the grant row,
+// the refresh token (none for a JWT access token; an opaque one adds a fifth). A replay costs the
+// redemption's second read, the grant's revocation and an event.
+
+import { s256, sha256 } from '../../../lib/crypto.ts';
+import type { AuthorizationCode, Client } from '../../../store/index.ts';
+import type { ProviderContext } from '../../context.ts';
+import { invalidGrant, invalidRequest } from '../errors.ts';
+import { issueTokens, type TokenResponse } from '../tokens/issue.ts';
+import type { GrantHandler } from './index.ts';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** RFC 7636 §4.1: 43 to 128 characters of the unreserved set. */
+const codeVerifierSyntax = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+export const authorizationCodeGrant: GrantHandler = {
+  grantType: 'authorization_code',
+  async handle(ctx, client, params): Promise<TokenResponse> {
+    const code = requireParam(params, 'code');
+    checkVerifierSyntax(params.code_verifier);
+    const redeemed = await redeemCode(ctx, code);
+    checkNotExpired(redeemed);
+    checkIssuedToClient(redeemed, client);
+    checkRedirectUri(redeemed, client, params.redirect_uri);
+    checkProofKey(redeemed, params.code_verifier);
+    const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now() };
+    // If a replay of this code got in first, the grant already stands revoked and this writes
+    // nothing: the tokens below are then dead on arrival, as they must be.
+    await ctx.store.createGrantOnce(grant);
+    return issueTokens(ctx, { client, grant, scope: redeemed.scope, refresh: { scope: redeemed.scope } });
+  },
+};
+
+function requireParam(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined) throw invalidRequest(`the ${name} parameter is missing`);
+  return value;
+}
+
+// Checked before the code is redeemed, so that a malformed request does not burn a good code.
+function checkVerifierSyntax(verifier: string | undefined): void {
+  if (verifier !== undefined && !codeVerifierSyntax.test(verifier)) {
+    throw invalidRequest('the code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~"');
+  }
+}
+
+/**
+ * Codes are single use. A code presented again means that it leaked, or that someone is replaying
+ * it: RFC 6749 §4.1.2 says to revoke what was issued from it, so the grant goes, with every token.
+ */
+async function redeemCode(ctx: ProviderContext, code: string): Promise<AuthorizationCode> {
+  const redemption = await ctx.store.redeemAuthorizationCode(sha256(code));
+  if (redemption.outcome === 'redeemed') return redemption.code;
+  if (redemption.outcome === 'unknown') throw invalidGrant('the authorization code is unknown');
+  const replayed = redemption.code;
+  await ctx.store.revokeGrantOfCode(replayed, 'code_replayed');
+  await ctx.store.recordEvent({
+    type: 'authorization_code_replayed',
+    clientId: replayed.clientId,
+    userId: replayed.userId,
+    grantId: replayed.grantId,
+  });
+  throw invalidGrant('the authorization code was already used; every token issued from it is now revoked');
+}
+
+function checkNotExpired(code: AuthorizationCode): void {
+  if (code.expiresAt <= now()) throw invalidGrant('the authorization code has expired');
+}
+
+function checkIssuedToClient(code: AuthorizationCode, client: Client): void {
+  if (code.clientId !== client.id) throw invalidGrant('the authorization code was issued to another client');
+}
+
+/**
+ * RFC 6749 §4.1.3: the redirect_uri must be the one of the authorization request. That request may
+ * leave it out when the app registered exactly one, and then so may this one.
+ */
+function checkRedirectUri(code: AuthorizationCode, client: Client, redirectUri: string | undefined): void {
+  if (redirectUri === undefined) {
+    const impliedByRegistration = client.redirectUris.length === 1 && client.redirectUris[0] === code.redirectUri;
+    if (!impliedByRegistration) throw invalidGrant('the redirect_uri parameter is missing; it must equal the one of the authorization request');
+    return;
+  }
+  if (redirectUri !== code.redirectUri) throw invalidGrant('the redirect_uri differs from the one of the authorization request');
+}
+
+/** RFC 7636 §4.6, S256 only. A verifier with no challenge is refused too: it hints at a downgrade. */
+function checkProofKey(code: AuthorizationCode, verifier: string | undefined): void {
+  if (code.codeChallenge === null) {
+    if (verifier !== undefined) throw invalidGrant('a code_verifier was sent, but the authorization request had no code_challenge');
+    return;
+  }
+  if (verifier === undefined) throw invalidGrant('the code_verifier is missing; the authorization request had a code_challenge');
+  if (s256(verifier) !== code.codeChallenge) throw invalidGrant('the code_verifier does not match the code_challenge');
+}

@@ -1,0 +1,99 @@
+// refresh_token (RFC 6749 §6), rotated on every use (OAuth 2.0 Security BCP §4.14.2).
+// Statements on success: 4 — the client lookup, the token read with its grant (one join), the
+// atomic rotation, the new refresh token (an opaque access token adds a fifth). The token is read
+// and checked before it is rotated, so that a request refused for a wrong scope or client does not
+// use it up and make the client's next, honest, request look like theft.
+
+import { sha256 } from '../../../lib/crypto.ts';
+import type { Client, Grant, RefreshToken } from '../../../store/index.ts';
+import type { ProviderContext } from '../../context.ts';
+import { invalidGrant, invalidRequest, invalidScope } from '../errors.ts';
+import { formatScope, isSubset, parseScope } from '../scopes.ts';
+import { issueTokens, type TokenResponse } from '../tokens/issue.ts';
+import { isRefreshTokenExpired } from '../tokens/refresh-token.ts';
+import type { GrantHandler } from './index.ts';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+interface PresentedRefreshToken {
+  token: RefreshToken;
+  grant: Grant;
+}
+
+export const refreshTokenGrant: GrantHandler = {
+  grantType: 'refresh_token',
+  async handle(ctx, client, params): Promise<TokenResponse> {
+    const presented = params.refresh_token;
+    if (presented === undefined) throw invalidRequest('the refresh_token parameter is missing');
+    const tokenHash = sha256(presented);
+    const found = await findRefreshToken(ctx, tokenHash);
+    checkIssuedToClient(found, client);
+    checkGrantStands(found);
+    checkNotExpired(found);
+    if (found.token.rotatedAt !== null) await handleReuse(ctx, found, reuseOutcome(ctx, found.token));
+    const scope = narrowedScope(found, params.scope);
+    if (found.token.rotatedAt === null) await rotate(ctx, found, tokenHash);
+    return issueTokens(ctx, {
+      client,
+      grant: found.grant,
+      scope,
+      // RFC 6749 §6: the new refresh token has exactly the scope of the one it replaces.
+      refresh: { scope: found.token.scope, absoluteExpiresAt: found.token.absoluteExpiresAt },
+    });
+  },
+};
+
+async function findRefreshToken(ctx: ProviderContext, tokenHash: string): Promise<PresentedRefreshToken> {
+  const found = await ctx.store.findRefreshTokenWithGrant(tokenHash);
+  if (!found) throw invalidGrant('the refresh token is unknown');
+  return found;
+}
+
+function checkIssuedToClient({ token }: PresentedRefreshToken, client: Client): void {
+  if (token.clientId !== client.id) throw invalidGrant('the refresh token was issued to another client');
+}
+
+function checkGrantStands({ grant }: PresentedRefreshToken): void {
+  if (grant.revokedAt !== null) throw invalidGrant('the refresh token has been revoked');
+}
+
+function checkNotExpired({ token }: PresentedRefreshToken): void {
+  if (isRefreshTokenExpired(token)) throw invalidGrant('the refresh token has expired');
+}
+
+/** A refresh may ask for less than the user granted, never for more. */
+function narrowedScope({ token }: PresentedRefreshToken, requested: string | undefined): string {
+  const wanted = parseScope(requested);
+  if (wanted.length === 0) return token.scope;
+  if (!isSubset(wanted, token.scope)) throw invalidScope(`the scope may be narrowed, not widened: this refresh token holds "${token.scope}"`);
+  return formatScope(wanted);
+}
+
+/** The atomic gate: of any number of concurrent uses exactly one rotates the token. */
+async function rotate(ctx: ProviderContext, found: PresentedRefreshToken, tokenHash: string): Promise<void> {
+  const { outcome } = await ctx.store.rotateRefreshToken(tokenHash, ctx.config.lifetimes.refreshTokenReuseGrace);
+  if (outcome === 'unknown') throw invalidGrant('the refresh token is unknown');
+  if (outcome === 'reused') await handleReuse(ctx, found, outcome);
+}
+
+/**
+ * A token that was already rotated is being used twice. Within the grace period that is the
+ * client's own retry (a lost response), and it gets a fresh pair; after it, someone holds a copy,
+ * and the whole grant is revoked so that neither the thief's tokens nor the client's work any more.
+ */
+async function handleReuse(ctx: ProviderContext, found: PresentedRefreshToken, outcome: 'grace' | 'reused'): Promise<void> {
+  if (outcome === 'grace') return;
+  await ctx.store.revokeGrant(found.grant.id, 'refresh_token_reused');
+  await ctx.store.recordEvent({
+    type: 'refresh_token_reused',
+    clientId: found.token.clientId,
+    userId: found.token.userId,
+    grantId: found.grant.id,
+  });
+  throw invalidGrant('the refresh token was already used; every token of this grant is now revoked');
+}
+
+function reuseOutcome(ctx: ProviderContext, token: RefreshToken): 'grace' | 'reused' {
+  const grace = ctx.config.lifetimes.refreshTokenReuseGrace;
+  return grace > 0 && token.rotatedAt !== null && now() - token.rotatedAt <= grace ? 'grace' : 'reused';
+}

@@ -1,0 +1,80 @@
+import { sha256 } from '../../lib/crypto.ts';
+import type { Client } from '../../store/index.ts';
+import type { ProviderContext } from '../context.ts';
+import { invalidRequest, isOAuthError } from './errors.ts';
+import { validateAccessToken } from './resource.ts';
+import { isRefreshTokenExpired } from './tokens/refresh-token.ts';
+import { accessTokenAudience } from './tokens/access-token.ts';
+
+// Token introspection (RFC 7662), for resource servers: a confidential app (typically of type
+// `service`) asks whether a token is live and what it allows. Anything expired, revoked, rotated
+// or unknown is just { active: false } (§2.2): the caller learns nothing about why.
+
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      username?: string;
+      token_type: 'Bearer' | 'refresh_token';
+      exp: number;
+      iat?: number;
+      iss: string;
+      aud?: string;
+      jti?: string;
+    };
+
+const inactive: IntrospectionResponse = { active: false };
+
+/** An access token costs one statement (JWT or opaque); a refresh token one more if it is not an access token. */
+export async function introspectToken(ctx: ProviderContext, _caller: Client, params: Record<string, string>): Promise<IntrospectionResponse> {
+  const token = params.token;
+  if (token === undefined) throw invalidRequest('the token parameter is missing');
+  if (params.token_type_hint === 'refresh_token') return (await introspectRefreshToken(ctx, token)) ?? (await introspectAccessToken(ctx, token)) ?? inactive;
+  return (await introspectAccessToken(ctx, token)) ?? (await introspectRefreshToken(ctx, token)) ?? inactive;
+}
+
+async function introspectAccessToken(ctx: ProviderContext, token: string): Promise<IntrospectionResponse | undefined> {
+  try {
+    const access = await validateAccessToken(ctx, token);
+    const response: IntrospectionResponse = {
+      active: true,
+      scope: access.scope.join(' '),
+      client_id: access.clientId,
+      sub: access.user?.id ?? access.clientId,
+      token_type: 'Bearer',
+      exp: access.expiresAt,
+      iss: ctx.config.issuer,
+    };
+    if (access.user) response.username = access.user.username;
+    if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: accessTokenAudience(ctx), jti: access.claims.jti });
+    return response;
+  } catch (error) {
+    if (isOAuthError(error)) return undefined;
+    throw error;
+  }
+}
+
+async function introspectRefreshToken(ctx: ProviderContext, token: string): Promise<IntrospectionResponse | undefined> {
+  // A JWT is never a refresh token: no need to look.
+  if (token.includes('.')) return undefined;
+  const found = await ctx.store.findRefreshTokenWithGrant(sha256(token));
+  if (!found) return undefined;
+  const { token: refresh, grant, user } = found;
+  const live = grant.revokedAt === null && refresh.rotatedAt === null && !isRefreshTokenExpired(refresh) && (grant.userId === null || user !== null);
+  if (!live) return inactive;
+  const response: IntrospectionResponse = {
+    active: true,
+    scope: refresh.scope,
+    client_id: refresh.clientId,
+    sub: user?.id ?? refresh.clientId,
+    token_type: 'refresh_token',
+    exp: refresh.expiresAt,
+    iat: refresh.createdAt,
+    iss: ctx.config.issuer,
+  };
+  if (user) response.username = user.username;
+  return response;
+}

@@ -1,0 +1,94 @@
+import { sha256 } from '../../lib/crypto.ts';
+import type { Grant, User } from '../../store/index.ts';
+import type { ProviderContext } from '../context.ts';
+import { insufficientScope, invalidRequest, invalidToken, OAuthError } from './errors.ts';
+import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';
+
+// Checking a bearer token at a resource (RFC 6750). A JWT is verified in memory and then costs one
+// statement, the grant-and-user read that tells whether the grant was revoked; an opaque token
+// costs one statement too, its row joined to the grant and user.
+
+export interface ValidatedAccess {
+  grant: Grant;
+  /** Null when the app acts for itself (client_credentials). */
+  user: User | null;
+  scope: string[];
+  clientId: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  /** Only for JWT access tokens. */
+  claims?: AccessTokenClaims;
+}
+
+/** No token at all: RFC 6750 §3.1 says to answer with the bare challenge, no error code. */
+export class MissingBearerToken extends Error {
+  constructor() {
+    super('no bearer token');
+    this.name = 'MissingBearerToken';
+  }
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The token from an Authorization header. Grantry accepts it there only (RFC 6750 §2.1): a token in
+ * a URL ends up in logs and Referer headers, and a token in a form body invites CSRF.
+ */
+export function bearerTokenFrom(authorization: string | undefined, otherwisePresented: boolean): string {
+  if (otherwisePresented) throw invalidRequest('send the access token in the Authorization header ("Bearer <token>"), not in the query or body');
+  if (authorization === undefined || authorization.trim() === '') throw new MissingBearerToken();
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  if (!match) {
+    if (!/^bearer\b/i.test(authorization.trim())) throw new MissingBearerToken();
+    throw invalidToken('the Authorization header does not hold a well-formed bearer token');
+  }
+  return match[1]!;
+}
+
+/** Whether a token is live: signed (or stored), unexpired, and its grant not revoked. */
+export async function validateAccessToken(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
+  return looksLikeJwt(token) ? validateJwt(ctx, token) : validateOpaque(ctx, token);
+}
+
+async function validateJwt(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
+  const verification = await verifyJwtAccessToken(ctx, token);
+  if (!verification.valid) throw invalidToken(verification.reason);
+  const { claims } = verification;
+  const live = await ctx.store.findLiveGrantWithUser(claims.gid);
+  if (!live || live.grant.clientId !== claims.client_id) throw invalidToken('the token has been revoked');
+  checkUserStillExists(live.grant, live.user);
+  return { grant: live.grant, user: live.user, scope: claims.scope.split(' ').filter(Boolean), clientId: claims.client_id, expiresAt: claims.exp, claims };
+}
+
+async function validateOpaque(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
+  const found = await ctx.store.findLiveAccessTokenWithUser(sha256(token));
+  // Unknown and revoked look the same from here: the join finds no live grant either way.
+  if (!found) throw invalidToken('the token is unknown or has been revoked');
+  if (found.token.expiresAt <= now()) throw invalidToken('the token has expired');
+  checkUserStillExists(found.grant, found.user);
+  return { grant: found.grant, user: found.user, scope: found.token.scope.split(' ').filter(Boolean), clientId: found.token.clientId, expiresAt: found.token.expiresAt };
+}
+
+function checkUserStillExists(grant: Grant, user: User | null): void {
+  if (grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
+}
+
+/** RFC 6750 §3.1: a live token without the scope a resource needs. */
+export function requireScope(access: ValidatedAccess, scope: string): void {
+  if (!access.scope.includes(scope)) throw insufficientScope(`this resource needs the "${scope}" scope`);
+}
+
+/** The whole check of one resource request: present, live, and scoped enough. */
+export async function authorizeResourceRequest(
+  ctx: ProviderContext,
+  request: { authorization: string | undefined; tokenElsewhere: boolean; requiredScope: string },
+): Promise<ValidatedAccess> {
+  const token = bearerTokenFrom(request.authorization, request.tokenElsewhere);
+  const access = await validateAccessToken(ctx, token);
+  requireScope(access, request.requiredScope);
+  return access;
+}
+
+export function isBearerError(error: unknown): error is OAuthError | MissingBearerToken {
+  return error instanceof OAuthError || error instanceof MissingBearerToken;
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { randomToken, sha256 } from '../../../lib/crypto.ts';
+import type { ProviderContext } from '../../context.ts';
+import type { KeyRing } from './keys.ts';
+import { signingAlgorithm } from './keys.ts';
+
+// Access tokens in two formats. JWT (RFC 9068) by default: a resource server can check one with
+// the published keys alone, and Grantry's own /api/me needs no token lookup, only the one grant
+// query that tells whether the grant still stands. Opaque, for apps that ask for it: a random
+// string stored as its SHA-256, looked up on every use.
+
+export const jwtAccessTokenType = 'at+jwt';
+
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** The grant the token was issued under: revoking the grant kills the token at once. */
+  gid: string;
+}
+
+export interface AccessTokenInput {
+  clientId: string;
+  grantId: string;
+  /** The user the token speaks for; null when the app acts for itself (client_credentials). */
+  userId: string | null;
+  scope: string;
+  lifetime: number;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The audience of every JWT access token is the issuer itself. Grantry supports no resource
+ * indicators (RFC 8707), and the one API its tokens are meant for, /api/me, is served at the
+ * issuer's origin; a separate resource server of the same operator checks `aud` against the issuer
+ * too. Naming a per-API audience would need registered resources, which Grantry does not have.
+ */
+export const accessTokenAudience = (ctx: ProviderContext) => ctx.config.issuer;
+
+export async function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
+  const key = ctx.keys.signingKey();
+  const issuedAt = now();
+  const claims = {
+    client_id: input.clientId,
+    scope: input.scope,
+    gid: input.grantId,
+  };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: signingAlgorithm, typ: jwtAccessTokenType, kid: key.kid })
+    .setIssuer(ctx.config.issuer)
+    .setSubject(input.userId ?? input.clientId)
+    .setAudience(accessTokenAudience(ctx))
+    .setJti(randomUUID())
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + input.lifetime)
+    .sign(key.privateKey!);
+}
+
+/** One statement: the row that makes an opaque token known. */
+export async function createOpaqueAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
+  const token = randomToken(32);
+  await ctx.store.createAccessToken({
+    tokenHash: sha256(token),
+    grantId: input.grantId,
+    clientId: input.clientId,
+    userId: input.userId,
+    scope: input.scope,
+    expiresAt: now() + input.lifetime,
+  });
+  return token;
+}
+
+/** JWTs have three dot-separated parts; opaque tokens are base64url and never contain a dot. */
+export function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+export type JwtVerification =
+  | { valid: true; claims: AccessTokenClaims }
+  | { valid: false; reason: string };
+
+/**
+ * Checks a JWT access token's signature, type, issuer, audience and lifetime; never a database
+ * query. `ignoreExpiry` is for revocation, where an expired token is still the client's to name.
+ */
+export async function verifyJwtAccessToken(ctx: ProviderContext, token: string, options: { ignoreExpiry?: boolean } = {}): Promise<JwtVerification> {
+  let kid: string | undefined;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== signingAlgorithm) return { valid: false, reason: 'the token is not signed with the expected algorithm' };
+    if (header.typ !== jwtAccessTokenType) return { valid: false, reason: 'the token is not an access token' };
+    kid = header.kid;
+  } catch {
+    return { valid: false, reason: 'the token is malformed' };
+  }
+  if (typeof kid !== 'string') return { valid: false, reason: 'the token names no signing key' };
+  const key = await findVerificationKey(ctx.keys, kid);
+  if (!key) return { valid: false, reason: 'the token was signed by an unknown key' };
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [signingAlgorithm],
+      typ: jwtAccessTokenType,
+      issuer: ctx.config.issuer,
+      audience: accessTokenAudience(ctx),
+      requiredClaims: ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'gid'],
+      // A token whose exp has passed may still be revoked; its grant is what the revocation ends.
+      currentDate: options.ignoreExpiry ? new Date(0) : undefined,
+    });
+    if (!hasAccessTokenClaims(payload)) return { valid: false, reason: 'the token lacks required claims' };
+    return { valid: true, claims: payload };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return { valid: false, reason: 'the token has expired' };
+    return { valid: false, reason: 'the token signature or claims are invalid' };
+  }
+}
+
+function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims {
+  return (
+    typeof payload.sub === 'string' &&
+    typeof payload.client_id === 'string' &&
+    typeof payload.scope === 'string' &&
+    typeof payload.gid === 'string' &&
+    typeof payload.jti === 'string' &&
+    typeof payload.iat === 'number' &&
+    typeof payload.exp === 'number'
+  );
+}
+
+// An unknown kid may mean that the CLI rotated the keys since this process loaded them, so the ring
+// is read again; but no more than once per interval, or anyone could make every request a database
+// read by sending tokens with made-up kids.
+const minimumReloadIntervalMs = 10_000;
+const reloadState = new WeakMap<KeyRing, { lastAt: number; pending?: Promise<void> }>();
+
+async function findVerificationKey(keys: KeyRing, kid: string) {
+  const known = keys.verificationKey(kid);
+  if (known) return known;
+  const state = reloadState.get(keys) ?? { lastAt: 0 };
+  reloadState.set(keys, state);
+  if (!state.pending) {
+    if (Date.now() - state.lastAt < minimumReloadIntervalMs) return undefined;
+    state.lastAt = Date.now();
+    state.pending = keys.reload().finally(() => (state.pending = undefined));
+  }
+  await state.pending.catch(() => {});
+  return keys.verificationKey(kid);
+}
