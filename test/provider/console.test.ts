@@ -195,7 +195,7 @@ for (const kind of storeKinds) {
       assert.notEqual(stored.secretHash, sha256(clientSecret!));
       assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret));
 
-      const events = await provider.store.listEvents({ type: 'client.secret_rotated' });
+      const events = await provider.store.listEvents({ type: 'client_secret_rotated' });
       assert.ok(events.some((e) => e.clientId === client.id && e.userId === user.id));
     });
 

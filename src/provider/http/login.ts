@@ -38,7 +38,7 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     const result = await authenticateUser(ctx.store, ctx.config, { username, password, address: request.ip });
     if (result.ok) {
       await startSession(ctx, request, reply, result.user);
-      await ctx.store.recordEvent({ type: 'user.logged_in', userId: result.user.id });
+      await ctx.store.recordEvent({ type: 'user_logged_in', userId: result.user.id });
       return reply.redirect(returnTo ?? '/console', 303);
     }
     if (result.reason === 'locked') {
@@ -90,7 +90,7 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
       if (error instanceof ConflictError) return again(`The username “${values.username}” is taken. Choose another one.`, 409);
       throw error;
     }
-    await ctx.store.recordEvent({ type: 'user.signed_up', userId: user.id });
+    await ctx.store.recordEvent({ type: 'user_signed_up', userId: user.id });
     await startSession(ctx, request, reply, user);
     return reply.redirect(returnTo ?? '/console', 303);
   });

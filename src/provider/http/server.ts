@@ -69,6 +69,7 @@ export type RoutePlugin = (app: FastifyInstance, options: { ctx: ProviderContext
 
 // Every endpoint and page group, each its own file.
 import { metadataRoutes } from './metadata.ts';
+import { accountRoutes } from './account.ts';
 import { consoleRoutes } from './console.ts';
 import { loginRoutes } from './login.ts';
 import { authorizeRoutes } from './authorize.ts';
@@ -78,4 +79,4 @@ import { apiRoutes } from './api.ts';
 import { revokeRoutes } from './revoke.ts';
 import { introspectRoutes } from './introspect.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes];

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { ProviderContext } from '../context.ts';
+import { connectedAppsPage } from '../pages/account.ts';
+import { formText } from '../pages/html.ts';
+import { pageBasics, passesCsrf, requireUser, sendPage } from './login.ts';
+
+// GET /account/apps: the apps a person allowed; POST /account/apps/:clientId/revoke takes every
+// grant of that person to that app back at once, and forgets the consent, so that the app has to
+// ask again instead of being let through silently next time.
+
+export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
+  app.get('/account/apps', async (request, reply) => {
+    const user = await requireUser(ctx, request, reply, '/account/apps');
+    if (!user) return reply;
+    const apps = await ctx.store.listAuthorizedApps(user.id);
+    const notice = formText(request.query, 'revoked') ? 'Access removed. That app can no longer use your account.' : undefined;
+    const { csrf } = await pageBasics(ctx, request, reply);
+    return sendPage(reply, connectedAppsPage({ user, csrf, apps, scopes: ctx.config.scopes, notice }));
+  });
+
+  app.post('/account/apps/:clientId/revoke', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const user = await requireUser(ctx, request, reply, '/account/apps');
+    if (!user) return reply;
+    const clientId = (request.params as { clientId?: string }).clientId ?? '';
+    // An id no app could have (a NUL byte, which PostgreSQL refuses) has no grants to revoke either.
+    if (/^[\x21-\x7e]{1,200}$/.test(clientId)) await revokeApp(ctx, user.id, clientId);
+    return reply.redirect('/account/apps?revoked=1', 303);
+  });
+}
+
+async function revokeApp(ctx: ProviderContext, userId: string, clientId: string): Promise<void> {
+  await ctx.store.transaction(async (store) => {
+    const grantIds = (await store.listAuthorizedApps(userId)).find((app) => app.client.id === clientId)?.grantIds ?? [];
+    await store.revokeGrantsOf(userId, clientId, 'revoked_by_user');
+    await store.deleteConsent(userId, clientId);
+    for (const grantId of grantIds) {
+      await store.recordEvent({ type: 'grant_revoked', clientId, userId, grantId, detail: { via: 'connected_apps_page' } });
+    }
+  });
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { User } from '../../src/store/index.ts';
+import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+const day = 24 * 3600;
+const firstDay = 1_767_225_600; // 2026-01-01 00:00 UTC
+
+async function signedIn(provider: RunningProvider) {
+  const user = await provider.createUser();
+  const browser = new TestBrowser(provider.url);
+  assert.equal((await browser.login(user.username, user.password)).status, 303);
+  return { user, browser };
+}
+
+async function grant(provider: RunningProvider, user: User, clientId: string, scope: string, createdAt: number) {
+  return provider.store.createGrant({ id: randomUUID(), clientId, userId: user.id, scope, createdAt });
+}
+
+for (const kind of storeKinds) {
+  describe(`connected apps on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind)));
+    after(() => provider.close());
+
+    test('is for signed-in people only', async () => {
+      const response = await new TestBrowser(provider.url).get('/account/apps');
+      assert.equal(response.status, 303);
+      assert.equal(response.location, '/login?return_to=%2Faccount%2Fapps');
+    });
+
+    test('lists each app once, with its scopes and the first and last time it was allowed', async () => {
+      const { user, browser } = await signedIn(provider);
+      const { client: notes } = await provider.registerClient({ appType: 'web', name: 'Notes', homepage: 'https://notes.example' });
+      const { client: photos } = await provider.registerClient({ appType: 'spa', name: 'Photos' });
+      const { client: gone } = await provider.registerClient({ appType: 'web', name: 'Gone app' });
+      await grant(provider, user, notes.id, 'profile', firstDay);
+      await grant(provider, user, notes.id, 'profile email', firstDay + 10 * day);
+      await grant(provider, user, photos.id, 'profile', firstDay + 2 * day);
+      const revoked = await grant(provider, user, gone.id, 'profile', firstDay);
+      await provider.store.revokeGrant(revoked.id, 'test');
+      // Someone else's grant is not on this person's page.
+      const other = await provider.createUser();
+      const { client: theirs } = await provider.registerClient({ appType: 'web', name: 'Their app' });
+      await grant(provider, other, theirs.id, 'profile', firstDay);
+
+      const page = await browser.get('/account/apps');
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+      assert.equal(page.text.match(/class="connected-app"/g)?.length, 2);
+      assert.match(page.text, /<a href="https:\/\/notes\.example" rel="noopener noreferrer">Notes<\/a>/);
+      assert.match(page.text, /Photos/);
+      assert.match(page.text, /<code>email<\/code>: See your email address/);
+      assert.match(page.text, /First allowed 2026-01-01 00:00 UTC; last allowed 2026-01-11 00:00 UTC/);
+      assert.match(page.text, /First allowed 2026-01-03 00:00 UTC\./);
+      assert.doesNotMatch(page.text, /Gone app|Their app/);
+      assert.ok(page.text.includes(`action="/account/apps/${notes.id}/revoke"`));
+    });
+
+    test('removing access revokes every grant of that person to that app and forgets the consent', async () => {
+      const { user, browser } = await signedIn(provider);
+      const { client: notes } = await provider.registerClient({ appType: 'web', name: 'Notes' });
+      const { client: photos } = await provider.registerClient({ appType: 'web', name: 'Photos' });
+      const first = await grant(provider, user, notes.id, 'profile', firstDay);
+      const second = await grant(provider, user, notes.id, 'email', firstDay + day);
+      const kept = await grant(provider, user, photos.id, 'profile', firstDay);
+      const other = await provider.createUser();
+      const othersGrant = await grant(provider, other, notes.id, 'profile', firstDay);
+      await provider.store.saveConsent(user.id, notes.id, 'profile email');
+      await provider.store.saveConsent(user.id, photos.id, 'profile');
+      await provider.store.saveConsent(other.id, notes.id, 'profile');
+
+      const page = await browser.get('/account/apps');
+      const response = await browser.post(`/account/apps/${notes.id}/revoke`, { csrf_token: csrfFrom(page.text) });
+      assert.equal(response.status, 303);
+      assert.equal(response.location, '/account/apps?revoked=1');
+
+      for (const { id } of [first, second]) {
+        const stored = (await provider.store.findGrant(id))!;
+        assert.ok(stored.revokedAt, `grant ${id} is revoked`);
+        assert.equal(stored.revokeReason, 'revoked_by_user');
+      }
+      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null);
+      assert.equal((await provider.store.findGrant(othersGrant.id))!.revokedAt, null);
+      assert.equal(await provider.store.findConsent(user.id, notes.id), undefined);
+      assert.equal(await provider.store.findConsent(user.id, photos.id), 'profile');
+      assert.equal(await provider.store.findConsent(other.id, notes.id), 'profile');
+
+      const events = (await provider.store.listEvents({ type: 'grant_revoked' })).filter((e) => e.userId === user.id);
+      assert.deepEqual(events.map((e) => e.grantId).sort(), [first.id, second.id].sort());
+      assert.ok(events.every((e) => e.clientId === notes.id && e.detail?.via === 'connected_apps_page'));
+
+      const after = await browser.get(response.location!);
+      assert.match(after.text, /Access removed/);
+      assert.doesNotMatch(after.text, />Notes</);
+      assert.match(after.text, /Photos/);
+    });
+
+    test('without a valid CSRF token nothing is revoked (403)', async () => {
+      const { user, browser } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', name: 'Kept' });
+      const kept = await grant(provider, user, client.id, 'profile', firstDay);
+      await provider.store.saveConsent(user.id, client.id, 'profile');
+      const stolen = csrfFrom((await new TestBrowser(provider.url).get('/login')).text);
+      for (const csrf of ['', 'forged', stolen]) {
+        const response = await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrf });
+        assert.equal(response.status, 403);
+      }
+      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null);
+      assert.equal(await provider.store.findConsent(user.id, client.id), 'profile');
+    });
+
+    test('app names and scopes are shown escaped', async () => {
+      const { user, browser } = await signedIn(provider);
+      const { client } = await provider.registerClient({ appType: 'web', name: '<script>alert(1)</script>' });
+      await grant(provider, user, client.id, 'profile', firstDay);
+      const page = await browser.get('/account/apps');
+      assert.ok(!page.text.includes('<script>alert(1)</script>'));
+      assert.ok(page.text.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+    });
+
+    test('odd app ids are never a server error', async () => {
+      const { browser } = await signedIn(provider);
+      const csrf = csrfFrom((await browser.get('/account/apps')).text);
+      for (const id of ['%00', 'no-such-app', '%F0%9F%98%80', "'%20or%201=1--"]) {
+        const response = await browser.post(`/account/apps/${id}/revoke`, { csrf_token: csrf });
+        assert.equal(response.status, 303, id);
+      }
+      const json = await fetch(`${provider.url}/account/apps/x/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
+      assert.equal(json.status, 403);
+    });
+  });
+}
