@@ -195,6 +195,22 @@ for (const kind of storeKinds) {
       assert.notEqual(stored.secretHash, sha256(clientSecret!));
       assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret));
 
+      // Through the token endpoint: the new secret gets a token, the old one is an unknown client.
+      const token = (clientSecretValue: string) =>
+        fetch(`${provider.url}/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: service.id, client_secret: clientSecretValue }),
+        });
+      const { client: service, clientSecret: serviceSecret } = await provider.registerClient({ appType: 'service', ownerId: user.id });
+      assert.equal((await token(serviceSecret!)).status, 200);
+      const rotated = await browser.post(`/console/apps/${service.id}/rotate-secret`, { csrf_token: rotateCsrf });
+      const newServiceSecret = secretPattern.exec(rotated.text)![1]!;
+      const refusedOld = await token(serviceSecret!);
+      assert.equal(refusedOld.status, 401);
+      assert.equal((await refusedOld.json()).error, 'invalid_client');
+      assert.equal((await token(newServiceSecret)).status, 200);
+
       const events = await provider.store.listEvents({ type: 'client_secret_rotated' });
       assert.ok(events.some((e) => e.clientId === client.id && e.userId === user.id));
     });
