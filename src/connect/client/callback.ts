@@ -14,7 +14,9 @@ export function checkIssuer(provider: Provider, params: CallbackParams): void {
     if (provider.issInCallback) throw new ConnectError('missing_issuer', `${provider.id} always sends iss, and this callback has none`);
     return;
   }
-  if (!provider.issuer || iss !== provider.issuer) {
+  // A provider whose issuer we were not told cannot be checked; binding each state to its provider
+  // (../binding/) is then the defence against mix-up.
+  if (provider.issuer && iss !== provider.issuer) {
     throw new ConnectError('issuer_mismatch', `the callback comes from "${iss}", not from ${provider.id}`);
   }
 }

@@ -49,3 +49,11 @@ async function fetchMetadata(url: string, issuer: string): Promise<Authorization
   }
   return body as AuthorizationServerMetadata;
 }
+
+/** The client authentication a provider's metadata allows, basic first (the RFC 6749 default). */
+export function pickTokenAuth(metadata: AuthorizationServerMetadata, hasSecret: boolean): 'client_secret_basic' | 'client_secret_post' | 'none' {
+  if (!hasSecret) return 'none';
+  const methods = metadata.token_endpoint_auth_methods_supported;
+  if (Array.isArray(methods) && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')) return 'client_secret_post';
+  return 'client_secret_basic';
+}

@@ -9,14 +9,18 @@ const userAgent = 'grantry-connect/0.1';
 
 export type Body = Record<string, unknown>;
 
-/** Reads a body whatever the Content-Type claims: JSON, a JSONP callback, or form encoding. */
+/**
+ * Reads a body whatever the Content-Type claims: JSON, a JSONP callback, or form encoding. A JSON
+ * array (GitHub's /user/emails) comes back as `{ items: [...] }`.
+ */
 export function parseBody(text: string): Body {
   const trimmed = text.trim();
   const jsonp = /^callback\(\s*([\s\S]*?)\s*\);?$/.exec(trimmed);
   const candidate = jsonp ? jsonp[1]! : trimmed;
-  if (candidate.startsWith('{')) {
+  if (candidate.startsWith('{') || candidate.startsWith('[')) {
     try {
-      return JSON.parse(candidate) as Body;
+      const parsed = JSON.parse(candidate) as unknown;
+      return Array.isArray(parsed) ? { items: parsed } : (parsed as Body);
     } catch {
       throw new ConnectError('invalid_response', 'the provider answered with malformed JSON');
     }

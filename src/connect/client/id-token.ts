@@ -32,7 +32,7 @@ export async function validateIdToken(provider: Provider, idToken: string, nonce
   let claims: JWTPayload;
   try {
     ({ payload: claims } = await jwtVerify(idToken, keySet(provider.jwksUri), {
-      issuer: provider.issuer,
+      issuer: [provider.issuer, ...(provider.idTokenIssuers ?? [])],
       audience: provider.clientId,
       requiredClaims: ['sub', 'exp', 'iat'],
       clockTolerance: 30,

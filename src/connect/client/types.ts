@@ -51,6 +51,8 @@ export interface Provider {
   /** The issuer identifier: checked against the callback's `iss` and the ID token's `iss`. */
   issuer?: string;
   jwksUri?: string;
+  /** Other spellings of the issuer an ID token may carry (Google's `accounts.google.com`). */
+  idTokenIssuers?: string[];
   scope: string;
   /** Request a nonce and require a valid ID token. */
   oidc: boolean;

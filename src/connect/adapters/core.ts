@@ -1,0 +1,383 @@
+import { randomToken, sha256 } from '../../lib/crypto.ts';
+import type { ConnectUser } from '../../store/connect-store.ts';
+import {
+  authenticateLocalUser, loginAndBind, peekTicket, registerAndBind, registerLocalUser, resolveCallback, safeReturnTo,
+  ticketLifetime, unbindIdentity, type BindingFailure, type CallbackOutcome,
+} from '../binding/index.ts';
+import { ConnectError, ProviderError } from '../client/errors.ts';
+import type { Provider } from '../client/types.ts';
+import type { Connect } from '../connect.ts';
+import { beginLogin, finishLogin } from '../login.ts';
+import { html, json, parseCookies, redirect, serializeCookie, type ConnectRequest, type ConnectResponse } from './http.ts';
+import { errorPage, pendingPage } from './pages.ts';
+
+// The framework-agnostic core: a plain request in, a response decision out. It knows the routes of
+// both ways a site is built — server-rendered pages under basePath, JSON under apiPath — and
+// nothing of Fastify or Express (./fastify.ts and ./express.ts translate).
+
+export const cookieNames = { browser: 'connect_browser', session: 'connect_session', ticket: 'connect_ticket' } as const;
+const browserCookieLifetime = 24 * 3600;
+
+/** One request's view: its cookies, and the cookies the response will set. */
+class Exchange {
+  readonly cookies: Record<string, string>;
+  readonly setCookies: string[] = [];
+  private browserId: string | undefined;
+
+  constructor(
+    readonly connect: Connect,
+    readonly request: ConnectRequest,
+  ) {
+    this.cookies = parseCookies(request.headers.cookie);
+    this.browserId = this.cookies[cookieNames.browser];
+  }
+
+  field(name: string): string {
+    const value = this.request.body?.[name];
+    return typeof value === 'string' ? value : '';
+  }
+
+  /** The hash of this browser's id, made (and set as a cookie) on first need. */
+  browserHash(create: boolean): string | null {
+    if (!this.browserId && create) {
+      this.browserId = randomToken(32);
+      this.setCookie(cookieNames.browser, this.browserId, browserCookieLifetime);
+    }
+    return this.browserId ? sha256(this.browserId) : null;
+  }
+
+  setCookie(name: string, value: string, maxAge: number): void {
+    this.setCookies.push(serializeCookie(name, value, { maxAge, secure: this.connect.secure }));
+  }
+
+  clearCookie(name: string): void {
+    this.setCookies.push(serializeCookie(name, '', { maxAge: 0, secure: this.connect.secure }));
+  }
+
+  user(): Promise<ConnectUser | undefined> {
+    return this.connect.currentUser(this.cookies[cookieNames.session]);
+  }
+
+  async signIn(user: ConnectUser): Promise<void> {
+    await this.connect.sessions.end(this.cookies[cookieNames.session]);
+    this.setCookie(cookieNames.session, await this.connect.sessions.start(user.id), this.connect.sessions.lifetime);
+  }
+
+  redirect(location: string): ConnectResponse {
+    return redirect(location, this.setCookies);
+  }
+
+  html(status: number, body: string): ConnectResponse {
+    return html(status, body, this.setCookies);
+  }
+
+  json(status: number, data: unknown): ConnectResponse {
+    return json(status, data, this.setCookies);
+  }
+
+  error(status: number, message: string): ConnectResponse {
+    return this.html(status, errorPage(status, message, '/'));
+  }
+
+  apiError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ConnectResponse {
+    return this.json(status, { error: code, message, ...extra });
+  }
+}
+
+/**
+ * Form posts from other sites are refused (login CSRF, forced unbinding). Browsers send Origin on
+ * every POST, and Sec-Fetch-Site too; a request with neither is no browser's cross-site request.
+ */
+function crossSite(connect: Connect, request: ConnectRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin) return origin !== connect.origin;
+  const site = request.headers['sec-fetch-site'];
+  return site !== undefined && site !== 'same-origin' && site !== 'none';
+}
+
+/** JSON only: a cross-site page cannot send it without a CORS preflight we never answer. */
+function isJson(request: ConnectRequest): boolean {
+  return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
+}
+
+/** What the person should read when a login fails; the details go to the site's log, not the page. */
+function explain(error: unknown, provider: string): { status: number; code: string; message: string } {
+  if (error instanceof ProviderError && error.code === 'access_denied') {
+    return { status: 400, code: 'access_denied', message: `You did not allow ${provider} to log you in here.` };
+  }
+  if (error instanceof ProviderError) return { status: 502, code: 'provider_error', message: `${provider} refused the login (${error.code}). Please try again.` };
+  if (error instanceof ConnectError && ['unknown_state', 'missing_state', 'browser_mismatch', 'expired_state', 'provider_mismatch'].includes(error.code)) {
+    return { status: 400, code: error.code, message: `This login link is not valid here (${error.message}). Please start logging in again.` };
+  }
+  if (error instanceof ConnectError) return { status: 502, code: error.code, message: `Logging in with ${provider} failed: ${error.message}.` };
+  throw error;
+}
+
+type Handler = (exchange: Exchange, params: Record<string, string>) => Promise<ConnectResponse>;
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: Handler;
+  api: boolean;
+}
+
+function route(method: string, path: string, handler: Handler, api = false): Route {
+  const names: string[] = [];
+  const pattern = new RegExp(`^${path.replace(/:(\w+)/g, (_, name: string) => (names.push(name), '([a-z0-9_-]+)'))}$`);
+  return { method, pattern, names, handler, api };
+}
+
+async function withProvider(exchange: Exchange, id: string, api: boolean, work: (provider: Provider) => Promise<ConnectResponse>): Promise<ConnectResponse> {
+  let provider: Provider | undefined;
+  try {
+    provider = await exchange.connect.provider(id);
+  } catch (error) {
+    const { status, code, message } = explain(error, id);
+    return api ? exchange.apiError(status, code, message) : exchange.error(status, message);
+  }
+  if (!provider) return api ? exchange.apiError(404, 'unknown_provider', `No provider "${id}" here.`) : exchange.error(404, `No provider "${id}" here.`);
+  return work(provider);
+}
+
+// ── server-rendered ─────────────────────────────────────────────────────────────────────────────
+
+async function startLogin(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  return withProvider(exchange, id!, false, async (provider) => {
+    const linking = exchange.field('link') === '1' ? await exchange.user() : undefined;
+    const url = await beginLogin(exchange.connect.store, provider, {
+      browserHash: exchange.browserHash(true)!,
+      redirectUri: exchange.connect.redirectUri(provider.id),
+      returnTo: safeReturnTo(exchange.field('returnTo')),
+      linkUserId: linking?.id ?? null,
+    });
+    return exchange.redirect(url);
+  });
+}
+
+/** Completes a callback into one of the outcomes of ../binding/; shared by both ways. */
+async function complete(exchange: Exchange, provider: Provider, params: Record<string, string | undefined>) {
+  const browserHash = exchange.browserHash(false);
+  const { completed, state } = await finishLogin(exchange.connect.store, provider, { params, browserHash });
+  const outcome = await resolveCallback(exchange.connect.store, { tokenKey: exchange.connect.tokenKey, autoLinkVerifiedEmail: exchange.connect.options.autoLinkVerifiedEmail }, {
+    identity: completed.identity,
+    tokens: completed.tokens,
+    browserHash: browserHash!,
+    linkUserId: state.linkUserId,
+  });
+  return { outcome, state };
+}
+
+async function serverCallback(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  return withProvider(exchange, id!, false, async (provider) => {
+    let result: Awaited<ReturnType<typeof complete>>;
+    try {
+      result = await complete(exchange, provider, exchange.request.query);
+    } catch (error) {
+      const { status, message } = explain(error, provider.name);
+      return exchange.error(status, message);
+    }
+    const { outcome, state } = result;
+    const next = state.returnTo ?? exchange.connect.options.afterLoginPath;
+    switch (outcome.kind) {
+      case 'signed-in':
+        await exchange.signIn(outcome.user);
+        return exchange.redirect(next);
+      case 'linked':
+        return exchange.redirect(next);
+      case 'link-refused':
+        return exchange.error(409, `This ${provider.name} account is bound to another account here, and stays there. Unbind it there first.`);
+      case 'pending':
+        exchange.setCookie(cookieNames.ticket, outcome.ticket, ticketLifetime);
+        return exchange.redirect(`${exchange.connect.options.basePath}/pending`);
+    }
+  });
+}
+
+async function pendingIdentity(exchange: Exchange) {
+  const ticket = exchange.cookies[cookieNames.ticket];
+  const browserHash = exchange.browserHash(false);
+  if (!ticket || !browserHash) return undefined;
+  const identity = await peekTicket(exchange.connect.store, { ticket, browserHash });
+  return identity && { ticket, browserHash, identity };
+}
+
+async function renderPending(exchange: Exchange, status: number, message?: string): Promise<ConnectResponse> {
+  const pending = await pendingIdentity(exchange);
+  if (!pending) return exchange.error(400, 'There is no login waiting to be finished in this browser, or it has expired. Please log in again.');
+  const providerName = exchange.connect.providerList().find((p) => p.id === pending.identity.provider)?.name ?? pending.identity.provider;
+  return exchange.html(status, pendingPage({ basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, username: exchange.field('username') }));
+}
+
+async function finishPending(exchange: Exchange, bind: (holder: { ticket: string; browserHash: string }) => ReturnType<typeof registerAndBind>): Promise<ConnectResponse> {
+  const pending = await pendingIdentity(exchange);
+  if (!pending) return renderPending(exchange, 400);
+  const result = await bind(pending);
+  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message);
+  exchange.clearCookie(cookieNames.ticket);
+  await exchange.signIn(result.user);
+  return exchange.redirect(exchange.connect.options.afterLoginPath);
+}
+
+async function unbind(exchange: Exchange): Promise<ConnectResponse> {
+  const user = await exchange.user();
+  if (!user) return exchange.error(401, 'Please log in first.');
+  const result = await unbindIdentity(exchange.connect.store, user.id, exchange.field('identity'));
+  if (!result.ok) return exchange.error(409, result.message);
+  return exchange.redirect(exchange.connect.options.afterLoginPath);
+}
+
+async function logout(exchange: Exchange): Promise<ConnectResponse> {
+  await exchange.connect.sessions.end(exchange.cookies[cookieNames.session]);
+  exchange.clearCookie(cookieNames.session);
+  return exchange.request.path.startsWith(exchange.connect.options.apiPath) ? exchange.json(200, { status: 'signed_out' }) : exchange.redirect(exchange.connect.options.afterLogoutPath);
+}
+
+async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
+  const result = await registerLocalUser(exchange.connect.store, {
+    username: exchange.field('username'), displayName: exchange.field('displayName') || exchange.field('username'), password: exchange.field('password'),
+  });
+  if (!result.ok) return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message);
+  await exchange.signIn(result.user);
+  return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
+}
+
+async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
+  const user = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'));
+  if (!user) return exchange.error(401, 'Wrong username or password.');
+  await exchange.signIn(user);
+  return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
+}
+
+// ── JSON, for single-page front ends ────────────────────────────────────────────────────────────
+
+async function apiAuthorize(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  return withProvider(exchange, id!, true, async (provider) => {
+    const url = await beginLogin(exchange.connect.store, provider, {
+      browserHash: exchange.browserHash(true)!,
+      redirectUri: exchange.connect.spaRedirectUri(),
+      returnTo: safeReturnTo(exchange.field('returnTo')),
+      linkUserId: null,
+    });
+    return exchange.json(200, { url });
+  });
+}
+
+async function signedInAnswer(exchange: Exchange, user: ConnectUser, extra: Record<string, unknown> = {}): Promise<ConnectResponse> {
+  // The session cookie only renews access tokens; the front end holds the short-lived token.
+  await exchange.signIn(user);
+  const token = await exchange.connect.sessions.issueAccessToken(user);
+  return exchange.json(200, { status: 'signed_in', ...token, user: publicUser(user), ...extra });
+}
+
+function publicUser(user: ConnectUser) {
+  return { id: user.id, username: user.username, displayName: user.displayName };
+}
+
+function pendingAnswer(exchange: Exchange, outcome: Extract<CallbackOutcome, { kind: 'pending' }>): ConnectResponse {
+  const { profile, provider } = outcome.identity;
+  return exchange.json(200, { status: 'pending', ticket: outcome.ticket, expiresIn: ticketLifetime, provider, profile: { name: profile.name, avatar: profile.avatar } });
+}
+
+async function apiCallback(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  return withProvider(exchange, id!, true, async (provider) => {
+    const params = { code: exchange.field('code') || undefined, state: exchange.field('state') || undefined, iss: exchange.field('iss') || undefined, error: exchange.field('error') || undefined };
+    let result: Awaited<ReturnType<typeof complete>>;
+    try {
+      result = await complete(exchange, provider, params);
+    } catch (error) {
+      const { status, code, message } = explain(error, provider.name);
+      return exchange.apiError(status, code, message);
+    }
+    const { outcome, state } = result;
+    if (outcome.kind === 'pending') return pendingAnswer(exchange, outcome);
+    if (outcome.kind === 'signed-in') return signedInAnswer(exchange, outcome.user, { returnTo: state.returnTo });
+    return exchange.apiError(409, 'link_refused', 'This login is bound to another account.');
+  });
+}
+
+function failureAnswer(exchange: Exchange, failure: BindingFailure): ConnectResponse {
+  const status = failure.code === 'invalid_credentials' ? 401 : failure.code === 'invalid_field' ? 400 : 409;
+  return exchange.apiError(status, failure.code, failure.message, 'field' in failure ? { field: failure.field } : {});
+}
+
+async function apiFinish(exchange: Exchange, bind: (holder: { ticket: string; browserHash: string }) => ReturnType<typeof registerAndBind>): Promise<ConnectResponse> {
+  const browserHash = exchange.browserHash(false);
+  const ticket = exchange.field('ticket');
+  if (!browserHash || !ticket) return exchange.apiError(400, 'ticket_invalid', 'No ticket, or not from this browser.');
+  const result = await bind({ ticket, browserHash });
+  return result.ok ? signedInAnswer(exchange, result.user) : failureAnswer(exchange, result);
+}
+
+async function apiRenew(exchange: Exchange): Promise<ConnectResponse> {
+  const user = await exchange.user();
+  if (!user) return exchange.apiError(401, 'not_signed_in', 'The session has ended; please log in again.');
+  return exchange.json(200, { status: 'signed_in', ...(await exchange.connect.sessions.issueAccessToken(user)), user: publicUser(user) });
+}
+
+async function apiMe(exchange: Exchange): Promise<ConnectResponse> {
+  const token = /^Bearer (.+)$/i.exec(exchange.request.headers.authorization ?? '')?.[1];
+  const userId = token ? await exchange.connect.sessions.verifyAccessToken(token) : null;
+  const user = userId ? await exchange.connect.store.findConnectUserById(userId) : undefined;
+  if (!user) return exchange.apiError(401, 'invalid_token', 'A valid access token from this site is needed.');
+  const identities = await exchange.connect.identitiesOf(user.id);
+  return exchange.json(200, {
+    user: publicUser(user),
+    identities: identities.map((identity) => ({ id: identity.id, provider: identity.provider, profile: identity.profile })),
+  });
+}
+
+function routes(connect: Connect): Route[] {
+  const base = connect.options.basePath;
+  const api = connect.options.apiPath;
+  const store = connect.store;
+  return [
+    route('GET', `${base}/pending`, (x) => renderPending(x, 200)),
+    route('POST', `${base}/pending/register`, (x) => finishPending(x, (holder) => registerAndBind(store, { ...holder, username: x.field('username'), displayName: x.field('displayName') || x.field('username') }))),
+    route('POST', `${base}/pending/bind`, (x) => finishPending(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password') }))),
+    route('POST', `${base}/unbind`, unbind),
+    route('POST', `${base}/logout`, logout),
+    route('POST', `${base}/local/register`, localRegister),
+    route('POST', `${base}/local/login`, localLogin),
+    route('POST', `${base}/:provider/login`, startLogin),
+    route('GET', `${base}/:provider/callback`, serverCallback),
+    route('POST', `${api}/register`, (x) => apiFinish(x, (holder) => registerAndBind(store, { ...holder, username: x.field('username'), displayName: x.field('displayName') || x.field('username') })), true),
+    route('POST', `${api}/bind`, (x) => apiFinish(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password') })), true),
+    route('POST', `${api}/renew`, apiRenew, true),
+    route('POST', `${api}/logout`, logout, true),
+    route('GET', `${api}/me`, apiMe, true),
+    route('POST', `${api}/:provider/authorize`, apiAuthorize, true),
+    route('POST', `${api}/:provider/callback`, apiCallback, true),
+  ];
+}
+
+const routeTables = new WeakMap<Connect, Route[]>();
+
+/** The paths the core answers, for adapters that register routes one by one. */
+export function connectRoutes(connect: Connect): Array<{ method: string; pattern: RegExp }> {
+  return getRoutes(connect).map(({ method, pattern }) => ({ method, pattern }));
+}
+
+function getRoutes(connect: Connect): Route[] {
+  let table = routeTables.get(connect);
+  if (!table) routeTables.set(connect, (table = routes(connect)));
+  return table;
+}
+
+/** Answers a request if it is one of Connect's routes; null lets the site handle it. */
+export async function handleConnectRequest(connect: Connect, request: ConnectRequest): Promise<ConnectResponse | null> {
+  for (const candidate of getRoutes(connect)) {
+    const match = candidate.pattern.exec(request.path);
+    if (!match || candidate.method !== request.method) continue;
+    const exchange = new Exchange(connect, request);
+    if (request.method === 'POST' && crossSite(connect, request)) {
+      return candidate.api ? exchange.apiError(403, 'cross_site', 'Cross-site requests are refused.') : exchange.error(403, 'This form was sent from another site.');
+    }
+    if (candidate.api && request.method === 'POST' && !isJson(request)) {
+      return exchange.apiError(415, 'json_required', 'Send application/json.');
+    }
+    const params = Object.fromEntries(candidate.names.map((name, index) => [name, match[index + 1]!]));
+    return candidate.handler(exchange, params);
+  }
+  return null;
+}

@@ -1,0 +1,136 @@
+import { deriveKey } from '../lib/crypto.ts';
+import type { ConnectIdentity, ConnectUser } from '../store/connect-store.ts';
+import type { Store } from '../store/index.ts';
+import { ConnectError } from './client/errors.ts';
+import { refreshTokens } from './client/token.ts';
+import type { Provider, TokenSet } from './client/types.ts';
+import { sealTokens, unsealTokens } from './binding/index.ts';
+import { SiteSessions } from './session.ts';
+
+/** A provider whose configuration is fetched on first use (a metadata document), retried if that fails. */
+export interface LazyProvider {
+  id: string;
+  name: string;
+  load(): Promise<Provider>;
+}
+
+export function lazyProvider(id: string, name: string, load: () => Promise<Provider>): LazyProvider {
+  return { id, name, load };
+}
+
+export interface ConnectOptions {
+  store: Store;
+  /** At least 32 characters; the keys for provider tokens at rest and for the site's access tokens derive from it. */
+  secret: string;
+  /** The site's origin as browsers see it, e.g. https://www.example.com. */
+  siteUrl: string;
+  providers: Array<Provider | LazyProvider>;
+  /** Where the server-rendered routes live (default /auth): /auth/<provider>/login, /auth/<provider>/callback, … */
+  basePath?: string;
+  /** Where the JSON routes for single-page front ends live (default /api/auth). */
+  apiPath?: string;
+  /** The front end's page that receives the provider's redirect in the API way (default /spa/callback). */
+  spaCallbackPath?: string;
+  afterLoginPath?: string;
+  afterLogoutPath?: string;
+  /** Off by default. Even when on, only addresses the provider marks verified are matched. */
+  autoLinkVerifiedEmail?: boolean;
+  sessionLifetime?: number;
+  accessTokenLifetime?: number;
+}
+
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret'>>;
+
+/** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
+export class Connect {
+  readonly store: Store;
+  readonly options: ResolvedOptions;
+  readonly origin: string;
+  readonly tokenKey: Buffer;
+  readonly sessions: SiteSessions;
+  private readonly sources = new Map<string, Provider | LazyProvider>();
+  private readonly loaded = new Map<string, Promise<Provider>>();
+
+  constructor(options: ConnectOptions) {
+    if (options.secret.length < 32) throw new Error('the Connect secret must be at least 32 characters');
+    this.store = options.store;
+    this.origin = new URL(options.siteUrl).origin;
+    this.options = {
+      siteUrl: this.origin,
+      basePath: options.basePath ?? '/auth',
+      apiPath: options.apiPath ?? '/api/auth',
+      spaCallbackPath: options.spaCallbackPath ?? '/spa/callback',
+      afterLoginPath: options.afterLoginPath ?? '/account',
+      afterLogoutPath: options.afterLogoutPath ?? '/',
+      autoLinkVerifiedEmail: options.autoLinkVerifiedEmail ?? false,
+      sessionLifetime: options.sessionLifetime ?? 14 * 24 * 3600,
+      accessTokenLifetime: options.accessTokenLifetime ?? 600,
+    };
+    this.tokenKey = deriveKey(options.secret, 'connect-provider-tokens');
+    this.sessions = new SiteSessions({
+      store: options.store,
+      key: deriveKey(options.secret, 'connect-access-tokens'),
+      origin: this.origin,
+      sessionLifetime: this.options.sessionLifetime,
+      accessTokenLifetime: this.options.accessTokenLifetime,
+    });
+    for (const provider of options.providers) this.sources.set(provider.id, provider);
+  }
+
+  get secure(): boolean {
+    return this.origin.startsWith('https:');
+  }
+
+  providerList(): Array<{ id: string; name: string }> {
+    return [...this.sources.values()].map(({ id, name }) => ({ id, name }));
+  }
+
+  async provider(id: string): Promise<Provider | undefined> {
+    const source = this.sources.get(id);
+    if (!source) return undefined;
+    if (!('load' in source)) return source;
+    let pending = this.loaded.get(id);
+    if (!pending) {
+      pending = source.load();
+      this.loaded.set(id, pending);
+      pending.catch(() => this.loaded.delete(id));
+    }
+    return pending;
+  }
+
+  redirectUri(providerId: string): string {
+    return `${this.origin}${this.options.basePath}/${providerId}/callback`;
+  }
+
+  spaRedirectUri(): string {
+    return `${this.origin}${this.options.spaCallbackPath}`;
+  }
+
+  currentUser(sessionId: string | undefined): Promise<ConnectUser | undefined> {
+    return this.sessions.user(sessionId);
+  }
+
+  identitiesOf(userId: string): Promise<ConnectIdentity[]> {
+    return this.store.listIdentitiesOfUser(userId);
+  }
+
+  /**
+   * The provider's tokens for an identity, for the site's own server-side calls to the provider's
+   * API; refreshed first when they have expired and a refresh token is at hand.
+   */
+  async providerTokens(identity: ConnectIdentity): Promise<Omit<TokenSet, 'tokenType' | 'raw'> | null> {
+    if (!identity.sealedTokens) return null;
+    const tokens = unsealTokens(this.tokenKey, identity.id, identity.sealedTokens);
+    const expired = tokens.expiresAt !== null && tokens.expiresAt <= Math.floor(Date.now() / 1000) + 30;
+    if (!expired || !tokens.refreshToken) return tokens;
+    const provider = await this.provider(identity.provider);
+    if (!provider) throw new ConnectError('unknown_provider', `no provider ${identity.provider} is configured`);
+    const fresh = await refreshTokens(provider, tokens.refreshToken);
+    await this.store.saveIdentityTokens(identity.id, sealTokens(this.tokenKey, identity.id, fresh), fresh.expiresAt);
+    return fresh;
+  }
+}
+
+export function createConnect(options: ConnectOptions): Connect {
+  return new Connect(options);
+}

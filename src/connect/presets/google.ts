@@ -1,0 +1,37 @@
+import type { Provider } from '../client/types.ts';
+import { profile } from './profile.ts';
+
+export interface GoogleOptions {
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+}
+
+// Google's endpoints are stable and documented, so they are written here rather than discovered
+// at start-up; the identity comes from the validated ID token alone.
+export function google(options: GoogleOptions): Provider {
+  return {
+    id: 'google',
+    name: 'Google',
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenEndpoint: 'https://oauth2.googleapis.com/token',
+    revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
+    issuer: 'https://accounts.google.com',
+    idTokenIssuers: ['accounts.google.com'],
+    jwksUri: 'https://www.googleapis.com/oauth2/v3/certs',
+    scope: options.scope ?? 'openid profile email',
+    oidc: true,
+    pkce: true,
+    issInCallback: false,
+    tokenAuth: 'client_secret_post',
+    async identity(_tokens, { claims }) {
+      return {
+        provider: 'google',
+        subject: String(claims!.sub),
+        profile: profile({ name: claims!.name, email: claims!.email, emailVerified: claims!.email_verified, avatar: claims!.picture }),
+      };
+    },
+  };
+}
