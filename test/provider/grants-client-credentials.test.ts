@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { basicAuth, countStatements, getMe, postForm } from './token-fixtures.ts';
+
+for (const kind of storeKinds) {
+  describe(`client_credentials grant on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind)));
+    after(() => provider.close());
+
+    const service = async (extra: Record<string, unknown> = {}) => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'service', ...extra });
+      return { client, auth: basicAuth(client.id, clientSecret!) };
+    };
+
+    test('an app gets a token for itself: no refresh token, no uid, sub is the client', async () => {
+      const { client, auth } = await service();
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', scope: 'email' }, auth);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.deepEqual(Object.keys(reply.body).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
+      assert.equal(reply.body.scope, 'email');
+      const claims = decodeJwt(reply.body.access_token);
+      assert.equal(claims.sub, client.id);
+      assert.equal(claims.client_id, client.id);
+      const grant = await provider.store.findGrant(claims.gid as string);
+      assert.equal(grant?.userId, null);
+      assert.equal(grant?.clientId, client.id);
+    });
+
+    test('without a scope parameter the default scope is given', async () => {
+      const { auth } = await service();
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth);
+      assert.equal(reply.body.scope, provider.config.defaultScope);
+    });
+
+    test('scopes beyond the app\'s own, or unknown, are invalid_scope', async () => {
+      const { auth } = await service({ scopes: ['profile'] });
+      for (const scope of ['email', 'profile email', 'admin']) {
+        const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', scope }, auth);
+        assert.equal(reply.status, 400);
+        assert.equal(reply.body.error, 'invalid_scope', scope);
+      }
+    });
+
+    test('a public app is refused, even if its record says otherwise', async () => {
+      const { client } = await provider.registerClient({ appType: 'spa' });
+      // Registration refuses this; a hand-edited record must still not get tokens for itself.
+      await provider.store.updateClient(client.id, { grantTypes: ['authorization_code', 'client_credentials'] });
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', client_id: client.id });
+      assert.equal(reply.body.error, 'unauthorized_client');
+    });
+
+    test('a web app not registered for it is unauthorized_client', async () => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web' });
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!));
+      assert.equal(reply.body.error, 'unauthorized_client');
+    });
+
+    test('the token can be revoked, and it says nothing at /api/me, which speaks of users', async () => {
+      const { auth } = await service();
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth);
+      const token = reply.body.access_token;
+      assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, true);
+      assert.equal((await getMe(provider, token)).status, 401);
+      assert.equal((await postForm(provider, '/oauth2/revoke', { token }, auth)).status, 200);
+      assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, false);
+    });
+
+    test('an opaque-token service app gets an opaque token', async () => {
+      const { auth } = await service({ tokenFormat: 'opaque' });
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth);
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.access_token.includes('.'), false);
+      assert.equal((await postForm(provider, '/oauth2/introspect', { token: reply.body.access_token }, auth)).body.active, true);
+    });
+
+    test('a request takes 2 SQL statements', async () => {
+      const { auth } = await service();
+      const { result, statements } = await countStatements(provider, () => postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth));
+      assert.equal(result.status, 200);
+      assert.ok(statements.length <= 2, statements.join('\n'));
+    });
+  });
+}
