@@ -5,6 +5,7 @@ import type { User } from '../../src/store/index.ts';
 import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { basicAuth, getMe, postForm, webAppWithTokens } from './token-fixtures.ts';
 
 const day = 24 * 3600;
 const firstDay = 1_767_225_600; // 2026-01-01 00:00 UTC
@@ -97,6 +98,23 @@ for (const kind of storeKinds) {
       assert.match(after.text, /Access removed/);
       assert.doesNotMatch(after.text, />Notes</);
       assert.match(after.text, /Photos/);
+    });
+
+    test("after removing access, the app's access and refresh tokens stop working", async () => {
+      for (const tokenFormat of ['jwt', 'opaque'] as const) {
+        const { client, clientSecret, user, tokens } = await webAppWithTokens(provider, { tokenFormat });
+        assert.equal((await getMe(provider, tokens.access_token)).status, 200);
+        const browser = new TestBrowser(provider.url);
+        assert.equal((await browser.login(user.username, user.password)).status, 303);
+        const page = await browser.get('/account/apps');
+        assert.ok(page.text.includes(`/account/apps/${client.id}/revoke`));
+        assert.equal((await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrfFrom(page.text) })).status, 303);
+
+        assert.equal((await getMe(provider, tokens.access_token)).status, 401, tokenFormat);
+        const refreshed = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicAuth(client.id, clientSecret));
+        assert.equal(refreshed.status, 400, tokenFormat);
+        assert.equal(refreshed.body.error, 'invalid_grant');
+      }
     });
 
     test('without a valid CSRF token nothing is revoked (403)', async () => {
