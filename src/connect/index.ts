@@ -10,7 +10,7 @@ export { Connect, createConnect, lazyProvider, type ConnectOptions, type LazyPro
 export * from './client/index.ts';
 export * from './presets/index.ts';
 export {
-  authenticateLocalUser, loginAndBind, peekTicket, registerAndBind, registerLocalUser, resolveCallback, safeReturnTo, unbindIdentity,
+  authenticateLocalUser, loginAndBind, peekTicket, registerAndBind, registerLocalUser, resolveCallback, safeReturnTo, sealTokens, unbindIdentity, unsealTokens,
   type BindingResult, type CallbackOutcome,
 } from './binding/index.ts';
 export { beginLogin, finishLogin, loginStateLifetime } from './login.ts';

@@ -1,0 +1,61 @@
+import { createServer } from 'node:net';
+import Fastify from 'fastify';
+import { createConnect, connectFastify, type Connect, type ConnectOptions } from '../../src/connect/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { TestBrowser, type BrowserResponse } from '../helpers/browser.ts';
+
+export const secret = 'connect-test-secret-0123456789abcdef';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface TestSite {
+  url: string;
+  connect: Connect;
+  close(): Promise<void>;
+}
+
+/** A website using Connect through its Fastify plugin, with an account page to land on. */
+export async function startSite(store: Store, providers: ConnectOptions['providers'], options: Partial<ConnectOptions> = {}): Promise<TestSite> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const connect = createConnect({ store, secret, siteUrl: url, providers, ...options });
+  const app = Fastify();
+  await app.register(connectFastify, { connect });
+  app.get('/account', async (request, reply) => {
+    const cookie = /connect_session=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+    const user = await connect.currentUser(cookie ? decodeURIComponent(cookie) : undefined);
+    if (!user) return reply.code(401).send({ signedIn: false });
+    return { signedIn: true, user, identities: await connect.identitiesOf(user.id) };
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  return { url, connect, close: () => app.close() };
+}
+
+/**
+ * Starts a login on the site and follows the redirects through the provider and back, stopping at
+ * the first answer from the site that is not a redirect to the provider.
+ */
+export async function loginWith(browser: TestBrowser, provider: string, form: Record<string, string> = {}): Promise<{ authorizeUrl: string; callback: BrowserResponse }> {
+  const start = await browser.post(`/auth/${provider}/login`, form);
+  if (start.status !== 303 || !start.location) throw new Error(`login did not start: ${start.status} ${start.text}`);
+  const authorizeUrl = start.location;
+  const atProvider = await browser.get(authorizeUrl);
+  if (!atProvider.location) throw new Error(`the provider did not redirect back: ${atProvider.status} ${atProvider.text}`);
+  return { authorizeUrl, callback: await browser.get(atProvider.location) };
+}
+
+/** Everything a browser saw, for asserting that a provider token never reached it. */
+export function visible(response: BrowserResponse): string {
+  return `${response.text}\n${[...response.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n')}`;
+}
+
+export { TestBrowser };

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { github, qq, unsealTokens, wechat, weibo, createAuthorizationRequest, parseBody, checkProviderError, ProviderError } from '../../src/connect/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { startGitHub, githubClient } from './doubles/github.ts';
+import { startQQ, qqClient } from './doubles/qq.ts';
+import type { Double } from './doubles/server.ts';
+import { startWeChat, wechatClient } from './doubles/wechat.ts';
+import { startWeibo, weiboClient } from './doubles/weibo.ts';
+import { loginWith, startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
+
+// Each non-standard preset against a double that behaves as the provider documents, error shapes
+// included; the login runs through real HTTP: site → provider → site.
+
+for (const kind of storeKinds) {
+  describe(`presets on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    const doubles: Double[] = [];
+    const sites: TestSite[] = [];
+    before(async () => ({ store, dispose } = await kind.open()));
+    after(async () => {
+      for (const site of sites) await site.close();
+      for (const double of doubles) await double.close();
+      await dispose();
+    });
+    const keep = <T extends Double | TestSite>(value: T, list: T[]) => (list.push(value), value);
+
+    test('Weibo: string uid and remind_in, JSON as text/plain, profile by idstr; the token stays on the server, sealed', async () => {
+      const double = keep(await startWeibo(), doubles);
+      const site = keep(await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url })]), sites);
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'lin';
+      const { authorizeUrl, callback } = await loginWith(browser, 'weibo');
+      const authorize = new URL(authorizeUrl);
+      assert.equal(authorize.searchParams.get('client_id'), weiboClient.clientId);
+      assert.ok(authorize.searchParams.get('state'));
+      assert.equal(callback.status, 303);
+      assert.equal(callback.location, '/auth/pending');
+      const page = await browser.get('/auth/pending');
+      assert.equal(page.status, 200);
+      assert.match(page.text, /weibo_lin/);
+      assert.match(page.text, /Create a new account/);
+      assert.match(page.text, /Bind to an account I have/);
+
+      const tokenRequest = double.requests.find((r) => r.path === '/oauth2/access_token')!;
+      assert.equal(tokenRequest.body.grant_type, 'authorization_code');
+      assert.equal(tokenRequest.body.client_secret, weiboClient.clientSecret);
+      const identity = (await store.findIdentityBySubject('weibo', String(5865720000 + [...'lin'].reduce((s, c) => s + c.charCodeAt(0), 0))))!;
+      assert.equal(identity.userId, null, 'stored at once, not bound');
+      assert.equal(identity.profile.name, 'weibo_lin');
+      assert.ok(identity.sealedTokens && !identity.sealedTokens.includes('2.00weibo'), 'sealed at rest');
+      const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens);
+      assert.match(tokens.accessToken, /^2\.00weibo/);
+      assert.ok(tokens.expiresAt! > Date.now() / 1000 + 157_000_000);
+      assert.ok(!visible(callback).includes(tokens.accessToken) && !visible(page).includes(tokens.accessToken), 'the platform token never reaches the browser');
+      // Sealed for this identity only: the same ciphertext does not open as another row's.
+      assert.throws(() => unsealTokens(site.connect.tokenKey, 'another-identity', identity.sealedTokens!));
+    });
+
+    test('Weibo without uid in the token response asks get_token_info; Weibo errors (error_code) end on an error page', async () => {
+      const double = keep(await startWeibo({ omitUid: true }), doubles);
+      const site = keep(await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url })]), sites);
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'mei';
+      const { callback } = await loginWith(browser, 'weibo');
+      assert.equal(callback.location, '/auth/pending');
+      assert.ok(double.requests.some((r) => r.path === '/oauth2/get_token_info'));
+
+      double.failNextToken = true;
+      const failed = await loginWith(browser, 'weibo');
+      assert.equal(failed.callback.status, 502);
+      assert.match(failed.callback.text, /Weibo refused the login \(invalid_grant\)/);
+      assert.equal(parseBody('{"error":"invalid_grant","error_code":21325,"request":"/oauth2/access_token"}').error_code, 21325);
+    });
+
+    test('GitHub: Accept and User-Agent are sent, the verified primary email is found, errors with HTTP 200 are errors', async () => {
+      const double = keep(await startGitHub(), doubles);
+      const site = keep(await startSite(store, [github({ ...githubClient, webUrl: double.url, apiUrl: double.url })]), sites);
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'octo';
+      const { authorizeUrl, callback } = await loginWith(browser, 'github');
+      assert.equal(new URL(authorizeUrl).searchParams.get('code_challenge_method'), 'S256');
+      assert.equal(callback.location, '/auth/pending');
+      const tokenRequest = double.requests.find((r) => r.path === '/login/oauth/access_token')!;
+      assert.match(String(tokenRequest.headers.accept), /application\/json/);
+      assert.ok(tokenRequest.body.code_verifier, 'PKCE verifier sent');
+      for (const request of double.requests.filter((r) => r.path.startsWith('/user'))) assert.ok(request.headers['user-agent']);
+      const identity = (await store.findIdentityBySubject('github', String(1000 + 'octo'.length)))!;
+      assert.deepEqual(identity.profile, { name: 'GitHub octo', email: 'octo@verified.example', emailVerified: true, avatar: 'https://avatars.example/octo' });
+
+      double.failNextToken = true;
+      const failed = await loginWith(browser, 'github');
+      assert.equal(failed.callback.status, 502);
+      assert.match(failed.callback.text, /bad_verification_code/);
+    });
+
+    test('GitHub: an unverified primary email is kept but not marked verified', async () => {
+      const double = keep(await startGitHub({ emails: [{ email: 'x@unverified.example', primary: true, verified: false }] }), doubles);
+      const site = keep(await startSite(store, [github({ ...githubClient, webUrl: double.url, apiUrl: double.url })]), sites);
+      double.nextUser = 'unverified-octo';
+      await loginWith(new TestBrowser(site.url), 'github');
+      const identity = (await store.findIdentityBySubject('github', String(1000 + 'unverified-octo'.length)))!;
+      assert.equal(identity.profile.email, 'x@unverified.example');
+      assert.equal(identity.profile.emailVerified, false);
+    });
+
+    test('WeChat: appid in a fixed order and #wechat_redirect, GET token endpoint, unionid as subject, errcode errors', async () => {
+      const double = keep(await startWeChat(), doubles);
+      const site = keep(await startSite(store, [wechat({ ...wechatClient, openUrl: double.url, apiUrl: double.url })]), sites);
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'wang';
+      const start = await browser.post('/auth/wechat/login', {});
+      const url = start.location!;
+      assert.ok(url.endsWith('#wechat_redirect'));
+      assert.deepEqual([...new URL(url).searchParams.keys()], ['appid', 'redirect_uri', 'response_type', 'scope', 'state']);
+      assert.equal(new URL(url).searchParams.get('scope'), 'snsapi_login');
+      const atProvider = await browser.get(url);
+      const callback = await browser.get(atProvider.location!);
+      assert.equal(callback.location, '/auth/pending');
+      const identity = (await store.findIdentityBySubject('wechat', 'unionid-wang'))!;
+      assert.equal(identity.profile.name, '微信wang');
+      assert.equal(identity.profile.email, null);
+      const tokenRequest = double.requests.find((r) => r.path === '/sns/oauth2/access_token')!;
+      assert.equal(tokenRequest.method, 'GET');
+      assert.equal(tokenRequest.query.secret, wechatClient.appSecret);
+
+      double.failNextToken = true;
+      const failed = await loginWith(browser, 'wechat');
+      assert.equal(failed.callback.status, 502);
+      assert.match(failed.callback.text, /40029/);
+    });
+
+    test('WeChat: openid as subject when configured or when no unionid is sent; refresh through its own endpoint', async () => {
+      const double = keep(await startWeChat({ unionid: false }), doubles);
+      const provider = wechat({ ...wechatClient, openUrl: double.url, apiUrl: double.url, subject: 'openid' });
+      const site = keep(await startSite(store, [provider]), sites);
+      double.nextUser = 'zhao';
+      await loginWith(new TestBrowser(site.url), 'wechat');
+      const identity = (await store.findIdentityBySubject('wechat', 'openid-zhao'))!;
+      const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
+      const { refreshTokens } = await import('../../src/connect/index.ts');
+      const fresh = await refreshTokens(provider, tokens.refreshToken!);
+      assert.notEqual(fresh.accessToken, tokens.accessToken);
+      await assert.rejects(refreshTokens(provider, 'not-a-refresh-token'), (error: unknown) => error instanceof ProviderError && error.code === '40030');
+    });
+
+    test('QQ: form-encoded token answer, JSONP /me, profile with oauth_consumer_key', async () => {
+      const double = keep(await startQQ(), doubles);
+      const site = keep(await startSite(store, [qq({ ...qqClient, baseUrl: double.url })]), sites);
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'zhang';
+      const { callback } = await loginWith(browser, 'qq');
+      assert.equal(callback.location, '/auth/pending');
+      const identity = (await store.findIdentityBySubject('qq', 'QQOPENIDZHANG'))!;
+      assert.deepEqual(identity.profile, { name: 'QQ zhang', email: null, emailVerified: false, avatar: 'https://qzapp.qlogo.cn/zhang/100' });
+      const info = double.requests.find((r) => r.path === '/user/get_user_info')!;
+      assert.equal(info.query.oauth_consumer_key, qqClient.appId);
+
+      double.failNextToken = true;
+      const failed = await loginWith(browser, 'qq');
+      assert.equal(failed.callback.status, 502);
+      assert.match(failed.callback.text, /100019/);
+    });
+
+    test('QQ: a token that /me says was issued to another app logs nobody in', async () => {
+      const double = keep(await startQQ({ meClientId: '999' }), doubles);
+      const site = keep(await startSite(store, [qq({ ...qqClient, baseUrl: double.url })]), sites);
+      const { callback } = await loginWith(new TestBrowser(site.url), 'qq');
+      assert.equal(callback.status, 502);
+      assert.match(callback.text, /another app/);
+    });
+  });
+}
+
+describe('provider answers', () => {
+  test('every provider\'s error shape is an error', () => {
+    const cases: Array<[string, string]> = [
+      ['{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}', 'bad_verification_code'],
+      ['{"errcode":40029,"errmsg":"invalid code"}', '40029'],
+      ['{"error":"invalid_grant","error_code":21325}', 'invalid_grant'],
+      ['callback( {"error":100016,"error_description":"access token check failed"} );', '100016'],
+      ['{"ret":-1,"msg":"invalid openid"}', '-1'],
+    ];
+    for (const [body, code] of cases) {
+      assert.throws(() => checkProviderError(parseBody(body), 200), (error: unknown) => error instanceof ProviderError && error.code === code);
+    }
+    assert.doesNotThrow(() => checkProviderError(parseBody('{"errcode":0,"errmsg":"ok"}'), 200));
+    assert.doesNotThrow(() => checkProviderError(parseBody('{"ret":0,"msg":""}'), 200));
+    assert.deepEqual(parseBody('access_token=A&expires_in=7776000'), { access_token: 'A', expires_in: '7776000' });
+  });
+
+  test('authorization requests carry state, S256 PKCE and, for OIDC, a nonce', () => {
+    const provider = github({ ...githubClient });
+    const request = createAuthorizationRequest(provider, { redirectUri: 'https://site.example/cb' });
+    const url = new URL(request.url);
+    assert.equal(url.searchParams.get('state'), request.state);
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(request.nonce, null);
+    assert.ok(request.state.length >= 43 && request.codeVerifier.length >= 43);
+  });
+});
