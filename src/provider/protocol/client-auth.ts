@@ -59,7 +59,8 @@ function readCredentials({ authorization, params }: ClientCredentials): Presente
     if (params.client_id !== undefined && params.client_id !== basic.clientId) {
       throw invalidRequest('the client_id in the body differs from the one in the Authorization header');
     }
-    return { ...basic, method: 'client_secret_basic' };
+    // A public app may send "id:" over Basic, as some libraries do: that proves no more than "none".
+    return { ...basic, method: basic.clientSecret === undefined ? 'none' : 'client_secret_basic' };
   }
   const clientId = params.client_id;
   if (clientId === undefined) throw invalidClient('the request names no client: send client_id, or authenticate with HTTP Basic');
