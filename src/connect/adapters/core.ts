@@ -205,6 +205,10 @@ async function pendingIdentity(exchange: Exchange) {
 async function renderPending(exchange: Exchange, status: number, message?: string): Promise<ConnectResponse> {
   const pending = await pendingIdentity(exchange);
   if (!pending) return exchange.error(400, 'There is no login waiting to be finished in this browser, or it has expired. Please log in again.');
+  if (pending.identity.userId !== null && !message) {
+    message = 'This login was bound to an account in the meantime. Log in with it again to use that account.';
+    status = 409;
+  }
   const providerName = exchange.connect.providerList().find((p) => p.id === pending.identity.provider)?.name ?? pending.identity.provider;
   return exchange.html(status, pendingPage({ basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, username: exchange.field('username') }));
 }

@@ -102,8 +102,8 @@ export async function issueTicket(store: Store, identityId: string, browserHash:
 export async function peekTicket(store: Store, holder: TicketHolder): Promise<ConnectIdentity | undefined> {
   const ticket = await store.findTicket(sha256(holder.ticket));
   if (!ticket || ticket.expiresAt <= now() || !safeEqual(ticket.browserHash, holder.browserHash)) return undefined;
-  const identity = await store.findIdentity(ticket.identityId);
-  return identity && identity.userId === null ? identity : undefined;
+  // Returned even when bound meanwhile, so that the page can say so instead of "expired".
+  return store.findIdentity(ticket.identityId);
 }
 
 /** Uses a ticket up inside a transaction; if anything later fails the rollback brings it back. */
