@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import { decodeProtectedHeader } from 'jose';
+import { connectExpress, createConnect, unsealTokens, weibo } from '../../src/connect/index.ts';
+import { sha256 } from '../../src/lib/crypto.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import type { Double } from './doubles/server.ts';
+import { startWeibo, weiboClient } from './doubles/weibo.ts';
+import { loginWith, secret, startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
+
+// Login states (bound to browser and provider, single-use, ten minutes), login CSRF, returnTo, the
+// JSON way for single-page front ends, and the Express adapter.
+
+async function postJson(browser: TestBrowser, path: string, data: unknown, headers: Record<string, string> = {}) {
+  return browser.request('POST', path, { headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(data) } as never);
+}
+
+// TestBrowser sends forms only; teach it JSON bodies for these tests.
+const originalRequest = TestBrowser.prototype.request;
+TestBrowser.prototype.request = async function (this: TestBrowser, method: string, path: string, options: { form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}) {
+  if (options.body === undefined) return originalRequest.call(this, method, path, options);
+  const url = new URL(path, this.base);
+  const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const response = await fetch(url, { method, headers: { ...options.headers, ...(cookie ? { cookie } : {}) }, body: options.body, redirect: 'manual' });
+  for (const header of response.headers.getSetCookie()) {
+    const [pair, ...attributes] = header.split(';');
+    const [name, ...value] = pair!.split('=');
+    if (attributes.some((a) => /max-age=0/i.test(a)) || value.join('=') === '') this.cookies.delete(name!.trim());
+    else this.cookies.set(name!.trim(), value.join('='));
+  }
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, location: response.headers.get('location'), json: () => JSON.parse(text) };
+} as typeof originalRequest;
+
+for (const kind of storeKinds) {
+  describe(`login flows on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let double: Double;
+    let site: TestSite;
+    let n = 0;
+    const nextPerson = () => (double.nextUser = `flow${++n}`);
+
+    before(async () => {
+      ({ store, dispose } = await kind.open());
+      double = await startWeibo();
+      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url }), { ...weibo({ ...weiboClient, baseUrl: double.url }), id: 'weibo2', name: 'Weibo again' }]);
+    });
+    after(async () => {
+      await site.close();
+      await double.close();
+      await dispose();
+    });
+
+    test('a callback is accepted once', async () => {
+      nextPerson();
+      const browser = new TestBrowser(site.url);
+      const start = await browser.post('/auth/weibo/login', {});
+      const back = (await browser.get(start.location!)).location!;
+      assert.equal((await browser.get(back)).status, 303);
+      const replay = await browser.get(back);
+      assert.equal(replay.status, 400);
+      assert.match(replay.text, /already completed|not started here/);
+    });
+
+    test('a state from another browser, or for another provider, is refused', async () => {
+      nextPerson();
+      const victim = new TestBrowser(site.url);
+      const attacker = new TestBrowser(site.url);
+      // Login CSRF: the attacker starts a login and sends the callback to the victim.
+      const start = await attacker.post('/auth/weibo/login', {});
+      const back = (await attacker.get(start.location!)).location!;
+      const forced = await victim.get(back);
+      assert.equal(forced.status, 400);
+      assert.match(forced.text, /another browser|not started here/);
+
+      const other = await attacker.post('/auth/weibo/login', {});
+      const otherBack = new URL((await attacker.get(other.location!)).location!);
+      otherBack.pathname = '/auth/weibo2/callback';
+      const crossed = await attacker.get(otherBack.href);
+      assert.equal(crossed.status, 400);
+      assert.match(crossed.text, /started with weibo, not weibo2/);
+    });
+
+    test('a state older than ten minutes is refused', async () => {
+      const browser = new TestBrowser(site.url);
+      await browser.post('/auth/weibo/login', {});
+      const browserId = decodeURIComponent(browser.cookies.get('connect_browser')!);
+      const past = Math.floor(Date.now() / 1000) - 601;
+      await store.saveLoginState({
+        stateHash: sha256('old-state'), browserHash: sha256(browserId), provider: 'weibo', codeVerifier: 'v', nonce: null,
+        redirectUri: `${site.url}/auth/weibo/callback`, returnTo: null, linkUserId: null, createdAt: past, expiresAt: past + 600,
+      });
+      const late = await browser.get('/auth/weibo/callback?code=x&state=old-state');
+      assert.equal(late.status, 400);
+      assert.match(late.text, /more than ten minutes/);
+    });
+
+    test('login starts by POST only, from this site only; returnTo stays on this site', async () => {
+      const browser = new TestBrowser(site.url);
+      assert.equal((await browser.get('/auth/weibo/login')).status, 404);
+      const crossSite = await browser.post('/auth/weibo/login', {}, { origin: 'https://evil.example' });
+      assert.equal(crossSite.status, 403);
+      assert.equal((await browser.post('/auth/weibo/login', {}, { 'sec-fetch-site': 'cross-site' })).status, 403);
+
+      for (const [returnTo, expected] of [['//evil.example/x', '/account'], ['/\\evil.example', '/account'], ['https://evil.example/', '/account'], ['/inbox?tab=2', '/inbox?tab=2']]) {
+        nextPerson();
+        const login = new TestBrowser(site.url);
+        await loginWith(login, 'weibo');
+        await login.post('/auth/pending/register', { username: `ret${n}`, displayName: 'R' });
+        await login.post('/auth/logout', {});
+        const { callback } = await loginWith(login, 'weibo', { returnTo: returnTo! });
+        assert.equal(callback.location, expected, returnTo);
+      }
+    });
+
+    test('the JSON way: authorize URL, code and state posted back, a ticket, register, the site\'s own token, renew', async () => {
+      nextPerson();
+      const browser = new TestBrowser(site.url);
+      const authorize = await postJson(browser, '/api/auth/weibo/authorize', {});
+      assert.equal(authorize.status, 200);
+      assert.ok(browser.cookies.has('connect_browser'), 'state bound through a cookie on that response');
+      const url = new URL(authorize.json().url);
+      assert.equal(url.searchParams.get('redirect_uri'), `${site.url}/spa/callback`);
+      const landing = new URL((await browser.get(url.href)).location!);
+      assert.equal(landing.pathname, '/spa/callback');
+      const params = { code: landing.searchParams.get('code'), state: landing.searchParams.get('state') };
+
+      const pending = await postJson(browser, '/api/auth/weibo/callback', params);
+      assert.equal(pending.status, 200);
+      const body = pending.json();
+      assert.equal(body.status, 'pending');
+      assert.ok(body.ticket);
+      const identity = (await store.findTicket(sha256(body.ticket)))!;
+      const stored = (await store.findIdentity(identity.identityId))!;
+      const providerToken = unsealTokens(site.connect.tokenKey, stored.id, stored.sealedTokens!).accessToken;
+      assert.ok(!visible(pending).includes(providerToken), 'the platform token is not in the answer');
+
+      const thief = new TestBrowser(site.url);
+      await postJson(thief, '/api/auth/weibo/authorize', {});
+      const stolen = await postJson(thief, '/api/auth/register', { ticket: body.ticket, username: `thief${n}` });
+      assert.equal(stolen.status, 409);
+      assert.equal(stolen.json().error, 'ticket_invalid');
+
+      const registered = await postJson(browser, '/api/auth/register', { ticket: body.ticket, username: `spa${n}`, displayName: 'Spa' });
+      assert.equal(registered.status, 200);
+      const signedIn = registered.json();
+      assert.equal(signedIn.status, 'signed_in');
+      assert.equal(decodeProtectedHeader(signedIn.accessToken).typ, 'at+jwt');
+      assert.ok(!visible(registered).includes(providerToken));
+      const me = await browser.get('/api/auth/me', { authorization: `Bearer ${signedIn.accessToken}` });
+      assert.equal(me.json().user.username, `spa${n}`);
+      assert.equal((await browser.get('/api/auth/me', { authorization: `Bearer ${providerToken}` })).status, 401);
+
+      const renewed = await postJson(browser, '/api/auth/renew', {});
+      assert.equal(renewed.json().status, 'signed_in');
+      assert.ok(renewed.json().accessToken);
+
+      // Known and bound: the next login answers with the site's token at once.
+      const second = new TestBrowser(site.url);
+      const secondUrl = (await postJson(second, '/api/auth/weibo/authorize', {})).json().url;
+      const secondLanding = new URL((await second.get(secondUrl)).location!);
+      const direct = await postJson(second, '/api/auth/weibo/callback', { code: secondLanding.searchParams.get('code'), state: secondLanding.searchParams.get('state') });
+      assert.equal(direct.json().status, 'signed_in');
+      assert.equal(direct.json().user.username, `spa${n}`);
+
+      assert.equal((await postJson(second, '/api/auth/logout', {})).json().status, 'signed_out');
+      assert.equal((await postJson(second, '/api/auth/renew', {})).status, 401);
+    });
+
+    test('the JSON routes want JSON from this site', async () => {
+      const browser = new TestBrowser(site.url);
+      assert.equal((await browser.post('/api/auth/weibo/authorize', {})).status, 415);
+      assert.equal((await postJson(browser, '/api/auth/weibo/authorize', {}, { origin: 'https://evil.example' })).status, 403);
+      assert.equal((await postJson(browser, '/api/auth/nope/authorize', {})).status, 404);
+    });
+
+    test('the Express middleware drives the same core', async () => {
+      const app = express();
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const connect = createConnect({ store, secret, siteUrl: url, providers: [weibo({ ...weiboClient, baseUrl: double.url })] });
+      app.use(connectExpress(connect));
+      app.get('/account', (_req, res) => { res.send('account'); });
+      try {
+        nextPerson();
+        const browser = new TestBrowser(url);
+        const { callback } = await loginWith(browser, 'weibo');
+        assert.equal(callback.location, '/auth/pending');
+        assert.match((await browser.get('/auth/pending')).text, /Create a new account/);
+        const created = await browser.post('/auth/pending/register', { username: `express${n}`, displayName: 'Express' });
+        assert.equal(created.location, '/account');
+        assert.ok(browser.cookies.has('connect_session'));
+        assert.equal((await browser.get('/elsewhere')).status, 404, 'other paths fall through');
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  });
+}
