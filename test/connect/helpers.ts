@@ -25,7 +25,7 @@ export interface TestSite {
 
 /** A website using Connect through its Fastify plugin, with an account page to land on. */
 export async function startSite(store: Store, providers: ConnectOptions['providers'], options: Partial<ConnectOptions> = {}): Promise<TestSite> {
-  const port = await freePort();
+  const port = options.siteUrl ? Number(new URL(options.siteUrl).port) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const connect = createConnect({ store, secret, siteUrl: url, providers, ...options });
   const app = Fastify();
