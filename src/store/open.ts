@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -30,7 +30,7 @@ export interface OpenOptions {
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql) : undefined;
   const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log);
-  await migrate(opened.db);
+  await migrate(opened.db, opened.dialect);
   return opened;
 }
 
@@ -78,9 +78,13 @@ async function openPostgres(url: string, schema?: string, log?: (event: LogEvent
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
+async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: on a PostgreSQL
+  // server that holds several Grantry schemas, it must look in ours only.
+  const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'grantry_migrations',
     migrationLockTableName: 'grantry_migrations_lock',

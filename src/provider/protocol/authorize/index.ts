@@ -4,6 +4,7 @@ import type { User } from '../../../store/index.ts';
 import type { ProviderContext } from '../../context.ts';
 import { isOAuthError, OAuthError } from '../errors.ts';
 import { formatScope, isSubset } from '../scopes.ts';
+import { issueAccessToken } from '../tokens/issue.ts';
 import {
   authorizationChecks,
   stateOf,
@@ -82,7 +83,6 @@ async function implicitResponse(ctx: ProviderContext, request: AuthorizationRequ
     scope,
     createdAt: Math.floor(Date.now() / 1000),
   });
-  const { issueAccessToken } = await import('../tokens/issue.ts');
   const token = await issueAccessToken(ctx, {
     client: request.client,
     grantId: grant.id,
