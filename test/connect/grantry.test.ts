@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ClientCredentialsCache, grantry, lazyProvider, passwordGrant, ProviderError, rfc8414Url } from '../../src/connect/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
+import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
+
+// The grantry preset, configured from nothing but the provider's metadata URL.
+
+for (const kind of storeKinds) {
+  describe(`grantry preset on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let double: GrantryDouble;
+    let site: TestSite;
+
+    before(async () => {
+      ({ store, dispose } = await kind.open());
+      double = await startGrantry();
+      site = await startSite(store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: double.url, ...grantryClient }))]);
+    });
+    after(async () => {
+      await site.close();
+      await double.close();
+      await dispose();
+    });
+
+    test('logs in from the metadata alone: S256, iss checked, uid matched with /api/me', async () => {
+      double.nextUser = 'hopper';
+      const browser = new TestBrowser(site.url);
+      const { authorizeUrl, callback } = await loginWith(browser, 'grantry');
+      assert.ok(authorizeUrl.startsWith(`${double.url}/authorize?`));
+      assert.equal(callback.location, '/auth/pending');
+      const identity = (await store.findIdentityBySubject('grantry', 'uid-hopper'))!;
+      assert.deepEqual(identity.profile, { name: 'Grantry hopper', email: 'hopper@grantry.example', emailVerified: false, avatar: null });
+      assert.ok(double.requests.some((r) => r.path === '/.well-known/oauth-authorization-server'));
+    });
+
+    test('server-side grants: password, and client credentials cached until shortly before expiry', async () => {
+      const provider = await grantry({ issuer: double.url, ...grantryClient });
+      const tokens = await passwordGrant(provider, { username: 'lovelace', password: 'right password' });
+      assert.equal(tokens.raw.uid, 'uid-lovelace');
+      await assert.rejects(passwordGrant(provider, { username: 'lovelace', password: 'wrong' }), (e: unknown) => e instanceof ProviderError && e.code === 'invalid_grant');
+
+      const cache = new ClientCredentialsCache(provider, 60);
+      const before = double.clientCredentialsIssued;
+      const [a, b] = await Promise.all([cache.get(), cache.get()]);
+      assert.equal(a.accessToken, b.accessToken, 'concurrent callers share one request');
+      assert.equal((await cache.get()).accessToken, a.accessToken);
+      assert.equal(double.clientCredentialsIssued - before, 1);
+      // 120 s tokens with a 121 s margin: already too close to expiry to hand out.
+      const strict = new ClientCredentialsCache(provider, 121);
+      const first = await strict.get();
+      assert.notEqual((await strict.get()).accessToken, first.accessToken);
+    });
+  });
+}
+
+describe('metadata location', () => {
+  test('RFC 8414 puts the well-known segment before the issuer path', () => {
+    assert.equal(rfc8414Url('https://id.example'), 'https://id.example/.well-known/oauth-authorization-server');
+    assert.equal(rfc8414Url('https://example.com/tenant/a'), 'https://example.com/.well-known/oauth-authorization-server/tenant/a');
+  });
+});
