@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { grantryBin, runCli } from '../helpers/cli.ts';
+import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
+import { signIn } from '../helpers/session.ts';
+import { sqliteKind } from '../helpers/stores.ts';
+
+// `grantry token …` talks HTTP to a running provider, so one store suffices here: what it
+// exercises is the command, and the grants themselves are tested on both stores elsewhere.
+
+describe('grantry token', () => {
+  let provider: RunningProvider;
+  before(async () => (provider = await startProvider(sqliteKind)));
+  after(() => provider.close());
+
+  test('client-credentials prints the token response', async () => {
+    const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
+    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!]);
+    assert.equal(result.code, 0, result.stderr);
+    const token = result.json();
+    assert.equal(token.token_type, 'Bearer');
+    assert.equal(token.refresh_token, undefined);
+  });
+
+  test('password, then refresh with the refresh token it printed', async () => {
+    const user = await provider.createUser('cli_user', 'cli password 123');
+    const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
+    const password = await runCli(['token', 'password', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--username', 'cli_user', '--password', 'cli password 123']);
+    assert.equal(password.code, 0, password.stderr);
+    assert.equal(password.json().uid, user.id);
+    const refreshed = await runCli(['token', 'refresh', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--refresh-token', password.json().refresh_token]);
+    assert.equal(refreshed.code, 0, refreshed.stderr);
+    assert.notEqual(refreshed.json().refresh_token, password.json().refresh_token);
+  });
+
+  test('a refused grant prints the error and exits with 2', async () => {
+    const { client } = await provider.registerClient({ appType: 'service' });
+    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', 'wrong']);
+    assert.equal(result.code, 2);
+    assert.equal(result.json().error, 'invalid_client');
+  });
+
+  test('an unreachable provider is a clear error', async () => {
+    const result = await runCli(['token', 'client-credentials', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot reach the provider/);
+  });
+
+  test('code prints the authorize URL, receives the callback on loopback and exchanges the code with PKCE', async () => {
+    const user = await provider.createUser('code_user');
+    const { client } = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/callback'] });
+    const child = spawn(process.execPath, [grantryBin, 'token', 'code', '--issuer', provider.url, '--client-id', client.id, '--timeout', '60'], {
+      env: { ...process.env, GRANTRY_SECRET: testSecret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const authorizeUrl = await new Promise<string>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /(http\S+\/oauth2\/authorize\S+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    const browser = new TestBrowser(provider.url);
+    await signIn(provider, browser, user);
+    const consent = await browser.get(authorizeUrl);
+    assert.equal(consent.status, 200);
+    const params = Object.fromEntries(new URL(authorizeUrl).searchParams);
+    const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(consent.text), decision: 'allow' });
+    const callback = await fetch(allowed.location!);
+    assert.equal(callback.status, 200);
+
+    assert.equal(await exited, 0, stderr);
+    const token = JSON.parse(stdout);
+    assert.equal(token.uid, user.id);
+    assert.ok(token.access_token);
+  });
+});
