@@ -6,6 +6,9 @@ import { refreshTokens } from './client/token.ts';
 import type { Provider, TokenSet } from './client/types.ts';
 import { sealTokens, unsealTokens } from './binding/index.ts';
 import { SiteSessions } from './session.ts';
+import { parseCookies } from './adapters/http.ts';
+
+const sessionCookie = 'connect_session';
 
 /** A provider whose configuration is fetched on first use (a metadata document), retried if that fails. */
 export interface LazyProvider {
@@ -104,6 +107,11 @@ export class Connect {
 
   spaRedirectUri(): string {
     return `${this.origin}${this.options.spaCallbackPath}`;
+  }
+
+  /** The signed-in user of a request, from its Cookie header. */
+  userFromCookies(cookieHeader: string | undefined): Promise<ConnectUser | undefined> {
+    return this.sessions.user(parseCookies(cookieHeader)[sessionCookie]);
   }
 
   currentUser(sessionId: string | undefined): Promise<ConnectUser | undefined> {

@@ -16,7 +16,7 @@ export {
 export { beginLogin, finishLogin, loginStateLifetime } from './login.ts';
 export { SiteSessions } from './session.ts';
 export { cookieNames, connectRoutes, handleConnectRequest } from './adapters/core.ts';
-export type { ConnectRequest, ConnectResponse } from './adapters/http.ts';
+export { escapeHtml, parseCookies, type ConnectRequest, type ConnectResponse } from './adapters/http.ts';
 export { connectFastify } from './adapters/fastify.ts';
 export { connectExpress } from './adapters/express.ts';
 export type { ConnectIdentity, ConnectProfile, ConnectUser } from '../store/connect-store.ts';

@@ -15,6 +15,7 @@ import { errorPage, pendingPage } from './pages.ts';
 // both ways a site is built — server-rendered pages under basePath, JSON under apiPath — and
 // nothing of Fastify or Express (./fastify.ts and ./express.ts translate).
 
+// The session cookie's name is repeated in ../connect.ts (userFromCookies).
 export const cookieNames = { browser: 'connect_browser', session: 'connect_session', ticket: 'connect_ticket' } as const;
 const browserCookieLifetime = 24 * 3600;
 

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
+import { loginWith, secret, TestBrowser } from './helpers.ts';
+
+// The demo website as the CLI starts it, logging in with a Grantry provider (a double until the
+// real provider's endpoints land).
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`demo site on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let double: GrantryDouble;
+    let site: DemoSite;
+
+    before(async () => {
+      ({ store, dispose } = await kind.open());
+      double = await startGrantry();
+      site = await startDemoSite({ port: await freePort(), providerIssuer: double.url, ...grantryClient, store, secret });
+    });
+    after(async () => {
+      await site.close();
+      await double.close();
+      await dispose();
+    });
+
+    test('local account, then "Log in with Grantry" bound to it, shown on the account page, unbound, logout', async () => {
+      const browser = new TestBrowser(site.url);
+      const home = await browser.get('/');
+      assert.match(home.text, /Log in with Grantry/);
+      assert.doesNotMatch(home.text, /Log in with Weibo/, 'no Weibo keys in the environment');
+      assert.equal((await browser.post('/auth/local/register', { username: 'demo-local', displayName: 'Demo Local', password: 'demo password' })).location, '/account');
+      double.nextUser = 'turing';
+      const { callback } = await loginWith(browser, 'grantry', { link: '1' });
+      assert.equal(callback.location, '/account');
+      const account = await browser.get('/account');
+      assert.match(account.text, /Grantry<\/strong>: Grantry turing/);
+      const identityId = /name="identity" value="([^"]+)"/.exec(account.text)![1]!;
+      assert.equal((await browser.post('/auth/unbind', { identity: identityId })).location, '/account', 'a password remains');
+      assert.equal((await browser.post('/auth/logout', {})).location, '/');
+      assert.equal((await browser.get('/account')).location, '/');
+    });
+
+    test('a new Grantry user gets the binding page; the single-page part and its module are served', async () => {
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'noether';
+      const { callback } = await loginWith(browser, 'grantry');
+      assert.equal(callback.location, '/auth/pending');
+      assert.match((await browser.get('/auth/pending')).text, /Grantry noether/);
+      assert.equal((await browser.post('/auth/pending/register', { username: 'noether', displayName: 'Emmy' })).location, '/account');
+      assert.match((await browser.get('/account')).text, /no password/);
+      assert.match((await browser.get('/spa')).text, /spa\.js/);
+      assert.match((await browser.get('/connect/browser.js')).text, /export function readImplicitResponse/);
+    });
+  });
+}
