@@ -53,6 +53,7 @@ export class Connect {
   readonly sessions: SiteSessions;
   private readonly sources = new Map<string, Provider | LazyProvider>();
   private readonly loaded = new Map<string, Promise<Provider>>();
+  private lastPurge = 0;
 
   constructor(options: ConnectOptions) {
     if (options.secret.length < 32) throw new Error('the Connect secret must be at least 32 characters');
@@ -107,6 +108,17 @@ export class Connect {
 
   spaRedirectUri(): string {
     return `${this.origin}${this.options.spaCallbackPath}`;
+  }
+
+  /**
+   * Deletes expired login states, tickets and sessions. Called as logins start, at most every
+   * ten minutes, so that abandoned logins do not pile up; a site may call it from a timer too.
+   */
+  async purgeExpired(force = false): Promise<number> {
+    const at = Math.floor(Date.now() / 1000);
+    if (!force && at - this.lastPurge < 600) return 0;
+    this.lastPurge = at;
+    return this.store.purgeExpiredConnect(at);
   }
 
   /** The signed-in user of a request, from its Cookie header. */

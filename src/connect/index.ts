@@ -20,3 +20,4 @@ export { escapeHtml, parseCookies, type ConnectRequest, type ConnectResponse } f
 export { connectFastify } from './adapters/fastify.ts';
 export { connectExpress } from './adapters/express.ts';
 export type { ConnectIdentity, ConnectProfile, ConnectUser } from '../store/connect-store.ts';
+export { openStore, type Store } from '../store/index.ts';

@@ -144,6 +144,7 @@ async function withProvider(exchange: Exchange, id: string, api: boolean, work: 
 // ── server-rendered ─────────────────────────────────────────────────────────────────────────────
 
 async function startLogin(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  await exchange.connect.purgeExpired();
   return withProvider(exchange, id!, false, async (provider) => {
     const linking = exchange.field('link') === '1' ? await exchange.user() : undefined;
     const url = await beginLogin(exchange.connect.store, provider, {
@@ -257,6 +258,7 @@ async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
 // ── JSON, for single-page front ends ────────────────────────────────────────────────────────────
 
 async function apiAuthorize(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
+  await exchange.connect.purgeExpired();
   return withProvider(exchange, id!, true, async (provider) => {
     const url = await beginLogin(exchange.connect.store, provider, {
       browserHash: exchange.browserHash(true)!,

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+// The Connect tables' own guarantees, on both stores.
+
+const profile = { name: null, email: null, emailVerified: false, avatar: null };
+
+for (const kind of storeKinds) {
+  describe(`connect store on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    before(async () => ({ store, dispose } = await kind.open()));
+    after(() => dispose());
+
+    test('one row per provider and subject, however many first logins race', async () => {
+      const rows = await Promise.all(Array.from({ length: 10 }, () => store.recordIdentity({ provider: 'p', subject: 'same', profile })));
+      assert.equal(new Set(rows.map((r) => r.id)).size, 1);
+    });
+
+    test('tickets and login states are taken once; expired rows are purged', async () => {
+      const identity = await store.recordIdentity({ provider: 'p', subject: 'tickets', profile });
+      const at = Math.floor(Date.now() / 1000);
+      await store.createTicket({ ticketHash: 't1', identityId: identity.id, browserHash: 'b', createdAt: at, expiresAt: at + 900 });
+      const taken = await Promise.all([store.takeTicket('t1'), store.takeTicket('t1'), store.takeTicket('t1')]);
+      assert.equal(taken.filter(Boolean).length, 1);
+      await store.createTicket({ ticketHash: 'old', identityId: identity.id, browserHash: 'b', createdAt: at - 1000, expiresAt: at - 100 });
+      await store.saveLoginState({ stateHash: 'old-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at - 700, expiresAt: at - 100 });
+      await store.saveLoginState({ stateHash: 'live-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at, expiresAt: at + 600 });
+      assert.equal(await store.purgeExpiredConnect(at), 2);
+      assert.equal(await store.findTicket('old'), undefined);
+      assert.ok(await store.takeLoginState('live-state'));
+      assert.equal(await store.takeLoginState('live-state'), undefined);
+    });
+
+    test('unbinding: refused for the last login method, allowed with a password or another identity', async () => {
+      const user = await store.createConnectUser({ username: 'solo', displayName: 'Solo', passwordHash: null, email: null });
+      const a = await store.recordIdentity({ provider: 'p', subject: 'solo-a', profile });
+      const b = await store.recordIdentity({ provider: 'q', subject: 'solo-b', profile });
+      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'bound');
+      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'unchanged');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'last-login-method');
+      assert.equal((await store.bindIdentity(b.id, user.id)).outcome, 'bound');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unbound');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unknown');
+      const other = await store.createConnectUser({ username: 'other', displayName: 'O', passwordHash: 'x', email: null });
+      assert.equal((await store.bindIdentity(b.id, other.id)).outcome, 'taken', 'never moved');
+    });
+  });
+}
