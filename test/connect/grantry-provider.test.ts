@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { grantry, lazyProvider } from '../../src/connect/index.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { startSite, TestBrowser, type TestSite } from './helpers.ts';
+
+// The grantry preset against Grantry's own provider: the site knows nothing but the issuer URL.
+
+function hiddenFields(page: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[match[1]!] = match[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  }
+  return fields;
+}
+
+for (const kind of storeKinds) {
+  describe(`grantry preset against Grantry's provider on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    let site: TestSite;
+
+    before(async () => {
+      provider = await startProvider(kind);
+      const port = await new Promise<number>((resolve) => {
+        import('node:net').then(({ createServer }) => {
+          const server = createServer().listen(0, '127.0.0.1', () => {
+            const { port: p } = server.address() as { port: number };
+            server.close(() => resolve(p));
+          });
+        });
+      });
+      const siteUrl = `http://127.0.0.1:${port}`;
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
+      site = await startSite(provider.store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))], { siteUrl });
+    });
+    after(async () => {
+      await site.close();
+      await provider.close();
+    });
+
+    test('log in at the provider, allow, land on the binding page; register; the next login signs in', async () => {
+      const user = await provider.createUser('carol');
+      const browser = new TestBrowser(provider.url);
+      await browser.login(user.username, user.password);
+
+      const start = await browser.post(`${site.url}/auth/grantry/login`, {});
+      assert.ok(start.location!.startsWith(`${provider.url}/`), start.location!);
+      const consent = await browser.get(start.location!);
+      assert.equal(consent.status, 200, consent.text.slice(0, 300));
+      const allowed = await browser.post(`${provider.url}/oauth2/authorize`, { ...hiddenFields(consent.text), decision: 'allow' });
+      assert.equal(allowed.status, 303);
+      const landing = new URL(allowed.location!);
+      assert.equal(landing.searchParams.get('iss'), provider.url);
+      const callback = await browser.get(landing.href);
+      assert.equal(callback.location, '/auth/pending', callback.text.slice(0, 500));
+      const identity = (await provider.store.findIdentityBySubject('grantry', user.id))!;
+      assert.equal(identity.profile.name, user.displayName);
+      assert.equal(identity.profile.email, user.email);
+
+      assert.equal((await browser.post(`${site.url}/auth/pending/register`, { username: 'carol-site', displayName: 'Carol' })).location, '/account');
+      await browser.post(`${site.url}/auth/logout`, {});
+      const again = await browser.post(`${site.url}/auth/grantry/login`, {});
+      // Consent is remembered by the provider: straight back to the site.
+      const back = await browser.get(again.location!);
+      const signedIn = await browser.get(back.location!);
+      assert.equal(signedIn.location, '/account');
+    });
+  });
+}
