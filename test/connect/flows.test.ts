@@ -85,6 +85,15 @@ for (const kind of storeKinds) {
       assert.match(crossed.text, /started with weibo, not weibo2/);
     });
 
+    test('the person saying no at the provider is told so', async () => {
+      const browser = new TestBrowser(site.url);
+      const start = await browser.post('/auth/weibo/login', {});
+      const state = new URL(start.location!).searchParams.get('state')!;
+      const denied = await browser.get(`/auth/weibo/callback?error=access_denied&state=${state}`);
+      assert.equal(denied.status, 400);
+      assert.match(denied.text, /You did not allow Weibo to log you in here/);
+    });
+
     test('a state older than ten minutes is refused', async () => {
       const browser = new TestBrowser(site.url);
       await browser.post('/auth/weibo/login', {});
@@ -166,6 +175,20 @@ for (const kind of storeKinds) {
       const direct = await postJson(second, '/api/auth/weibo/callback', { code: secondLanding.searchParams.get('code'), state: secondLanding.searchParams.get('state') });
       assert.equal(direct.json().status, 'signed_in');
       assert.equal(direct.json().user.username, `spa${n}`);
+
+      // Signed in through the API: bind a second provider with the site's token, then unbind one.
+      const token = direct.json().accessToken;
+      const linkUrl = (await postJson(second, '/api/auth/weibo2/authorize', { link: true }, { authorization: `Bearer ${token}` })).json().url;
+      const linkLanding = new URL((await second.get(linkUrl)).location!);
+      const linked = await postJson(second, '/api/auth/weibo2/callback', { code: linkLanding.searchParams.get('code'), state: linkLanding.searchParams.get('state') });
+      assert.equal(linked.json().status, 'linked');
+      assert.equal((await postJson(second, '/api/auth/weibo2/authorize', { link: true })).status, 401, 'linking needs the token');
+      const logins = (await second.get('/api/auth/me', { authorization: `Bearer ${token}` })).json().identities;
+      assert.deepEqual(logins.map((i: { provider: string }) => i.provider).sort(), ['weibo', 'weibo2']);
+      assert.equal((await postJson(second, '/api/auth/unbind', { identity: logins[0].id }, { authorization: `Bearer ${token}` })).json().status, 'unbound');
+      const last = await postJson(second, '/api/auth/unbind', { identity: logins[1].id }, { authorization: `Bearer ${token}` });
+      assert.equal(last.status, 409);
+      assert.equal(last.json().error, 'last_login_method');
 
       assert.equal((await postJson(second, '/api/auth/logout', {})).json().status, 'signed_out');
       assert.equal((await postJson(second, '/api/auth/renew', {})).status, 401);

@@ -40,8 +40,9 @@ class Exchange {
 
   /** The hash of this browser's id, made (and set as a cookie) on first need. */
   browserHash(create: boolean): string | null {
-    if (!this.browserId && create) {
-      this.browserId = randomToken(32);
+    if (create) {
+      this.browserId ??= randomToken(32);
+      // Set again on every login start, so that it cannot expire in the middle of one.
       this.setCookie(cookieNames.browser, this.browserId, browserCookieLifetime);
     }
     return this.browserId ? sha256(this.browserId) : null;
@@ -257,14 +258,24 @@ async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
 
 // ── JSON, for single-page front ends ────────────────────────────────────────────────────────────
 
+/** The user an API request's bearer token (the site's own) speaks for. */
+async function bearerUser(exchange: Exchange): Promise<ConnectUser | undefined> {
+  const token = /^Bearer (.+)$/i.exec(exchange.request.headers.authorization ?? '')?.[1];
+  const userId = token ? await exchange.connect.sessions.verifyAccessToken(token) : null;
+  return userId ? exchange.connect.store.findConnectUserById(userId) : undefined;
+}
+
 async function apiAuthorize(exchange: Exchange, { provider: id }: Record<string, string>): Promise<ConnectResponse> {
   await exchange.connect.purgeExpired();
   return withProvider(exchange, id!, true, async (provider) => {
+    // With the site's access token, and link: true, the login adds this provider to that account.
+    const linking = exchange.request.body?.link === true ? await bearerUser(exchange) : undefined;
+    if (exchange.request.body?.link === true && !linking) return exchange.apiError(401, 'invalid_token', 'Binding another login needs a valid access token from this site.');
     const url = await beginLogin(exchange.connect.store, provider, {
       browserHash: exchange.browserHash(true)!,
       redirectUri: exchange.connect.spaRedirectUri(),
       returnTo: safeReturnTo(exchange.field('returnTo')),
-      linkUserId: null,
+      linkUserId: linking?.id ?? null,
     });
     return exchange.json(200, { url });
   });
@@ -299,7 +310,8 @@ async function apiCallback(exchange: Exchange, { provider: id }: Record<string, 
     const { outcome, state } = result;
     if (outcome.kind === 'pending') return pendingAnswer(exchange, outcome);
     if (outcome.kind === 'signed-in') return signedInAnswer(exchange, outcome.user, { returnTo: state.returnTo });
-    return exchange.apiError(409, 'link_refused', 'This login is bound to another account.');
+    if (outcome.kind === 'linked') return exchange.json(200, { status: 'linked', provider: outcome.identity.provider, identity: outcome.identity.id, returnTo: state.returnTo });
+    return exchange.apiError(409, 'link_refused', 'This login is bound to another account, and stays there.');
   });
 }
 
@@ -322,10 +334,15 @@ async function apiRenew(exchange: Exchange): Promise<ConnectResponse> {
   return exchange.json(200, { status: 'signed_in', ...(await exchange.connect.sessions.issueAccessToken(user)), user: publicUser(user) });
 }
 
+async function apiUnbind(exchange: Exchange): Promise<ConnectResponse> {
+  const user = await bearerUser(exchange);
+  if (!user) return exchange.apiError(401, 'invalid_token', 'A valid access token from this site is needed.');
+  const result = await unbindIdentity(exchange.connect.store, user.id, exchange.field('identity'));
+  return result.ok ? exchange.json(200, { status: 'unbound' }) : exchange.apiError(result.code === 'not_found' ? 404 : 409, result.code, result.message);
+}
+
 async function apiMe(exchange: Exchange): Promise<ConnectResponse> {
-  const token = /^Bearer (.+)$/i.exec(exchange.request.headers.authorization ?? '')?.[1];
-  const userId = token ? await exchange.connect.sessions.verifyAccessToken(token) : null;
-  const user = userId ? await exchange.connect.store.findConnectUserById(userId) : undefined;
+  const user = await bearerUser(exchange);
   if (!user) return exchange.apiError(401, 'invalid_token', 'A valid access token from this site is needed.');
   const identities = await exchange.connect.identitiesOf(user.id);
   return exchange.json(200, {
@@ -353,6 +370,7 @@ function routes(connect: Connect): Route[] {
     route('POST', `${api}/renew`, apiRenew, true),
     route('POST', `${api}/logout`, logout, true),
     route('GET', `${api}/me`, apiMe, true),
+    route('POST', `${api}/unbind`, apiUnbind, true),
     route('POST', `${api}/:provider/authorize`, apiAuthorize, true),
     route('POST', `${api}/:provider/callback`, apiCallback, true),
   ];

@@ -36,7 +36,8 @@ export async function completeAuthorization(
     if (!request.nonce) throw new ConnectError('missing_nonce', 'this login was started without a nonce');
     claims = await validateIdToken(provider, tokens.idToken, request.nonce);
   }
-  const identity = await provider.identity(tokens, { claims });
+  // Keyed by the configured id, so that two instances of one preset (GitHub and GitHub Enterprise) stay apart.
+  const identity = { ...(await provider.identity(tokens, { claims })), provider: provider.id };
   if (claims && identity.subject !== claims.sub) throw new ConnectError('subject_mismatch', 'the profile is not the ID token\'s subject');
   return { tokens, identity };
 }
