@@ -175,6 +175,19 @@ for (const kind of storeKinds) {
       assert.equal((await account(browser)).identities.length, 1);
     });
 
+    test('a binding started by a signed-in person does not finish after they logged out', async () => {
+      const browser = new TestBrowser(site.url);
+      await browser.post('/auth/local/register', { username: `leaver${userCounter}`, password: 'leaver password', displayName: 'Leaver' });
+      const start = await browser.post('/auth/qq/login', { link: '1' });
+      const back = (await browser.get(start.location!)).location!;
+      await browser.post('/auth/logout', {});
+      const late = await browser.get(back);
+      assert.equal(late.status, 400);
+      assert.match(late.text, /logged out before the binding finished/);
+      const leaver = (await store.findConnectUserByUsername(`leaver${userCounter}`))!;
+      assert.equal((await store.listIdentitiesOfUser(leaver.id)).length, 0);
+    });
+
     test('an identity bound to another account is never moved', async () => {
       const alice = new TestBrowser(site.url);
       await pendingWeibo(alice);

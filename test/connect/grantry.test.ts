@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ClientCredentialsCache, grantry, lazyProvider, passwordGrant, ProviderError, rfc8414Url } from '../../src/connect/index.ts';
+import { ClientCredentialsCache, grantry, lazyProvider, oauth2, passwordGrant, ProviderError, rfc8414Url, sealTokens, unsealTokens } from '../../src/connect/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
@@ -35,6 +35,35 @@ for (const kind of storeKinds) {
       const identity = (await store.findIdentityBySubject('grantry', 'uid-hopper'))!;
       assert.deepEqual(identity.profile, { name: 'Grantry hopper', email: 'hopper@grantry.example', emailVerified: false, avatar: null });
       assert.ok(double.requests.some((r) => r.path === '/.well-known/oauth-authorization-server'));
+    });
+
+    test('the site calls the provider for a user with fresh tokens: expired ones are refreshed and sealed again', async () => {
+      const identity = (await store.findIdentityBySubject('grantry', 'uid-hopper'))!;
+      const current = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
+      assert.equal((await site.connect.providerTokens(identity))!.accessToken, current.accessToken, 'still fresh: used as is');
+      const expired = { ...current, tokenType: 'Bearer', raw: {}, expiresAt: Math.floor(Date.now() / 1000) - 1 };
+      await store.saveIdentityTokens(identity.id, sealTokens(site.connect.tokenKey, identity.id, expired), expired.expiresAt);
+      const fresh = (await site.connect.providerTokens((await store.findIdentity(identity.id))!))!;
+      assert.notEqual(fresh.accessToken, current.accessToken);
+      const stored = unsealTokens(site.connect.tokenKey, identity.id, (await store.findIdentity(identity.id))!.sealedTokens!);
+      assert.equal(stored.accessToken, fresh.accessToken);
+    });
+
+    test('the generic oauth2 preset with a mapped profile endpoint', async () => {
+      const generic = oauth2({
+        id: 'generic', name: 'Generic', ...grantryClient,
+        authorizationEndpoint: `${double.url}/authorize`, tokenEndpoint: `${double.url}/token`, userinfoEndpoint: `${double.url}/api/me`,
+        mapProfile: (body) => ({ subject: String(body.uid), profile: { name: String(body.display_name), email: null, emailVerified: false, avatar: null } }),
+      });
+      const genericSite = await startSite(store, [generic]);
+      try {
+        double.nextUser = 'liskov';
+        const { callback } = await loginWith(new TestBrowser(genericSite.url), 'generic');
+        assert.equal(callback.location, '/auth/pending');
+        assert.equal((await store.findIdentityBySubject('generic', 'uid-liskov'))!.profile.name, 'Grantry liskov');
+      } finally {
+        await genericSite.close();
+      }
     });
 
     test('server-side grants: password, and client credentials cached until shortly before expiry', async () => {

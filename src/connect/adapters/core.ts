@@ -111,6 +111,7 @@ function explain(error: unknown, provider: string): { status: number; code: stri
   if (error instanceof ConnectError && ['unknown_state', 'missing_state', 'browser_mismatch', 'expired_state', 'provider_mismatch'].includes(error.code)) {
     return { status: 400, code: error.code, message: `This login link is not valid here (${error.message}). Please start logging in again.` };
   }
+  if (error instanceof ConnectError && error.code === 'link_session_ended') return { status: 400, code: error.code, message: `Binding ${provider} did not finish: ${error.message}.` };
   if (error instanceof ConnectError) return { status: 502, code: error.code, message: `Logging in with ${provider} failed: ${error.message}.` };
   throw error;
 }
@@ -162,6 +163,10 @@ async function startLogin(exchange: Exchange, { provider: id }: Record<string, s
 async function complete(exchange: Exchange, provider: Provider, params: Record<string, string | undefined>) {
   const browserHash = exchange.browserHash(false);
   const { completed, state } = await finishLogin(exchange.connect.store, provider, { params, browserHash });
+  // Binding goes to the account that asked for it, and only while it is still signed in here.
+  if (state.linkUserId && (await exchange.user())?.id !== state.linkUserId) {
+    throw new ConnectError('link_session_ended', 'you were logged out before the binding finished; log in and bind again');
+  }
   const outcome = await resolveCallback(exchange.connect.store, { tokenKey: exchange.connect.tokenKey, autoLinkVerifiedEmail: exchange.connect.options.autoLinkVerifiedEmail }, {
     identity: completed.identity,
     tokens: completed.tokens,

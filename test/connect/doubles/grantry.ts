@@ -51,6 +51,11 @@ export async function startGrantry(): Promise<GrantryDouble> {
         if (body.password !== 'right password') return reply.code(400).send({ error: 'invalid_grant', error_description: 'wrong username or password' });
         return issue(body.username!, { refresh_token: `rt_${body.username}` });
       }
+      if (body.grant_type === 'refresh_token') {
+        const user = /^rt_(.+)$/.exec(body.refresh_token ?? '')?.[1];
+        if (!user) return reply.code(400).send({ error: 'invalid_grant' });
+        return issue(user, { refresh_token: `rt_${user}` });
+      }
       const grant = codes.get(body.code ?? '');
       codes.delete(body.code ?? '');
       const verifier = createHash('sha256').update(body.code_verifier ?? '').digest('base64url');
