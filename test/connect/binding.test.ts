@@ -144,6 +144,15 @@ for (const kind of storeKinds) {
       assert.deepEqual(me.identities.map((i: { provider: string }) => i.provider), ['weibo']);
     });
 
+    test('wrong passwords for one account lock it for a while', async () => {
+      const browser = new TestBrowser(site.url);
+      await browser.post('/auth/local/register', { username: `locked${userCounter}`, password: 'the right one', displayName: 'L' });
+      for (let i = 0; i < 10; i += 1) assert.equal((await browser.post('/auth/local/login', { username: `locked${userCounter}`, password: `wrong ${i}` })).status, 401);
+      const locked = await browser.post('/auth/local/login', { username: `locked${userCounter}`, password: 'the right one' });
+      assert.equal(locked.status, 401);
+      assert.match(locked.text, /Too many wrong passwords/);
+    });
+
     test('a ticket is bound to its browser and used once', async () => {
       const browser = new TestBrowser(site.url);
       await pendingWeibo(browser);

@@ -255,9 +255,9 @@ async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
 }
 
 async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
-  const user = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'));
-  if (!user) return exchange.error(401, 'Wrong username or password.');
-  await exchange.signIn(user);
+  const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'));
+  if (!login.ok) return exchange.error(401, login.message);
+  await exchange.signIn(login.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
 

@@ -2,13 +2,13 @@ import { randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
 import type { ConnectIdentity, ConnectUser } from '../../store/connect-store.ts';
 import { ConflictError, type Store, type StoreOperations } from '../../store/index.ts';
 import type { NormalizedIdentity, TokenSet } from '../client/types.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { checkSitePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkPassword, checkUsername, type FieldProblem } from './rules.ts';
 import { sealTokens } from './tokens.ts';
 
 export { safeReturnTo } from './rules.ts';
 export { sealTokens, unsealTokens } from './tokens.ts';
-export { hashPassword, verifyPassword } from './passwords.ts';
+export { checkSitePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 // Seed step 5, the binding decisions: has this provider account been seen? Is it bound? The
 // provider's tokens are stored with the identity, sealed, and never leave the server.
@@ -160,10 +160,9 @@ export async function registerAndBind(
 
 /** "Bind to an account I have": the account's password proves it is theirs. */
 export async function loginAndBind(store: Store, input: TicketHolder & { username: string; password: string }): Promise<BindingResult> {
-  const user = await store.findConnectUserByUsername(input.username);
-  if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
-    return { ok: false, code: 'invalid_credentials', message: 'Wrong username or password.' };
-  }
+  const check = await checkSitePassword(store, input.username, input.password);
+  if (!check.ok) return { ok: false, code: 'invalid_credentials', message: passwordMessage(check) };
+  const { user } = check;
   return inTransaction(store, async (tx) => {
     const identity = await takeTicket(tx, input);
     await bindOrAbort(tx, identity, user.id);
@@ -187,9 +186,15 @@ export async function registerLocalUser(store: Store, input: { username: string;
   }
 }
 
-export async function authenticateLocalUser(store: Store, username: string, password: string): Promise<ConnectUser | null> {
-  const user = await store.findConnectUserByUsername(username);
-  return (await verifyPassword(user?.passwordHash ?? null, password)) && user ? user : null;
+function passwordMessage(check: { locked: boolean; retryAfter: number }): string {
+  return check.locked ? `Too many wrong passwords; try again in ${Math.ceil(check.retryAfter / 60)} minutes.` : 'Wrong username or password.';
+}
+
+export type LocalLogin = { ok: true; user: ConnectUser } | { ok: false; message: string };
+
+export async function authenticateLocalUser(store: Store, username: string, password: string): Promise<LocalLogin> {
+  const check = await checkSitePassword(store, username, password);
+  return check.ok ? check : { ok: false, message: passwordMessage(check) };
 }
 
 export type UnbindResult = { ok: true } | { ok: false; code: 'last_login_method' | 'not_found'; message: string };

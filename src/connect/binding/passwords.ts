@@ -1,5 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { defaults } from '../../config/defaults.ts';
+import type { ConnectUser } from '../../store/connect-store.ts';
+import type { Store } from '../../store/index.ts';
 
 // The site's own passwords: Argon2id with the same parameters as the provider's.
 
@@ -16,4 +18,35 @@ export async function verifyPassword(passwordHash: string | null, password: stri
     return false;
   }
   return verify(passwordHash, password).catch(() => false);
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export type PasswordCheck = { ok: true; user: ConnectUser } | { ok: false; locked: boolean; retryAfter: number };
+
+/**
+ * The site's one password check (the login form and "bind to an account I have"). Failures are
+ * counted per username in the store's login_failures table, under keys of their own; after
+ * `lockAfterFailures` within the window the account is locked for a while without a check.
+ */
+export async function checkSitePassword(store: Store, username: string, password: string): Promise<PasswordCheck> {
+  const policy = defaults.login;
+  const key = `connect:user:${username.toLowerCase()}`;
+  const at = now();
+  const [failure] = (await store.findLoginFailures([key])).filter((f) => f.firstFailureAt + policy.windowSeconds > at || (f.lockedUntil ?? 0) > at);
+  if (failure?.lockedUntil && failure.lockedUntil > at) return { ok: false, locked: true, retryAfter: failure.lockedUntil - at };
+  const user = await store.findConnectUserByUsername(username);
+  if (user && (await verifyPassword(user.passwordHash, password))) {
+    if (failure) await store.clearLoginFailures([key]);
+    return { ok: true, user };
+  }
+  if (!user) await verifyPassword(null, password);
+  const failures = (failure?.failures ?? 0) + 1;
+  await store.saveLoginFailure({
+    key,
+    failures,
+    firstFailureAt: failure?.firstFailureAt ?? at,
+    lockedUntil: failures >= policy.lockAfterFailures ? at + policy.lockSeconds : null,
+  });
+  return { ok: false, locked: false, retryAfter: 0 };
 }
