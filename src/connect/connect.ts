@@ -2,9 +2,9 @@ import { deriveKey } from '../lib/crypto.ts';
 import type { ConnectIdentity, ConnectUser } from '../store/connect-store.ts';
 import type { Store } from '../store/index.ts';
 import { ConnectError } from './client/errors.ts';
-import { refreshTokens } from './client/token.ts';
+import { refreshTokens, revokeToken } from './client/token.ts';
 import type { Provider, TokenSet } from './client/types.ts';
-import { sealTokens, unsealTokens } from './binding/index.ts';
+import { sealTokens, unbindIdentity, unsealTokens, type UnbindResult } from './binding/index.ts';
 import { SiteSessions } from './session.ts';
 import { parseCookies } from './adapters/http.ts';
 
@@ -119,6 +119,25 @@ export class Connect {
     if (!force && at - this.lastPurge < 600) return 0;
     this.lastPurge = at;
     return this.store.purgeExpiredConnect(at);
+  }
+
+  /**
+   * Unbinds a login from a user (refused for the last one) and, where the provider offers RFC 7009
+   * revocation, revokes the tokens the site held for it: the site no longer acts for that account.
+   */
+  async unbind(userId: string, identityId: string): Promise<UnbindResult> {
+    const identity = await this.store.findIdentity(identityId);
+    const result = await unbindIdentity(this.store, userId, identityId);
+    if (result.ok && identity?.sealedTokens) await this.revokeQuietly(identity.provider, unsealTokens(this.tokenKey, identity.id, identity.sealedTokens));
+    return result;
+  }
+
+  private async revokeQuietly(providerId: string, tokens: { accessToken: string; refreshToken: string | null }): Promise<void> {
+    const provider = await this.provider(providerId).catch(() => undefined);
+    if (!provider?.revocationEndpoint) return;
+    // Best effort: the binding is gone either way, and the tokens are deleted here.
+    const token = tokens.refreshToken ?? tokens.accessToken;
+    await revokeToken(provider, token, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(() => undefined);
   }
 
   /** The signed-in user of a request, from its Cookie header. */

@@ -50,6 +50,7 @@ for (const kind of storeKinds) {
       assert.match(account.text, /Grantry<\/strong>: Grantry turing/);
       const identityId = /name="identity" value="([^"]+)"/.exec(account.text)![1]!;
       assert.equal((await browser.post('/auth/unbind', { identity: identityId })).location, '/account', 'a password remains');
+      assert.ok(double.requests.some((r) => r.path === '/revoke' && r.body.token_type_hint === 'refresh_token'), 'the site\'s tokens for it were revoked');
       assert.equal((await browser.post('/auth/logout', {})).location, '/');
       assert.equal((await browser.get('/account')).location, '/');
     });

@@ -2,7 +2,7 @@ import { randomToken, sha256 } from '../../lib/crypto.ts';
 import type { ConnectUser } from '../../store/connect-store.ts';
 import {
   authenticateLocalUser, loginAndBind, peekTicket, registerAndBind, registerLocalUser, resolveCallback, safeReturnTo,
-  ticketLifetime, unbindIdentity, type BindingFailure, type CallbackOutcome,
+  ticketLifetime, type BindingFailure, type CallbackOutcome,
 } from '../binding/index.ts';
 import { ConnectError, ProviderError } from '../client/errors.ts';
 import type { Provider } from '../client/types.ts';
@@ -234,7 +234,7 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
 async function unbind(exchange: Exchange): Promise<ConnectResponse> {
   const user = await exchange.user();
   if (!user) return exchange.error(401, 'Please log in first.');
-  const result = await unbindIdentity(exchange.connect.store, user.id, exchange.field('identity'));
+  const result = await exchange.connect.unbind(user.id, exchange.field('identity'));
   if (!result.ok) return exchange.error(409, result.message);
   return exchange.redirect(exchange.connect.options.afterLoginPath);
 }
@@ -342,7 +342,7 @@ async function apiRenew(exchange: Exchange): Promise<ConnectResponse> {
 async function apiUnbind(exchange: Exchange): Promise<ConnectResponse> {
   const user = await bearerUser(exchange);
   if (!user) return exchange.apiError(401, 'invalid_token', 'A valid access token from this site is needed.');
-  const result = await unbindIdentity(exchange.connect.store, user.id, exchange.field('identity'));
+  const result = await exchange.connect.unbind(user.id, exchange.field('identity'));
   return result.ok ? exchange.json(200, { status: 'unbound' }) : exchange.apiError(result.code === 'not_found' ? 404 : 409, result.code, result.message);
 }
 
