@@ -46,14 +46,14 @@ async function benchGrantry(name: string, baseline: number): Promise<void> {
   const { info } = target;
   try {
     const rows: [string, number][] = [];
-    rows.push([`${name}: client_credentials, JWT (EdDSA)`, await load('', {
+    rows.push([`${name}: client_credentials, JWT (EdDSA)`, await load(`${name}: client_credentials, JWT (EdDSA)`, {
       url: `${info.url}/oauth2/token`, method: 'POST', headers: { ...form, authorization: basic(info.clientId!, info.clientSecret!) }, body: 'grant_type=client_credentials',
     })]);
-    rows.push([`${name}: client_credentials, opaque`, await load('', {
+    rows.push([`${name}: client_credentials, opaque`, await load(`${name}: client_credentials, opaque`, {
       url: `${info.url}/oauth2/token`, method: 'POST', headers: { ...form, authorization: basic(info.opaqueClientId!, info.opaqueClientSecret!) }, body: 'grant_type=client_credentials',
     })]);
     const jwt = await token(info, info.clientId!, info.clientSecret!);
-    rows.push([`${name}: introspection of a JWT`, await load('', {
+    rows.push([`${name}: introspection of a JWT`, await load(`${name}: introspection of a JWT`, {
       url: `${info.url}/oauth2/introspect`, method: 'POST', headers: { ...form, authorization: basic(info.clientId!, info.clientSecret!) }, body: `token=${jwt}`,
     })]);
     for (const [title, rps] of rows) process.stdout.write(`${title.padEnd(52)} ${(rps / baseline).toFixed(3)} × bare node:http\n`);
