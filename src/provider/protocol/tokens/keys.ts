@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { GrantryConfig } from '../../../config/config.ts';
 import { deriveKey, seal, unseal } from '../../../lib/crypto.ts';
@@ -14,8 +14,8 @@ export interface LoadedKey {
   kid: string;
   alg: string;
   publicJwk: JWK;
-  /** Present only while the key may still sign. */
-  privateKey?: CryptoKey;
+  /** Present only while the key may still sign; a node:crypto key, imported once, for the synchronous signer. */
+  privateKey?: KeyObject;
   publicKey: CryptoKey;
   activeFrom: number;
   retiredAt: number | null;
@@ -95,7 +95,7 @@ export async function loadKeyRing(store: Store, config: GrantryConfig): Promise<
         publicJwk,
         publicKey: (await importJWK(publicJwk, record.alg)) as CryptoKey,
         privateKey: canSign
-          ? ((await importJWK(JSON.parse(unseal(sealingKey(config), record.privateJwk, record.kid)) as JWK, record.alg)) as CryptoKey)
+          ? createPrivateKey({ key: JSON.parse(unseal(sealingKey(config), record.privateJwk, record.kid)) as JsonWebKey, format: 'jwk' })
           : undefined,
         activeFrom: record.activeFrom,
         retiredAt: record.retiredAt,
