@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { issueAccessToken } from '../../src/provider/protocol/tokens/issue.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth, getMe, makeCode, postForm, redirectUri, webAppWithTokens } from './token-fixtures.ts';
@@ -48,6 +49,14 @@ for (const kind of storeKinds) {
       const refresh = await revoke(basicAuth(other.client.id, other.clientSecret!), { token: tokens.refresh_token });
       assert.equal(refresh.status, 200);
       assert.equal((await getMe(provider, tokens.access_token)).status, 200);
+    });
+
+    test('an expired access token still names its grant, and revoking it ends the refresh token', async () => {
+      const { client, clientSecret, user, grantId, tokens } = await webAppWithTokens(provider);
+      const auth = basicAuth(client.id, clientSecret);
+      const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
+      assert.equal((await revoke(auth, { token: expired })).status, 200);
+      assert.equal((await refreshWith(auth, tokens.refresh_token)).body.error, 'invalid_grant');
     });
 
     test('an unknown token answers 200', async () => {
