@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../config/defaults.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 import type {
@@ -505,6 +505,30 @@ export function createProviderStore(db: Kysely<Database>) {
           oc.column('key').doUpdateSet({ failures: failure.failures, first_failure_at: failure.firstFailureAt, locked_until: failure.lockedUntil }),
         )
         .execute();
+    },
+
+    /**
+     * Counts one login attempt against a key, atomically, before its password is checked: of any
+     * number of concurrent attempts each sees its own count, so parallel guesses cannot share one
+     * stale count. A window that has passed starts again at 1; reaching `lockAfter` locks the key.
+     */
+    async countLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<LoginFailure> {
+      const at = now();
+      const windowOver = sql<boolean>`login_failures.first_failure_at + ${policy.windowSeconds} <= ${at}`;
+      const count = sql<number>`case when ${windowOver} then 1 else login_failures.failures + 1 end`;
+      const row = await db
+        .insertInto('login_failures')
+        .values({ key, failures: 1, first_failure_at: at, locked_until: policy.lockAfter <= 1 ? at + policy.lockSeconds : null })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            failures: count,
+            first_failure_at: sql<number>`case when ${windowOver} then ${at} else login_failures.first_failure_at end`,
+            locked_until: sql<number | null>`case when ${count} >= ${policy.lockAfter} then ${at + policy.lockSeconds} when login_failures.locked_until > ${at} then login_failures.locked_until else null end`,
+          }),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { key: row.key, failures: row.failures, firstFailureAt: row.first_failure_at, lockedUntil: row.locked_until };
     },
 
     async clearLoginFailures(keys: string[]): Promise<void> {

@@ -143,6 +143,15 @@ for (const kind of storeKinds) {
       await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.2')]);
     });
 
+    test('guesses sent in parallel are each counted: the account is locked afterwards', async () => {
+      const victim = await provider.createUser();
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => loginFrom('127.0.0.5', provider.url, victim.username, 'parallel guess')));
+      assert.equal(statuses.filter((status) => status === 401).length, 3, 'only lockAfterFailures guesses are checked');
+      assert.equal(statuses.filter((status) => status === 429).length, 27);
+      assert.equal(await loginFrom('127.0.0.6', provider.url, victim.username, victim.password), 429);
+      await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
+    });
+
     test('after lockAfterFailures failures from one address, every account is refused from there', async () => {
       const user = await provider.createUser();
       for (const name of ['ghost-a', 'ghost-b', 'ghost-c']) assert.equal(await loginFrom('127.0.0.3', provider.url, name, 'guess'), 401);

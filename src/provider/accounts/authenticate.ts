@@ -34,33 +34,28 @@ export async function authenticateUser(
   const policy = config.login;
   const keys = throttleKeys(input.username, input.address);
   const at = now();
-  const failures = (await store.findLoginFailures(keys)).filter((f) => f.firstFailureAt + policy.windowSeconds > at || (f.lockedUntil ?? 0) > at);
 
-  const lockedUntil = Math.max(0, ...failures.map((f) => f.lockedUntil ?? 0));
-  if (lockedUntil > at) return { ok: false, reason: 'locked', retryAfter: lockedUntil - at };
+  // Every attempt is counted before its password is checked, atomically, so that guesses sent in
+  // parallel each see their own count; a success clears the count again.
+  const counted = await Promise.all(
+    keys.map((key) => store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds })),
+  );
+  const lockedUntil = Math.max(0, ...counted.map((c) => c.lockedUntil ?? 0));
+  // The attempt that reaches the limit is still checked; any beyond it is refused unchecked.
+  const overLimit = counted.some((c) => c.failures > policy.lockAfterFailures);
+  if (lockedUntil > at && overLimit) return { ok: false, reason: 'locked', retryAfter: lockedUntil - at };
 
-  const worst = Math.max(0, ...failures.map((f) => f.failures));
-  if (worst >= policy.slowAfterFailures) {
-    await sleep(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (worst - policy.slowAfterFailures)));
+  const previousFailures = Math.max(0, ...counted.map((c) => c.failures - 1));
+  if (previousFailures >= policy.slowAfterFailures) {
+    await sleep(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (previousFailures - policy.slowAfterFailures)));
   }
 
   const user = await store.findUserByUsername(input.username);
   decoyHash ??= hashPassword(config, 'grantry-decoy-password');
   const valid = await verify(user?.passwordHash ?? (await decoyHash), input.password).catch(() => false);
   if (user && valid) {
-    if (failures.length > 0) await store.clearLoginFailures(keys);
+    await store.clearLoginFailures(keys);
     return { ok: true, user };
-  }
-
-  for (const key of keys) {
-    const previous = failures.find((f) => f.key === key);
-    const count = (previous?.failures ?? 0) + 1;
-    await store.saveLoginFailure({
-      key,
-      failures: count,
-      firstFailureAt: previous?.firstFailureAt ?? at,
-      lockedUntil: count >= policy.lockAfterFailures ? at + policy.lockSeconds : null,
-    });
   }
   return { ok: false, reason: 'invalid_credentials' };
 }
