@@ -73,7 +73,7 @@ function validateConfig(config: GrantryConfig): void {
   for (const name of Object.keys(config.scopes)) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(name)) throw new ConfigError(`"${name}" is not a valid scope name`);
   }
-  if (!(config.defaultScope in config.scopes)) {
+  if (!Object.hasOwn(config.scopes, config.defaultScope)) {
     throw new ConfigError(`the default scope "${config.defaultScope}" is not among the configured scopes`);
   }
 }

@@ -5,6 +5,7 @@ import { createProviderStore } from './provider-store.ts';
 import type { Database } from './schema.ts';
 
 export { ConflictError, isUniqueViolation } from './provider-store.ts';
+export type { PublicUser } from './provider-store.ts';
 export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './provider-store.ts';
 export type * from './types.ts';
 export { redactUrl, DatabaseUrlError } from './open.ts';

@@ -19,6 +19,9 @@ import type {
 /** Thrown when an insert would break a unique constraint (a taken username, a known id). */
 export class ConflictError extends Error {}
 
+/** A user as the token paths see one: everything but the password hash. */
+export type PublicUser = Omit<User, 'passwordHash'>;
+
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -154,32 +157,21 @@ export function createProviderStore(db: Kysely<Database>) {
      * The hot path of every resource request: whether the grant behind a token still stands and,
      * in the same statement, the user it speaks for.
      */
-    async findLiveGrantWithUser(grantId: string): Promise<{ grant: Grant; user: User | null } | undefined> {
+    async findLiveGrantWithUser(grantId: string): Promise<{ grant: Grant; user: PublicUser | null } | undefined> {
       const row = await db
         .selectFrom('grants')
         .leftJoin('users', 'users.id', 'grants.user_id')
         .select([
           'grants.id', 'grants.client_id', 'grants.user_id', 'grants.scope', 'grants.created_at',
           'grants.revoked_at', 'grants.revoke_reason',
-          'users.username', 'users.password_hash', 'users.display_name', 'users.email',
+          'users.username', 'users.display_name', 'users.email',
           'users.created_at as user_created_at',
         ])
         .where('grants.id', '=', grantId)
         .where('grants.revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return undefined;
-      const user: User | null =
-        row.user_id && row.username !== null
-          ? {
-              id: row.user_id,
-              username: row.username,
-              passwordHash: row.password_hash!,
-              displayName: row.display_name!,
-              email: row.email ?? null,
-              createdAt: row.user_created_at!,
-            }
-          : null;
-      return { grant: toGrant(row as Selectable<GrantsTable>), user };
+      return { grant: toGrant(row as Selectable<GrantsTable>), user: joinedUser(row.user_id, row) };
     },
 
     /** Revokes a grant and so every token issued under it. Returns false if it was already revoked or unknown. */
@@ -327,7 +319,7 @@ export function createProviderStore(db: Kysely<Database>) {
     },
 
     /** A refresh token with its grant and the grant's user, in one statement (the refresh grant and introspection). */
-    async findRefreshTokenWithGrant(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant; user: User | null } | undefined> {
+    async findRefreshTokenWithGrant(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant; user: PublicUser | null } | undefined> {
       const row = await db
         .selectFrom('refresh_tokens')
         .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
@@ -336,7 +328,7 @@ export function createProviderStore(db: Kysely<Database>) {
         .select([
           'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.revoked_at', 'grants.revoke_reason',
           'grants.client_id as grant_client_id', 'grants.user_id as grant_user_id',
-          'users.username', 'users.password_hash', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
         ])
         .where('refresh_tokens.token_hash', '=', tokenHash)
         .executeTakeFirst();
@@ -386,7 +378,7 @@ export function createProviderStore(db: Kysely<Database>) {
     },
 
     /** An opaque access token whose grant still stands, with the grant's user: one statement per resource request. */
-    async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant; user: User | null } | undefined> {
+    async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant; user: PublicUser | null } | undefined> {
       const row = await db
         .selectFrom('access_tokens')
         .innerJoin('grants', 'grants.id', 'access_tokens.grant_id')
@@ -395,7 +387,7 @@ export function createProviderStore(db: Kysely<Database>) {
         .select([
           'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
           'grants.user_id as grant_user_id',
-          'users.username', 'users.password_hash', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
         ])
         .where('access_tokens.token_hash', '=', tokenHash)
         .where('grants.revoked_at', 'is', null)
@@ -701,16 +693,18 @@ function splitList(value: string): string[] {
   return value.split(' ').filter(Boolean);
 }
 
-/** The user columns of a left join onto users, as a User (null when the grant has no user or the user is gone). */
+/**
+ * The user columns of a left join onto users (null when the grant has no user or the user is
+ * gone). The password hash is left out: nothing on a token's path needs it.
+ */
 function joinedUser(
   userId: string | null,
-  row: { username: string | null; password_hash: string | null; display_name: string | null; email: string | null; user_created_at: number | null },
-): User | null {
+  row: { username: string | null; display_name: string | null; email: string | null; user_created_at: number | null },
+): PublicUser | null {
   if (!userId || row.username === null) return null;
   return {
     id: userId,
     username: row.username,
-    passwordHash: row.password_hash!,
     displayName: row.display_name!,
     email: row.email ?? null,
     createdAt: row.user_created_at!,

@@ -35,6 +35,18 @@ for (const kind of storeKinds) {
       assert.equal(me.body.uid, user.id);
     });
 
+    test('a client_credentials token is valid but speaks for no user: 403 insufficient_scope', async () => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
+      const token = await (await fetch(`${provider.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      })).json();
+      const me = await getMe(provider, token.access_token);
+      assert.equal(me.status, 403);
+      assert.match(me.headers.get('www-authenticate')!, /error="insufficient_scope"/);
+    });
+
     test('no token: 401 with the bare challenge', async () => {
       const me = await getMe(provider, undefined);
       assert.equal(me.status, 401);

@@ -149,6 +149,42 @@ for (const kind of storeKinds) {
       });
     });
 
+    describe('odd input is refused without a server error', () => {
+      test('a client_id holding a NUL or thousands of characters gets the error page', async () => {
+        for (const clientId of ['a\u0000b', 'x'.repeat(5000)]) {
+          const response = await browser.get(authorizePath(codeRequest({ client_id: clientId })));
+          assert.equal(response.status, 400);
+          assert.equal(response.location, null);
+        }
+      });
+
+      test('a native loopback redirect URI with an impossible port gets the error page', async () => {
+        const native = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/cb'] });
+        const response = await browser.get(authorizePath({ response_type: 'bogus', client_id: native.client.id, redirect_uri: 'http://127.0.0.1:99999/cb' }));
+        assert.equal(response.status, 400);
+        assert.equal(response.location, null);
+      });
+
+      test('scope names inherited from JavaScript objects are unknown scopes', async () => {
+        for (const scope of ['constructor', 'toString', '__proto__']) {
+          const response = await browser.get(authorizePath(codeRequest({ scope })));
+          assert.equal(response.status, 302);
+          assert.equal(new URL(response.location!).searchParams.get('error'), 'invalid_scope');
+        }
+      });
+
+      test('the consent form takes form bodies only: JSON is refused with 403', async () => {
+        const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent' })));
+        const response = await fetch(`${provider.url}/oauth2/authorize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; ') },
+          body: JSON.stringify({ ...codeRequest({ scope: 5 as unknown as string, state: { x: 1 } as unknown as string }), csrf_token: csrfFrom(page.text), decision: 'allow' }),
+          redirect: 'manual',
+        });
+        assert.equal(response.status, 403);
+      });
+    });
+
     test('a stranger is sent to log in and brought back to the same request', async () => {
       const stranger = new TestBrowser(provider.url);
       const path = authorizePath(codeRequest());

@@ -64,7 +64,7 @@ for (const kind of storeKinds) {
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth);
       const token = reply.body.access_token;
       assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, true);
-      assert.equal((await getMe(provider, token)).status, 401);
+      assert.equal((await getMe(provider, token)).status, 403);
       assert.equal((await postForm(provider, '/oauth2/revoke', { token }, auth)).status, 200);
       assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, false);
     });

@@ -48,19 +48,31 @@ for (const kind of storeKinds) {
     });
 
     test('opaque access tokens and refresh tokens', async () => {
-      const { client, user, tokens } = await webAppWithTokens(provider, { tokenFormat: 'opaque' });
+      const { client, clientSecret, user, tokens } = await webAppWithTokens(provider, { tokenFormat: 'opaque' });
       const access = await introspect(tokens.access_token);
       assert.equal(access.body.active, true);
       assert.equal(access.body.sub, user.id);
       assert.equal(access.body.client_id, client.id);
-      const refresh = await introspect(tokens.refresh_token, { token_type_hint: 'refresh_token' });
+      // Only the app a refresh token belongs to may ask about it: no resource server ever holds one.
+      assert.deepEqual((await introspect(tokens.refresh_token, { token_type_hint: 'refresh_token' })).body, { active: false });
+      const refresh = await postForm(provider, '/oauth2/introspect', { token: tokens.refresh_token, token_type_hint: 'refresh_token' }, basicAuth(client.id, clientSecret));
       assert.equal(refresh.body.active, true);
       assert.equal(refresh.body.token_type, 'refresh_token');
       assert.equal(refresh.body.username, user.username);
     });
 
+    test('an app that is not a resource server learns nothing of another app\'s tokens', async () => {
+      const { client, clientSecret, tokens } = await webAppWithTokens(provider);
+      const other = await provider.registerClient({ appType: 'web' });
+      const otherAuth = basicAuth(other.client.id, other.clientSecret!);
+      for (const token of [tokens.access_token, tokens.refresh_token]) {
+        assert.deepEqual((await postForm(provider, '/oauth2/introspect', { token }, otherAuth)).body, { active: false });
+      }
+      assert.equal((await postForm(provider, '/oauth2/introspect', { token: tokens.access_token }, basicAuth(client.id, clientSecret))).body.active, true);
+    });
+
     test('expired, revoked and unknown tokens are all just { active: false }', async () => {
-      const { client, user, grantId, tokens } = await webAppWithTokens(provider);
+      const { client, clientSecret, user, grantId, tokens } = await webAppWithTokens(provider);
       const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
       const opaque = await webAppWithTokens(provider, { tokenFormat: 'opaque' });
       await provider.store.revokeGrant(opaque.grantId, 'test');
@@ -69,9 +81,11 @@ for (const kind of storeKinds) {
         assert.equal(reply.status, 200);
         assert.deepEqual(reply.body, { active: false });
       }
+      const asOwner = (token: string) => postForm(provider, '/oauth2/introspect', { token }, basicAuth(client.id, clientSecret));
+      assert.equal((await asOwner(tokens.refresh_token)).body.active, true);
       await provider.store.revokeGrant(grantId, 'test');
       assert.deepEqual((await introspect(tokens.access_token)).body, { active: false });
-      assert.deepEqual((await introspect(tokens.refresh_token)).body, { active: false });
+      assert.deepEqual((await asOwner(tokens.refresh_token)).body, { active: false });
     });
 
     test('only authenticated confidential apps may ask', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
-import { invalidToken, type OAuthError } from '../protocol/errors.ts';
+import { insufficientScope, type OAuthError } from '../protocol/errors.ts';
 import { authorizeResourceRequest, isBearerError, MissingBearerToken } from '../protocol/resource.ts';
 
 // The resource API. Tokens come in the Authorization header only; errors are RFC 6750 §3
@@ -32,7 +32,8 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderCo
         requiredScope: meScope,
       });
       const user = access.user;
-      if (!user) return sendBearerError(reply, invalidToken('this token was issued to an app acting for itself; /api/me speaks of a user'));
+      // The token is good, it just cannot reach this resource: 403, not a 401 that would send the app refreshing in a loop.
+      if (!user) return sendBearerError(reply, insufficientScope('this token was issued to an app acting for itself; /api/me speaks of a user'));
       const body: Record<string, string | null> = { uid: user.id, username: user.username, display_name: user.displayName };
       if (access.scope.includes('email')) body.email = user.email;
       return body;

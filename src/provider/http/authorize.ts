@@ -9,6 +9,7 @@ import {
 } from '../protocol/authorize/index.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
 import { html, layout } from '../pages/html.ts';
+import { authorizationParams } from './params.ts';
 import { csrfToken, currentUser, verifyCsrf } from './session.ts';
 
 // GET  /oauth2/authorize — validates the request, sends a stranger to log in, asks for consent
@@ -21,7 +22,7 @@ const requestParameters = [
 
 export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
   app.get('/oauth2/authorize', async (request, reply) => {
-    const params = request.query as Record<string, string | string[]>;
+    const params = authorizationParams(request.query);
     const validation = await validateAuthorizationRequest(ctx, params);
     if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
     if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 302);
@@ -37,7 +38,9 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
   });
 
   app.post('/oauth2/authorize', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, string | string[]>;
+    // The consent form is a form: a JSON body is not what it sends.
+    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(reply);
+    const body = authorizationParams(request.body);
     if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(reply);
     const user = await currentUser(ctx, request);
     if (!user) return sendForbidden(reply);
@@ -76,7 +79,7 @@ async function showConsent(
     user,
     client,
     ownerName: owner ? owner.displayName || owner.username : null,
-    scopes: authorization.scope.map((name) => ({ name, description: ctx.config.scopes[name] ?? name })),
+    scopes: authorization.scope.map((name) => ({ name, description: Object.hasOwn(ctx.config.scopes, name) ? ctx.config.scopes[name]! : name })),
     redirectHost: new URL(authorization.redirectUri).host || authorization.redirectUri,
     params: carried,
     csrf: csrfToken(ctx, request, reply),

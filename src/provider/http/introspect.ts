@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProviderContext } from '../context.ts';
-import { authenticateConfidentialClient, usesBasicAuth } from '../protocol/client-auth.ts';
+import { authenticateConfidentialClient, triedAuthorizationHeader } from '../protocol/client-auth.ts';
 import { isOAuthError } from '../protocol/errors.ts';
 import { introspectToken } from '../protocol/introspection.ts';
 import { sendNoStore, sendOAuthError } from './reply.ts';
@@ -16,7 +16,7 @@ export async function introspectRoutes(app: FastifyInstance, { ctx }: { ctx: Pro
       return sendNoStore(reply, await introspectToken(ctx, client, params));
     } catch (error) {
       if (!isOAuthError(error)) throw error;
-      return sendOAuthError(reply, error, { basicAuthUsed: usesBasicAuth(authorization) });
+      return sendOAuthError(reply, error, { basicAuthUsed: triedAuthorizationHeader(authorization) });
     }
   });
 }

@@ -11,7 +11,24 @@ export function singleParams(source: unknown): Record<string, string> {
   for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
     if (Array.isArray(value)) throw invalidRequest(`the parameter "${name}" was given more than once`);
     if (typeof value !== 'string') continue;
+    // No OAuth parameter has a use for a NUL, and PostgreSQL refuses one in text.
+    if (value.includes('\0')) throw invalidRequest(`the parameter "${name}" holds a NUL character`);
     if (value !== '') params[name] = value;
+  }
+  return params;
+}
+
+/**
+ * The parameters of an authorization request, as strings or (where repeated) lists of strings;
+ * anything else a JSON body could carry is dropped. Repeats are kept so that the checks can tell
+ * whether they may redirect before they refuse them.
+ */
+export function authorizationParams(source: unknown): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  if (!source || typeof source !== 'object') return params;
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+    if (typeof value === 'string') params[name] = value;
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) params[name] = value as string[];
   }
   return params;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ProviderContext } from '../context.ts';
-import { authenticateClient, usesBasicAuth } from '../protocol/client-auth.ts';
+import { authenticateClient, triedAuthorizationHeader } from '../protocol/client-auth.ts';
 import { isOAuthError } from '../protocol/errors.ts';
 import { revokeToken } from '../protocol/revocation.ts';
 import { sendNoStore, sendOAuthError } from './reply.ts';
@@ -18,7 +18,7 @@ export async function revokeRoutes(app: FastifyInstance, { ctx }: { ctx: Provide
       return sendNoStore(reply, {});
     } catch (error) {
       if (!isOAuthError(error)) throw error;
-      return sendOAuthError(reply, error, { basicAuthUsed: usesBasicAuth(authorization) });
+      return sendOAuthError(reply, error, { basicAuthUsed: triedAuthorizationHeader(authorization) });
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
-import { usesBasicAuth } from '../protocol/client-auth.ts';
+import { triedAuthorizationHeader } from '../protocol/client-auth.ts';
 import { invalidRequest, isOAuthError } from '../protocol/errors.ts';
 import { handleTokenRequest } from '../protocol/grants/index.ts';
 import { singleParams } from './params.ts';
@@ -21,7 +21,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
       return sendNoStore(reply, tokens);
     } catch (error) {
       if (!isOAuthError(error)) throw error;
-      return sendOAuthError(reply, error, { basicAuthUsed: usesBasicAuth(authorization) });
+      return sendOAuthError(reply, error, { basicAuthUsed: triedAuthorizationHeader(authorization) });
     }
   };
   app.post('/oauth2/token', handler);

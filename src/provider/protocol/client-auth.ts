@@ -28,15 +28,26 @@ interface PresentedCredentials {
   method: ClientAuthMethod;
 }
 
-/** Whether the request tried HTTP Basic, so that an invalid_client answer carries the Basic challenge (RFC 6749 §5.2). */
+/** Whether the request tried HTTP Basic. */
 export function usesBasicAuth(authorization: string | undefined): boolean {
   return authorization !== undefined && /^basic /i.test(authorization.trimStart());
+}
+
+/**
+ * RFC 6749 §5.2: a client that tried the Authorization header and failed gets 401 with a
+ * challenge; Basic is the only scheme accepted here, so Basic is what is challenged, whichever
+ * scheme was tried.
+ */
+export function triedAuthorizationHeader(authorization: string | undefined): boolean {
+  return authorization !== undefined && authorization.trim() !== '';
 }
 
 /** One statement: the client lookup. */
 export async function authenticateClient(ctx: ProviderContext, credentials: ClientCredentials): Promise<AuthenticatedClient> {
   const presented = readCredentials(credentials);
-  const client = await ctx.store.findClient(presented.clientId);
+  // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
+  const plausible = presented.clientId.length <= 200 && !presented.clientId.includes('\0');
+  const client = plausible ? await ctx.store.findClient(presented.clientId) : undefined;
   if (!client) throw invalidClient('no app has this client_id');
   checkSecret(client, presented);
   return { client, method: presented.method };

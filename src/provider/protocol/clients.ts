@@ -119,7 +119,7 @@ export function validateClient(client: Client, config: GrantryConfig): void {
     throw new RegistrationError('PKCE is always required for public apps (spa, native)');
   }
   for (const scope of client.scopes) {
-    if (!(scope in config.scopes)) throw new RegistrationError(`unknown scope "${scope}"; known: ${Object.keys(config.scopes).join(', ')}`);
+    if (!Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`unknown scope "${scope}"; known: ${Object.keys(config.scopes).join(', ')}`);
   }
   if (client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
     throw new RegistrationError('the token format is jwt or opaque');
@@ -168,6 +168,8 @@ export function checkRedirectUri(uri: string): void {
  * except that a native app's loopback URI may name any port (RFC 8252 §7.3).
  */
 export function matchRedirectUri(client: Pick<Client, 'redirectUris' | 'appType'>, requested: string): boolean {
+  // Whatever matches is later parsed to build the redirect: a URI that does not parse matches nothing.
+  if (!URL.canParse(requested)) return false;
   if (client.redirectUris.includes(requested)) return true;
   if (client.appType !== 'native') return false;
   const withoutPort = stripLoopbackPort(requested);

@@ -9,6 +9,9 @@ import { accessTokenAudience } from './tokens/access-token.ts';
 // Token introspection (RFC 7662), for resource servers: a confidential app (typically of type
 // `service`) asks whether a token is live and what it allows. Anything expired, revoked, rotated
 // or unknown is just { active: false } (§2.2): the caller learns nothing about why.
+// Who may ask about what (§4: the server decides, to keep token scanning useless): a `service` app
+// — a resource server — about any access token; any other app about its own tokens only; refresh
+// tokens only to the app they were issued to, since no resource server ever receives one.
 
 export type IntrospectionResponse =
   | { active: false }
@@ -29,16 +32,17 @@ export type IntrospectionResponse =
 const inactive: IntrospectionResponse = { active: false };
 
 /** An access token costs one statement (JWT or opaque); a refresh token one more if it is not an access token. */
-export async function introspectToken(ctx: ProviderContext, _caller: Client, params: Record<string, string>): Promise<IntrospectionResponse> {
+export async function introspectToken(ctx: ProviderContext, caller: Client, params: Record<string, string>): Promise<IntrospectionResponse> {
   const token = params.token;
   if (token === undefined) throw invalidRequest('the token parameter is missing');
-  if (params.token_type_hint === 'refresh_token') return (await introspectRefreshToken(ctx, token)) ?? (await introspectAccessToken(ctx, token)) ?? inactive;
-  return (await introspectAccessToken(ctx, token)) ?? (await introspectRefreshToken(ctx, token)) ?? inactive;
+  if (params.token_type_hint === 'refresh_token') return (await introspectRefreshToken(ctx, caller, token)) ?? (await introspectAccessToken(ctx, caller, token)) ?? inactive;
+  return (await introspectAccessToken(ctx, caller, token)) ?? (await introspectRefreshToken(ctx, caller, token)) ?? inactive;
 }
 
-async function introspectAccessToken(ctx: ProviderContext, token: string): Promise<IntrospectionResponse | undefined> {
+async function introspectAccessToken(ctx: ProviderContext, caller: Client, token: string): Promise<IntrospectionResponse | undefined> {
   try {
     const access = await validateAccessToken(ctx, token);
+    if (caller.appType !== 'service' && access.clientId !== caller.id) return inactive;
     const response: IntrospectionResponse = {
       active: true,
       scope: access.scope.join(' '),
@@ -57,12 +61,13 @@ async function introspectAccessToken(ctx: ProviderContext, token: string): Promi
   }
 }
 
-async function introspectRefreshToken(ctx: ProviderContext, token: string): Promise<IntrospectionResponse | undefined> {
+async function introspectRefreshToken(ctx: ProviderContext, caller: Client, token: string): Promise<IntrospectionResponse | undefined> {
   // A JWT is never a refresh token: no need to look.
   if (token.includes('.')) return undefined;
   const found = await ctx.store.findRefreshTokenWithGrant(sha256(token));
   if (!found) return undefined;
   const { token: refresh, grant, user } = found;
+  if (refresh.clientId !== caller.id) return inactive;
   const live = grant.revokedAt === null && refresh.rotatedAt === null && !isRefreshTokenExpired(refresh) && (grant.userId === null || user !== null);
   if (!live) return inactive;
   const response: IntrospectionResponse = {

@@ -1,5 +1,5 @@
 import { sha256 } from '../../lib/crypto.ts';
-import type { Grant, User } from '../../store/index.ts';
+import type { Grant, PublicUser } from '../../store/index.ts';
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, invalidRequest, invalidToken, OAuthError } from './errors.ts';
 import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';
@@ -11,7 +11,7 @@ import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './to
 export interface ValidatedAccess {
   grant: Grant;
   /** Null when the app acts for itself (client_credentials). */
-  user: User | null;
+  user: PublicUser | null;
   scope: string[];
   clientId: string;
   /** Seconds since the epoch. */
@@ -69,7 +69,7 @@ async function validateOpaque(ctx: ProviderContext, token: string): Promise<Vali
   return { grant: found.grant, user: found.user, scope: found.token.scope.split(' ').filter(Boolean), clientId: found.token.clientId, expiresAt: found.token.expiresAt };
 }
 
-function checkUserStillExists(grant: Grant, user: User | null): void {
+function checkUserStillExists(grant: Grant, user: PublicUser | null): void {
   if (grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
 }
 

@@ -24,7 +24,7 @@ export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client
   const scopes = names.length > 0 ? names : client.scopes.includes(config.defaultScope) ? [config.defaultScope] : [];
   if (scopes.length === 0) throw invalidScope('no scope was requested and the app has no default scope');
   for (const name of scopes) {
-    if (!(name in config.scopes)) throw invalidScope(`the scope "${name}" is unknown`);
+    if (!Object.hasOwn(config.scopes, name)) throw invalidScope(`the scope "${name}" is unknown`);
     if (!client.scopes.includes(name)) throw invalidScope(`the app is not allowed the scope "${name}"`);
   }
   return scopes;

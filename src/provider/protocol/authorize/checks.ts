@@ -53,10 +53,15 @@ export const checkClient: Check = async (ctx, state) => {
   if (repeated(state, 'client_id')) throw new UnredirectableError('The client_id parameter was given more than once.');
   const clientId = single(state, 'client_id');
   if (!clientId) throw new UnredirectableError('The request names no app: the client_id parameter is missing.');
-  const client = await ctx.store.findClient(clientId);
+  // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
+  const client = plausibleId(clientId) ? await ctx.store.findClient(clientId) : undefined;
   if (!client) throw new UnredirectableError('No app is registered with this client_id.');
   state.client = client;
 };
+
+function plausibleId(id: string): boolean {
+  return id.length <= 200 && !id.includes('\0');
+}
 
 export const checkRedirectUri: Check = (_ctx, state) => {
   const client = state.client!;

@@ -101,13 +101,14 @@ export type JwtVerification =
 export async function verifyJwtAccessToken(ctx: ProviderContext, token: string, options: { ignoreExpiry?: boolean } = {}): Promise<JwtVerification> {
   const cache = verifiedTokens(ctx);
   const cached = cache.get(token);
-  if (cached) {
-    if (options.ignoreExpiry || cached.exp > now()) return { valid: true, claims: cached };
+  // A key taken out of the ring takes its tokens with it, remembered or not.
+  if (cached && ctx.keys.verificationKey(cached.kid)) {
+    if (options.ignoreExpiry || cached.claims.exp > now()) return { valid: true, claims: cached.claims };
     cache.delete(token);
     return { valid: false, reason: 'the token has expired' };
   }
   const verification = await verifySignatureAndClaims(ctx, token, options);
-  if (verification.valid) remember(cache, token, verification.claims);
+  if (verification.valid) remember(cache, token, { claims: verification.claims, kid: decodeProtectedHeader(token).kid! });
   return verification;
 }
 
@@ -116,17 +117,21 @@ export async function verifyJwtAccessToken(ctx: ProviderContext, token: string, 
 // here through WebCrypto, most of a resource request). Revocation is not cached: the grant is read
 // on every call. Bounded, oldest out first; entries carry their own exp.
 const verifiedCacheSize = 10_000;
-const verifiedCaches = new WeakMap<ProviderContext, Map<string, AccessTokenClaims>>();
+interface Verified {
+  claims: AccessTokenClaims;
+  kid: string;
+}
+const verifiedCaches = new WeakMap<ProviderContext, Map<string, Verified>>();
 
-function verifiedTokens(ctx: ProviderContext): Map<string, AccessTokenClaims> {
+function verifiedTokens(ctx: ProviderContext): Map<string, Verified> {
   let cache = verifiedCaches.get(ctx);
   if (!cache) verifiedCaches.set(ctx, (cache = new Map()));
   return cache;
 }
 
-function remember(cache: Map<string, AccessTokenClaims>, token: string, claims: AccessTokenClaims): void {
+function remember(cache: Map<string, Verified>, token: string, verified: Verified): void {
   if (cache.size >= verifiedCacheSize) cache.delete(cache.keys().next().value!);
-  cache.set(token, claims);
+  cache.set(token, verified);
 }
 
 async function verifySignatureAndClaims(ctx: ProviderContext, token: string, options: { ignoreExpiry?: boolean }): Promise<JwtVerification> {
