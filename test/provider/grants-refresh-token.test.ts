@@ -37,6 +37,14 @@ for (const kind of storeKinds) {
       assert.equal(await isActive(reply.body.refresh_token, auth), true);
     });
 
+    test('scopes taken from the app since are not in the refreshed access token', async () => {
+      const { client, clientSecret, tokens } = await webAppWithTokens(provider, { scope: 'profile email' });
+      await provider.store.updateClient(client.id, { scopes: ['profile'] });
+      const reply = await refresh(basicAuth(client.id, clientSecret), tokens.refresh_token);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.equal(reply.body.scope, 'profile');
+    });
+
     test('a rotated token used again revokes the whole family', async () => {
       const { client, clientSecret, grantId, tokens } = await webAppWithTokens(provider);
       const auth = basicAuth(client.id, clientSecret);

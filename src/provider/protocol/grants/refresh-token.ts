@@ -31,7 +31,7 @@ export const refreshTokenGrant: GrantHandler = {
     checkGrantStands(found);
     checkNotExpired(found);
     if (found.token.rotatedAt !== null) await handleReuse(ctx, found, reuseOutcome(ctx, found.token));
-    const scope = narrowedScope(found, params.scope);
+    const scope = withinAppScopes(narrowedScope(found, params.scope), client);
     if (found.token.rotatedAt === null) await rotate(ctx, found, tokenHash);
     return issueTokens(ctx, {
       client,
@@ -67,6 +67,13 @@ function narrowedScope({ token }: PresentedRefreshToken, requested: string | und
   if (wanted.length === 0) return token.scope;
   if (!isSubset(wanted, token.scope)) throw invalidScope(`the scope may be narrowed, not widened: this refresh token holds "${token.scope}"`);
   return formatScope(wanted);
+}
+
+/** An operator or owner may since have taken scopes away from the app: new tokens hold only what it is still allowed. */
+function withinAppScopes(scope: string, client: Client): string {
+  const allowed = scope.split(' ').filter((name) => client.scopes.includes(name));
+  if (allowed.length === 0) throw invalidScope('the app is no longer allowed any scope this refresh token holds');
+  return formatScope(allowed);
 }
 
 /** The atomic gate: of any number of concurrent uses exactly one rotates the token. */
