@@ -146,8 +146,10 @@ for (const kind of storeKinds) {
     test('guesses sent in parallel are each counted: the account is locked afterwards', async () => {
       const victim = await provider.createUser();
       const statuses = await Promise.all(Array.from({ length: 30 }, () => loginFrom('127.0.0.5', provider.url, victim.username, 'parallel guess')));
-      assert.equal(statuses.filter((status) => status === 401).length, 3, 'only lockAfterFailures guesses are checked');
-      assert.equal(statuses.filter((status) => status === 429).length, 27);
+      // The account and the address are counted apart, so interleaved attempts may reach either limit first.
+      const checked = statuses.filter((status) => status === 401).length;
+      assert.ok(checked >= 1 && checked <= 3, `at most lockAfterFailures guesses are checked, not ${checked}`);
+      assert.equal(statuses.filter((status) => status === 429).length, 30 - checked);
       assert.equal(await loginFrom('127.0.0.6', provider.url, victim.username, victim.password), 429);
       await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
     });
