@@ -446,7 +446,13 @@ export function createProviderStore(db: Kysely<Database>) {
 
     async retireSigningKeys(kids: string[], at: number): Promise<void> {
       if (kids.length === 0) return;
-      await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', 'in', kids).where('retired_at', 'is', null).execute();
+      // A key already due to retire later retires now instead; one retired earlier stays as it is.
+      await db
+        .updateTable('signing_keys')
+        .set({ retired_at: at })
+        .where('kid', 'in', kids)
+        .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', at)]))
+        .execute();
     },
 
     async deleteSigningKey(kid: string): Promise<void> {

@@ -18,6 +18,7 @@ export interface LoadedKey {
   privateKey?: KeyObject;
   publicKey: CryptoKey;
   activeFrom: number;
+  createdAt: number;
   retiredAt: number | null;
 }
 
@@ -63,8 +64,9 @@ export async function createSigningKey(store: Store, config: GrantryConfig, acti
  * replaces are retired then, and stay published until every token they signed has expired.
  */
 export async function rotateSigningKeys(store: Store, config: GrantryConfig, publishFor: number): Promise<{ kid: string; activeFrom: number; retired: string[] }> {
-  const existing = (await store.listSigningKeys()).filter((key) => key.retiredAt === null);
   const activeFrom = now() + publishFor;
+  // Every key that would still sign at activeFrom hands over to the new one then.
+  const existing = (await store.listSigningKeys()).filter((key) => key.retiredAt === null || key.retiredAt > activeFrom);
   const created = await createSigningKey(store, config, activeFrom);
   const retired = existing.map((key) => key.kid);
   await store.retireSigningKeys(retired, activeFrom);
@@ -98,6 +100,7 @@ export async function loadKeyRing(store: Store, config: GrantryConfig): Promise<
           ? createPrivateKey({ key: JSON.parse(unseal(sealingKey(config), record.privateJwk, record.kid)) as JsonWebKey, format: 'jwk' })
           : undefined,
         activeFrom: record.activeFrom,
+        createdAt: record.createdAt,
         retiredAt: record.retiredAt,
       });
     }
@@ -109,7 +112,12 @@ export async function loadKeyRing(store: Store, config: GrantryConfig): Promise<
     signingKey() {
       const at = now();
       const usable = keys.filter((key) => key.privateKey && key.activeFrom <= at && (key.retiredAt === null || key.retiredAt > at));
-      const key = usable[usable.length - 1];
+      // The most recently activated key signs; keys activated in the same second are told apart by creation.
+      const key = usable.reduce<LoadedKey | undefined>(
+        (best, candidate) =>
+          !best || candidate.activeFrom > best.activeFrom || (candidate.activeFrom === best.activeFrom && candidate.createdAt >= best.createdAt) ? candidate : best,
+        undefined,
+      );
       if (!key) throw new Error('no signing key is active: run `grantry keys rotate`');
       return key;
     },

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeProtectedHeader } from 'jose';
+import { rotateSigningKeys } from '../../src/provider/protocol/tokens/keys.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { getMe, webAppWithTokens } from './token-fixtures.ts';
+
+// Signing-key rotation: a new key is published before it signs; retired keys stay published
+// while tokens they signed may still be alive, and no longer.
+
+for (const kind of storeKinds) {
+  describe(`signing-key rotation on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind)));
+    after(() => provider.close());
+
+    const jwksKids = async () => ((await (await fetch(`${provider.url}/oauth2/jwks`)).json()).keys as { kid: string }[]).map((key) => key.kid);
+    const kidOf = (token: string) => decodeProtectedHeader(token).kid;
+
+    test('a new key is published at once and signs only after its delay; the old one keeps serving its tokens', async () => {
+      const before = await webAppWithTokens(provider);
+      const oldKid = kidOf(before.tokens.access_token);
+
+      const waiting = await rotateSigningKeys(provider.store, provider.config, 600);
+      await provider.ctx.keys.reload();
+      assert.deepEqual((await jwksKids()).sort(), [oldKid, waiting.kid].sort());
+      const during = await webAppWithTokens(provider);
+      assert.equal(kidOf(during.tokens.access_token), oldKid, 'the new key does not sign before its time');
+
+      const now = await rotateSigningKeys(provider.store, provider.config, 0);
+      await provider.ctx.keys.reload();
+      const after = await webAppWithTokens(provider);
+      assert.equal(kidOf(after.tokens.access_token), now.kid);
+      assert.ok((await jwksKids()).includes(oldKid!), 'a retired key stays published while its tokens live');
+      assert.equal((await getMe(provider, before.tokens.access_token)).status, 200);
+    });
+
+    test('a key retired longer ago than any token lives is no longer published', async () => {
+      const token = (await webAppWithTokens(provider)).tokens.access_token;
+      const kid = kidOf(token)!;
+      await rotateSigningKeys(provider.store, provider.config, 0);
+      const longAgo = Math.floor(Date.now() / 1000) - provider.config.lifetimes.accessToken - provider.config.lifetimes.retiredKeyMargin - 10;
+      // The rotation retired it just now; move that date back past every token's lifetime.
+      const keys = await provider.store.listSigningKeys();
+      const record = keys.find((key) => key.kid === kid)!;
+      await provider.store.deleteSigningKey(kid);
+      await provider.store.insertSigningKey({ ...record, retiredAt: longAgo });
+      await provider.ctx.keys.reload();
+      assert.ok(!(await jwksKids()).includes(kid));
+    });
+  });
+}
