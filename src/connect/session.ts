@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { randomToken, sha256 } from '../lib/crypto.ts';
 import type { ConnectUser } from '../store/connect-store.ts';
@@ -20,7 +21,12 @@ export interface SiteSessionOptions {
 }
 
 export class SiteSessions {
-  constructor(private readonly options: SiteSessionOptions) {}
+  /** The HS256 key, imported once rather than on every sign and verify. */
+  private readonly key: KeyObject;
+
+  constructor(private readonly options: SiteSessionOptions) {
+    this.key = createSecretKey(options.key);
+  }
 
   get lifetime(): number {
     return this.options.sessionLifetime;
@@ -50,14 +56,14 @@ export class SiteSessions {
       .setJti(randomToken(16))
       .setIssuedAt()
       .setExpirationTime(now() + this.options.accessTokenLifetime)
-      .sign(this.options.key);
+      .sign(this.key);
     return { accessToken, tokenType: 'Bearer', expiresIn: this.options.accessTokenLifetime };
   }
 
   /** The user id an access token speaks for, or null for anything not issued by this site or expired. */
   async verifyAccessToken(token: string): Promise<string | null> {
     try {
-      const { payload } = await jwtVerify(token, this.options.key, {
+      const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
         issuer: this.options.origin,
         audience: this.options.origin,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConnectIdentitiesTable, ConnectLoginStatesTable, ConnectUsersTable } from './connect-schema.ts';
 import { ConflictError, isUniqueViolation } from './provider-store.ts';
 import type { Database } from './schema.ts';
@@ -67,6 +67,12 @@ export type IdentityBinding =
   | { outcome: 'taken' }
   | { outcome: 'unknown' };
 
+/** One counted password attempt: the count within the window, and the lock, as they stand after it. */
+export interface CountedAttempt {
+  failures: number;
+  lockedUntil: number | null;
+}
+
 export type IdentityUnbinding = { outcome: 'unbound' } | { outcome: 'last-login-method' } | { outcome: 'unknown' };
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -105,6 +111,38 @@ export function createConnectStore(db: Kysely<Database>) {
     async findConnectUsersByEmail(email: string): Promise<ConnectUser[]> {
       const rows = await db.selectFrom('connect_users').selectAll().where('email', '=', email).execute();
       return rows.map(toUser);
+    },
+
+    // ── password attempts ───────────────────────────────────────────────────────────────────
+    /**
+     * Counts one password attempt against `key` in login_failures, in one statement, before the
+     * password is checked: of concurrent attempts each gets a count of its own. A window that has
+     * passed (with no lock) or a lock that has run out starts again at 1; the attempt that brings
+     * the count to `lockAfter` sets the lock, which later attempts neither lift nor extend.
+     */
+    async countConnectLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt> {
+      const at = now();
+      const lockAt = at + policy.lockSeconds;
+      const restart = sql<boolean>`(login_failures.locked_until is not null and login_failures.locked_until <= ${at})
+        or (login_failures.locked_until is null and login_failures.first_failure_at + ${policy.windowSeconds} <= ${at})`;
+      const firstLock = policy.lockAfter <= 1 ? lockAt : null;
+      const row = await db
+        .insertInto('login_failures')
+        .values({ key, failures: 1, first_failure_at: at, locked_until: firstLock })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            failures: sql<number>`case when ${restart} then 1 else login_failures.failures + 1 end`,
+            first_failure_at: sql<number>`case when ${restart} then ${at} else login_failures.first_failure_at end`,
+            locked_until: sql<number | null>`case
+              when ${restart} then ${firstLock === null ? sql`null` : sql`${firstLock}`}
+              when login_failures.locked_until is not null then login_failures.locked_until
+              when login_failures.failures + 1 >= ${policy.lockAfter} then ${lockAt}
+              else null end`,
+          }),
+        )
+        .returning(['failures', 'locked_until'])
+        .executeTakeFirstOrThrow();
+      return { failures: Number(row.failures), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
     },
 
     // ── identities at providers ─────────────────────────────────────────────────────────────

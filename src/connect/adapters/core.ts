@@ -33,8 +33,10 @@ class Exchange {
     this.browserId = this.cookies[cookieNames.browser];
   }
 
+  /** A field of the form or JSON body; anything but a string reads as ''. Checked by inputProblem first. */
   field(name: string): string {
-    const value = this.request.body?.[name];
+    const body = this.request.body;
+    const value = body && Object.hasOwn(body, name) ? body[name] : undefined;
     return typeof value === 'string' ? value : '';
   }
 
@@ -95,6 +97,30 @@ function crossSite(connect: Connect, request: ConnectRequest): boolean {
   if (origin) return origin !== connect.origin;
   const site = request.headers['sec-fetch-site'];
   return site !== undefined && site !== 'same-origin' && site !== 'none';
+}
+
+/** The longest value a form or JSON field may hold (passwords stop at 1024, return paths at 2048). */
+export const maxFieldLength = 4096;
+/** Query values reach the callback pages from providers; codes and error descriptions can be long. */
+const maxQueryLength = 8192;
+
+/**
+ * Why a request's fields cannot be read, if they cannot: a NUL byte (PostgreSQL refuses it in
+ * text, and no username, password or token holds one) or a value longer than any we accept. Every
+ * route answers 400 for it before anything reads a field, so no such value reaches the store.
+ */
+function inputProblem(request: ConnectRequest): string | null {
+  for (const [name, value] of Object.entries(request.body ?? {})) {
+    if (typeof value !== 'string') continue;
+    if (value.includes('\0')) return `The field "${name.slice(0, 64)}" holds a character that is not accepted.`;
+    if (value.length > maxFieldLength) return `The field "${name.slice(0, 64)}" is longer than ${maxFieldLength} characters.`;
+  }
+  for (const [name, value] of Object.entries(request.query)) {
+    if (typeof value !== 'string') continue;
+    if (value.includes('\0')) return `The parameter "${name.slice(0, 64)}" holds a character that is not accepted.`;
+    if (value.length > maxQueryLength) return `The parameter "${name.slice(0, 64)}" is longer than ${maxQueryLength} characters.`;
+  }
+  return null;
 }
 
 /** JSON only: a cross-site page cannot send it without a CORS preflight we never answer. */
@@ -406,6 +432,8 @@ export async function handleConnectRequest(connect: Connect, request: ConnectReq
     if (candidate.api && request.method === 'POST' && !isJson(request)) {
       return exchange.apiError(415, 'json_required', 'Send application/json.');
     }
+    const problem = inputProblem(request);
+    if (problem) return candidate.api ? exchange.apiError(400, 'invalid_input', problem) : exchange.error(400, problem);
     const params = Object.fromEntries(candidate.names.map((name, index) => [name, match[index + 1]!]));
     return candidate.handler(exchange, params);
   }

@@ -25,28 +25,25 @@ const now = () => Math.floor(Date.now() / 1000);
 export type PasswordCheck = { ok: true; user: ConnectUser } | { ok: false; locked: boolean; retryAfter: number };
 
 /**
- * The site's one password check (the login form and "bind to an account I have"). Failures are
- * counted per username in the store's login_failures table, under keys of their own; after
- * `lockAfterFailures` within the window the account is locked for a while without a check.
+ * The site's one password check (the login form and "bind to an account I have"). Attempts are
+ * counted per username in the store's login_failures table, under keys of their own, atomically and
+ * before the password is checked, so that guesses sent in parallel each see their own count. The
+ * attempt that reaches `lockAfterFailures` within the window is still checked; while the lock
+ * lasts, every further attempt is refused without a check. A right password clears the count.
  */
 export async function checkSitePassword(store: Store, username: string, password: string): Promise<PasswordCheck> {
   const policy = defaults.login;
   const key = `connect:user:${username.toLowerCase()}`;
   const at = now();
-  const [failure] = (await store.findLoginFailures([key])).filter((f) => f.firstFailureAt + policy.windowSeconds > at || (f.lockedUntil ?? 0) > at);
-  if (failure?.lockedUntil && failure.lockedUntil > at) return { ok: false, locked: true, retryAfter: failure.lockedUntil - at };
+  const counted = await store.countConnectLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds });
+  if (counted.lockedUntil !== null && counted.lockedUntil > at && counted.failures > policy.lockAfterFailures) {
+    return { ok: false, locked: true, retryAfter: counted.lockedUntil - at };
+  }
   const user = await store.findConnectUserByUsername(username);
   if (user && (await verifyPassword(user.passwordHash, password))) {
-    if (failure) await store.clearLoginFailures([key]);
+    await store.clearLoginFailures([key]);
     return { ok: true, user };
   }
   if (!user) await verifyPassword(null, password);
-  const failures = (failure?.failures ?? 0) + 1;
-  await store.saveLoginFailure({
-    key,
-    failures,
-    firstFailureAt: failure?.firstFailureAt ?? at,
-    lockedUntil: failures >= policy.lockAfterFailures ? at + policy.lockSeconds : null,
-  });
   return { ok: false, locked: false, retryAfter: 0 };
 }

@@ -39,5 +39,20 @@ export async function completeAuthorization(
   // Keyed by the configured id, so that two instances of one preset (GitHub and GitHub Enterprise) stay apart.
   const identity = { ...(await provider.identity(tokens, { claims })), provider: provider.id };
   if (claims && identity.subject !== claims.sub) throw new ConnectError('subject_mismatch', 'the profile is not the ID token\'s subject');
-  return { tokens, identity };
+  return { tokens, identity: storable(identity) };
+}
+
+/**
+ * What a provider says goes into the site's store: a subject that is no plausible account id is
+ * refused, and a profile value with a NUL byte (which PostgreSQL refuses in text) or of absurd
+ * length is dropped, as if the provider had not sent it.
+ */
+function storable(identity: NormalizedIdentity): NormalizedIdentity {
+  const { subject, profile } = identity;
+  if (typeof subject !== 'string' || subject === '' || subject.length > 255 || subject.includes('\0')) {
+    throw new ConnectError('invalid_subject', `${identity.provider} sent an account id that cannot be used`);
+  }
+  const clean = (value: string | null) => (value !== null && (value.includes('\0') || value.length > 2048) ? null : value);
+  const email = clean(profile.email);
+  return { ...identity, profile: { name: clean(profile.name), email, emailVerified: email !== null && profile.emailVerified, avatar: clean(profile.avatar) } };
 }

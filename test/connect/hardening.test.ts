@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { github, weibo } from '../../src/connect/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { githubClient, startGitHub } from './doubles/github.ts';
+import type { Double } from './doubles/server.ts';
+import { startWeibo, weiboClient } from './doubles/weibo.ts';
+import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
+
+// Findings of the security review of Connect, through real HTTP on both stores: parallel password
+// guesses lock the account; NUL bytes and over-long values are a 400, never a 500; the site's
+// access tokens still sign and verify with the key imported once.
+
+/** A JSON POST carrying the browser's cookies, as a single-page front end sends it. */
+async function postJson(browser: TestBrowser, path: string, data: unknown, headers: Record<string, string> = {}) {
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const response = await fetch(new URL(path, browser.base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}), ...headers },
+    body: JSON.stringify(data),
+    redirect: 'manual',
+  });
+  const text = await response.text();
+  return { status: response.status, text, json: () => JSON.parse(text) };
+}
+
+/** A form body sent as is, so that %00 reaches the server undecoded by the test. */
+async function postRawForm(browser: TestBrowser, path: string, body: string) {
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const response = await fetch(new URL(path, browser.base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    body,
+    redirect: 'manual',
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+for (const kind of storeKinds) {
+  describe(`Connect hardening on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let weiboDouble: Double;
+    let githubDouble: Double;
+    let site: TestSite;
+    let gitHubSite: TestSite;
+    let n = 0;
+
+    before(async () => {
+      ({ store, dispose } = await kind.open());
+      weiboDouble = await startWeibo();
+      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })]);
+      githubDouble = await startGitHub();
+      gitHubSite = await startSite(store, [github({ ...githubClient, webUrl: githubDouble.url, apiUrl: githubDouble.url })]);
+    });
+    after(async () => {
+      await site.close();
+      await gitHubSite.close();
+      await weiboDouble.close();
+      await githubDouble.close();
+      await dispose();
+    });
+
+    async function pendingBrowser(): Promise<TestBrowser> {
+      n += 1;
+      weiboDouble.nextUser = `hardening${n}`;
+      const browser = new TestBrowser(site.url);
+      const { callback } = await loginWith(browser, 'weibo');
+      assert.equal(callback.location, '/auth/pending');
+      return browser;
+    }
+
+    test('30 wrong passwords sent in parallel lock the account: each attempt is counted', async () => {
+      const browser = new TestBrowser(site.url);
+      const username = `parallel${kind.name}`;
+      assert.equal((await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status, 303);
+      const guesses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => new TestBrowser(site.url).post('/auth/local/login', { username, password: `wrong guess ${i}` })),
+      );
+      assert.deepEqual(guesses.map((g) => g.status), Array(30).fill(401));
+      const [failure] = await store.findLoginFailures([`connect:user:${username}`]);
+      assert.equal(failure?.failures, 30);
+      assert.ok((failure?.lockedUntil ?? 0) > Date.now() / 1000);
+
+      const right = await new TestBrowser(site.url).post('/auth/local/login', { username, password: 'the right password' });
+      assert.equal(right.status, 401);
+      assert.match(right.text, /Too many wrong passwords/);
+    });
+
+    test('30 wrong passwords in parallel through "bind to an account I have" lock it as well', async () => {
+      const owner = new TestBrowser(site.url);
+      const username = `parallelbind${kind.name}`;
+      assert.equal((await owner.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status, 303);
+      const browser = await pendingBrowser();
+      const guesses = await Promise.all(Array.from({ length: 30 }, (_, i) => postJson(browser, '/api/auth/bind', { ticket: 'no-such-ticket', username, password: `wrong ${i}` })));
+      assert.ok(guesses.every((g) => g.status === 401 || g.status === 400), guesses.map((g) => g.status).join(','));
+      const bind = await browser.post('/auth/pending/bind', { username, password: 'the right password' });
+      assert.equal(bind.status, 401);
+      assert.match(bind.text, /Too many wrong passwords/);
+    });
+
+    test('a right password before the limit still logs in and clears the count', async () => {
+      const browser = new TestBrowser(site.url);
+      const username = `recovers${kind.name}`;
+      await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'R' });
+      for (let i = 0; i < 9; i += 1) assert.equal((await browser.post('/auth/local/login', { username, password: `wrong ${i}` })).status, 401);
+      const right = await browser.post('/auth/local/login', { username, password: 'the right password' });
+      assert.equal(right.status, 303);
+      assert.deepEqual(await store.findLoginFailures([`connect:user:${username}`]), []);
+    });
+
+    test('a NUL byte in a form field is a 400, never a 500: login, register, bind, unbind, login start', async () => {
+      const browser = new TestBrowser(site.url);
+      for (const [path, body] of [
+        ['/auth/local/login', 'username=a%00b&password=whatever1'],
+        ['/auth/local/login', 'username=someone&password=pass%00word'],
+        ['/auth/local/register', 'username=a%00b&password=a+long+password&displayName=X'],
+        ['/auth/local/register', 'username=validname&password=a+long+password&displayName=X%00Y'],
+        ['/auth/unbind', 'identity=x%00y'],
+        ['/auth/weibo/login', 'returnTo=%2Fa%00b'],
+      ] as const) {
+        const answer = await postRawForm(browser, path, body);
+        assert.equal(answer.status, 400, `${path} ${body}: ${answer.status} ${answer.text}`);
+        assert.match(answer.text, /not accepted/);
+      }
+      assert.equal(await store.findConnectUserByUsername('validname'), undefined);
+
+      const pending = await pendingBrowser();
+      for (const path of ['/auth/pending/register', '/auth/pending/bind']) {
+        const answer = await postRawForm(pending, path, 'username=a%00b&password=whatever1&displayName=Z');
+        assert.equal(answer.status, 400, `${path}: ${answer.status} ${answer.text}`);
+        assert.match(answer.text, /not accepted/);
+      }
+      // The ticket was not used up by the refused posts.
+      assert.equal((await pending.post('/auth/pending/register', { username: `afternul${n}`, displayName: 'After' })).location, '/account');
+    });
+
+    test('a NUL byte in a JSON field is a 400 invalid_input on every JSON route', async () => {
+      const pending = await pendingBrowser();
+      for (const [path, data] of [
+        ['/api/auth/register', { ticket: 'x', username: 'a\u0000b', displayName: 'A' }],
+        ['/api/auth/bind', { ticket: 'x', username: 'a\u0000b', password: 'whatever1' }],
+        ['/api/auth/bind', { ticket: 'x\u0000', username: 'someone', password: 'whatever1' }],
+        ['/api/auth/unbind', { identity: 'a\u0000b' }],
+        ['/api/auth/weibo/authorize', { returnTo: '/\u0000' }],
+        ['/api/auth/weibo/callback', { code: 'a\u0000b', state: 's\u0000' }],
+        ['/api/auth/renew', { anything: '\u0000' }],
+      ] as const) {
+        const answer = await postJson(pending, path, data);
+        assert.equal(answer.status, 400, `${path}: ${answer.status} ${answer.text}`);
+        assert.equal(answer.json().error, 'invalid_input');
+      }
+    });
+
+    test('a NUL byte in the callback query is a 400', async () => {
+      const browser = new TestBrowser(site.url);
+      const answer = await browser.get('/auth/weibo/callback?code=a%00b&state=s%00t');
+      assert.equal(answer.status, 400);
+    });
+
+    test('a provider profile value with a NUL byte is dropped, never stored: registering still works', async () => {
+      githubDouble.nextUser = `nul\u0000person${kind.name}`;
+      const browser = new TestBrowser(gitHubSite.url);
+      const { callback } = await loginWith(browser, 'github');
+      assert.equal(callback.location, '/auth/pending', callback.text);
+      const created = await browser.post('/auth/pending/register', { username: `nulprofile${kind.name}`, displayName: 'Nul' });
+      assert.equal(created.status, 303, created.text);
+      const user = await store.findConnectUserByUsername(`nulprofile${kind.name}`);
+      assert.equal(user?.email, null);
+      const [identity] = await store.listIdentitiesOfUser(user!.id);
+      assert.equal(identity?.profile.email, null);
+      assert.equal(identity?.profile.name, null);
+    });
+
+    test('over-long fields are a 400, and a long username at login is refused without a 500', async () => {
+      const browser = new TestBrowser(site.url);
+      const long = 'a'.repeat(5000);
+      const login = await browser.post('/auth/local/login', { username: long, password: 'whatever1' });
+      assert.equal(login.status, 400);
+      const register = await browser.post('/auth/local/register', { username: 'okname', password: long, displayName: 'X' });
+      assert.equal(register.status, 400);
+      const api = await postJson(browser, '/api/auth/bind', { ticket: 'x', username: 'someone', password: long });
+      assert.equal(api.status, 400);
+      assert.equal(api.json().error, 'invalid_input');
+      // Just under the cap: an ordinary wrong login.
+      assert.equal((await browser.post('/auth/local/login', { username: 'a'.repeat(4096), password: 'whatever1' })).status, 401);
+    });
+
+    test('non-string JSON fields read as empty, never a 500', async () => {
+      const pending = await pendingBrowser();
+      const answer = await postJson(pending, '/api/auth/bind', { ticket: { $ne: 1 }, username: ['a'], password: 12345678 });
+      assert.equal(answer.status, 400);
+      const register = await postJson(pending, '/api/auth/register', { ticket: 'x', username: { toString: 'x' }, displayName: 7 });
+      assert.ok(register.status < 500, register.text);
+    });
+
+    test('the site\'s access tokens sign and verify with the key imported once', async () => {
+      const browser = new TestBrowser(site.url);
+      const username = `tokens${kind.name}`;
+      await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'T' });
+      const renewed = await postJson(browser, '/api/auth/renew', {});
+      assert.equal(renewed.status, 200);
+      const { accessToken } = renewed.json();
+      for (let i = 0; i < 3; i += 1) {
+        const me = await fetch(new URL('/api/auth/me', site.url), { headers: { authorization: `Bearer ${accessToken}` } });
+        assert.equal(me.status, 200);
+        assert.equal((await me.json()).user.username, username);
+      }
+      const forged = `${accessToken.slice(0, -2)}xx`;
+      assert.equal((await fetch(new URL('/api/auth/me', site.url), { headers: { authorization: `Bearer ${forged}` } })).status, 401);
+    });
+  });
+}
