@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,21 @@ for (const kind of storeKinds) {
       const keys = await store.listSigningKeys();
       assert.ok(keys.some((key) => key.kid === printed.kid));
       assert.ok(keys.every((key) => !key.privateJwk.includes('"d"')), 'private keys are sealed at rest');
+    });
+
+    test('an operator defines more scopes in grantry.config.json', async () => {
+      const refused = await cli('client', 'create', '--name', 'Photos', '--type', 'service', '--scope', 'photos');
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /unknown scope "photos"/);
+      const configured = mkdtempSync(join(tmpdir(), 'grantry-config-'));
+      writeFileSync(join(configured, 'grantry.config.json'), JSON.stringify({ scopes: { photos: 'See your photos' } }));
+      const accepted = await runCli(['client', 'create', '--name', 'Photos', '--type', 'service', '--scope', 'photos', '--database-url', url, '--json'], { cwd: configured });
+      assert.equal(accepted.code, 0, accepted.stderr);
+      assert.deepEqual(accepted.json().scopes, ['photos']);
+      writeFileSync(join(configured, 'grantry.config.json'), JSON.stringify({ secret: 'x'.repeat(40) }));
+      const secretInFile = await runCli(['client', 'list', '--database-url', url], { cwd: configured });
+      assert.equal(secretInFile.code, 2);
+      assert.match(secretInFile.stderr, /GRANTRY_SECRET/);
     });
 
     test('an unknown option is a usage error, not a crash', async () => {
