@@ -40,6 +40,8 @@ export interface ConnectTicket {
   ticketHash: string;
   identityId: string;
   browserHash: string;
+  /** The validated path the login was started to return to; the binding pages send the person there. */
+  returnTo: string | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -255,12 +257,23 @@ export function createConnectStore(db: Kysely<Database>) {
           created_at: ticket.createdAt, expires_at: ticket.expiresAt,
         })
         .execute();
+      if (ticket.returnTo !== null) {
+        await db
+          .insertInto('connect_login_states')
+          .values({
+            state_hash: ticketReturnKey(ticket.ticketHash), browser_hash: ticket.browserHash, provider: '', code_verifier: '', nonce: null,
+            redirect_uri: '', return_to: ticket.returnTo, link_user_id: null, created_at: ticket.createdAt, expires_at: ticket.expiresAt,
+          })
+          .execute();
+      }
     },
 
     /** Reads a ticket without using it up (to show the binding page). */
     async findTicket(ticketHash: string): Promise<ConnectTicket | undefined> {
       const row = await db.selectFrom('connect_tickets').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst();
-      return row && toTicket(row);
+      if (!row) return undefined;
+      const companion = await db.selectFrom('connect_login_states').select('return_to').where('state_hash', '=', ticketReturnKey(ticketHash)).executeTakeFirst();
+      return toTicket(row, companion?.return_to ?? null);
     },
 
     /**
@@ -269,7 +282,8 @@ export function createConnectStore(db: Kysely<Database>) {
      */
     async takeTicket(ticketHash: string): Promise<ConnectTicket | undefined> {
       const row = await db.deleteFrom('connect_tickets').where('ticket_hash', '=', ticketHash).returningAll().executeTakeFirst();
-      return row && toTicket(row);
+      const companion = await db.deleteFrom('connect_login_states').where('state_hash', '=', ticketReturnKey(ticketHash)).returning('return_to').executeTakeFirst();
+      return row && toTicket(row, companion?.return_to ?? null);
     },
 
     // ── login states (authorization requests in flight) ─────────────────────────────────────
@@ -354,11 +368,22 @@ function toIdentity(row: Selectable<ConnectIdentitiesTable>): ConnectIdentity {
   };
 }
 
-function toTicket(row: Selectable<Database['connect_tickets']>): ConnectTicket {
+/**
+ * A ticket's return path is kept server-side in a companion row of connect_login_states (which has
+ * a return_to column and the same expiry purge) until connect_tickets gets a column of its own in
+ * a migration. The key cannot collide with a real login state's, which is a bare SHA-256 in hex,
+ * and it is written, read and deleted with the ticket.
+ */
+function ticketReturnKey(ticketHash: string): string {
+  return `ticket:${ticketHash}`;
+}
+
+function toTicket(row: Selectable<Database['connect_tickets']>, returnTo: string | null): ConnectTicket {
   return {
     ticketHash: row.ticket_hash,
     identityId: row.identity_id,
     browserHash: row.browser_hash,
+    returnTo,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };

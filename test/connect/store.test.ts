@@ -22,10 +22,10 @@ for (const kind of storeKinds) {
     test('tickets and login states are taken once; expired rows are purged', async () => {
       const identity = await store.recordIdentity({ provider: 'p', subject: 'tickets', profile });
       const at = Math.floor(Date.now() / 1000);
-      await store.createTicket({ ticketHash: 't1', identityId: identity.id, browserHash: 'b', createdAt: at, expiresAt: at + 900 });
+      await store.createTicket({ ticketHash: 't1', identityId: identity.id, browserHash: 'b', returnTo: null, createdAt: at, expiresAt: at + 900 });
       const taken = await Promise.all([store.takeTicket('t1'), store.takeTicket('t1'), store.takeTicket('t1')]);
       assert.equal(taken.filter(Boolean).length, 1);
-      await store.createTicket({ ticketHash: 'old', identityId: identity.id, browserHash: 'b', createdAt: at - 1000, expiresAt: at - 100 });
+      await store.createTicket({ ticketHash: 'old', identityId: identity.id, browserHash: 'b', returnTo: null, createdAt: at - 1000, expiresAt: at - 100 });
       await store.saveLoginState({ stateHash: 'old-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at - 700, expiresAt: at - 100 });
       await store.saveLoginState({ stateHash: 'live-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at, expiresAt: at + 600 });
       assert.equal(await store.purgeExpiredConnect(at), 2);

@@ -198,6 +198,7 @@ async function complete(exchange: Exchange, provider: Provider, params: Record<s
     tokens: completed.tokens,
     browserHash: browserHash!,
     linkUserId: state.linkUserId,
+    returnTo: state.returnTo,
   });
   return { outcome, state };
 }
@@ -254,7 +255,8 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
   if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message);
   exchange.clearCookie(cookieNames.ticket);
   await exchange.signIn(result.user);
-  return exchange.redirect(exchange.connect.options.afterLoginPath);
+  // Where the login was started to return to, kept with the ticket on the server (never from this form).
+  return exchange.redirect(result.returnTo ?? exchange.connect.options.afterLoginPath);
 }
 
 async function unbind(exchange: Exchange): Promise<ConnectResponse> {
@@ -356,7 +358,7 @@ async function apiFinish(exchange: Exchange, bind: (holder: { ticket: string; br
   const ticket = exchange.field('ticket');
   if (!browserHash || !ticket) return exchange.apiError(400, 'ticket_invalid', 'No ticket, or not from this browser.');
   const result = await bind({ ticket, browserHash });
-  return result.ok ? signedInAnswer(exchange, result.user) : failureAnswer(exchange, result);
+  return result.ok ? signedInAnswer(exchange, result.user, { returnTo: result.returnTo }) : failureAnswer(exchange, result);
 }
 
 async function apiRenew(exchange: Exchange): Promise<ConnectResponse> {

@@ -42,7 +42,8 @@ export type BindingFailure =
   | { ok: false; code: 'username_taken' | 'identity_taken' | 'invalid_credentials'; message: string }
   | { ok: false; code: 'invalid_field'; message: string; field: string };
 
-export type BindingResult = { ok: true; user: ConnectUser; identity: ConnectIdentity } | BindingFailure;
+/** `returnTo` is the path the login was started to return to, carried server-side by the ticket. */
+export type BindingResult = { ok: true; user: ConnectUser; identity: ConnectIdentity; returnTo: string | null } | BindingFailure;
 
 class BindingAbort extends Error {
   constructor(readonly failure: BindingFailure) {
@@ -58,7 +59,7 @@ function invalidField(problem: FieldProblem): BindingFailure {
 export async function resolveCallback(
   store: Store,
   options: BindingOptions,
-  input: { identity: NormalizedIdentity; tokens: TokenSet; browserHash: string; linkUserId: string | null },
+  input: { identity: NormalizedIdentity; tokens: TokenSet; browserHash: string; linkUserId: string | null; returnTo?: string | null },
 ): Promise<CallbackOutcome> {
   const identity = await store.recordIdentity(input.identity);
   await store.saveIdentityTokens(identity.id, sealTokens(options.tokenKey, identity.id, input.tokens), input.tokens.expiresAt);
@@ -71,7 +72,7 @@ export async function resolveCallback(
     const linked = await autoLinkByEmail(store, identity);
     if (linked) return linked;
   }
-  return { kind: 'pending', ticket: await issueTicket(store, identity.id, input.browserHash), identity };
+  return { kind: 'pending', ticket: await issueTicket(store, identity.id, input.browserHash, input.returnTo ?? null), identity };
 }
 
 async function linkToSignedInUser(store: Store, identity: ConnectIdentity, userId: string): Promise<CallbackOutcome> {
@@ -91,10 +92,10 @@ async function autoLinkByEmail(store: Store, identity: ConnectIdentity): Promise
   return binding.outcome === 'bound' ? { kind: 'signed-in', user: users[0]!, identity: { ...identity, userId: users[0]!.id } } : null;
 }
 
-export async function issueTicket(store: Store, identityId: string, browserHash: string): Promise<string> {
+export async function issueTicket(store: Store, identityId: string, browserHash: string, returnTo: string | null = null): Promise<string> {
   const ticket = randomToken(32);
   const at = now();
-  await store.createTicket({ ticketHash: sha256(ticket), identityId, browserHash, createdAt: at, expiresAt: at + ticketLifetime });
+  await store.createTicket({ ticketHash: sha256(ticket), identityId, browserHash, returnTo, createdAt: at, expiresAt: at + ticketLifetime });
   return ticket;
 }
 
@@ -107,7 +108,7 @@ export async function peekTicket(store: Store, holder: TicketHolder): Promise<Co
 }
 
 /** Uses a ticket up inside a transaction; if anything later fails the rollback brings it back. */
-async function takeTicket(tx: StoreOperations, holder: TicketHolder): Promise<ConnectIdentity> {
+async function takeTicket(tx: StoreOperations, holder: TicketHolder): Promise<{ identity: ConnectIdentity; returnTo: string | null }> {
   const ticket = await tx.takeTicket(sha256(holder.ticket));
   // Another browser's ticket is refused as if unknown: a stolen ticket must not say it exists.
   if (!ticket || ticket.expiresAt <= now() || !safeEqual(ticket.browserHash, holder.browserHash)) {
@@ -115,7 +116,7 @@ async function takeTicket(tx: StoreOperations, holder: TicketHolder): Promise<Co
   }
   const identity = await tx.findIdentity(ticket.identityId);
   if (!identity) throw new BindingAbort({ ok: false, code: 'ticket_invalid', message: 'This sign-up is no longer valid. Please log in again.' });
-  return identity;
+  return { identity, returnTo: ticket.returnTo };
 }
 
 async function bindOrAbort(tx: StoreOperations, identity: ConnectIdentity, userId: string): Promise<void> {
@@ -147,14 +148,14 @@ export async function registerAndBind(
   if (problem) return invalidField(problem);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return inTransaction(store, async (tx) => {
-    const identity = await takeTicket(tx, input);
+    const { identity, returnTo } = await takeTicket(tx, input);
     const user = await tx.createConnectUser({
       username: input.username, displayName: input.displayName.trim(), passwordHash,
       // An address the provider did not verify is not the site's to trust.
       email: input.email ?? (identity.profile.emailVerified ? identity.profile.email : null),
     });
     await bindOrAbort(tx, identity, user.id);
-    return { ok: true, user, identity: { ...identity, userId: user.id } };
+    return { ok: true, user, identity: { ...identity, userId: user.id }, returnTo };
   });
 }
 
@@ -164,9 +165,9 @@ export async function loginAndBind(store: Store, input: TicketHolder & { usernam
   if (!check.ok) return { ok: false, code: 'invalid_credentials', message: passwordMessage(check) };
   const { user } = check;
   return inTransaction(store, async (tx) => {
-    const identity = await takeTicket(tx, input);
+    const { identity, returnTo } = await takeTicket(tx, input);
     await bindOrAbort(tx, identity, user.id);
-    return { ok: true, user, identity: { ...identity, userId: user.id } };
+    return { ok: true, user, identity: { ...identity, userId: user.id }, returnTo };
   });
 }
 

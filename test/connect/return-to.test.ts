@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { weibo } from '../../src/connect/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import type { Double } from './doubles/server.ts';
+import { startWeibo, weiboClient } from './doubles/weibo.ts';
+import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
+
+// The returnTo a login was started with survives the binding page: it is validated when the login
+// starts, kept on the server with the login state and then with the pending ticket, and used once
+// the person registers or binds — whatever the binding form itself says.
+
+/** A JSON POST with the browser's cookies (TestBrowser sends forms only). */
+async function postJson(browser: TestBrowser, path: string, data: unknown): Promise<{ status: number; body: any }> {
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const response = await fetch(new URL(path, browser.base), { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(data) });
+  for (const header of response.headers.getSetCookie()) {
+    const [name, ...value] = header.split(';')[0]!.split('=');
+    browser.cookies.set(name!.trim(), value.join('='));
+  }
+  return { status: response.status, body: await response.json() };
+}
+
+for (const kind of storeKinds) {
+  describe(`returnTo through the binding page on ${kind.name}`, () => {
+    let store: Store;
+    let dispose: () => Promise<void>;
+    let double: Double;
+    let site: TestSite;
+    let n = 0;
+    const nextPerson = () => (double.nextUser = `back${++n}`);
+
+    before(async () => {
+      ({ store, dispose } = await kind.open());
+      double = await startWeibo();
+      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url })]);
+    });
+    after(async () => {
+      await site.close();
+      await double.close();
+      await dispose();
+    });
+
+    test('first seen, "Create a new account": back to the returnTo the login started with, not to /account', async () => {
+      nextPerson();
+      const browser = new TestBrowser(site.url);
+      const { callback } = await loginWith(browser, 'weibo', { returnTo: '/articles/42?tab=comments#reply' });
+      assert.equal(callback.location, '/auth/pending');
+      assert.equal((await browser.get('/auth/pending')).status, 200);
+      // A returnTo in the binding form is not read: only the one validated at the start counts.
+      const done = await browser.post('/auth/pending/register', { username: `site-back${n}`, displayName: 'Back', returnTo: '/elsewhere' });
+      assert.equal(done.status, 303);
+      assert.equal(done.location, '/articles/42?tab=comments#reply');
+      assert.equal((await browser.get('/account')).json().signedIn, true);
+    });
+
+    test('"Bind to an account I have": back to the returnTo as well; a failed try keeps it for the next', async () => {
+      await new TestBrowser(site.url).post('/auth/local/register', { username: `owner${n}`, displayName: 'Owner', password: 'owner password 1' });
+      nextPerson();
+      const browser = new TestBrowser(site.url);
+      await loginWith(browser, 'weibo', { returnTo: '/settings/security' });
+      const wrong = await browser.post('/auth/pending/bind', { username: `owner${n - 1}`, password: 'not the password' });
+      assert.equal(wrong.status, 401);
+      const done = await browser.post('/auth/pending/bind', { username: `owner${n - 1}`, password: 'owner password 1' });
+      assert.equal(done.location, '/settings/security');
+      const account = (await browser.get('/account')).json();
+      assert.equal(account.user.username, `owner${n - 1}`);
+      assert.deepEqual(account.identities.map((i: { provider: string }) => i.provider), ['weibo']);
+    });
+
+    test('a username taken on the first try keeps the returnTo for the second; no returnTo, or one off-site, lands on /account', async () => {
+      await new TestBrowser(site.url).post('/auth/local/register', { username: 'taken-name', displayName: 'Taken', password: 'taken password 1' });
+      nextPerson();
+      const browser = new TestBrowser(site.url);
+      await loginWith(browser, 'weibo', { returnTo: '/after/retry' });
+      assert.equal((await browser.post('/auth/pending/register', { username: 'taken-name' })).status, 409);
+      assert.equal((await browser.post('/auth/pending/register', { username: `retry${n}` })).location, '/after/retry');
+
+      for (const returnTo of [undefined, '//evil.example/x', 'https://evil.example/']) {
+        nextPerson();
+        const other = new TestBrowser(site.url);
+        await loginWith(other, 'weibo', returnTo === undefined ? {} : { returnTo });
+        assert.equal((await other.post('/auth/pending/register', { username: `plain${n}` })).location, '/account', String(returnTo));
+      }
+    });
+
+    test('the JSON way: register and bind answer the returnTo given to authorize', async () => {
+      for (const action of ['register', 'bind'] as const) {
+        if (action === 'bind') await new TestBrowser(site.url).post('/auth/local/register', { username: `spa-owner${n}`, displayName: 'SPA owner', password: 'owner password 2' });
+        const owner = `spa-owner${n}`;
+        nextPerson();
+        const browser = new TestBrowser(site.url);
+        const authorize = await postJson(browser, '/api/auth/weibo/authorize', { returnTo: '/spa/inbox' });
+        assert.equal(authorize.status, 200);
+        const atProvider = await browser.get(authorize.body.url);
+        const landing = new URL(atProvider.location!);
+        assert.equal(landing.pathname, '/spa/callback');
+        const callback = await postJson(browser, '/api/auth/weibo/callback', { code: landing.searchParams.get('code'), state: landing.searchParams.get('state') });
+        assert.equal(callback.body.status, 'pending');
+        const fields = action === 'register' ? { username: `spa${n}` } : { username: owner, password: 'owner password 2' };
+        const done = await postJson(browser, `/api/auth/${action}`, { ...fields, ticket: callback.body.ticket, returnTo: '/not/this' });
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        assert.equal(done.body.status, 'signed_in');
+        assert.equal(done.body.returnTo, '/spa/inbox');
+      }
+    });
+  });
+}
