@@ -5,22 +5,26 @@ export interface GoogleOptions {
   clientId: string;
   clientSecret: string;
   scope?: string;
+  /** A test double's address, serving Google's paths, instead of Google's three hosts. */
+  baseUrl?: string;
 }
 
 // Google's endpoints are stable and documented, so they are written here rather than discovered
-// at start-up; the identity comes from the validated ID token alone.
+// at start-up; the identity comes from the validated ID token alone (no userinfo call).
 export function google(options: GoogleOptions): Provider {
+  const at = (host: string, path: string) => `${options.baseUrl ?? host}${path}`;
   return {
     id: 'google',
     name: 'Google',
     clientId: options.clientId,
     clientSecret: options.clientSecret,
-    authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
-    tokenEndpoint: 'https://oauth2.googleapis.com/token',
-    revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
+    authorizationEndpoint: at('https://accounts.google.com', '/o/oauth2/v2/auth'),
+    tokenEndpoint: at('https://oauth2.googleapis.com', '/token'),
+    revocationEndpoint: at('https://oauth2.googleapis.com', '/revoke'),
+    // ID tokens name the issuer either way; Google's discovery document says the first.
     issuer: 'https://accounts.google.com',
     idTokenIssuers: ['accounts.google.com'],
-    jwksUri: 'https://www.googleapis.com/oauth2/v3/certs',
+    jwksUri: at('https://www.googleapis.com', '/oauth2/v3/certs'),
     scope: options.scope ?? 'openid profile email',
     oidc: true,
     pkce: true,
