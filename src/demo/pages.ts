@@ -75,6 +75,8 @@ async function show(answer) {
     return;
   }
   accessToken = answer.accessToken;
+  // Off /spa/callback once signed in, to where the login started (a reload there would find no login to finish).
+  if (answer.returnTo && location.pathname === '/spa/callback') history.replaceState(null, '', answer.returnTo);
   document.getElementById('register').hidden = true;
   document.getElementById('bind').hidden = true;
   status.textContent = 'Signed in as ' + answer.user.displayName + ' (token valid ' + answer.expiresIn + ' s).';
