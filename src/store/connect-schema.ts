@@ -33,6 +33,8 @@ export interface ConnectTicketsTable {
   ticket_hash: string;
   identity_id: string;
   browser_hash: string;
+  /** Where the login was going: a path on the site, already validated. */
+  return_to: string | null;
   created_at: number;
   expires_at: number;
 }

@@ -69,12 +69,6 @@ export type IdentityBinding =
   | { outcome: 'taken' }
   | { outcome: 'unknown' };
 
-/** One counted password attempt: the count within the window, and the lock, as they stand after it. */
-export interface CountedAttempt {
-  failures: number;
-  lockedUntil: number | null;
-}
-
 export type IdentityUnbinding = { outcome: 'unbound' } | { outcome: 'last-login-method' } | { outcome: 'unknown' };
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -113,38 +107,6 @@ export function createConnectStore(db: Kysely<Database>) {
     async findConnectUsersByEmail(email: string): Promise<ConnectUser[]> {
       const rows = await db.selectFrom('connect_users').selectAll().where('email', '=', email).execute();
       return rows.map(toUser);
-    },
-
-    // ── password attempts ───────────────────────────────────────────────────────────────────
-    /**
-     * Counts one password attempt against `key` in login_failures, in one statement, before the
-     * password is checked: of concurrent attempts each gets a count of its own. A window that has
-     * passed (with no lock) or a lock that has run out starts again at 1; the attempt that brings
-     * the count to `lockAfter` sets the lock, which later attempts neither lift nor extend.
-     */
-    async countConnectLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt> {
-      const at = now();
-      const lockAt = at + policy.lockSeconds;
-      const restart = sql<boolean>`(login_failures.locked_until is not null and login_failures.locked_until <= ${at})
-        or (login_failures.locked_until is null and login_failures.first_failure_at + ${policy.windowSeconds} <= ${at})`;
-      const firstLock = policy.lockAfter <= 1 ? lockAt : null;
-      const row = await db
-        .insertInto('login_failures')
-        .values({ key, failures: 1, first_failure_at: at, locked_until: firstLock })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet({
-            failures: sql<number>`case when ${restart} then 1 else login_failures.failures + 1 end`,
-            first_failure_at: sql<number>`case when ${restart} then ${at} else login_failures.first_failure_at end`,
-            locked_until: sql<number | null>`case
-              when ${restart} then ${firstLock === null ? sql`null` : sql`${firstLock}`}
-              when login_failures.locked_until is not null then login_failures.locked_until
-              when login_failures.failures + 1 >= ${policy.lockAfter} then ${lockAt}
-              else null end`,
-          }),
-        )
-        .returning(['failures', 'locked_until'])
-        .executeTakeFirstOrThrow();
-      return { failures: Number(row.failures), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
     },
 
     // ── identities at providers ─────────────────────────────────────────────────────────────
@@ -254,26 +216,15 @@ export function createConnectStore(db: Kysely<Database>) {
         .insertInto('connect_tickets')
         .values({
           ticket_hash: ticket.ticketHash, identity_id: ticket.identityId, browser_hash: ticket.browserHash,
-          created_at: ticket.createdAt, expires_at: ticket.expiresAt,
+          return_to: ticket.returnTo, created_at: ticket.createdAt, expires_at: ticket.expiresAt,
         })
         .execute();
-      if (ticket.returnTo !== null) {
-        await db
-          .insertInto('connect_login_states')
-          .values({
-            state_hash: ticketReturnKey(ticket.ticketHash), browser_hash: ticket.browserHash, provider: '', code_verifier: '', nonce: null,
-            redirect_uri: '', return_to: ticket.returnTo, link_user_id: null, created_at: ticket.createdAt, expires_at: ticket.expiresAt,
-          })
-          .execute();
-      }
     },
 
     /** Reads a ticket without using it up (to show the binding page). */
     async findTicket(ticketHash: string): Promise<ConnectTicket | undefined> {
       const row = await db.selectFrom('connect_tickets').selectAll().where('ticket_hash', '=', ticketHash).executeTakeFirst();
-      if (!row) return undefined;
-      const companion = await db.selectFrom('connect_login_states').select('return_to').where('state_hash', '=', ticketReturnKey(ticketHash)).executeTakeFirst();
-      return toTicket(row, companion?.return_to ?? null);
+      return row && toTicket(row);
     },
 
     /**
@@ -282,8 +233,7 @@ export function createConnectStore(db: Kysely<Database>) {
      */
     async takeTicket(ticketHash: string): Promise<ConnectTicket | undefined> {
       const row = await db.deleteFrom('connect_tickets').where('ticket_hash', '=', ticketHash).returningAll().executeTakeFirst();
-      const companion = await db.deleteFrom('connect_login_states').where('state_hash', '=', ticketReturnKey(ticketHash)).returning('return_to').executeTakeFirst();
-      return row && toTicket(row, companion?.return_to ?? null);
+      return row && toTicket(row);
     },
 
     // ── login states (authorization requests in flight) ─────────────────────────────────────
@@ -368,22 +318,12 @@ function toIdentity(row: Selectable<ConnectIdentitiesTable>): ConnectIdentity {
   };
 }
 
-/**
- * A ticket's return path is kept server-side in a companion row of connect_login_states (which has
- * a return_to column and the same expiry purge) until connect_tickets gets a column of its own in
- * a migration. The key cannot collide with a real login state's, which is a bare SHA-256 in hex,
- * and it is written, read and deleted with the ticket.
- */
-function ticketReturnKey(ticketHash: string): string {
-  return `ticket:${ticketHash}`;
-}
-
-function toTicket(row: Selectable<Database['connect_tickets']>, returnTo: string | null): ConnectTicket {
+function toTicket(row: Selectable<Database['connect_tickets']>): ConnectTicket {
   return {
     ticketHash: row.ticket_hash,
     identityId: row.identity_id,
     browserHash: row.browser_hash,
-    returnTo,
+    returnTo: row.return_to,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
   };

@@ -19,6 +19,12 @@ import type {
 /** Thrown when an insert would break a unique constraint (a taken username, a known id). */
 export class ConflictError extends Error {}
 
+/** One counted login attempt: how many within the window, and until when the key is locked. */
+export interface CountedAttempt {
+  failures: number;
+  lockedUntil: number | null;
+}
+
 /** A user as the token paths see one: everything but the password hash. */
 export type PublicUser = Omit<User, 'passwordHash'>;
 
@@ -495,38 +501,37 @@ export function createProviderStore(db: Kysely<Database>) {
       return rows.map((row) => ({ key: row.key, failures: row.failures, firstFailureAt: row.first_failure_at, lockedUntil: row.locked_until }));
     },
 
-    async saveLoginFailure(failure: LoginFailure): Promise<void> {
-      await db
-        .insertInto('login_failures')
-        .values({ key: failure.key, failures: failure.failures, first_failure_at: failure.firstFailureAt, locked_until: failure.lockedUntil })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet({ failures: failure.failures, first_failure_at: failure.firstFailureAt, locked_until: failure.lockedUntil }),
-        )
-        .execute();
-    },
-
     /**
-     * Counts one login attempt against a key, atomically, before its password is checked: of any
-     * number of concurrent attempts each sees its own count, so parallel guesses cannot share one
-     * stale count. A window that has passed starts again at 1; reaching `lockAfter` locks the key.
+     * Counts one login attempt against `key`, in one statement, before its password is checked:
+     * of concurrent attempts each gets a count of its own, so parallel guesses cannot share one
+     * stale count. A window that has passed (with no lock) or a lock that has run out starts again
+     * at 1; the attempt that brings the count to `lockAfter` sets the lock, which later attempts
+     * neither lift nor extend. The provider's login page, its password grant and Connect's site
+     * logins all count here, each under keys of its own.
      */
-    async countLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<LoginFailure> {
+    async countLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt> {
       const at = now();
-      const windowOver = sql<boolean>`login_failures.first_failure_at + ${policy.windowSeconds} <= ${at}`;
-      const count = sql<number>`case when ${windowOver} then 1 else login_failures.failures + 1 end`;
+      const lockAt = at + policy.lockSeconds;
+      const restart = sql<boolean>`(login_failures.locked_until is not null and login_failures.locked_until <= ${at})
+        or (login_failures.locked_until is null and login_failures.first_failure_at + ${policy.windowSeconds} <= ${at})`;
+      const firstLock = policy.lockAfter <= 1 ? lockAt : null;
       const row = await db
         .insertInto('login_failures')
-        .values({ key, failures: 1, first_failure_at: at, locked_until: policy.lockAfter <= 1 ? at + policy.lockSeconds : null })
+        .values({ key, failures: 1, first_failure_at: at, locked_until: firstLock })
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
-            failures: count,
-            first_failure_at: sql<number>`case when ${windowOver} then ${at} else login_failures.first_failure_at end`,
-            locked_until: sql<number | null>`case when ${count} >= ${policy.lockAfter} then ${at + policy.lockSeconds} when login_failures.locked_until > ${at} then login_failures.locked_until else null end`,
+            failures: sql<number>`case when ${restart} then 1 else login_failures.failures + 1 end`,
+            first_failure_at: sql<number>`case when ${restart} then ${at} else login_failures.first_failure_at end`,
+            locked_until: sql<number | null>`case
+              when ${restart} then ${firstLock === null ? sql`null` : sql`${firstLock}`}
+              when login_failures.locked_until is not null then login_failures.locked_until
+              when login_failures.failures + 1 >= ${policy.lockAfter} then ${lockAt}
+              else null end`,
           }),
         )
-        .returningAll()
+        .returning(['failures', 'locked_until'])
         .executeTakeFirstOrThrow();
-      return { key: row.key, failures: row.failures, firstFailureAt: row.first_failure_at, lockedUntil: row.locked_until };
+      return { failures: Number(row.failures), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
     },
 
     async clearLoginFailures(keys: string[]): Promise<void> {

@@ -35,7 +35,7 @@ export async function checkSitePassword(store: Store, username: string, password
   const policy = defaults.login;
   const key = `connect:user:${username.toLowerCase()}`;
   const at = now();
-  const counted = await store.countConnectLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds });
+  const counted = await store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds });
   if (counted.lockedUntil !== null && counted.lockedUntil > at && counted.failures > policy.lockAfterFailures) {
     return { ok: false, locked: true, retryAfter: counted.lockedUntil - at };
   }
