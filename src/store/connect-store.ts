@@ -181,6 +181,15 @@ export function createConnectStore(db: Kysely<Database>) {
     },
 
     /**
+     * Takes the user's row for the rest of the transaction (a row lock on PostgreSQL, the write
+     * lock on SQLite), so that decisions about one user's logins are made one after another:
+     * two concurrent unbinds must not each see the other's identity as the one that remains.
+     */
+    async lockConnectUser(userId: string): Promise<void> {
+      await db.updateTable('connect_users').set((eb) => ({ username: eb.ref('username') })).where('id', '=', userId).execute();
+    },
+
+    /**
      * Unbinds an identity unless it is the user's last way to log in (no password and no other
      * identity). The check and the change are one statement.
      */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/store/index.ts';
+import { unbindIdentity } from '../../src/connect/binding/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
 // The Connect tables' own guarantees, on both stores.
@@ -46,6 +47,18 @@ for (const kind of storeKinds) {
       assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unknown');
       const other = await store.createConnectUser({ username: 'other', displayName: 'O', passwordHash: 'x', email: null });
       assert.equal((await store.bindIdentity(b.id, other.id)).outcome, 'taken', 'never moved');
+    });
+
+    test('two concurrent unbinds of a password-less user\'s two logins: exactly one succeeds', async () => {
+      for (let round = 0; round < 5; round++) {
+        const user = await store.createConnectUser({ username: `pair${round}`, displayName: 'Pair', passwordHash: null, email: null });
+        const a = await store.recordIdentity({ provider: 'p', subject: `pair-a-${round}`, profile });
+        const b = await store.recordIdentity({ provider: 'q', subject: `pair-b-${round}`, profile });
+        await store.bindIdentity(a.id, user.id);
+        await store.bindIdentity(b.id, user.id);
+        const results = await Promise.all([unbindIdentity(store, user.id, a.id), unbindIdentity(store, user.id, b.id)]);
+        assert.equal(results.filter((result) => result.ok).length, 1, JSON.stringify(results));
+      }
     });
   });
 }

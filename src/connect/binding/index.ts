@@ -202,7 +202,10 @@ export type UnbindResult = { ok: true } | { ok: false; code: 'last_login_method'
 
 /** Unbinding the last way to log in (no password, no other provider) is refused. */
 export async function unbindIdentity(store: Store, userId: string, identityId: string): Promise<UnbindResult> {
-  const result = await store.unbindIdentity(identityId, userId);
+  const result = await store.transaction(async (tx) => {
+    await tx.lockConnectUser(userId);
+    return tx.unbindIdentity(identityId, userId);
+  });
   if (result.outcome === 'unbound') {
     await store.saveIdentityTokens(identityId, null, null);
     return { ok: true };
