@@ -195,6 +195,16 @@ for (const kind of storeKinds) {
       assert.equal(location.searchParams.get('return_to'), path);
     });
 
+    test('prompt=login sends even a signed-in user to log in, and back to the request without it', async () => {
+      const response = await browser.get(authorizePath(codeRequest({ prompt: 'login consent' })));
+      assert.equal(response.status, 302);
+      const location = new URL(response.location!, provider.url);
+      assert.equal(location.pathname, '/login');
+      const back = new URL(location.searchParams.get('return_to')!, provider.url);
+      assert.equal(back.searchParams.get('prompt'), 'consent');
+      assert.equal(back.searchParams.get('state'), 'xyz');
+    });
+
     test('the consent page names the app, its type, who registered it and the scopes in plain words', async () => {
       const response = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
       assert.equal(response.status, 200);
