@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { type Kysely, type Selectable } from 'kysely';
 import type { ConnectIdentitiesTable, ConnectLoginStatesTable, ConnectUsersTable } from './connect-schema.ts';
 import { ConflictError, isUniqueViolation } from './provider-store.ts';
 import type { Database } from './schema.ts';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +9,7 @@ import type { Store } from '../../src/store/index.ts';
 import { grantryBin, runCli } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { freePort } from '../helpers/ports.ts';
 
 for (const kind of storeKinds) {
   describe(`grantry command line on ${kind.name}`, () => {
@@ -114,15 +114,6 @@ for (const kind of storeKinds) {
       const result = await cli('client', 'create', '--colour', 'blue');
       assert.equal(result.code, 2);
       assert.match(result.stderr, /colour/);
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
     });
   });
 }

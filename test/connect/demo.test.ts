@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
 import { loginWith, secret, TestBrowser } from './helpers.ts';
+import { freePort } from '../helpers/ports.ts';
 
 // The demo website as the CLI starts it, logging in with a Grantry provider (a double until the
 // real provider's endpoints land).
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 for (const kind of storeKinds) {
   describe(`demo site on ${kind.name}`, () => {

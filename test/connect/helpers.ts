@@ -1,21 +1,10 @@
-import { createServer } from 'node:net';
 import Fastify from 'fastify';
 import { createConnect, connectFastify, type Connect, type ConnectOptions } from '../../src/connect/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { TestBrowser, type BrowserResponse } from '../helpers/browser.ts';
+import { freePort } from '../helpers/ports.ts';
 
 export const secret = 'connect-test-secret-0123456789abcdef';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export interface TestSite {
   url: string;

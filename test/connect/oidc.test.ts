@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 // @ts-expect-error oidc-provider 8 ships no type declarations.
 import OidcProvider from 'oidc-provider';
@@ -8,19 +7,11 @@ import { oidc, refreshTokens, revokeToken, unsealTokens, ConnectError, validateI
 import type { Store } from '../../src/store/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
+import { freePort } from '../helpers/ports.ts';
 
 // The full authorization-code + PKCE + OIDC flow against oidc-provider (a provider nobody here
 // wrote), in-process on a loopback port, its development login and consent pages driven like a
 // person would: follow redirects, fill in the forms.
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function formAction(page: string): string {
   const match = /<form[^>]*action="([^"]+)"/.exec(page);

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
 // The README's "done when", in a real browser: a developer registers an app in /console, opens
 // the authorize URL, logs in, allows, receives the code at the callback, exchanges it for a token
 // response holding uid, and reads /api/me with the token.
 
-const executablePath = process.env.GRANTRY_CHROMIUM ?? '/usr/bin/chromium';
 
 function startCallbackServer(): Promise<{ server: Server; url: string; next: () => Promise<URL> }> {
   let waiting: ((url: URL) => void) | undefined;
@@ -33,13 +32,7 @@ function startCallbackServer(): Promise<{ server: Server; url: string; next: () 
 describe('in a real browser', () => {
   let browser: Browser;
   before(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`No Chromium at ${executablePath}. Install Debian's (apt-get install -y chromium) or set GRANTRY_CHROMIUM to a Chromium binary.`);
-    }
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(() => browser?.close());
 

@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { sqliteKind } from '../helpers/stores.ts';
+import { freePort } from '../helpers/ports.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
 // The demo site's single-page part in a real browser, against Grantry's own provider: the SPA
 // button, the provider's login and consent pages, back to /spa/callback, the binding choice
 // (first seen), "Create a new account", and the signed-in profile from /api/auth/me.
 
-const executablePath = process.env.GRANTRY_CHROMIUM ?? '/usr/bin/chromium';
 const siteSecret = 'demo-spa-e2e-secret-0123456789abcdef';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the demo site\'s single-page part in a real browser (SQLite)', () => {
   let browser: Browser;
@@ -29,13 +19,7 @@ describe('the demo site\'s single-page part in a real browser (SQLite)', () => {
   let site: DemoSite;
 
   before(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(`No Chromium at ${executablePath}. Install Debian's (apt-get install -y chromium) or set GRANTRY_CHROMIUM to a Chromium binary.`);
-    }
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     provider = await startProvider(sqliteKind);
     const port = await freePort();
     const siteUrl = `http://localhost:${port}`;

@@ -57,3 +57,20 @@ export function pickTokenAuth(metadata: AuthorizationServerMetadata, hasSecret: 
   if (Array.isArray(methods) && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')) return 'client_secret_post';
   return 'client_secret_basic';
 }
+
+/**
+ * What every preset configured from metadata shares: its endpoints, its issuer, whether it sends
+ * `iss` in the callback (RFC 9207), and how this client authenticates at its token endpoint.
+ */
+export function fromMetadata(metadata: AuthorizationServerMetadata, credentials: { clientId: string; clientSecret?: string }) {
+  return {
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    authorizationEndpoint: metadata.authorization_endpoint,
+    tokenEndpoint: metadata.token_endpoint,
+    revocationEndpoint: metadata.revocation_endpoint,
+    issuer: metadata.issuer,
+    issInCallback: metadata.authorization_response_iss_parameter_supported === true,
+    tokenAuth: pickTokenAuth(metadata, credentials.clientSecret !== undefined),
+  };
+}

@@ -1,4 +1,4 @@
-import { discover, pickTokenAuth } from '../client/discovery.ts';
+import { discover, fromMetadata } from '../client/discovery.ts';
 import { ConnectError } from '../client/errors.ts';
 import { getJson, requireString } from '../client/http.ts';
 import type { Provider } from '../client/types.ts';
@@ -20,19 +20,12 @@ export async function grantry(options: GrantryOptions): Promise<Provider> {
   const methods = metadata.code_challenge_methods_supported;
   if (Array.isArray(methods) && !methods.includes('S256')) throw new ConnectError('invalid_metadata', `${options.issuer} does not offer PKCE S256`);
   return {
+    ...fromMetadata(metadata, options),
     id,
     name: 'Grantry',
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    authorizationEndpoint: metadata.authorization_endpoint,
-    tokenEndpoint: metadata.token_endpoint,
-    revocationEndpoint: metadata.revocation_endpoint,
-    issuer: metadata.issuer,
     scope: options.scope ?? 'profile email',
     oidc: false,
     pkce: true,
-    issInCallback: metadata.authorization_response_iss_parameter_supported === true,
-    tokenAuth: pickTokenAuth(metadata, options.clientSecret !== undefined),
     async identity(tokens) {
       const me = await getJson(`${metadata.issuer.replace(/\/$/, '')}/api/me`, bearer(tokens.accessToken));
       const subject = requireString(me, 'uid', 'Grantry\'s /api/me');

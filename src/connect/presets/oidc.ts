@@ -1,4 +1,4 @@
-import { discover, pickTokenAuth } from '../client/discovery.ts';
+import { discover, fromMetadata } from '../client/discovery.ts';
 import { ConnectError } from '../client/errors.ts';
 import { getJson, type Body } from '../client/http.ts';
 import type { Provider } from '../client/types.ts';
@@ -20,20 +20,13 @@ export async function oidc(options: OidcOptions): Promise<Provider> {
   const id = options.id ?? new URL(options.issuer).hostname;
   const userinfo = metadata.userinfo_endpoint;
   return {
+    ...fromMetadata(metadata, options),
     id,
     name: options.name ?? id,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    authorizationEndpoint: metadata.authorization_endpoint,
-    tokenEndpoint: metadata.token_endpoint,
-    revocationEndpoint: metadata.revocation_endpoint,
-    issuer: metadata.issuer,
     jwksUri: metadata.jwks_uri,
     scope: options.scope ?? 'openid profile email',
     oidc: true,
     pkce: true,
-    issInCallback: metadata.authorization_response_iss_parameter_supported === true,
-    tokenAuth: pickTokenAuth(metadata, options.clientSecret !== undefined),
     async identity(tokens, { claims }) {
       let body: Body = { ...claims };
       if (userinfo) {

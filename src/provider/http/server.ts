@@ -38,7 +38,7 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
   await app.register(cookie);
   await app.register(formbody);
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(securityHeaders)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }
