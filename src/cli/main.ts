@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.ts';
 import { DatabaseUrlError } from '../store/index.ts';
+import { audit, auditOptions } from './commands/audit.ts';
 import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
 import { keysList, keysOptions, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
@@ -33,6 +34,7 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry token password --client-id ID [--client-secret S] --username U --password P [--scope S]
   grantry token refresh --client-id ID [--client-secret S] --refresh-token T [--scope S]
   grantry token code --client-id ID [--client-secret S] [--scope S] [--callback-port N]
+  grantry audit [--client ID] [--user USER_ID] [--event NAME] [--limit N]
 
 Every command that touches data takes --database-url (or GRANTRY_DATABASE_URL): sqlite:PATH
 (default sqlite:./data/grantry.sqlite) or postgres://user@host:5432/database. --json prints JSON.
@@ -54,6 +56,7 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'token password': { options: tokenOptions, run: (_, v) => tokenPassword(v) },
   'token refresh': { options: tokenOptions, run: (_, v) => tokenRefresh(v) },
   'token code': { options: tokenOptions, run: (_, v) => tokenCode(v) },
+  audit: { options: auditOptions, run: (_, v) => audit(v) },
 };
 
 function findCommand(args: string[]): { name: string; rest: string[] } | undefined {

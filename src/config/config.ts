@@ -5,6 +5,7 @@ import { defaults } from './defaults.ts';
 
 type Lifetimes = { -readonly [K in keyof typeof defaults.lifetimes]: number };
 type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
+type AuditSettings = { -readonly [K in keyof typeof defaults.audit]: number };
 
 /** The whole of a running provider's configuration, every field filled. */
 export interface GrantryConfig {
@@ -22,9 +23,11 @@ export interface GrantryConfig {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** Whether visitors may create their own account at /signup. */
   allowSignup: boolean;
+  audit: AuditSettings;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit'>> & {
+  audit?: Partial<AuditSettings>;
   lifetimes?: Partial<Lifetimes>;
   login?: Partial<LoginThrottle>;
   argon2?: Partial<GrantryConfig['argon2']>;
@@ -48,6 +51,7 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     defaultScope: overrides.defaultScope ?? defaults.defaultScope,
     argon2: { ...defaults.argon2, ...overrides.argon2 },
     allowSignup: overrides.allowSignup ?? true,
+    audit: { ...defaults.audit, ...overrides.audit },
   };
   validateConfig(config);
   return config;

@@ -54,6 +54,16 @@ export const defaults = {
   /** Argon2id parameters for user passwords (the OWASP recommendation for Argon2id). */
   argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
 
+  /** The audit trail (src/provider/audit.ts): events wait in memory and are written in one INSERT per batch. */
+  audit: {
+    /** The longest an event waits before its batch is written. */
+    flushIntervalMs: 1000,
+    /** A batch this large is written at once. */
+    batchSize: 200,
+    /** Events older than this are purged by the housekeeping job. */
+    retentionDays: 90,
+  },
+
   cookies: {
     session: 'grantry_session',
     csrf: 'grantry_csrf',

@@ -1,5 +1,6 @@
 import type { GrantryConfig } from '../config/config.ts';
 import type { Store } from '../store/index.ts';
+import { createAuditRecorder, type AuditRecorder } from './audit.ts';
 import { loadKeyRing, type KeyRing } from './protocol/tokens/keys.ts';
 
 /**
@@ -10,8 +11,11 @@ export interface ProviderContext {
   config: GrantryConfig;
   store: Store;
   keys: KeyRing;
+  /** The audit trail: `record` buffers, batches are written in the background (./audit.ts). */
+  audit: AuditRecorder;
 }
 
 export async function createProviderContext(config: GrantryConfig, store: Store): Promise<ProviderContext> {
-  return { config, store, keys: await loadKeyRing(store, config) };
+  const audit = createAuditRecorder(store, { flushIntervalMs: config.audit.flushIntervalMs, batchSize: config.audit.batchSize });
+  return { config, store, keys: await loadKeyRing(store, config), audit };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createAuditStore } from './audit-store.ts';
 import { createConnectStore } from './connect-store.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
 import { createProviderStore } from './provider-store.ts';
@@ -9,9 +10,10 @@ export type { PublicUser } from './provider-store.ts';
 export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './provider-store.ts';
 export type * from './types.ts';
 export { redactUrl, DatabaseUrlError } from './open.ts';
+export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
 
 function bind(db: Kysely<Database>) {
-  return { ...createProviderStore(db), ...createConnectStore(db) };
+  return { ...createProviderStore(db), ...createConnectStore(db), ...createAuditStore(db) };
 }
 
 export type StoreOperations = ReturnType<typeof bind>;

@@ -2,6 +2,7 @@
 // 0/1 integers and lists are space-separated strings, so that both SQLite and PostgreSQL hold them
 // the same way. Every secret that grants access is kept as its SHA-256 (`*_hash`), never in plain.
 
+import type { Generated } from 'kysely';
 import type { ConnectTables } from './connect-schema.ts';
 
 export interface UsersTable {
@@ -121,6 +122,18 @@ export interface EventsTable {
   created_at: number;
 }
 
+/** The audit trail (migration 004); written in batches by src/provider/audit.ts. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  /** JSON; never a secret, token or code. */
+  detail: string | null;
+}
+
 export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
@@ -133,6 +146,7 @@ export interface ProviderTables {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   events: EventsTable;
+  audit_events: AuditEventsTable;
 }
 
 // The website side's tables (Connect) are declared in ./connect-schema.ts and joined here, so that

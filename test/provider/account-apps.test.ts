@@ -90,9 +90,12 @@ for (const kind of storeKinds) {
       assert.equal(await provider.store.findConsent(user.id, photos.id), 'profile');
       assert.equal(await provider.store.findConsent(other.id, notes.id), 'profile');
 
-      const events = (await provider.store.listEvents({ type: 'grant_revoked' })).filter((e) => e.userId === user.id);
-      assert.deepEqual(events.map((e) => e.grantId).sort(), [first.id, second.id].sort());
-      assert.ok(events.every((e) => e.clientId === notes.id && e.detail?.via === 'connected_apps_page'));
+      await provider.ctx.audit.flush();
+      const events = await provider.store.listAuditEvents({ event: 'app_access_revoked', userId: user.id, limit: 10 });
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.clientId, notes.id);
+      assert.equal(events[0]!.ip, '127.0.0.1');
+      assert.deepEqual((events[0]!.detail!.grant_ids as string[]).sort(), [first.id, second.id].sort());
 
       const after = await browser.get(response.location!);
       assert.match(after.text, /Access removed/);

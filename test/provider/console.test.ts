@@ -211,8 +211,9 @@ for (const kind of storeKinds) {
       assert.equal((await refusedOld.json()).error, 'invalid_client');
       assert.equal((await token(newServiceSecret)).status, 200);
 
-      const events = await provider.store.listEvents({ type: 'client_secret_rotated' });
-      assert.ok(events.some((e) => e.clientId === client.id && e.userId === user.id));
+      await provider.ctx.audit.flush();
+      const events = await provider.store.listAuditEvents({ event: 'app_secret_rotated', userId: user.id, limit: 10 });
+      assert.deepEqual(events.map((e) => e.clientId).sort(), [client.id, service.id].sort());
     });
 
     test('advanced settings change redirect URIs, scopes, PKCE and token format', async () => {

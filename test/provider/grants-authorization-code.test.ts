@@ -203,8 +203,9 @@ for (const kind of storeKinds) {
       const refresh = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, auth);
       assert.equal(refresh.body.error, 'invalid_grant');
       assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'code_replayed');
-      const events = await provider.store.listEvents({ grantId });
-      assert.deepEqual(events.map((e) => e.type), ['authorization_code_replayed']);
+      await provider.ctx.audit.flush();
+      const events = (await provider.store.listAuditEvents({ event: 'token_revoked', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
+      assert.deepEqual(events.map((e) => e.detail?.reason), ['authorization_code_replayed']);
     });
 
     test('of 20 simultaneous redemptions of one code exactly one succeeds', async () => {

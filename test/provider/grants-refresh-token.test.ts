@@ -68,7 +68,9 @@ for (const kind of storeKinds) {
       assert.equal(await isActive(third.body.refresh_token, auth), false);
       assert.equal((await refresh(auth, third.body.refresh_token)).body.error, 'invalid_grant');
       assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'refresh_token_reused');
-      assert.deepEqual((await provider.store.listEvents({ grantId })).map((e) => e.type), ['refresh_token_reused']);
+      await provider.ctx.audit.flush();
+      const reuses = (await provider.store.listAuditEvents({ event: 'refresh_token_reused', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
+      assert.equal(reuses.length, 1);
     });
 
     test('of 20 simultaneous uses of one refresh token exactly one succeeds', async () => {

@@ -11,7 +11,8 @@ export async function hashPassword(config: GrantryConfig, password: string): Pro
 
 export type AuthenticationResult =
   | { ok: true; user: User }
-  | { ok: false; reason: 'invalid_credentials' }
+  /** `userId` when the account exists: for the audit trail, never for the person at the form. */
+  | { ok: false; reason: 'invalid_credentials'; userId?: string }
   /** Too many failures for this account or address: refused without checking the password. */
   | { ok: false; reason: 'locked'; retryAfter: number };
 
@@ -57,5 +58,5 @@ export async function authenticateUser(
     await store.clearLoginFailures(keys);
     return { ok: true, user };
   }
-  return { ok: false, reason: 'invalid_credentials' };
+  return { ok: false, reason: 'invalid_credentials', ...(user ? { userId: user.id } : {}) };
 }

@@ -24,18 +24,20 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     if (!user) return reply;
     const clientId = (request.params as { clientId?: string }).clientId ?? '';
     // An id no app could have (a NUL byte, which PostgreSQL refuses) has no grants to revoke either.
-    if (/^[\x21-\x7e]{1,200}$/.test(clientId)) await revokeApp(ctx, user.id, clientId);
+    if (/^[\x21-\x7e]{1,200}$/.test(clientId)) {
+      const grantIds = await revokeApp(ctx, user.id, clientId);
+      if (grantIds.length > 0) ctx.audit.record({ event: 'app_access_revoked', userId: user.id, clientId, ip: request.ip, detail: { grant_ids: grantIds } });
+    }
     return reply.redirect('/account/apps?revoked=1', 303);
   });
 }
 
-async function revokeApp(ctx: ProviderContext, userId: string, clientId: string): Promise<void> {
-  await ctx.store.transaction(async (store) => {
+/** The ids of the grants taken back. */
+async function revokeApp(ctx: ProviderContext, userId: string, clientId: string): Promise<string[]> {
+  return ctx.store.transaction(async (store) => {
     const grantIds = (await store.listAuthorizedApps(userId)).find((app) => app.client.id === clientId)?.grantIds ?? [];
     await store.revokeGrantsOf(userId, clientId, 'revoked_by_user');
     await store.deleteConsent(userId, clientId);
-    for (const grantId of grantIds) {
-      await store.recordEvent({ type: 'grant_revoked', clientId, userId, grantId, detail: { via: 'connected_apps_page' } });
-    }
+    return grantIds;
   });
 }

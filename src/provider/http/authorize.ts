@@ -50,10 +50,11 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
     if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 303);
 
-    const location =
-      body.decision === 'allow'
-        ? await approveAuthorization(ctx, validation.request, user, { remember: true })
-        : denyAuthorization(ctx, validation.request);
+    const allowed = body.decision === 'allow';
+    const location = allowed ? await approveAuthorization(ctx, validation.request, user, { remember: true }) : denyAuthorization(ctx, validation.request);
+    if (allowed) {
+      ctx.audit.record({ event: 'consent_granted', userId: user.id, clientId: validation.request.client.id, ip: request.ip, detail: { scope: validation.request.scope.join(' ') } });
+    }
     return reply.redirect(location, 303);
   });
 }

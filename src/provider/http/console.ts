@@ -39,7 +39,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const csrf = (await pageBasics(ctx, request, reply)).csrf;
     try {
       const { client, clientSecret } = await registerClient(ctx.store, ctx.config, registrationOf(values, user));
-      await ctx.store.recordEvent({ type: 'client_registered', clientId: client.id, userId: user.id });
+      ctx.audit.record({ event: 'app_created', clientId: client.id, userId: user.id, ip: request.ip, detail: { app_type: client.appType } });
       const notice = `Your app is registered. Its App Key is ${client.id}.`;
       return sendPage(reply, appPage(appView(ctx, { user, csrf, client, authorizedUsers: 0, newSecret: clientSecret ?? undefined, notice })), 201);
     } catch (error) {
@@ -83,7 +83,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
       return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { error })), 400);
     }
     const newSecret = await rotateClientSecret(ctx.store, owned.client.id);
-    await ctx.store.recordEvent({ type: 'client_secret_rotated', clientId: owned.client.id, userId: owned.user.id });
+    ctx.audit.record({ event: 'app_secret_rotated', clientId: owned.client.id, userId: owned.user.id, ip: request.ip });
     const notice = 'A new App Secret was made. The old one no longer works.';
     return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { newSecret, notice })));
   });
@@ -123,7 +123,7 @@ async function saveSettings(ctx: ProviderContext, request: FastifyRequest, reply
     const draft = { ...client, ...patch } as Client;
     return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { draft, error: sentence(error.message) })), 400);
   }
-  await ctx.store.recordEvent({ type: 'client_updated', clientId: client.id, userId: user.id, detail: { fields: Object.keys(patch) } });
+  ctx.audit.record({ event: 'app_updated', clientId: client.id, userId: user.id, ip: request.ip, detail: { fields: Object.keys(patch) } });
   return reply.redirect(`/console/apps/${client.id}?saved=1`, 303);
 }
 

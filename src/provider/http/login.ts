@@ -38,9 +38,10 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     const result = await authenticateUser(ctx.store, ctx.config, { username, password, address: request.ip });
     if (result.ok) {
       await startSession(ctx, request, reply, result.user);
-      await ctx.store.recordEvent({ type: 'user_logged_in', userId: result.user.id });
+      ctx.audit.record({ event: 'login_succeeded', userId: result.user.id, ip: request.ip, detail: { via: 'login_page' } });
       return reply.redirect(returnTo ?? '/console', 303);
     }
+    ctx.audit.record({ event: 'login_failed', userId: result.reason === 'invalid_credentials' ? result.userId : undefined, ip: request.ip, detail: { via: 'login_page', reason: result.reason } });
     if (result.reason === 'locked') {
       reply.header('retry-after', String(result.retryAfter));
       return again(429, `Too many failed attempts. Try again later (in about ${minutes(result.retryAfter)}).`);

@@ -38,6 +38,9 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
   await app.register(cookie);
   await app.register(formbody);
 
+  // Whatever the audit trail still holds is written before the server (and then the store) closes.
+  app.addHook('onClose', async () => ctx.audit.close());
+
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(securityHeaders)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
@@ -78,5 +81,6 @@ import { jwksRoutes } from './jwks.ts';
 import { apiRoutes } from './api.ts';
 import { revokeRoutes } from './revoke.ts';
 import { introspectRoutes } from './introspect.ts';
+import { consoleAuditRoutes } from './console-audit.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes];
+const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes];

@@ -17,14 +17,14 @@ interface TokenOwner {
 
 type Finder = (ctx: ProviderContext, token: string) => Promise<TokenOwner | undefined>;
 
-/** Statements: one or two lookups (the hint says which first), then the revocation and an event. */
+/** Statements: one or two lookups (the hint says which first), then the revocation (the audit event is written later, in a batch). */
 export async function revokeToken(ctx: ProviderContext, client: Client, params: Record<string, string>): Promise<void> {
   const token = params.token;
   if (token === undefined) throw invalidRequest('the token parameter is missing');
   const owner = await findOwner(ctx, token, params.token_type_hint);
   if (!owner || owner.clientId !== client.id) return;
   const revoked = await ctx.store.revokeGrant(owner.grantId, 'revoked_by_client');
-  if (revoked) await ctx.store.recordEvent({ type: 'grant_revoked', clientId: client.id, userId: owner.userId, grantId: owner.grantId, detail: { via: 'revocation_endpoint' } });
+  if (revoked) ctx.audit.record({ event: 'token_revoked', clientId: client.id, userId: owner.userId, detail: { grant_id: owner.grantId, via: 'revocation_endpoint' } });
 }
 
 async function findOwner(ctx: ProviderContext, token: string, hint: string | undefined): Promise<TokenOwner | undefined> {

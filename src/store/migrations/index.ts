@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as provider from './001-provider.ts';
 import * as connect from './002-connect.ts';
 import * as ticketReturnTo from './003-ticket-return-to.ts';
+import * as audit from './004-audit.ts';
 
 /** Every migration, in order. A released migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
   '001-provider': provider,
   '002-connect': connect,
   '003-ticket-return-to': ticketReturnTo,
+  '004-audit': audit,
 };

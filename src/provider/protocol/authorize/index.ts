@@ -90,6 +90,7 @@ async function implicitResponse(ctx: ProviderContext, request: AuthorizationRequ
     scope,
     lifetime: ctx.config.lifetimes.implicitAccessToken,
   });
+  ctx.audit.record({ event: 'token_issued', clientId: request.client.id, userId: user.id, detail: { grant_type: 'implicit' } });
   // Never a refresh token here: nothing in a browser's URL can keep one safe.
   return withParams(request.redirectUri, 'fragment', {
     access_token: token.accessToken,

@@ -56,12 +56,7 @@ async function redeemCode(ctx: ProviderContext, code: string): Promise<Authoriza
   if (redemption.outcome === 'unknown') throw invalidGrant('the authorization code is unknown');
   const replayed = redemption.code;
   await ctx.store.revokeGrantOfCode(replayed, 'code_replayed');
-  await ctx.store.recordEvent({
-    type: 'authorization_code_replayed',
-    clientId: replayed.clientId,
-    userId: replayed.userId,
-    grantId: replayed.grantId,
-  });
+  ctx.audit.record({ event: 'token_revoked', clientId: replayed.clientId, userId: replayed.userId, detail: { grant_id: replayed.grantId, reason: 'authorization_code_replayed' } });
   throw invalidGrant('the authorization code was already used; every token issued from it is now revoked');
 }
 

@@ -34,7 +34,9 @@ export async function handleTokenRequest(
   const handler = findGrantHandler(request.params.grant_type);
   const { client } = await authenticateClient(ctx, request);
   checkGrantAllowed(client, handler.grantType);
-  return handler.handle(ctx, client, request.params, request.info);
+  const response = await handler.handle(ctx, client, request.params, request.info);
+  ctx.audit.record({ event: 'token_issued', clientId: client.id, userId: response.uid ?? null, ip: request.info.address, detail: { grant_type: handler.grantType } });
+  return response;
 }
 
 function findGrantHandler(grantType: string | undefined): GrantHandler {

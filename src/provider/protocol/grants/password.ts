@@ -40,7 +40,11 @@ function requireParam(params: Record<string, string>, name: string): string {
 
 async function checkCredentials(ctx: ProviderContext, username: string, password: string, info: TokenRequestInfo): Promise<string> {
   const result = await authenticateUser(ctx.store, ctx.config, { username, password, address: info.address });
-  if (result.ok) return result.user.id;
+  if (result.ok) {
+    ctx.audit.record({ event: 'login_succeeded', userId: result.user.id, ip: info.address, detail: { via: 'password_grant' } });
+    return result.user.id;
+  }
+  ctx.audit.record({ event: 'login_failed', userId: result.reason === 'invalid_credentials' ? result.userId : undefined, ip: info.address, detail: { via: 'password_grant', reason: result.reason } });
   if (result.reason === 'locked') {
     throw new OAuthError('invalid_grant', `too many failed sign-in attempts: this account is locked; try again in ${result.retryAfter} seconds`, {
       headers: { 'retry-after': String(result.retryAfter) },

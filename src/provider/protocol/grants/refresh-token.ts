@@ -91,12 +91,7 @@ async function rotate(ctx: ProviderContext, found: PresentedRefreshToken, tokenH
 async function handleReuse(ctx: ProviderContext, found: PresentedRefreshToken, outcome: 'grace' | 'reused'): Promise<void> {
   if (outcome === 'grace') return;
   await ctx.store.revokeGrant(found.grant.id, 'refresh_token_reused');
-  await ctx.store.recordEvent({
-    type: 'refresh_token_reused',
-    clientId: found.token.clientId,
-    userId: found.token.userId,
-    grantId: found.grant.id,
-  });
+  ctx.audit.record({ event: 'refresh_token_reused', clientId: found.token.clientId, userId: found.token.userId, detail: { grant_id: found.grant.id } });
   throw invalidGrant('the refresh token was already used; every token of this grant is now revoked');
 }
 

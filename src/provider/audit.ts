@@ -1,0 +1,111 @@
+import type { AuditEventInput, Store } from '../store/index.ts';
+
+// The audit trail's writer. Recording is synchronous and only appends to a buffer, so that no
+// request runs an audit statement: the buffer goes to the store in one multi-row INSERT when the
+// batch is full, at most `flushIntervalMs` after its first event, and on shutdown. An instance that
+// dies without shutting down loses at most that last interval of events — the price of keeping
+// the request path free of audit writes.
+
+export type AuditEventName =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'consent_granted'
+  | 'token_issued'
+  | 'token_revoked'
+  | 'refresh_token_reused'
+  | 'app_created'
+  | 'app_updated'
+  | 'app_secret_rotated'
+  | 'app_access_revoked';
+
+export const auditEventNames: readonly AuditEventName[] = [
+  'login_succeeded',
+  'login_failed',
+  'consent_granted',
+  'token_issued',
+  'token_revoked',
+  'refresh_token_reused',
+  'app_created',
+  'app_updated',
+  'app_secret_rotated',
+  'app_access_revoked',
+];
+
+export interface AuditRecord {
+  event: AuditEventName;
+  userId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  /** Never a secret, a token or a code. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRecorder {
+  record(event: AuditRecord): void;
+  /** Writes whatever is waiting; resolves once it is in the store. */
+  flush(): Promise<void>;
+  /** Flushes and stops the timer; later records are still buffered and written by a later flush. */
+  close(): Promise<void>;
+  /** Called with every event as it is recorded (the metrics count from here). */
+  onRecord(listener: (event: AuditRecord) => void): void;
+}
+
+export interface AuditRecorderOptions {
+  flushIntervalMs: number;
+  batchSize: number;
+  /** Where a failed write is reported; the events stay buffered for the next attempt. */
+  onError?: (error: unknown) => void;
+}
+
+/** If the store stays unreachable, the oldest events are dropped past this many, so memory stays bounded. */
+const maxBuffered = 100_000;
+
+export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, options: AuditRecorderOptions): AuditRecorder {
+  let buffer: AuditEventInput[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const listeners: ((event: AuditRecord) => void)[] = [];
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`grantry: audit events not written yet: ${(error as Error).message ?? error}\n`));
+
+  const write = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    // Writes are chained so that batches land in the order they were recorded.
+    writing = writing.then(async () => {
+      while (buffer.length > 0) {
+        const batch = buffer.slice(0, options.batchSize);
+        try {
+          await store.insertAuditEvents(batch);
+        } catch (error) {
+          onError(error);
+          if (!timer) {
+            timer = setTimeout(() => void write(), options.flushIntervalMs);
+            timer.unref();
+          }
+          return;
+        }
+        buffer = buffer.slice(batch.length);
+      }
+    });
+    return writing;
+  };
+
+  return {
+    record(input) {
+      for (const listener of listeners) listener(input);
+      buffer.push({ at: Math.floor(Date.now() / 1000), event: input.event, userId: input.userId, clientId: input.clientId, ip: input.ip, detail: input.detail });
+      if (buffer.length > maxBuffered) buffer.splice(0, buffer.length - maxBuffered);
+      if (buffer.length >= options.batchSize) void write();
+      else if (!timer) {
+        timer = setTimeout(() => void write(), options.flushIntervalMs);
+        // A pending batch must not keep a finished process (a CLI command, a test) alive.
+        timer.unref();
+      }
+    },
+    flush: write,
+    close: write,
+    onRecord(listener) {
+      listeners.push(listener);
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createAuditRecorder } from '../../src/provider/audit.ts';
+import { TestBrowser } from '../helpers/browser.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { signIn } from '../helpers/session.ts';
+import { storeKinds } from '../helpers/stores.ts';
+import { basicAuth, postForm } from '../provider/token-fixtures.ts';
+
+const isAuditInsert = (sql: string) => /^insert into "audit_events"/i.test(sql);
+
+for (const kind of storeKinds) {
+  describe(`audit trail on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    // A long interval: only a full batch or an explicit flush writes, so that the tests see each write.
+    before(async () => (provider = await startProvider(kind, { audit: { flushIntervalMs: 60_000, batchSize: 3 } })));
+    after(() => provider.close());
+
+    test('the store writes a batch in one INSERT, lists newest first with filters and pages, counts since a time', async () => {
+      const store = provider.store;
+      const at = Math.floor(Date.now() / 1000);
+      const before = provider.queries.length;
+      await store.insertAuditEvents([
+        { at: at - 100, event: 'app_created', clientId: 'store-a', userId: 'u1', ip: '10.0.0.1', detail: { app_type: 'web' } },
+        { at: at - 50, event: 'token_issued', clientId: 'store-a', detail: { grant_type: 'client_credentials' } },
+        { at, event: 'token_issued', clientId: 'store-a', userId: 'u2' },
+        { at, event: 'token_issued', clientId: 'store-b', userId: 'u2' },
+      ]);
+      assert.equal(provider.queries.slice(before).filter(isAuditInsert).length, 1);
+      assert.equal(provider.queries.length - before, 1);
+
+      const all = await store.listAuditEvents({ clientId: 'store-a', limit: 10 });
+      assert.deepEqual(all.map((e) => [e.event, e.userId]), [['token_issued', 'u2'], ['token_issued', null], ['app_created', 'u1']]);
+      assert.deepEqual(all[2], { id: all[2]!.id, at: at - 100, event: 'app_created', userId: 'u1', clientId: 'store-a', ip: '10.0.0.1', detail: { app_type: 'web' } });
+      assert.equal(all[1]!.detail!.grant_type, 'client_credentials');
+      assert.ok(all[0]!.id > all[1]!.id && all[1]!.id > all[2]!.id);
+
+      assert.deepEqual((await store.listAuditEvents({ userId: 'u2', limit: 10 })).map((e) => e.clientId), ['store-b', 'store-a']);
+      assert.deepEqual((await store.listAuditEvents({ clientId: 'store-a', event: 'app_created', limit: 10 })).length, 1);
+      const firstPage = await store.listAuditEvents({ clientId: 'store-a', limit: 2 });
+      const nextPage = await store.listAuditEvents({ clientId: 'store-a', limit: 2, beforeId: firstPage[1]!.id });
+      assert.deepEqual(nextPage.map((e) => e.event), ['app_created']);
+
+      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at - 60 }), 2);
+      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at + 1 }), 0);
+    });
+
+    test('record runs no statement; a full batch is written in one INSERT; flush writes the rest', async () => {
+      await provider.ctx.audit.flush();
+      const before = provider.queries.length;
+      provider.ctx.audit.record({ event: 'app_updated', clientId: 'batch', detail: { n: 1 } });
+      provider.ctx.audit.record({ event: 'app_updated', clientId: 'batch', detail: { n: 2 } });
+      assert.equal(provider.queries.length, before);
+      provider.ctx.audit.record({ event: 'app_updated', clientId: 'batch', detail: { n: 3 } });
+      provider.ctx.audit.record({ event: 'app_updated', clientId: 'batch', detail: { n: 4 } });
+      await provider.ctx.audit.flush();
+      const inserts = provider.queries.slice(before).filter(isAuditInsert);
+      assert.equal(inserts.length, 2, 'one INSERT for the full batch of 3, one for the flushed remainder');
+      const rows = await provider.store.listAuditEvents({ clientId: 'batch', limit: 10 });
+      assert.deepEqual(rows.map((e) => e.detail!.n), [4, 3, 2, 1]);
+    });
+
+    test('the token endpoint records token_issued with the grant type, the app and the address', async () => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
+      const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!));
+      assert.equal(reply.status, 200);
+      await provider.ctx.audit.flush();
+      const events = await provider.store.listAuditEvents({ clientId: client.id, limit: 10 });
+      assert.deepEqual(events.map((e) => ({ event: e.event, userId: e.userId, ip: e.ip, detail: e.detail })), [
+        { event: 'token_issued', userId: null, ip: '127.0.0.1', detail: { grant_type: 'client_credentials' } },
+      ]);
+    });
+
+    test('the password grant records failed and successful logins; a refused token request records no issue', async () => {
+      const user = await provider.createUser();
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
+      const auth = basicAuth(client.id, clientSecret!);
+      const wrong = await postForm(provider, '/oauth2/token', { grant_type: 'password', username: user.username, password: 'wrong password!' }, auth);
+      assert.equal(wrong.body.error, 'invalid_grant');
+      const unknown = await postForm(provider, '/oauth2/token', { grant_type: 'password', username: 'nobody-here', password: 'wrong password!' }, auth);
+      assert.equal(unknown.body.error, 'invalid_grant');
+      const right = await postForm(provider, '/oauth2/token', { grant_type: 'password', username: user.username, password: user.password }, auth);
+      assert.equal(right.status, 200);
+      await provider.ctx.audit.flush();
+
+      const mine = await provider.store.listAuditEvents({ userId: user.id, limit: 10 });
+      assert.deepEqual(mine.map((e) => [e.event, e.detail]), [
+        ['token_issued', { grant_type: 'password' }],
+        ['login_succeeded', { via: 'password_grant' }],
+        ['login_failed', { via: 'password_grant', reason: 'invalid_credentials' }],
+      ]);
+      const failures = await provider.store.listAuditEvents({ event: 'login_failed', limit: 10 });
+      assert.ok(failures.some((e) => e.userId === null && e.detail?.via === 'password_grant'), 'an unknown name is recorded without a user');
+      // Neither the password nor the username typed is kept.
+      for (const e of failures) assert.ok(!JSON.stringify(e).includes('wrong password!'));
+    });
+
+    test('the app owner reads the app\'s events on /console/apps/:id/audit; anyone else gets 404 or the login page', async () => {
+      const owner = await provider.createUser();
+      const other = await provider.createUser();
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id, name: 'Audited <app>' });
+      provider.ctx.audit.record({ event: 'app_created', clientId: client.id, userId: owner.id, ip: '192.0.2.7', detail: { app_type: 'web' } });
+      provider.ctx.audit.record({ event: 'token_issued', clientId: client.id, userId: other.id, detail: { grant_type: 'authorization_code' } });
+      await provider.ctx.audit.flush();
+
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, owner);
+      const page = await browser.get(`/console/apps/${client.id}/audit`);
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+      assert.deepEqual([...page.text.matchAll(/data-event="([a-z_]+)"/g)].map((m) => m[1]), ['token_issued', 'app_created']);
+      assert.match(page.text, /192\.0\.2\.7/);
+      assert.match(page.text, /Audited &lt;app&gt;/);
+      assert.doesNotMatch(page.text, /Audited <app>/);
+
+      const stranger = new TestBrowser(provider.url);
+      await signIn(provider, stranger, other);
+      assert.equal((await stranger.get(`/console/apps/${client.id}/audit`)).status, 404);
+      assert.equal((await stranger.get('/console/apps/no-such-app/audit')).status, 404);
+
+      const anonymous = await new TestBrowser(provider.url).get(`/console/apps/${client.id}/audit`);
+      assert.equal(anonymous.status, 303);
+      assert.equal(anonymous.location, `/login?return_to=${encodeURIComponent(`/console/apps/${client.id}/audit`)}`);
+    });
+
+    test('the console page pages back through older events', async () => {
+      const owner = await provider.createUser();
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id });
+      const at = Math.floor(Date.now() / 1000);
+      await provider.store.insertAuditEvents(Array.from({ length: 52 }, (_, i) => ({ at, event: 'token_issued', clientId: client.id, detail: { n: i } })));
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, owner);
+      const first = await browser.get(`/console/apps/${client.id}/audit`);
+      assert.equal([...first.text.matchAll(/data-testid="audit-event"/g)].length, 50);
+      const older = /href="([^"]*\?before=\d+)"/.exec(first.text)![1]!.replace(/&amp;/g, '&');
+      const second = await browser.get(older);
+      assert.equal([...second.text.matchAll(/data-testid="audit-event"/g)].length, 2);
+      assert.match(second.text, /{&quot;n&quot;:0}/);
+      assert.doesNotMatch(second.text, /\?before=/);
+    });
+
+    test('grantry audit prints events, filtered by app, user and event, as lines or JSON', async () => {
+      const at = Math.floor(Date.now() / 1000);
+      await provider.store.insertAuditEvents([
+        { at, event: 'app_created', clientId: 'cli-app', userId: 'cli-user', ip: '198.51.100.1' },
+        { at, event: 'token_issued', clientId: 'cli-app', detail: { grant_type: 'client_credentials' } },
+        { at, event: 'token_issued', clientId: 'cli-other', userId: 'cli-user' },
+      ]);
+      const db = ['--database-url', provider.databaseUrl];
+      const json = await runCli(['audit', ...db, '--client', 'cli-app', '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      const events = json.json().events;
+      assert.deepEqual(events.map((e: any) => e.event), ['token_issued', 'app_created']);
+      assert.equal(events[1].at, new Date(at * 1000).toISOString());
+      assert.equal(events[1].ip, '198.51.100.1');
+
+      const byUser = await runCli(['audit', ...db, '--user', 'cli-user', '--event', 'token_issued', '--limit', '5']);
+      assert.equal(byUser.code, 0, byUser.stderr);
+      assert.deepEqual(byUser.stdout.trim().split('\n').map((line) => line.split('  ').slice(1, 3)), [['token_issued', 'client=cli-other']]);
+
+      const none = await runCli(['audit', ...db, '--client', 'no-such-app']);
+      assert.equal(none.stdout.trim(), 'No audit events match.');
+
+      const badEvent = await runCli(['audit', ...db, '--event', 'nonsense']);
+      assert.equal(badEvent.code, 2);
+      assert.match(badEvent.stderr, /--event takes one of login_succeeded, .*"nonsense" is none of them/);
+      const badLimit = await runCli(['audit', ...db, '--limit', '0']);
+      assert.equal(badLimit.code, 2);
+      assert.match(badLimit.stderr, /--limit takes a whole number from 1 to 10000, not "0"/);
+    });
+  });
+}
+
+describe('the audit recorder', () => {
+  test('writes a waiting batch after the flush interval, by itself', async () => {
+    const written: unknown[][] = [];
+    const recorder = createAuditRecorder({ insertAuditEvents: async (events) => void written.push(events) }, { flushIntervalMs: 30, batchSize: 100 });
+    recorder.record({ event: 'login_failed', ip: '127.0.0.1' });
+    recorder.record({ event: 'login_failed', ip: '127.0.0.2' });
+    assert.equal(written.length, 0);
+    const deadline = Date.now() + 5000;
+    while (written.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(written.length, 1);
+    assert.deepEqual((written[0] as { ip: string }[]).map((e) => e.ip), ['127.0.0.1', '127.0.0.2']);
+  });
+
+  test('a failed write keeps the events for the next attempt, in order', async () => {
+    let fail = true;
+    const written: string[] = [];
+    const errors: unknown[] = [];
+    const recorder = createAuditRecorder(
+      {
+        insertAuditEvents: async (events) => {
+          if (fail) throw new Error('store down');
+          written.push(...events.map((e) => e.clientId!));
+        },
+      },
+      { flushIntervalMs: 60_000, batchSize: 100, onError: (error) => errors.push(error) },
+    );
+    recorder.record({ event: 'app_updated', clientId: 'a' });
+    await recorder.flush();
+    assert.equal((errors[0] as Error).message, 'store down');
+    recorder.record({ event: 'app_updated', clientId: 'b' });
+    fail = false;
+    await recorder.close();
+    assert.deepEqual(written, ['a', 'b']);
+  });
+
+  test('listeners see every event as it is recorded', () => {
+    const recorder = createAuditRecorder({ insertAuditEvents: async () => {} }, { flushIntervalMs: 60_000, batchSize: 100 });
+    const seen: string[] = [];
+    recorder.onRecord((event) => seen.push(event.event));
+    recorder.record({ event: 'refresh_token_reused' });
+    recorder.record({ event: 'token_issued', detail: { grant_type: 'password' } });
+    assert.deepEqual(seen, ['refresh_token_reused', 'token_issued']);
+  });
+});
