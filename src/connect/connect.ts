@@ -7,6 +7,7 @@ import type { Provider, TokenSet } from './client/types.ts';
 import { sealTokens, unbindIdentity, unsealTokens, type UnbindResult } from './binding/index.ts';
 import { SiteSessions } from './session.ts';
 import { parseCookies } from './adapters/http.ts';
+import { defaultPages, type ConnectPages } from './adapters/pages.ts';
 
 const sessionCookie = 'connect_session';
 
@@ -40,9 +41,11 @@ export interface ConnectOptions {
   autoLinkVerifiedEmail?: boolean;
   sessionLifetime?: number;
   accessTokenLifetime?: number;
+  /** The binding and error pages in the site's own look and language (plain English ones otherwise). */
+  pages?: Partial<ConnectPages>;
 }
 
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret'>>;
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages'>>;
 
 /** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
 export class Connect {
@@ -51,6 +54,7 @@ export class Connect {
   readonly origin: string;
   readonly tokenKey: Buffer;
   readonly sessions: SiteSessions;
+  readonly pages: ConnectPages;
   private readonly sources = new Map<string, Provider | LazyProvider>();
   private readonly loaded = new Map<string, Promise<Provider>>();
   private lastPurge = 0;
@@ -78,6 +82,7 @@ export class Connect {
       sessionLifetime: this.options.sessionLifetime,
       accessTokenLifetime: this.options.accessTokenLifetime,
     });
+    this.pages = { ...defaultPages, ...options.pages };
     for (const provider of options.providers) this.sources.set(provider.id, provider);
   }
 

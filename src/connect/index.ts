@@ -17,6 +17,7 @@ export { beginLogin, finishLogin, loginStateLifetime } from './login.ts';
 export { SiteSessions } from './session.ts';
 export { cookieNames, connectRoutes, handleConnectRequest } from './adapters/core.ts';
 export { escapeHtml, parseCookies, type ConnectRequest, type ConnectResponse } from './adapters/http.ts';
+export { pendingPage, errorPage, type ConnectPages, type ErrorPageInput, type PendingPageInput } from './adapters/pages.ts';
 export { connectFastify } from './adapters/fastify.ts';
 export { connectExpress } from './adapters/express.ts';
 export type { ConnectIdentity, ConnectProfile, ConnectUser } from '../store/connect-store.ts';

@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
-import Fastify from 'fastify';
-import { connectFastify, createConnect } from '../connect/index.ts';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { connectFastify, cookieNames, createConnect, parseCookies, type ConnectRequest } from '../connect/index.ts';
+import { serializeCookie } from '../connect/adapters/http.ts';
+import { safeReturnTo } from '../connect/binding/index.ts';
 import { defaults } from '../config/defaults.ts';
+import { isLocale, langCookie, langCookieMaxAge, pickLocale } from '../i18n/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { accountPage, homePage, spaPage, spaScript } from './pages.ts';
+import { accountPage, errorPage, homePage, implicitPage, pendingPage, reloginPage, spaPage, type LiveProfile, type PageContext } from './pages.ts';
+import { forgetProviderToken, readProviderProfile } from './profile.ts';
 import { demoProviders } from './providers.ts';
 
 export interface DemoSiteOptions {
@@ -12,6 +16,8 @@ export interface DemoSiteOptions {
   providerIssuer: string;
   clientId: string;
   clientSecret: string;
+  /** A `spa` app at the provider with the implicit grant allowed, for the browser-only page (/implicit). */
+  implicitClientId?: string;
   /** Either a store to share, or a database URL to open one from. */
   store?: Store;
   databaseUrl?: string;
@@ -24,29 +30,93 @@ export interface DemoSite {
   close(): Promise<void>;
 }
 
-const browserModule = readFileSync(new URL('../connect/adapters/browser.js', import.meta.url), 'utf8');
+const asset = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8');
+const browserModule = asset('../connect/adapters/browser.js');
+const scripts: Record<string, string> = { '/spa.js': asset('./assets/spa.js'), '/implicit.js': asset('./assets/implicit.js') };
+const stylesheet = asset('./assets/demo.css');
 
-/** A small website using grantry/connect: local accounts, "Log in with Grantry" (and others), binding, a single-page part. */
+/** The page's language and path, from the request (the switcher's cookie, then Accept-Language). */
+function contextOf(request: { url?: string; path?: string; headers: Record<string, string | string[] | undefined> }): PageContext {
+  const cookie = typeof request.headers.cookie === 'string' ? request.headers.cookie : undefined;
+  const acceptLanguage = request.headers['accept-language'];
+  const locale = pickLocale({ cookie: parseCookies(cookie)[langCookie], acceptLanguage: typeof acceptLanguage === 'string' ? acceptLanguage : undefined });
+  return { locale, path: request.path ?? request.url ?? '/' };
+}
+
+/** A small website using grantry/connect: local accounts, "Log in with Grantry" (and others), binding, two single-page parts. */
 export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
   const ownStore = options.store ? undefined : await openStore(options.databaseUrl ?? defaults.databaseUrl);
   const store = options.store ?? ownStore!;
   // localhost, not 127.0.0.1: the demo app's redirect URIs are registered that way.
   const url = `http://localhost:${options.port}`;
-  const connect = createConnect({ store, secret: options.secret, siteUrl: url, providers: demoProviders(options), afterLoginPath: '/account' });
+  const issuerOrigin = new URL(options.providerIssuer).origin;
+  const connect = createConnect({
+    store,
+    secret: options.secret,
+    siteUrl: url,
+    providers: demoProviders(options),
+    afterLoginPath: '/account',
+    pages: {
+      pending: (input, request: ConnectRequest) => pendingPage(contextOf(request), input),
+      // A failed callback's address cannot be shown again: the switcher leads home from there.
+      error: (input, request: ConnectRequest) => errorPage({ ...contextOf(request), path: '/' }, input),
+    },
+  });
+  const providerName = (id: string) => connect.providerList().find((p) => p.id === id)?.name ?? id;
   const app = Fastify();
+  // Everything is served from here; the browser-only page also talks to the provider's API.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', `default-src 'self'; connect-src 'self' ${issuerOrigin}; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`);
+      reply.header('x-content-type-options', 'nosniff');
+    }
+    return payload;
+  });
   await app.register(connectFastify, { connect });
 
-  const page = (body: string) => (_: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-  app.get('/', async (request, reply) => page(homePage(connect.providerList(), await connect.userFromCookies(request.headers.cookie)))(request, reply));
+  const send = (reply: FastifyReply, body: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const sessionOf = (request: FastifyRequest) => parseCookies(request.headers.cookie)[cookieNames.session];
+
+  app.get('/', async (request, reply) => send(reply, homePage(contextOf(request), connect.providerList(), await connect.userFromCookies(request.headers.cookie))));
+
   app.get('/account', async (request, reply) => {
     const user = await connect.userFromCookies(request.headers.cookie);
     if (!user) return reply.redirect('/');
-    return page(accountPage(user, await connect.identitiesOf(user.id), connect.providerList()))(request, reply);
+    const c = contextOf(request);
+    const identities = await connect.identitiesOf(user.id);
+    // The demo's one call to the provider's API on the visitor's behalf: Grantry's /api/me.
+    const live: LiveProfile[] = [];
+    for (const identity of identities.filter((i) => i.provider === 'grantry')) {
+      const reading = await readProviderProfile(connect, options.providerIssuer, identity);
+      const name = providerName(identity.provider);
+      if (reading.kind === 'refused') {
+        await forgetProviderToken(connect, identity, sessionOf(request));
+        reply.header('set-cookie', serializeCookie(cookieNames.session, '', { maxAge: 0, secure: connect.secure }));
+        return send(reply, reloginPage(c, connect.providerList(), name), 401);
+      }
+      live.push(reading.kind === 'ok' ? { kind: 'ok', providerName: name, me: reading.me } : reading.kind === 'no-token' ? { kind: 'no-token', providerName: name } : { kind: 'unreachable', providerName: name, reason: reading.reason });
+    }
+    return send(reply, accountPage(c, user, identities, connect.providerList(), live));
   });
-  app.get('/spa', async (request, reply) => page(spaPage(connect.providerList()))(request, reply));
-  app.get('/spa/callback', async (request, reply) => page(spaPage(connect.providerList()))(request, reply));
-  app.get('/spa.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(spaScript));
+
+  app.get('/spa', async (request, reply) => send(reply, spaPage(contextOf(request), connect.providerList())));
+  app.get('/spa/callback', async (request, reply) => send(reply, spaPage({ ...contextOf(request), path: '/spa' }, connect.providerList())));
+  app.get('/implicit', async (request, reply) =>
+    send(reply, implicitPage(contextOf(request), { issuer: options.providerIssuer, clientId: options.implicitClientId, providerName: providerName('grantry') })),
+  );
+
+  // The language switcher: remembered in a cookie, then back to the page it was used on.
+  app.get('/lang/:locale', async (request, reply) => {
+    const { locale } = request.params as { locale: string };
+    const back = safeReturnTo((request.query as { back?: unknown }).back) ?? '/';
+    if (!isLocale(locale)) return reply.redirect(back);
+    reply.header('set-cookie', `${langCookie}=${encodeURIComponent(locale)}; Path=/; Max-Age=${langCookieMaxAge}; SameSite=Lax`);
+    return reply.redirect(back);
+  });
+
+  for (const [path, source] of Object.entries(scripts)) app.get(path, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(source));
   app.get('/connect/browser.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(browserModule));
+  app.get('/demo.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(stylesheet));
 
   // Both ::1 and 127.0.0.1, whichever "localhost" resolves to first.
   await app.listen({ host: options.host ?? 'localhost', port: options.port });

@@ -9,7 +9,6 @@ import type { Provider } from '../client/types.ts';
 import type { Connect } from '../connect.ts';
 import { beginLogin, finishLogin } from '../login.ts';
 import { html, json, parseCookies, redirect, serializeCookie, type ConnectRequest, type ConnectResponse } from './http.ts';
-import { errorPage, pendingPage } from './pages.ts';
 
 // The framework-agnostic core: a plain request in, a response decision out. It knows the routes of
 // both ways a site is built — server-rendered pages under basePath, JSON under apiPath — and
@@ -79,8 +78,8 @@ class Exchange {
     return json(status, data, this.setCookies);
   }
 
-  error(status: number, message: string): ConnectResponse {
-    return this.html(status, errorPage(status, message, '/'));
+  error(status: number, message: string, code = 'failed'): ConnectResponse {
+    return this.html(status, this.connect.pages.error({ status, code, message, backTo: '/' }, this.request));
   }
 
   apiError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ConnectResponse {
@@ -163,9 +162,9 @@ async function withProvider(exchange: Exchange, id: string, api: boolean, work: 
     provider = await exchange.connect.provider(id);
   } catch (error) {
     const { status, code, message } = explain(error, id);
-    return api ? exchange.apiError(status, code, message) : exchange.error(status, message);
+    return api ? exchange.apiError(status, code, message) : exchange.error(status, message, code);
   }
-  if (!provider) return api ? exchange.apiError(404, 'unknown_provider', `No provider "${id}" here.`) : exchange.error(404, `No provider "${id}" here.`);
+  if (!provider) return api ? exchange.apiError(404, 'unknown_provider', `No provider "${id}" here.`) : exchange.error(404, `No provider "${id}" here.`, 'unknown_provider');
   return work(provider);
 }
 
@@ -209,8 +208,8 @@ async function serverCallback(exchange: Exchange, { provider: id }: Record<strin
     try {
       result = await complete(exchange, provider, exchange.request.query);
     } catch (error) {
-      const { status, message } = explain(error, provider.name);
-      return exchange.error(status, message);
+      const { status, code, message } = explain(error, provider.name);
+      return exchange.error(status, message, code);
     }
     const { outcome, state } = result;
     const next = state.returnTo ?? exchange.connect.options.afterLoginPath;
@@ -221,7 +220,7 @@ async function serverCallback(exchange: Exchange, { provider: id }: Record<strin
       case 'linked':
         return exchange.redirect(next);
       case 'link-refused':
-        return exchange.error(409, `This ${provider.name} account is bound to another account here, and stays there. Unbind it there first.`);
+        return exchange.error(409, `This ${provider.name} account is bound to another account here, and stays there. Unbind it there first.`, 'identity_taken');
       case 'pending':
         exchange.setCookie(cookieNames.ticket, outcome.ticket, ticketLifetime);
         return exchange.redirect(`${exchange.connect.options.basePath}/pending`);
@@ -237,22 +236,24 @@ async function pendingIdentity(exchange: Exchange) {
   return identity && { ticket, browserHash, identity };
 }
 
-async function renderPending(exchange: Exchange, status: number, message?: string): Promise<ConnectResponse> {
+async function renderPending(exchange: Exchange, status: number, message?: string, code?: string): Promise<ConnectResponse> {
   const pending = await pendingIdentity(exchange);
-  if (!pending) return exchange.error(400, 'There is no login waiting to be finished in this browser, or it has expired. Please log in again.');
+  if (!pending) return exchange.error(400, 'There is no login waiting to be finished in this browser, or it has expired. Please log in again.', 'no_pending_login');
   if (pending.identity.userId !== null && !message) {
     message = 'This login was bound to an account in the meantime. Log in with it again to use that account.';
+    code = 'identity_taken';
     status = 409;
   }
   const providerName = exchange.connect.providerList().find((p) => p.id === pending.identity.provider)?.name ?? pending.identity.provider;
-  return exchange.html(status, pendingPage({ basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, username: exchange.field('username') }));
+  const input = { basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, code, username: exchange.field('username') };
+  return exchange.html(status, exchange.connect.pages.pending(input, exchange.request));
 }
 
 async function finishPending(exchange: Exchange, bind: (holder: { ticket: string; browserHash: string }) => ReturnType<typeof registerAndBind>): Promise<ConnectResponse> {
   const pending = await pendingIdentity(exchange);
   if (!pending) return renderPending(exchange, 400);
   const result = await bind(pending);
-  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message);
+  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message, result.code);
   exchange.clearCookie(cookieNames.ticket);
   await exchange.signIn(result.user);
   // Where the login was started to return to, kept with the ticket on the server (never from this form).
@@ -261,9 +262,9 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
 
 async function unbind(exchange: Exchange): Promise<ConnectResponse> {
   const user = await exchange.user();
-  if (!user) return exchange.error(401, 'Please log in first.');
+  if (!user) return exchange.error(401, 'Please log in first.', 'not_signed_in');
   const result = await exchange.connect.unbind(user.id, exchange.field('identity'));
-  if (!result.ok) return exchange.error(409, result.message);
+  if (!result.ok) return exchange.error(409, result.message, result.code);
   return exchange.redirect(exchange.connect.options.afterLoginPath);
 }
 
@@ -277,14 +278,14 @@ async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
   const result = await registerLocalUser(exchange.connect.store, {
     username: exchange.field('username'), displayName: exchange.field('displayName') || exchange.field('username'), password: exchange.field('password'),
   });
-  if (!result.ok) return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message);
+  if (!result.ok) return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message, result.code);
   await exchange.signIn(result.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
 
 async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
   const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'));
-  if (!login.ok) return exchange.error(401, login.message);
+  if (!login.ok) return exchange.error(401, login.message, 'invalid_credentials');
   await exchange.signIn(login.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
@@ -429,13 +430,13 @@ export async function handleConnectRequest(connect: Connect, request: ConnectReq
     if (!match || candidate.method !== request.method) continue;
     const exchange = new Exchange(connect, request);
     if (request.method === 'POST' && crossSite(connect, request)) {
-      return candidate.api ? exchange.apiError(403, 'cross_site', 'Cross-site requests are refused.') : exchange.error(403, 'This form was sent from another site.');
+      return candidate.api ? exchange.apiError(403, 'cross_site', 'Cross-site requests are refused.') : exchange.error(403, 'This form was sent from another site.', 'cross_site');
     }
     if (candidate.api && request.method === 'POST' && !isJson(request)) {
       return exchange.apiError(415, 'json_required', 'Send application/json.');
     }
     const problem = inputProblem(request);
-    if (problem) return candidate.api ? exchange.apiError(400, 'invalid_input', problem) : exchange.error(400, problem);
+    if (problem) return candidate.api ? exchange.apiError(400, 'invalid_input', problem) : exchange.error(400, problem, 'invalid_input');
     const params = Object.fromEntries(candidate.names.map((name, index) => [name, match[index + 1]!]));
     return candidate.handler(exchange, params);
   }

@@ -1,5 +1,5 @@
 import type { ConnectIdentity } from '../../store/connect-store.ts';
-import { escapeHtml as e } from './http.ts';
+import { escapeHtml as e, type ConnectRequest } from './http.ts';
 
 // The two pages the library shows itself. Plain and unstyled on purpose: a site that wants its own
 // look serves its own pages and uses the JSON routes or the functions in ../binding/.
@@ -8,7 +8,36 @@ function layout(title: string, content: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(title)}</title></head><body><main>${content}</main></body></html>`;
 }
 
-export function pendingPage(input: { basePath: string; providerName: string; identity: ConnectIdentity; message?: string; username?: string }): string {
+export interface PendingPageInput {
+  basePath: string;
+  providerName: string;
+  identity: ConnectIdentity;
+  message?: string;
+  /** Why the last attempt failed, as a code a site can translate (username_taken, invalid_credentials, …). */
+  code?: string;
+  username?: string;
+}
+
+export interface ErrorPageInput {
+  status: number;
+  /** A stable code for the message (access_denied, unknown_state, …), for a site that words it itself. */
+  code: string;
+  message: string;
+  backTo: string;
+}
+
+/** A site's own rendering of the two pages, in its own look and language; the request tells it which. */
+export interface ConnectPages {
+  pending(input: PendingPageInput, request: ConnectRequest): string;
+  error(input: ErrorPageInput, request: ConnectRequest): string;
+}
+
+export const defaultPages: ConnectPages = {
+  pending: (input) => pendingPage(input),
+  error: (input) => errorPage(input.status, input.message, input.backTo),
+};
+
+export function pendingPage(input: PendingPageInput): string {
   const { profile } = input.identity;
   const name = profile.name ?? '';
   return layout(
