@@ -23,6 +23,8 @@ export interface GrantryConfig {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** Whether visitors may create their own account at /signup. */
   allowSignup: boolean;
+  /** Seconds an app's record may be served from memory (0: never); see src/store/client-cache.ts. */
+  clientCacheSeconds: number;
   audit: AuditSettings;
 }
 
@@ -51,6 +53,7 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     defaultScope: overrides.defaultScope ?? defaults.defaultScope,
     argon2: { ...defaults.argon2, ...overrides.argon2 },
     allowSignup: overrides.allowSignup ?? true,
+    clientCacheSeconds: overrides.clientCacheSeconds ?? defaults.clientCacheSeconds,
     audit: { ...defaults.audit, ...overrides.audit },
   };
   validateConfig(config);
@@ -73,6 +76,9 @@ function validateConfig(config: GrantryConfig): void {
   if (issuer.search || issuer.hash) throw new ConfigError('the issuer must have no query and no fragment');
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new ConfigError(`the port must be a whole number from 0 to 65535, not ${config.port}`);
+  }
+  if (!Number.isFinite(config.clientCacheSeconds) || config.clientCacheSeconds < 0) {
+    throw new ConfigError(`clientCacheSeconds must be a number of seconds, 0 or more, not ${config.clientCacheSeconds}`);
   }
   for (const name of Object.keys(config.scopes)) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(name)) throw new ConfigError(`"${name}" is not a valid scope name`);

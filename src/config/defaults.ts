@@ -51,6 +51,12 @@ export const defaults = {
   /** What a request with no `scope` parameter gets. */
   defaultScope: 'profile',
 
+  /**
+   * How long an app's record is kept in each process's memory, in seconds (0: not at all). A change
+   * made on another instance may go unseen for this long; see src/store/client-cache.ts.
+   */
+  clientCacheSeconds: 5,
+
   /** Argon2id parameters for user passwords (the OWASP recommendation for Argon2id). */
   argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
 
@@ -63,6 +69,9 @@ export const defaults = {
     /** Events older than this are purged by the housekeeping job. */
     retentionDays: 90,
   },
+
+  /** How long GET /readyz waits for the store before it answers 503. */
+  readyTimeoutMs: 2000,
 
   cookies: {
     session: 'grantry_session',

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
+import { ClientCache } from './client-cache.ts';
 import { createAuditStore } from './audit-store.ts';
 import { createConnectStore } from './connect-store.ts';
+import { createOpsStore } from './ops-store.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
 import { createProviderStore } from './provider-store.ts';
 import type { Database } from './schema.ts';
@@ -11,9 +13,10 @@ export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './pr
 export type * from './types.ts';
 export { redactUrl, DatabaseUrlError } from './open.ts';
 export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
+export type { Readiness } from './ops-store.ts';
 
-function bind(db: Kysely<Database>) {
-  return { ...createProviderStore(db), ...createConnectStore(db), ...createAuditStore(db) };
+function bind(db: Kysely<Database>, clients?: ClientCache) {
+  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db), ...createOpsStore(db) };
 }
 
 export type StoreOperations = ReturnType<typeof bind>;
@@ -31,10 +34,12 @@ export interface Store extends StoreOperations {
 
 export async function openStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
   const opened = await openDatabase(databaseUrl, options);
+  // One cache per opened store, shared by its transactions, so that an update inside one drops the entry too.
+  const clients = new ClientCache();
   return {
-    ...bind(opened.db),
+    ...bind(opened.db, clients),
     dialect: opened.dialect,
-    transaction: (work) => opened.db.transaction().execute((trx) => work(bind(trx))),
+    transaction: (work) => opened.db.transaction().execute((trx) => work(bind(trx, clients))),
     close: opened.close,
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../config/defaults.ts';
+import { ClientCache } from './client-cache.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 import type {
   AccessTokenRecord,
@@ -52,7 +53,7 @@ export type CodeRedemption =
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Everything the provider keeps. One implementation, over Kysely, for SQLite and PostgreSQL. */
-export function createProviderStore(db: Kysely<Database>) {
+export function createProviderStore(db: Kysely<Database>, clientCache: ClientCache = new ClientCache()) {
   return {
     // ── users ────────────────────────────────────────────────────────────────────────────────
     async createUser(input: NewUser): Promise<User> {
@@ -91,12 +92,29 @@ export function createProviderStore(db: Kysely<Database>) {
       return row && toClient(row);
     },
 
+    /**
+     * The client from the in-memory cache when an entry younger than `maxAgeSeconds` is there (0:
+     * never), else from the database, then cached. `fresh` skips the cache but still refills it:
+     * for a second look after a secret that did not match. See client-cache.ts for what may be stale.
+     */
+    async findCachedClient(id: string, maxAgeSeconds: number, options: { fresh?: boolean } = {}): Promise<Client | undefined> {
+      if (maxAgeSeconds > 0 && !options.fresh) {
+        const cached = clientCache.get(id);
+        if (cached) return cached;
+      }
+      const readAt = clientCache.mark();
+      const client = await this.findClient(id);
+      if (client) clientCache.set(client, maxAgeSeconds, readAt);
+      return client;
+    },
+
     async updateClient(id: string, patch: ClientPatch): Promise<Client | undefined> {
       const current = await this.findClient(id);
       if (!current) return undefined;
       const next: Client = { ...current, ...withoutUndefined(patch), updatedAt: now() };
       const { id: _id, created_at: _created, ...changes } = clientRow(next);
       await db.updateTable('clients').set(changes).where('id', '=', id).execute();
+      clientCache.invalidate(id);
       return next;
     },
 

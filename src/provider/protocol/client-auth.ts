@@ -42,15 +42,28 @@ export function triedAuthorizationHeader(authorization: string | undefined): boo
   return authorization !== undefined && authorization.trim() !== '';
 }
 
-/** One statement: the client lookup. */
+/**
+ * One statement, the client lookup; none while the client's record is cached. A record from the
+ * cache that refuses the credentials is read again once before the refusal: its secret may have
+ * been rotated on another instance since it was cached (see src/store/client-cache.ts).
+ */
 export async function authenticateClient(ctx: ProviderContext, credentials: ClientCredentials): Promise<AuthenticatedClient> {
   const presented = readCredentials(credentials);
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
   const plausible = presented.clientId.length <= 200 && !presented.clientId.includes('\0');
-  const client = plausible ? await ctx.store.findClient(presented.clientId) : undefined;
+  const maxAge = ctx.config.clientCacheSeconds;
+  const client = plausible ? await ctx.store.findCachedClient(presented.clientId, maxAge) : undefined;
   if (!client) throw invalidClient('no app has this client_id');
-  checkSecret(client, presented);
-  return { client, method: presented.method };
+  try {
+    checkSecret(client, presented);
+    return { client, method: presented.method };
+  } catch (error) {
+    if (maxAge <= 0) throw error;
+    const current = await ctx.store.findCachedClient(presented.clientId, maxAge, { fresh: true });
+    if (!current) throw invalidClient('no app has this client_id');
+    checkSecret(current, presented);
+    return { client: current, method: presented.method };
+  }
 }
 
 /** Authentication that a public app cannot pass: for endpoints that only servers may use. */
