@@ -1,29 +1,94 @@
-// npm run bench — Grantry's hot paths against a bare node:http server and against oidc-provider,
-// all measured in the same run on the same machine. Two figures per row: requests per second as a
-// ratio to bare node:http (the machine is shared and noisy, so only ratios mean much), and the
-// server's own CPU time per request, read from /proc, which the load on the other core disturbs less.
-// Each target runs in its own process; autocannon drives it from this one.
-import { readFileSync } from 'node:fs';
+// npm run bench — Grantry's hot paths against a bare node:http server (the ceiling) and against
+// two peers, oidc-provider and @node-oauth/oauth2-server, all in one run on one machine. Each
+// server runs alone in its own process, is warmed up, loaded by autocannon from this process,
+// and stopped; the order of the servers alternates between rounds. The machine is shared and
+// noisy, so every figure is also given as a ratio to the ceiling and to each peer in the same
+// round, next to the server's own CPU time per request read from /proc.
+//
+//   npm run bench                      two rounds, 5 s per scenario, 50 connections
+//   npm run bench -- --quick           one short round: proves the harness, measures nothing
+//   options: --rounds N --seconds N --connections N --only a,b --out DIR
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { drawChart } from './chart.ts';
+import { checkTargets, formatTable, summarize, type Row } from './report.ts';
+import type { Material, ScenarioId } from './targets/types.ts';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const { values: options } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const quick = options.quick!;
+const rounds = Number(options.rounds ?? (quick ? 1 : 2));
+const seconds = Number(options.seconds ?? (quick ? 1 : 5));
+const warmSeconds = quick ? 0.3 : 1;
+const connections = Number(options.connections ?? (quick ? 10 : 50));
+const outDir = options.out ?? (quick ? join(tmpdir(), `grantry-bench-${process.pid}`) : 'docs/bench');
+/** Single-use codes minted per measured run; the run ends when they are spent. */
+const codesPerRun = quick ? 150 : 6000;
 
-interface Target {
-  info: Record<string, string>;
+const targetNames = ['node:http', 'fastify', 'oidc-provider', 'oauth2-server', 'grantry-sqlite', 'grantry-postgres']
+  .filter((name) => !options.only || name === 'node:http' || options.only.split(',').includes(name));
+
+export const scenarioTitles: Record<ScenarioId, string> = {
+  fixed: 'fixed answer',
+  'cc-jwt': 'client_credentials, JWT',
+  'cc-opaque': 'client_credentials, opaque',
+  code: 'authorization_code exchange',
+  refresh: 'refresh_token rotation',
+  'introspect-jwt': 'introspection of a JWT',
+  'introspect-opaque': 'introspection of an opaque token',
+  'me-jwt': 'GET /api/me, JWT',
+  'me-opaque': 'GET /api/me, opaque',
+};
+
+// ── one target process ─────────────────────────────────────────────────────────────────────
+
+interface TargetProcess {
+  name: string;
   child: ChildProcess;
+  url: string;
+  scenarios: ScenarioId[];
+  ask(command: object): Promise<Record<string, unknown>>;
 }
 
-async function startTarget(name: string): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/target.ts', name], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+async function startTarget(name: string): Promise<TargetProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/targets/serve.ts', name], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout! });
+  const waiting: Array<{ resolve(line: string): void; reject(error: Error): void }> = [];
+  lines.on('line', (line) => waiting.shift()?.resolve(line));
+  child.once('exit', (code) => waiting.splice(0).forEach((w) => w.reject(new Error(`${name} exited with ${code}`))));
+  const next = () => new Promise<Record<string, unknown>>((resolve, reject) => {
+    waiting.push({ resolve: (line) => resolve(JSON.parse(line)), reject });
   });
-  return { info: JSON.parse(line), child };
+  const hello = await next();
+  return {
+    name, child, url: hello.url as string, scenarios: hello.scenarios as ScenarioId[],
+    async ask(command) {
+      const answer = next();
+      child.stdin!.write(`${JSON.stringify(command)}\n`);
+      return answer;
+    },
+  };
+}
+
+async function stopTarget(target: TargetProcess): Promise<void> {
+  const exited = new Promise((resolve) => target.child.once('exit', resolve));
+  target.child.stdin!.write(`${JSON.stringify({ close: true })}\n`);
+  const timer = setTimeout(() => target.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -32,82 +97,107 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-let baseline = 0;
-
-async function load(title: string, target: Target, options: autocannon.Options): Promise<number> {
-  // A short warm-up, so that JIT and connection setup are not measured.
-  await autocannon({ ...options, duration: 1, connections });
-  const cpuBefore = cpuSeconds(target.child.pid!);
-  const result = await autocannon({ ...options, duration: seconds, connections });
-  const cpuMicros = ((cpuSeconds(target.child.pid!) - cpuBefore) / result.requests.total) * 1e6;
-  const errors = result.non2xx + result.errors;
-  const rps = result.requests.average;
-  const ratio = baseline ? `${(rps / baseline).toFixed(3)} ×` : '1.000 ×';
-  process.stdout.write(
-    `| ${title.padEnd(50)} | ${rps.toFixed(0).padStart(6)} | ${ratio.padStart(7)} | ${cpuMicros.toFixed(0).padStart(5)} | ${String(result.latency.p99).padStart(4)} |${errors ? ` ${errors} errors` : ''}\n`,
-  );
-  return rps;
+/** The process's peak resident set so far, in MiB. */
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const form = { 'content-type': 'application/x-www-form-urlencoded' };
+// ── turning material into autocannon's requests ────────────────────────────────────────────
 
-async function token(url: string, path: string, id: string, secret: string): Promise<string> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { ...form, authorization: basic(id, secret) }, body: 'grant_type=client_credentials' });
-  return ((await response.json()) as { access_token: string }).access_token;
+function loadOptions(url: string, material: Material, duration: number): autocannon.Options {
+  const base = { url: url + material.path, method: material.method, headers: material.headers, connections };
+  if (material.bodies) {
+    const bodies = material.bodies;
+    let next = 0;
+    return {
+      ...base, amount: bodies.length,
+      requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+    } as autocannon.Options;
+  }
+  if (material.pool) {
+    const { template, tokens, field } = material.pool;
+    return {
+      ...base, duration,
+      requests: [{
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: template.replace('{token}', tokens.shift() ?? '') }),
+        onResponse: (status: number, body: string) => {
+          if (status === 200) tokens.push(JSON.parse(body)[field]);
+        },
+      }],
+    } as autocannon.Options;
+  }
+  return { ...base, duration, body: material.body };
 }
 
-async function withTarget(name: string, work: (target: Target) => Promise<void>): Promise<void> {
-  const target = await startTarget(name);
-  try {
-    await work(target);
-  } finally {
-    target.child.kill();
-    if (target.info.schema) {
-      const client = new pg.Client({ connectionString: process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
-      await client.connect();
-      await client.query(`drop schema if exists "${target.info.schema}" cascade`);
-      await client.end();
+async function prepare(target: TargetProcess, scenario: ScenarioId, count: number): Promise<Material> {
+  const answer = await target.ask({ prepare: scenario, count });
+  if (answer.error) throw new Error(`${target.name} could not prepare ${scenario}: ${answer.error}`);
+  return answer.material as Material;
+}
+
+async function measure(target: TargetProcess, scenario: ScenarioId, round: number): Promise<Row> {
+  const warm = await prepare(target, scenario, Math.ceil(codesPerRun / 5));
+  await autocannon(loadOptions(target.url, warm, warmSeconds));
+  const material = await prepare(target, scenario, codesPerRun);
+  const pid = target.child.pid!;
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  const result = await autocannon(loadOptions(target.url, material, seconds));
+  const elapsed = (performance.now() - started) / 1000;
+  const total = result.requests.total;
+  return {
+    round, target: target.name, scenario,
+    requests: total,
+    rps: total / elapsed,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMicros: total ? ((cpuSeconds(pid) - cpuBefore) / total) * 1e6 : 0,
+    rssMiB: peakRssMiB(pid),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+// ── the run ────────────────────────────────────────────────────────────────────────────────
+
+const rows: Row[] = [];
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+process.stdout.write(`Grantry benchmark: ${rounds} round(s), ${seconds} s per scenario, ${connections} connections, Node ${process.version}, ${cpus().length} × ${cpu}\n`);
+for (let round = 1; round <= rounds; round++) {
+  // The ceiling first in every round; the others alternate their order between rounds.
+  const others = targetNames.slice(1);
+  const order = ['node:http', ...(round % 2 ? others : others.reverse())];
+  for (const name of order) {
+    const target = await startTarget(name);
+    try {
+      for (const scenario of target.scenarios) {
+        const row = await measure(target, scenario, round);
+        rows.push(row);
+        process.stdout.write(`  round ${round}  ${name.padEnd(16)} ${scenarioTitles[scenario].padEnd(34)} ${row.rps.toFixed(0).padStart(6)} req/s ${row.cpuMicros.toFixed(0).padStart(5)} µs${row.errors + row.non2xx ? `  ${row.errors} errors, ${row.non2xx} non-2xx` : ''}\n`);
+      }
+    } finally {
+      await stopTarget(target);
     }
   }
 }
 
-function clientCredentials(url: string, id: string, secret: string): autocannon.Options {
-  return { url, method: 'POST', headers: { ...form, authorization: basic(id, secret) }, body: 'grant_type=client_credentials' };
-}
+const summary = summarize(rows);
+process.stdout.write(`\n${formatTable(summary)}\n`);
+const checks = checkTargets(summary);
+process.stdout.write(`\nTargets (issue 6):\n${checks.map((c) => `  ${c.met ? 'met    ' : 'NOT MET'}  ${c.text}`).join('\n')}\n`);
 
-async function benchGrantry(name: string): Promise<void> {
-  await withTarget(name, async (target) => {
-    const { info } = target;
-    await load(`${name}: client_credentials, JWT (EdDSA)`, target, clientCredentials(`${info.url}/oauth2/token`, info.clientId!, info.clientSecret!));
-    await load(`${name}: client_credentials, opaque`, target, clientCredentials(`${info.url}/oauth2/token`, info.opaqueClientId!, info.opaqueClientSecret!));
-    const jwt = await token(info.url!, '/oauth2/token', info.clientId!, info.clientSecret!);
-    await load(`${name}: introspection of a JWT`, target, {
-      url: `${info.url}/oauth2/introspect`, method: 'POST', headers: { ...form, authorization: basic(info.clientId!, info.clientSecret!) }, body: `token=${jwt}`,
-    });
-    const opaque = await token(info.url!, '/oauth2/token', info.opaqueClientId!, info.opaqueClientSecret!);
-    await load(`${name}: introspection of an opaque token`, target, {
-      url: `${info.url}/oauth2/introspect`, method: 'POST', headers: { ...form, authorization: basic(info.clientId!, info.clientSecret!) }, body: `token=${opaque}`,
-    });
-  });
-}
+mkdirSync(outDir, { recursive: true });
+const report = {
+  date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick, rounds, seconds, connections, codesPerRun,
+  rows, summary, checks,
+};
+writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(outDir, 'latest.svg'), drawChart(summary, `${cpus().length} × ${cpu}, Node ${process.version}, ${report.date.slice(0, 10)}`));
+process.stdout.write(`\nWrote ${join(outDir, 'latest.json')} and ${join(outDir, 'latest.svg')}\n`);
 
-process.stdout.write(`${seconds} s per row, ${connections} connections, Node ${process.version}\n\n`);
-process.stdout.write('| target | req/s | × bare node:http | server CPU µs / request | p99 ms |\n|---|---|---|---|---|\n');
-await withTarget('node', async (target) => {
-  baseline = await load('bare node:http, fixed answer', target, { url: target.info.url! });
-});
-await withTarget('fastify', async (target) => {
-  await load('Fastify, fixed answer', target, { url: target.info.url! });
-});
-await withTarget('oidc-provider', async (target) => {
-  const { info } = target;
-  await load('oidc-provider 8 (memory): client_credentials, JWT (EdDSA)', target, clientCredentials(`${info.url}/token`, info.clientId!, info.clientSecret!));
-  await load('oidc-provider 8 (memory): client_credentials, opaque', target, clientCredentials(`${info.url}/token`, info.opaqueClientId!, info.opaqueClientSecret!));
-  const opaque = await token(info.url!, '/token', info.opaqueClientId!, info.opaqueClientSecret!);
-  await load('oidc-provider 8 (memory): introspection of an opaque token', target, {
-    url: `${info.url}/token/introspection`, method: 'POST', headers: { ...form, authorization: basic(info.opaqueClientId!, info.opaqueClientSecret!) }, body: `token=${opaque}`,
-  });
-});
-await benchGrantry('grantry-sqlite');
-await benchGrantry('grantry-postgres');
+const failed = rows.filter((row) => row.errors || row.non2xx || !row.requests);
+if (failed.length) {
+  process.stdout.write(`\n${failed.length} scenario(s) had failed requests\n`);
+  process.exitCode = 1;
+}
