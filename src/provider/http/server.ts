@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ProviderContext } from '../context.ts';
 import { isOAuthError, OAuthError } from '../protocol/errors.ts';
 import { sendOAuthError } from './reply.ts';
@@ -33,6 +35,9 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
       : false,
     trustProxy: false,
     bodyLimit: 64 * 1024,
+    // Node's header limit, set here rather than left to the node binary's flags: larger is a 431.
+    http: { maxHeaderSize: 16 * 1024 },
+    clientErrorHandler: answerClientError,
   });
 
   await app.register(cookie);
@@ -66,6 +71,25 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
 
   for (const plugin of routePlugins) await app.register(plugin, { ctx });
   return app;
+}
+
+/**
+ * What Node's HTTP parser refuses (oversized headers, a malformed request line) never reaches a
+ * route: it gets the same RFC 6749 §5.2 error shape as everything else, and the connection closes.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, description] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is not well-formed HTTP'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 export type RoutePlugin = (app: FastifyInstance, options: { ctx: ProviderContext }) => Promise<void>;
