@@ -70,6 +70,9 @@ export const defaults = {
     retentionDays: 90,
   },
 
+  /** How long GET /readyz waits for the store before it answers 503. */
+  readyTimeoutMs: 2000,
+
   cookies: {
     session: 'grantry_session',
     csrf: 'grantry_csrf',

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { ClientCache } from './client-cache.ts';
 import { createAuditStore } from './audit-store.ts';
 import { createConnectStore } from './connect-store.ts';
+import { createOpsStore } from './ops-store.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
 import { createProviderStore } from './provider-store.ts';
 import type { Database } from './schema.ts';
@@ -12,9 +13,10 @@ export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './pr
 export type * from './types.ts';
 export { redactUrl, DatabaseUrlError } from './open.ts';
 export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
+export type { Readiness } from './ops-store.ts';
 
 function bind(db: Kysely<Database>, clients?: ClientCache) {
-  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db) };
+  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db), ...createOpsStore(db) };
 }
 
 export type StoreOperations = ReturnType<typeof bind>;

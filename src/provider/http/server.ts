@@ -106,5 +106,6 @@ import { apiRoutes } from './api.ts';
 import { revokeRoutes } from './revoke.ts';
 import { introspectRoutes } from './introspect.ts';
 import { consoleAuditRoutes } from './console-audit.ts';
+import { healthRoutes } from './health.ts';
 
-const routePlugins: RoutePlugin[] = [metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes];
+const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes];
