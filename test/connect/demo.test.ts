@@ -51,7 +51,10 @@ for (const kind of storeKinds) {
       double.nextUser = 'noether';
       const { callback } = await loginWith(browser, 'grantry');
       assert.equal(callback.location, '/auth/pending');
-      assert.match((await browser.get('/auth/pending')).text, /Grantry noether/);
+      const pending = await browser.get('/auth/pending');
+      assert.match(pending.text, /Grantry noether/);
+      // Under no-referrer a browser would post this page's forms with `Origin: null`, refused as cross-site.
+      assert.equal(pending.headers.get('referrer-policy'), 'same-origin');
       assert.equal((await browser.post('/auth/pending/register', { username: 'noether', displayName: 'Emmy' })).location, '/account');
       assert.match((await browser.get('/account')).text, /none \(you log in through other sites only\)/);
       assert.match((await browser.get('/spa')).text, /spa\.js/);

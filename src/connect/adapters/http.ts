@@ -46,7 +46,10 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const baseHeaders = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+// same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the pages'
+// own form posts (the binding page's), which the cross-site check must then refuse. Other sites
+// still get no Referer, so a callback address with its code never leaves the site.
+const baseHeaders = { 'cache-control': 'no-store', 'referrer-policy': 'same-origin' };
 
 export function redirect(location: string, cookies: string[] = []): ConnectResponse {
   return { status: 303, headers: { ...baseHeaders, location }, cookies, body: '' };

@@ -1,0 +1,355 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
+import { t, type Locale, type MessageKey } from '../../src/i18n/index.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { sqliteKind } from '../helpers/stores.ts';
+import { freePort } from '../helpers/ports.ts';
+import { launchChromium } from '../helpers/chromium.ts';
+import { Shots } from '../helpers/browser-shots.ts';
+
+// The journeys people make through Grantry's pages and the demo website, in headless Chromium:
+// one browser, one context per visitor, a provider and the demo site on loopback ports over a
+// fresh SQLite store. Each journey saves its pages to test-artifacts/journeys/.
+
+const siteSecret = 'journeys-demo-site-secret-0123456789abcdef';
+// RFC 7636's example pair: the developer's own authorization request proves the App Key and Secret.
+const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+describe('journeys in a real browser (SQLite)', () => {
+  let browser: Browser;
+  let provider: RunningProvider;
+  let sitePort: number;
+  let siteUrl: string;
+  let site: DemoSite | undefined;
+  let siteApp: { clientId: string; clientSecret: string } | undefined;
+  let implicitClientId: string;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    [browser, provider, sitePort] = await Promise.all([launchChromium(), startProvider(sqliteKind), freePort()]);
+    siteUrl = `http://localhost:${sitePort}`;
+    const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
+    implicitClientId = spa.client.id;
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await site?.close();
+    await provider?.close();
+    await browser?.close();
+  });
+
+  /** A visitor's own browser profile, speaking one language. */
+  async function visitor(locale: Locale = 'en'): Promise<Page> {
+    const context = await browser.newContext({ locale: locale === 'en' ? 'en-US' : locale, viewport: { width: 1000, height: 700 } });
+    context.setDefaultTimeout(10_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    pageProblems.set(page, problems);
+    return page;
+  }
+
+  /** Script errors a page has thrown so far. */
+  const pageProblems = new WeakMap<Page, string[]>();
+  const problemsOf = (page: Page) => pageProblems.get(page) ?? [];
+
+  /**
+   * The demo site, started with the App Key and Secret the developer copied in journey 1; should
+   * that journey fail, with an app registered directly, so that the others still run.
+   */
+  async function demoSite(): Promise<DemoSite> {
+    if (!site) {
+      if (!siteApp) {
+        const { client, clientSecret } = await provider.registerClient({ appType: 'web', name: 'Demo site', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
+        siteApp = { clientId: client.id, clientSecret: clientSecret! };
+      }
+      site = await startDemoSite({ port: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, store: provider.store, secret: siteSecret });
+    }
+    return site;
+  }
+
+  const words = (locale: Locale, key: MessageKey, params?: Record<string, string>) => t(locale, key, params);
+
+  async function logInAtProvider(page: Page, locale: Locale, user: { username: string; password: string }) {
+    await page.waitForURL((url) => url.href.startsWith(`${provider.url}/login`));
+    await page.getByLabel(words(locale, 'field.username')).fill(user.username);
+    await page.getByLabel(words(locale, 'field.password'), { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: words(locale, 'login.submit') }).click();
+  }
+
+  test('1. a developer signs up, registers a web app, sets its callback URLs and copies the App Key and App Secret', async () => {
+    const shots = new Shots('1-developer');
+    const page = await visitor();
+    await page.goto(`${provider.url}/signup`);
+    await page.getByLabel('Username').fill('devon');
+    await page.getByLabel('Display name').fill('Devon Developer');
+    await page.getByLabel('Password', { exact: true }).fill('devon password 1');
+    await page.getByLabel('Password again').fill('devon password 1');
+    await shots.take(page, 'signup');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+
+    await page.goto(`${provider.url}/console`);
+    await page.getByRole('link', { name: 'Register a new app' }).click();
+    await page.getByLabel('App name').fill('Demo site');
+    await page.getByLabel('Web app with a server').check();
+    await page.getByLabel('Callback URLs').fill(`${siteUrl}/auth/grantry/callback`);
+    await shots.take(page, 'new-app');
+    await page.getByRole('button', { name: 'Register app' }).click();
+
+    const clientId = (await page.getByTestId('app-key').textContent())!.trim();
+    const clientSecret = (await page.getByTestId('app-secret').textContent())!.trim();
+    assert.match(clientId, /^[0-9a-f]{32}$/);
+    assert.match(clientSecret, /^[A-Za-z0-9_-]{43,}$/);
+    await shots.take(page, 'registered');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    assert.equal(await page.getByTestId('app-secret').isVisible(), false, 'the copy-once dialog closes');
+
+    // The single-page part of the demo site comes back to a second address.
+    await page.getByLabel('Callback URLs').fill(`${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    assert.equal(await page.getByLabel('Callback URLs').inputValue(), `${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`);
+    await shots.take(page, 'saved');
+    const stored = (await provider.store.findClient(clientId))!;
+    assert.deepEqual(stored.redirectUris, [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`]);
+    assert.equal(stored.appType, 'web');
+
+    // The copied pair works: the developer authorizes their own app and exchanges the code with it.
+    let callback: URL | undefined;
+    await page.context().route(`${siteUrl}/auth/grantry/callback**`, (route) => {
+      callback = new URL(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'text/plain', body: 'callback received' });
+    });
+    const authorize = new URL(`${provider.url}/oauth2/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code', client_id: clientId, redirect_uri: `${siteUrl}/auth/grantry/callback`, scope: 'profile', state: 'developer-state',
+      code_challenge: challenge, code_challenge_method: 'S256',
+    }).toString();
+    await page.goto(authorize.href);
+    await page.getByRole('heading', { name: 'Allow Demo site to use your account?' }).waitFor();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByText('callback received').waitFor();
+    assert.equal(callback!.searchParams.get('state'), 'developer-state');
+    const tokenRequest = (secret: string) =>
+      fetch(`${provider.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, redirect_uri: `${siteUrl}/auth/grantry/callback`, code_verifier: verifier }),
+      });
+    const wrong = await tokenRequest(`${clientSecret.slice(0, -1)}${clientSecret.endsWith('A') ? 'B' : 'A'}`);
+    assert.equal(wrong.status, 401);
+    assert.equal((await wrong.json()).error, 'invalid_client');
+    const token = await tokenRequest(clientSecret);
+    assert.equal(token.status, 200);
+    const body = await token.json();
+    const developer = (await provider.store.findUserByUsername('devon'))!;
+    assert.equal(body.uid, developer.id);
+    const me = await (await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${body.access_token}` } })).json();
+    assert.deepEqual(me, { uid: developer.id, username: 'devon', display_name: 'Devon Developer' });
+    await page.context().unroute(`${siteUrl}/auth/grantry/callback**`);
+    siteApp = { clientId, clientSecret };
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  /** Journey 2 in one language: returns the signed-in page, for journeys 3 and 5. */
+  async function newVisitorSignsUp(locale: Locale, person: { username: string; password: string; displayName: string; id: string }, siteUsername: string) {
+    const shots = new Shots(`2-new-visitor-${locale}`);
+    await demoSite();
+    const page = await visitor(locale);
+    const lang = () => page.locator('html').getAttribute('lang');
+    await page.goto(`${siteUrl}/`);
+    assert.equal(await lang(), locale);
+    await page.getByRole('heading', { name: words(locale, 'demo.home.title'), level: 1 }).waitFor();
+    await shots.take(page, 'demo-home');
+    await page.getByRole('button', { name: words(locale, 'demo.loginWith', { provider: 'Grantry' }) }).click();
+
+    await page.waitForURL((url) => url.href.startsWith(`${provider.url}/login`));
+    assert.equal(await lang(), locale);
+    await page.getByRole('heading', { name: words(locale, 'login.title'), level: 1 }).waitFor();
+    await shots.take(page, 'provider-login');
+    await logInAtProvider(page, locale, person);
+
+    await page.getByRole('heading', { name: words(locale, 'consent.title', { app: 'Demo site' }) }).waitFor();
+    assert.equal(await lang(), locale);
+    await page.getByText(words(locale, 'scope.email')).waitFor();
+    await shots.take(page, 'consent');
+    await page.getByRole('button', { name: words(locale, 'consent.allow') }).click();
+
+    await page.waitForURL(`${siteUrl}/auth/pending`);
+    assert.equal(await lang(), locale);
+    await page.getByRole('heading', { name: words(locale, 'demo.pending.title', { provider: 'Grantry' }), level: 1 }).waitFor();
+    await page.getByText(words(locale, 'demo.pending.intro', { provider: 'Grantry', name: person.displayName })).waitFor();
+    await shots.take(page, 'binding');
+    const create = page.getByRole('form', { name: words(locale, 'demo.pending.create') });
+    assert.equal(await create.getByLabel(words(locale, 'demo.field.displayName')).inputValue(), person.displayName, 'the name comes from the provider');
+    await create.getByLabel(words(locale, 'demo.field.username')).fill(siteUsername);
+    await create.getByRole('button', { name: words(locale, 'demo.button.createAccount') }).click();
+
+    await page.waitForURL(`${siteUrl}/account`);
+    assert.equal(await lang(), locale);
+    await page.getByRole('heading', { name: words(locale, 'demo.account.title'), level: 1 }).waitFor();
+    const live = page.getByTestId('live-profile');
+    await live.getByRole('heading', { name: words(locale, 'demo.account.live', { provider: 'Grantry' }) }).waitFor();
+    assert.equal(await live.locator('[data-field="uid"]').textContent(), person.id);
+    assert.equal(await live.locator('[data-field="username"]').textContent(), person.username);
+    assert.equal(await live.locator('[data-field="display_name"]').textContent(), person.displayName);
+    await shots.take(page, 'account');
+    const identity = (await provider.store.findIdentityBySubject('grantry', person.id))!;
+    assert.equal((await provider.store.findConnectUserById(identity.userId!))!.username, siteUsername);
+    assert.deepEqual(problemsOf(page), []);
+    return page;
+  }
+
+  let ada: Awaited<ReturnType<RunningProvider['createUser']>>;
+  let adaPage: Page | undefined;
+
+  test('2. a visitor logs in with Grantry on the demo site, allows, creates an account on the binding page and sees the profile from /api/me (English)', async () => {
+    ada = await provider.createUser('ada', 'ada password 1', { displayName: 'Ada Lovelace' });
+    adaPage = await newVisitorSignsUp('en', ada, 'ada-site');
+  });
+
+  test('2. the same journey in Simplified Chinese (browser language zh-CN)', async () => {
+    const li = await provider.createUser('lihua', 'lihua password 1', { displayName: '李华' });
+    await newVisitorSignsUp('zh-CN', li, 'lihua-site');
+  });
+
+  test('3. they log out (of the demo site and of Grantry), log in again and go straight in: no consent, no binding', async () => {
+    assert.ok(adaPage, 'journey 2 signed Ada in');
+    const page = adaPage;
+    const shots = new Shots('3-returning');
+    await page.goto(`${siteUrl}/account`);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${siteUrl}/`);
+    await page.goto(`${provider.url}/`);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.goto(`${siteUrl}/`);
+    await shots.take(page, 'logged-out');
+
+    const documents: string[] = [];
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'document') documents.push(`${response.status()} ${response.url()}`);
+    });
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await logInAtProvider(page, 'en', ada);
+    await page.waitForURL(`${siteUrl}/account`);
+    await page.getByTestId('live-profile').getByText(ada.id).waitFor();
+    await shots.take(page, 'account');
+    const authorize = documents.filter((entry) => entry.includes('/oauth2/authorize'));
+    assert.ok(authorize.length >= 1 && authorize.every((entry) => /^30[23] /.test(entry)), `no consent page was shown: ${authorize.join(', ')}`);
+    assert.ok(!documents.some((entry) => entry.includes('/auth/pending')), 'no binding page');
+    assert.match(documents.find((entry) => entry.includes('/auth/grantry/callback'))!, /^303 /);
+  });
+
+  test('4. a second visitor binds Grantry to the account they already had on the demo site', async () => {
+    const shots = new Shots('4-existing-account');
+    await demoSite();
+    const bob = await provider.createUser('bob', 'bob password 1', { displayName: 'Bob Grantry' });
+    const page = await visitor();
+    await page.goto(`${siteUrl}/`);
+    const register = page.getByRole('form', { name: 'Create an account' });
+    await register.getByLabel('Username').fill('bob-site');
+    await register.getByLabel('Display name').fill('Bob of the site');
+    await register.getByLabel('Password').fill('bob site password');
+    await register.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${siteUrl}/account`);
+    await page.getByText('None yet.').waitFor();
+    await shots.take(page, 'local-account');
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await logInAtProvider(page, 'en', bob);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${siteUrl}/auth/pending`);
+    const bind = page.getByRole('form', { name: 'Bind to an account I have' });
+    await bind.getByLabel('Username').fill('bob-site');
+    await bind.getByLabel('Password').fill('bob site password');
+    await shots.take(page, 'binding');
+    await bind.getByRole('button', { name: 'Log in and bind' }).click();
+
+    await page.waitForURL(`${siteUrl}/account`);
+    await page.getByRole('heading', { name: 'Bob of the site' }).waitFor();
+    await page.getByTestId('live-profile').locator('[data-field="username"]').getByText('bob').waitFor();
+    await shots.take(page, 'bound');
+    const local = (await provider.store.findConnectUserByUsername('bob-site'))!;
+    assert.equal((await provider.store.findIdentityBySubject('grantry', bob.id))!.userId, local.id);
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('5. the user revokes the demo site on Grantry\'s connected-apps page; the site\'s next call fails and asks them to log in again', async () => {
+    assert.ok(adaPage, 'journey 2 signed Ada in');
+    const page = adaPage;
+    const shots = new Shots('5-revoked');
+    await page.goto(`${provider.url}/account/apps`);
+    await page.getByText('Demo site').first().waitFor();
+    await shots.take(page, 'connected-apps');
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('Access revoked. That app can no longer use your account.').waitFor();
+    await shots.take(page, 'revoked');
+
+    const response = await page.goto(`${siteUrl}/account`);
+    assert.equal(response!.status(), 401);
+    await page.getByRole('heading', { name: 'Please log in again', level: 1 }).waitFor();
+    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.relogin.body', { provider: 'Grantry' }));
+    await shots.take(page, 'please-log-in-again');
+    const identity = (await provider.store.findIdentityBySubject('grantry', ada.id))!;
+    assert.equal(identity.sealedTokens, null, 'the refused token is forgotten');
+    assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/', 'and the visitor logged out');
+
+    // Logging in again asks for consent again (the revocation forgot it), then the site works again.
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${siteUrl}/account`);
+    await page.getByTestId('live-profile').getByText(ada.id).waitFor();
+    await shots.take(page, 'back-in');
+  });
+
+  test('6. a browser-only page gets a token by the implicit flow (its app opted in) and reads /api/me', async () => {
+    const shots = new Shots('6-implicit');
+    await demoSite();
+    const carol = await provider.createUser('carol', 'carol password 1', { displayName: 'Carol Implicit' });
+    const page = await visitor();
+    const authorizeRequests: URL[] = [];
+    page.on('request', (request) => request.url().startsWith(`${provider.url}/oauth2/authorize`) && authorizeRequests.push(new URL(request.url())));
+    await page.goto(`${siteUrl}/implicit`);
+    await shots.take(page, 'start');
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await logInAtProvider(page, 'en', carol);
+    await page.getByRole('heading', { name: 'Allow Browser-only demo to use your account?' }).waitFor();
+    await shots.take(page, 'consent');
+    await page.getByRole('button', { name: 'Allow' }).click();
+
+    await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/implicit`));
+    await page.locator('#me').filter({ hasText: carol.id }).waitFor();
+    const me = JSON.parse((await page.locator('#me').textContent())!);
+    assert.deepEqual(me, { uid: carol.id, username: 'carol', display_name: 'Carol Implicit', email: 'carol@example.com' });
+    assert.match((await page.getByRole('status').textContent())!, /^Token received from Grantry; valid for \d+ s\.$/);
+    assert.equal(page.url(), `${siteUrl}/implicit`, 'the token is cleared from the address bar');
+    assert.equal(authorizeRequests[0]!.searchParams.get('response_type'), 'token');
+    await shots.take(page, 'profile');
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('7. denying consent returns to the demo site with a clear message', async () => {
+    const shots = new Shots('7-denied');
+    await demoSite();
+    const dave = await provider.createUser('dave', 'dave password 1', { displayName: 'Dave Declines' });
+    const page = await visitor();
+    await page.goto(`${siteUrl}/`);
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await logInAtProvider(page, 'en', dave);
+    await page.getByRole('button', { name: 'Deny' }).click();
+
+    await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/auth/grantry/callback`));
+    assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
+    await page.getByRole('heading', { name: 'Logging in did not work', level: 1 }).waitFor();
+    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.error.access_denied'));
+    await page.getByRole('link', { name: 'Back to the home page' }).waitFor();
+    await shots.take(page, 'message');
+    assert.equal(await provider.store.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
+    assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/');
+  });
+});
