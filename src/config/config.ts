@@ -6,6 +6,7 @@ import { defaults } from './defaults.ts';
 type Lifetimes = { -readonly [K in keyof typeof defaults.lifetimes]: number };
 type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
 type AuditSettings = { -readonly [K in keyof typeof defaults.audit]: number };
+type HousekeepingSettings = { -readonly [K in keyof typeof defaults.housekeeping]: number };
 
 /** The whole of a running provider's configuration, every field filled. */
 export interface GrantryConfig {
@@ -26,10 +27,19 @@ export interface GrantryConfig {
   /** Seconds an app's record may be served from memory (0: never); see src/store/client-cache.ts. */
   clientCacheSeconds: number;
   audit: AuditSettings;
+  readyTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  /** The bearer token GET /metrics asks for; null: loopback callers only. */
+  metricsToken: string | null;
+  /** Fastify's trustProxy: false, true, or a comma-separated list of proxy addresses/CIDRs. */
+  trustProxy: boolean | string;
+  logLevel: (typeof defaults)['logLevel'];
+  housekeeping: HousekeepingSettings;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping'>> & {
   audit?: Partial<AuditSettings>;
+  housekeeping?: Partial<HousekeepingSettings>;
   lifetimes?: Partial<Lifetimes>;
   login?: Partial<LoginThrottle>;
   argon2?: Partial<GrantryConfig['argon2']>;
@@ -55,6 +65,12 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     allowSignup: overrides.allowSignup ?? true,
     clientCacheSeconds: overrides.clientCacheSeconds ?? defaults.clientCacheSeconds,
     audit: { ...defaults.audit, ...overrides.audit },
+    readyTimeoutMs: overrides.readyTimeoutMs ?? defaults.readyTimeoutMs,
+    shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs,
+    metricsToken: overrides.metricsToken ?? defaults.metricsToken,
+    trustProxy: overrides.trustProxy ?? defaults.trustProxy,
+    logLevel: overrides.logLevel ?? defaults.logLevel,
+    housekeeping: { ...defaults.housekeeping, ...overrides.housekeeping },
   };
   validateConfig(config);
   return config;

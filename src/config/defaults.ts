@@ -72,6 +72,29 @@ export const defaults = {
 
   /** How long GET /readyz waits for the store before it answers 503. */
   readyTimeoutMs: 2000,
+  /** On SIGTERM, requests in flight get this long to be answered before their connections are cut. */
+  shutdownTimeoutMs: 25_000,
+  /** While draining, connections that have gone idle are closed this often (see src/cli/commands/start.ts). */
+  shutdownIdleSweepMs: 50,
+  /**
+   * The bearer token that GET /metrics asks for. Without one, /metrics answers requests from a
+   * loopback address only.
+   */
+  metricsToken: null as string | null,
+  /**
+   * Whether to believe X-Forwarded-For/-Proto/-Host: false (the default; nothing in front), true
+   * (every hop is trusted), or a comma-separated list of the proxies' addresses or CIDR ranges.
+   */
+  trustProxy: false as boolean | string,
+  /** Pino's level for the JSON request log that `grantry start` writes (GRANTRY_LOG). */
+  logLevel: 'silent' as 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug',
+  /** The purge of expired rows (src/provider/housekeeping.ts) that every instance runs. */
+  housekeeping: {
+    /** How often; 0 switches it off on this instance. */
+    intervalSeconds: 300,
+    /** Rows per DELETE, so that no purge holds locks for long. */
+    batchSize: 1000,
+  },
 
   cookies: {
     session: 'grantry_session',

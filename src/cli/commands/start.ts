@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import { defaults } from '../../config/defaults.ts';
 import { createProviderContext } from '../../provider/context.ts';
 import { buildProviderServer } from '../../provider/http/server.ts';
 import { openStore, redactUrl } from '../../store/index.ts';
@@ -23,8 +25,10 @@ export async function start(flags: StartFlags): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
 
   // Another process (`grantry keys rotate`) may add signing keys: read them again now and then.
+  const timers: NodeJS.Timeout[] = [];
   const reload = setInterval(() => void ctx.keys.reload().catch(() => {}), config.lifetimes.signingKeyReload * 1000);
   reload.unref();
+  timers.push(reload);
 
   const lines = [
     `Grantry provider listening on ${config.issuer} (store: ${redactUrl(config.databaseUrl)})`,
@@ -40,13 +44,39 @@ export async function start(flags: StartFlags): Promise<void> {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  const stop = async () => {
-    clearInterval(reload);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    // A second signal while draining ends the process at once: the operator has lost patience.
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`Grantry provider: ${signal}, finishing requests in flight\n`);
+    for (const timer of timers) clearInterval(timer);
     await demo?.close();
-    await app.close();
+    await drain(app, config.shutdownTimeoutMs);
+    // app.close() ran the server's onClose hooks, which wrote the audit trail's last batch.
     await store.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * Stops accepting connections and waits for every request in flight to be answered. Node closes
+ * the connections that are idle when the server closes, but a keep-alive connection that was busy
+ * then would stay open for its keep-alive timeout after its answer; closing idle connections again
+ * every few milliseconds ends each as soon as its last answer is sent. A request that arrives on
+ * such a connection at that very moment sees the connection close before it is read — a clean
+ * failure that a client may retry elsewhere — never a half-sent answer. Past `timeoutMs`, whatever
+ * is still open is cut.
+ */
+async function drain(app: FastifyInstance, timeoutMs: number): Promise<void> {
+  const reaper = setInterval(() => app.server.closeIdleConnections(), defaults.shutdownIdleSweepMs);
+  const deadline = setTimeout(() => app.server.closeAllConnections(), timeoutMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(reaper);
+    clearTimeout(deadline);
+  }
 }

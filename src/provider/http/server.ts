@@ -34,6 +34,10 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
         }
       : false,
     trustProxy: false,
+    // While the server closes, a request that still arrives on an open keep-alive connection is
+    // answered (with Connection: close), not turned away with a 503: the client chose this instance,
+    // and every request accepted is answered. See drain() in src/cli/commands/start.ts.
+    return503OnClosing: false,
     bodyLimit: 64 * 1024,
     // Node's header limit, set here rather than left to the node binary's flags: larger is a 431.
     http: { maxHeaderSize: 16 * 1024 },
