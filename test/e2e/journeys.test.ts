@@ -217,6 +217,47 @@ describe('journeys in a real browser (SQLite)', () => {
     await newVisitorSignsUp('zh-CN', li, 'lihua-site');
   });
 
+  test('2. the same through the single-page version (/spa): code and state carried to the back end in JSON, the binding choice, the site\'s own token', async () => {
+    const shots = new Shots('2-single-page');
+    await demoSite();
+    const person = await provider.createUser('hopper', 'hopper password 1', { displayName: 'Grace Hopper' });
+    const page = await visitor();
+    const failed: string[] = [];
+    page.on('response', (response) => response.status() >= 400 && failed.push(`${response.status()} ${new URL(response.url()).pathname}`));
+    await page.goto(`${siteUrl}/spa`);
+    await page.getByRole('status').filter({ hasText: 'Not signed in.' }).waitFor();
+    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+    await logInAtProvider(page, 'en', person);
+    await page.getByRole('button', { name: 'Allow' }).click();
+
+    await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/spa/callback`));
+    await page.getByRole('status').filter({ hasText: 'this site does not know you yet' }).waitFor();
+    assert.equal(await page.getByRole('status').textContent(), 'Logged in at Grantry as Grace Hopper; this site does not know you yet.');
+    assert.equal(new URL(page.url()).search, '', 'code and state are cleared from the address bar');
+    const register = page.getByRole('form', { name: 'Create a new account' });
+    assert.ok(await register.isVisible());
+    assert.ok(await page.getByRole('form', { name: 'Bind to an account I have' }).isVisible());
+    await shots.take(page, 'binding');
+    await register.getByLabel('Username').fill('grace');
+    await register.getByLabel('Display name').fill('Grace H.');
+    await register.getByRole('button', { name: 'Create and bind' }).click();
+
+    await page.getByRole('status').filter({ hasText: 'Signed in as Grace H.' }).waitFor();
+    assert.ok(!(await register.isVisible()), 'the binding choice is gone');
+    await page.locator('#me').filter({ hasText: '"username"' }).waitFor();
+    const me = JSON.parse((await page.locator('#me').textContent())!);
+    assert.equal(me.user.username, 'grace');
+    assert.equal(me.user.displayName, 'Grace H.');
+    assert.deepEqual(me.identities.map((i: { provider: string; profile: { name: string } }) => [i.provider, i.profile.name]), [['grantry', 'Grace Hopper']]);
+    await shots.take(page, 'signed-in');
+    // Back on the path the login started from; a reload renews the site's token from its session cookie.
+    assert.equal(new URL(page.url()).pathname, '/spa');
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Signed in as Grace H.' }).waitFor();
+    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(failed.filter((entry) => !entry.endsWith('/favicon.ico')), ['401 /api/auth/renew'], 'only the first visit\'s renew, before anyone signed in');
+  });
+
   test('3. they log out (of the demo site and of Grantry), log in again and go straight in: no consent, no binding', async () => {
     assert.ok(adaPage, 'journey 2 signed Ada in');
     const page = adaPage;

@@ -19,6 +19,8 @@ interface DemoFile {
   password: string;
   clientId: string;
   clientSecret: string;
+  /** The browser-only page's app (a spa app with the implicit grant); absent from files written before it. */
+  implicitClientId?: string;
 }
 
 const demoFile = './data/demo.json';
@@ -40,6 +42,7 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
       providerIssuer: ctx.config.issuer,
       clientId: demo.clientId,
       clientSecret: demo.clientSecret,
+      implicitClientId: demo.implicitClientId,
       store: ctx.store,
       secret: ctx.config.secret,
     });
@@ -53,7 +56,11 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
 
 async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<DemoFile> {
   const saved = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, 'utf8')) as DemoFile) : undefined;
-  if (saved && (await ctx.store.findUserByUsername(saved.username)) && (await ctx.store.findClient(saved.clientId))) return saved;
+  if (saved && (await ctx.store.findUserByUsername(saved.username)) && (await ctx.store.findClient(saved.clientId))) {
+    if (saved.implicitClientId && (await ctx.store.findClient(saved.implicitClientId))) return saved;
+    const user = (await ctx.store.findUserByUsername(saved.username))!;
+    return writeDemoFile({ ...saved, implicitClientId: await registerImplicitApp(ctx, siteUrl, user.id) });
+  }
 
   const password = saved?.password ?? randomToken(9);
   let user = await ctx.store.findUserByUsername('demo');
@@ -77,8 +84,26 @@ async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<De
     redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`],
     ownerId: user.id,
   });
-  const demo: DemoFile = { username: user.username, password, clientId: client.id, clientSecret: clientSecret! };
+  const implicitClientId = await registerImplicitApp(ctx, siteUrl, user.id);
+  return writeDemoFile({ username: user.username, password, clientId: client.id, clientSecret: clientSecret!, implicitClientId });
+}
+
+function writeDemoFile(demo: DemoFile): DemoFile {
   mkdirSync(dirname(demoFile), { recursive: true });
   writeFileSync(demoFile, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   return demo;
+}
+
+/** The demo site's browser-only page (/implicit): a public spa app that opted in to the implicit grant. */
+async function registerImplicitApp(ctx: ProviderContext, siteUrl: string, ownerId: string): Promise<string> {
+  const { client } = await registerClient(ctx.store, ctx.config, {
+    name: 'Grantry demo (browser-only page)',
+    appType: 'spa',
+    description: 'The demo website\'s page that gets a token by the implicit flow and reads /api/me from the browser.',
+    homepage: `${siteUrl}/implicit`,
+    redirectUris: [`${siteUrl}/implicit`],
+    grantTypes: ['authorization_code', 'implicit'],
+    ownerId,
+  });
+  return client.id;
 }
