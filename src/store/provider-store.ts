@@ -401,11 +401,14 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
       );
     },
 
-    /** An opaque access token whose grant still stands, with the grant's user: one statement per resource request. */
-    async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant; user: PublicUser | null } | undefined> {
+    /**
+     * An opaque access token whose grant still stands, with the grant's user: one statement per
+     * resource request. A token an app got for itself has no grant (null): its row is all there is.
+     */
+    async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant | null; user: PublicUser | null } | undefined> {
       const row = await db
         .selectFrom('access_tokens')
-        .innerJoin('grants', 'grants.id', 'access_tokens.grant_id')
+        .leftJoin('grants', 'grants.id', 'access_tokens.grant_id')
         .leftJoin('users', 'users.id', 'grants.user_id')
         .selectAll('access_tokens')
         .select([
@@ -414,29 +417,54 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
           'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
         ])
         .where('access_tokens.token_hash', '=', tokenHash)
-        .where('grants.revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])]))
         .executeTakeFirst();
       if (!row) return undefined;
+      const token: AccessTokenRecord = {
+        tokenHash: row.token_hash,
+        grantId: row.grant_id,
+        clientId: row.client_id,
+        userId: row.user_id,
+        scope: row.scope,
+        expiresAt: row.expires_at,
+      };
+      if (row.grant_id === null) return { token, grant: null, user: null };
       return {
-        token: {
-          tokenHash: row.token_hash,
-          grantId: row.grant_id,
-          clientId: row.client_id,
-          userId: row.user_id,
-          scope: row.scope,
-          expiresAt: row.expires_at,
-        },
+        token,
         grant: {
           id: row.grant_id,
-          clientId: row.grant_client_id,
+          clientId: row.grant_client_id!,
           userId: row.grant_user_id,
-          scope: row.grant_scope,
-          createdAt: row.grant_created_at,
+          scope: row.grant_scope!,
+          createdAt: row.grant_created_at!,
           revokedAt: null,
           revokeReason: null,
         },
         user: joinedUser(row.grant_user_id, row),
       };
+    },
+
+    /** Ends an opaque token that has no grant (an app's own): its row goes. Says whether there was one. */
+    async deleteAccessToken(tokenHash: string): Promise<boolean> {
+      const result = await db.deleteFrom('access_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    // ── revoked JWTs without a grant (client_credentials) ───────────────────────────────────
+    /** Records a grantless JWT as revoked until its own expiry. Says whether it was not already. */
+    async revokeTokenId(jti: string, clientId: string, expiresAt: number): Promise<boolean> {
+      const result = await db
+        .insertInto('revoked_tokens')
+        .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: now() })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    /** The one statement that checks a grantless JWT: whether its jti was revoked. */
+    async isTokenIdRevoked(jti: string): Promise<boolean> {
+      const row = await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
+      return row !== undefined;
     },
 
     // ── signing keys ────────────────────────────────────────────────────────────────────────
@@ -505,6 +533,28 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
       return {
         session: { sessionHash, userId: row.id, createdAt: row.session_created_at, expiresAt: row.expires_at },
         user: toUser(row),
+      };
+    },
+
+    /**
+     * The authorization endpoint's one read: the live session, its user and the consent that user
+     * gave this app (undefined when none), in one statement.
+     */
+    async findSessionWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: string | undefined } | undefined> {
+      const row = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .leftJoin('consents', (join) => join.onRef('consents.user_id', '=', 'sessions.user_id').on('consents.client_id', '=', clientId))
+        .selectAll('users')
+        .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope'])
+        .where('sessions.session_hash', '=', sessionHash)
+        .where('sessions.expires_at', '>', now())
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        session: { sessionHash, userId: row.id, createdAt: row.session_created_at, expiresAt: row.expires_at },
+        user: toUser(row),
+        consent: row.consent_scope ?? undefined,
       };
     },
 

@@ -79,7 +79,8 @@ export interface RefreshTokensTable {
 /** Opaque access tokens only; JWT access tokens are not stored. */
 export interface AccessTokensTable {
   token_hash: string;
-  grant_id: string;
+  /** Null for a token an app got for itself (client_credentials): the row is all there is of it. */
+  grant_id: string | null;
   client_id: string;
   user_id: string | null;
   scope: string;
@@ -134,6 +135,15 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** JWT access tokens without a grant (client_credentials) revoked before they expire, by jti. */
+export interface RevokedTokensTable {
+  jti: string;
+  client_id: string;
+  /** The token's own exp: after it the row may be purged. */
+  expires_at: number;
+  revoked_at: number;
+}
+
 export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
@@ -142,6 +152,7 @@ export interface ProviderTables {
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
   access_tokens: AccessTokensTable;
+  revoked_tokens: RevokedTokensTable;
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;

@@ -67,7 +67,8 @@ export interface RefreshToken {
 
 export interface AccessTokenRecord {
   tokenHash: string;
-  grantId: string;
+  /** Null for a token an app got for itself (client_credentials). */
+  grantId: string | null;
   clientId: string;
   userId: string | null;
   scope: string;

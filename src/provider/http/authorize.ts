@@ -10,7 +10,7 @@ import {
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
 import { html, layout } from '../pages/html.ts';
 import { authorizationParams } from './params.ts';
-import { csrfToken, currentUser, verifyCsrf } from './session.ts';
+import { csrfToken, currentUser, currentUserWithConsent, verifyCsrf } from './session.ts';
 
 // GET  /oauth2/authorize — validates the request, sends a stranger to log in, asks for consent
 //                          unless it is remembered, and answers the app.
@@ -27,11 +27,11 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
     if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 302);
 
-    const user = await currentUser(ctx, request);
+    const { user, consent } = await currentUserWithConsent(ctx, request, validation.request.client.id);
     if (!user || forcesLogin(validation.request)) {
       return reply.redirect(`/login?return_to=${encodeURIComponent(withoutPromptLogin(request.url))}`, 302);
     }
-    if (!(await needsConsent(ctx, validation.request, user))) {
+    if (!(await needsConsent(ctx, validation.request, user, { remembered: consent }))) {
       return reply.redirect(await approveAuthorization(ctx, validation.request, user, { remember: false }), 302);
     }
     return showConsent(ctx, request, reply, validation.request, user, params);

@@ -5,11 +5,13 @@ import { insufficientScope, invalidRequest, invalidToken, OAuthError } from './e
 import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';
 
 // Checking a bearer token at a resource (RFC 6750). A JWT is verified in memory and then costs one
-// statement, the grant-and-user read that tells whether the grant was revoked; an opaque token
+// statement, the grant-and-user read that tells whether the grant was revoked (for an app's own
+// token, which has no grant, the read of whether its jti was revoked); an opaque token
 // costs one statement too, its row joined to the grant and user.
 
 export interface ValidatedAccess {
-  grant: Grant;
+  /** Null for a token an app got for itself (client_credentials), which no grant row stands behind. */
+  grant: Grant | null;
   /** Null when the app acts for itself (client_credentials). */
   user: PublicUser | null;
   scope: string[];
@@ -54,10 +56,16 @@ async function validateJwt(ctx: ProviderContext, token: string): Promise<Validat
   const verification = await verifyJwtAccessToken(ctx, token);
   if (!verification.valid) throw invalidToken(verification.reason);
   const { claims } = verification;
+  const scope = claims.scope.split(' ').filter(Boolean);
+  if (claims.gid === undefined) {
+    // An app's own token: one statement, whether its jti was revoked.
+    if (await ctx.store.isTokenIdRevoked(claims.jti)) throw invalidToken('the token has been revoked');
+    return { grant: null, user: null, scope, clientId: claims.client_id, expiresAt: claims.exp, claims };
+  }
   const live = await ctx.store.findLiveGrantWithUser(claims.gid);
   if (!live || live.grant.clientId !== claims.client_id) throw invalidToken('the token has been revoked');
   checkUserStillExists(live.grant, live.user);
-  return { grant: live.grant, user: live.user, scope: claims.scope.split(' ').filter(Boolean), clientId: claims.client_id, expiresAt: claims.exp, claims };
+  return { grant: live.grant, user: live.user, scope, clientId: claims.client_id, expiresAt: claims.exp, claims };
 }
 
 async function validateOpaque(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
@@ -69,8 +77,8 @@ async function validateOpaque(ctx: ProviderContext, token: string): Promise<Vali
   return { grant: found.grant, user: found.user, scope: found.token.scope.split(' ').filter(Boolean), clientId: found.token.clientId, expiresAt: found.token.expiresAt };
 }
 
-function checkUserStillExists(grant: Grant, user: PublicUser | null): void {
-  if (grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
+function checkUserStillExists(grant: Grant | null, user: PublicUser | null): void {
+  if (grant !== null && grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
 }
 
 /** RFC 6750 §3.1: a live token without the scope a resource needs. */

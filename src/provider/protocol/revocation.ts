@@ -8,11 +8,17 @@ import { looksLikeJwt, verifyJwtAccessToken } from './tokens/access-token.ts';
 // access token issued under the same authorization stop working together (§2.1 allows, and for a
 // refresh token suggests, exactly this). The answer is 200 whether or not the token was known
 // (§2.2), so that nobody learns from it which tokens exist; a token of another client is left alone.
+// A token an app got for itself (client_credentials) has no grant and is revoked alone: a JWT by
+// recording its jti (until its exp), an opaque token by deleting its row. Either way every instance
+// refuses it from the next request on, since each check of such a token reads that row.
 
 interface TokenOwner {
-  grantId: string;
+  /** Null for an app's own token (client_credentials). */
+  grantId: string | null;
   clientId: string;
   userId: string | null;
+  /** How a grantless token is revoked. */
+  alone?: { jti: string; expiresAt: number } | { tokenHash: string };
 }
 
 type Finder = (ctx: ProviderContext, token: string) => Promise<TokenOwner | undefined>;
@@ -23,8 +29,15 @@ export async function revokeToken(ctx: ProviderContext, client: Client, params: 
   if (token === undefined) throw invalidRequest('the token parameter is missing');
   const owner = await findOwner(ctx, token, params.token_type_hint);
   if (!owner || owner.clientId !== client.id) return;
-  const revoked = await ctx.store.revokeGrant(owner.grantId, 'revoked_by_client');
+  const revoked = await revokeOwned(ctx, owner);
   if (revoked) ctx.audit.record({ event: 'token_revoked', clientId: client.id, userId: owner.userId, detail: { grant_id: owner.grantId, via: 'revocation_endpoint' } });
+}
+
+async function revokeOwned(ctx: ProviderContext, owner: TokenOwner): Promise<boolean> {
+  if (owner.grantId !== null) return ctx.store.revokeGrant(owner.grantId, 'revoked_by_client');
+  if (!owner.alone) return false;
+  if ('jti' in owner.alone) return ctx.store.revokeTokenId(owner.alone.jti, owner.clientId, owner.alone.expiresAt);
+  return ctx.store.deleteAccessToken(owner.alone.tokenHash);
 }
 
 async function findOwner(ctx: ProviderContext, token: string, hint: string | undefined): Promise<TokenOwner | undefined> {
@@ -43,8 +56,14 @@ async function ownerOfJwt(ctx: ProviderContext, token: string): Promise<TokenOwn
   const verification = await verifyJwtAccessToken(ctx, token, { ignoreExpiry: true });
   if (!verification.valid) return undefined;
   const { claims } = verification;
+  if (claims.gid === undefined) return { grantId: null, clientId: claims.client_id, userId: null, alone: { jti: claims.jti, expiresAt: claims.exp } };
   return { grantId: claims.gid, clientId: claims.client_id, userId: claims.sub === claims.client_id ? null : claims.sub };
 }
 
 const ownerOfRefreshToken: Finder = (ctx, token) => ctx.store.findRefreshToken(sha256(token));
-const ownerOfOpaqueAccessToken: Finder = (ctx, token) => ctx.store.findAccessToken(sha256(token));
+const ownerOfOpaqueAccessToken: Finder = async (ctx, token) => {
+  const tokenHash = sha256(token);
+  const found = await ctx.store.findAccessToken(tokenHash);
+  if (!found) return undefined;
+  return { grantId: found.grantId, clientId: found.clientId, userId: found.userId, ...(found.grantId === null ? { alone: { tokenHash } } : {}) };
+};

@@ -3,6 +3,7 @@ import * as provider from './001-provider.ts';
 import * as connect from './002-connect.ts';
 import * as ticketReturnTo from './003-ticket-return-to.ts';
 import * as audit from './004-audit.ts';
+import * as clientTokens from './005-client-tokens.ts';
 
 /** Every migration, in order. A released migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '002-connect': connect,
   '003-ticket-return-to': ticketReturnTo,
   '004-audit': audit,
+  '005-client-tokens': clientTokens,
 };

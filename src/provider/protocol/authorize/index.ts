@@ -40,9 +40,15 @@ export async function validateAuthorizationRequest(ctx: ProviderContext, params:
 }
 
 /** Whether the user must be asked: no remembered consent covering these scopes, or the app asked to ask. */
-export async function needsConsent(ctx: ProviderContext, request: AuthorizationRequest, user: User): Promise<boolean> {
+export async function needsConsent(
+  ctx: ProviderContext,
+  request: AuthorizationRequest,
+  user: User,
+  /** The remembered consent when the caller has already read it (with the session, in one statement). */
+  known?: { remembered: string | undefined },
+): Promise<boolean> {
   if (request.prompt?.split(' ').includes('consent')) return true;
-  const remembered = await ctx.store.findConsent(user.id, request.client.id);
+  const remembered = known ? known.remembered : await ctx.store.findConsent(user.id, request.client.id);
   return remembered === undefined || !isSubset(request.scope, remembered);
 }
 

@@ -21,13 +21,17 @@ export interface AccessTokenClaims extends JWTPayload {
   jti: string;
   iat: number;
   exp: number;
-  /** The grant the token was issued under: revoking the grant kills the token at once. */
-  gid: string;
+  /**
+   * The grant the token was issued under: revoking the grant kills the token at once. Absent from
+   * a token an app got for itself (client_credentials), which is revoked by its jti instead.
+   */
+  gid?: string;
 }
 
 export interface AccessTokenInput {
   clientId: string;
-  grantId: string;
+  /** Null for a client_credentials token: no grant row stands behind it. */
+  grantId: string | null;
   /** The user the token speaks for; null when the app acts for itself (client_credentials). */
   userId: string | null;
   scope: string;
@@ -60,7 +64,7 @@ export async function signJwtAccessToken(ctx: ProviderContext, input: AccessToke
     aud: accessTokenAudience(ctx),
     client_id: input.clientId,
     scope: input.scope,
-    gid: input.grantId,
+    ...(input.grantId !== null ? { gid: input.grantId } : {}),
     jti: randomUUID(),
     iat: issuedAt,
     exp: issuedAt + input.lifetime,
@@ -153,7 +157,7 @@ async function verifySignatureAndClaims(ctx: ProviderContext, token: string, opt
       typ: jwtAccessTokenType,
       issuer: ctx.config.issuer,
       audience: accessTokenAudience(ctx),
-      requiredClaims: ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'gid'],
+      requiredClaims: ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp'],
       // A token whose exp has passed may still be revoked; its grant is what the revocation ends.
       currentDate: options.ignoreExpiry ? new Date(0) : undefined,
     });
@@ -170,7 +174,8 @@ function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims
     typeof payload.sub === 'string' &&
     typeof payload.client_id === 'string' &&
     typeof payload.scope === 'string' &&
-    typeof payload.gid === 'string' &&
+    // Without a grant, the token can only be the app's own: its subject is the app.
+    (typeof payload.gid === 'string' || (payload.gid === undefined && payload.sub === payload.client_id)) &&
     typeof payload.jti === 'string' &&
     typeof payload.iat === 'number' &&
     typeof payload.exp === 'number'

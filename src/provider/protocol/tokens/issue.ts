@@ -8,7 +8,8 @@ import { createRefreshToken } from './refresh-token.ts';
 
 export interface IssueAccessTokenInput {
   client: Pick<Client, 'id' | 'tokenFormat'>;
-  grantId: string;
+  /** Null for a token an app gets for itself (client_credentials): no grant row stands behind it. */
+  grantId: string | null;
   userId: string | null;
   scope: string;
   /** Seconds; the configured access-token lifetime when not given. */
