@@ -23,12 +23,15 @@ export class DatabaseUrlError extends Error {}
  */
 export interface OpenOptions {
   schema?: string;
-  /** Called with every statement the store runs: for counting statements per flow, in tests and benchmarks. */
-  onQuery?: (sql: string) => void;
+  /**
+   * Called with every statement the store runs and how long it took, in seconds: for counting
+   * statements per flow (tests, benchmarks) and for the store-latency metric.
+   */
+  onQuery?: (sql: string, durationSeconds: number) => void;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
-  const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql) : undefined;
+  const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql, event.queryDurationMillis / 1000) : undefined;
   const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log);
   await migrate(opened.db, opened.dialect);
   return opened;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
 import { createProviderContext } from '../../provider/context.ts';
 import { buildProviderServer } from '../../provider/http/server.ts';
+import { createMetrics } from '../../provider/metrics.ts';
 import { openStore, redactUrl } from '../../store/index.ts';
 import { loadSettings, type CommonFlags } from '../settings.ts';
 import { prepareDemo, type DemoSetup } from './demo.ts';
@@ -19,9 +20,10 @@ type StartFlags = CommonFlags & { demo?: boolean; 'demo-port'?: string };
  */
 export async function start(flags: StartFlags): Promise<void> {
   const { config, secretSource } = loadSettings(flags);
-  const store = await openStore(config.databaseUrl);
+  const metrics = createMetrics();
+  const store = await openStore(config.databaseUrl, { onQuery: metrics.observeQuery });
   const ctx = await createProviderContext(config, store);
-  const app = await buildProviderServer(ctx, { logger: process.env.GRANTRY_LOG === 'info' });
+  const app = await buildProviderServer(ctx, { logger: process.env.GRANTRY_LOG === 'info', metrics });
   await app.listen({ port: config.port, host: config.host });
 
   // Another process (`grantry keys rotate`) may add signing keys: read them again now and then.

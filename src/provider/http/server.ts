@@ -6,12 +6,16 @@ import type { Duplex } from 'node:stream';
 import type { ProviderContext } from '../context.ts';
 import { isOAuthError, OAuthError } from '../protocol/errors.ts';
 import { sendOAuthError } from './reply.ts';
+import { createMetrics, type ProviderMetrics } from '../metrics.ts';
+import { countRequests, metricsRoutes } from './metrics.ts';
 
 // The provider's HTTP server: Fastify with form bodies, cookies and strict headers, and one plugin
 // per endpoint or page group. Each plugin is a thin adapter over ../protocol.
 
 export interface ServerOptions {
   logger?: boolean;
+  /** The registry /metrics serves; a fresh one when not given (`grantry start` passes the one its store reports to). */
+  metrics?: ProviderMetrics;
 }
 
 const securityHeaders: Record<string, string> = {
@@ -46,6 +50,11 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
 
   await app.register(cookie);
   await app.register(formbody);
+
+  const metrics = options.metrics ?? createMetrics();
+  metrics.follow(ctx.audit);
+  countRequests(app, metrics);
+  await app.register(metricsRoutes, { ctx, metrics });
 
   // Whatever the audit trail still holds is written before the server (and then the store) closes.
   app.addHook('onClose', async () => ctx.audit.close());
