@@ -8,7 +8,7 @@ import { openStore, type Store } from '../../src/store/index.ts';
 export interface TestStoreKind {
   name: 'sqlite' | 'postgres';
   /** A fresh, empty, migrated store; `url` reaches the same data from another process. */
-  open(options?: { onQuery?: (sql: string) => void }): Promise<{ store: Store; url: string; schema?: string; dispose(): Promise<void> }>;
+  open(options?: { onQuery?: (sql: string, durationSeconds: number) => void }): Promise<{ store: Store; url: string; schema?: string; dispose(): Promise<void> }>;
 }
 
 const postgresUrl = process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
