@@ -186,7 +186,7 @@ export function spaPage(c: PageContext, providers: Providers): string {
 <label for="spa-bind-password">${tx(c, 'demo.field.password')}</label><input id="spa-bind-password" name="password" type="password" required>
 <button type="submit">${tx(c, 'demo.pending.bindButton')}</button></form>
 </div>
-<pre id="me" tabindex="0" aria-label="/api/auth/me"></pre>
+<pre id="me" role="region" tabindex="0" aria-label="/api/auth/me"></pre>
 ${scriptMessages(c, ['demo.spa.notSignedIn', 'demo.spa.pending', 'demo.spa.signedIn'])}
 <script type="module" src="/spa.js"></script>`,
   );
@@ -196,7 +196,7 @@ export function implicitPage(c: PageContext, config: { issuer: string; clientId:
   const body = config.clientId
     ? `<button class="provider" type="button" id="implicit-login">${tx(c, 'demo.loginWith', { provider: config.providerName })}</button>
 <p id="status" role="status"></p>
-<section class="card" id="profile" hidden aria-labelledby="implicit-profile"><h2 id="implicit-profile">${tx(c, 'demo.implicit.profile')}</h2><pre id="me" tabindex="0" aria-labelledby="implicit-profile"></pre></section>
+<section class="card" id="profile" hidden aria-labelledby="implicit-profile"><h2 id="implicit-profile">${tx(c, 'demo.implicit.profile')}</h2><pre id="me" role="region" tabindex="0" aria-labelledby="implicit-profile"></pre></section>
 <div id="config" hidden data-issuer="${e(config.issuer)}" data-client-id="${e(config.clientId)}" data-provider="${e(config.providerName)}"></div>
 ${scriptMessages(c, ['demo.implicit.signedIn', 'demo.implicit.failed', 'demo.error.access_denied'])}
 <script type="module" src="/implicit.js"></script>`

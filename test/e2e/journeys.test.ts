@@ -53,6 +53,14 @@ describe('journeys in a real browser (SQLite)', () => {
     return page;
   }
 
+  const allShots: Shots[] = [];
+  /** A journey's screenshots; each page shot is checked with axe too (see the last test). */
+  function shotsFor(journey: string): Shots {
+    const shots = new Shots(journey);
+    allShots.push(shots);
+    return shots;
+  }
+
   /** Script errors a page has thrown so far. */
   const pageProblems = new WeakMap<Page, string[]>();
   const problemsOf = (page: Page) => pageProblems.get(page) ?? [];
@@ -82,7 +90,7 @@ describe('journeys in a real browser (SQLite)', () => {
   }
 
   test('1. a developer signs up, registers a web app, sets its callback URLs and copies the App Key and App Secret', async () => {
-    const shots = new Shots('1-developer');
+    const shots = shotsFor('1-developer');
     const page = await visitor();
     await page.goto(`${provider.url}/signup`);
     await page.getByLabel('Username').fill('devon');
@@ -157,7 +165,7 @@ describe('journeys in a real browser (SQLite)', () => {
 
   /** Journey 2 in one language: returns the signed-in page, for journeys 3 and 5. */
   async function newVisitorSignsUp(locale: Locale, person: { username: string; password: string; displayName: string; id: string }, siteUsername: string) {
-    const shots = new Shots(`2-new-visitor-${locale}`);
+    const shots = shotsFor(`2-new-visitor-${locale}`);
     await demoSite();
     const page = await visitor(locale);
     const lang = () => page.locator('html').getAttribute('lang');
@@ -218,7 +226,7 @@ describe('journeys in a real browser (SQLite)', () => {
   });
 
   test('2. the same through the single-page version (/spa): code and state carried to the back end in JSON, the binding choice, the site\'s own token', async () => {
-    const shots = new Shots('2-single-page');
+    const shots = shotsFor('2-single-page');
     await demoSite();
     const person = await provider.createUser('hopper', 'hopper password 1', { displayName: 'Grace Hopper' });
     const page = await visitor();
@@ -261,7 +269,7 @@ describe('journeys in a real browser (SQLite)', () => {
   test('3. they log out (of the demo site and of Grantry), log in again and go straight in: no consent, no binding', async () => {
     assert.ok(adaPage, 'journey 2 signed Ada in');
     const page = adaPage;
-    const shots = new Shots('3-returning');
+    const shots = shotsFor('3-returning');
     await page.goto(`${siteUrl}/account`);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(`${siteUrl}/`);
@@ -286,7 +294,7 @@ describe('journeys in a real browser (SQLite)', () => {
   });
 
   test('4. a second visitor binds Grantry to the account they already had on the demo site', async () => {
-    const shots = new Shots('4-existing-account');
+    const shots = shotsFor('4-existing-account');
     await demoSite();
     const bob = await provider.createUser('bob', 'bob password 1', { displayName: 'Bob Grantry' });
     const page = await visitor();
@@ -323,7 +331,7 @@ describe('journeys in a real browser (SQLite)', () => {
   test('5. the user revokes the demo site on Grantry\'s connected-apps page; the site\'s next call fails and asks them to log in again', async () => {
     assert.ok(adaPage, 'journey 2 signed Ada in');
     const page = adaPage;
-    const shots = new Shots('5-revoked');
+    const shots = shotsFor('5-revoked');
     await page.goto(`${provider.url}/account/apps`);
     await page.getByText('Demo site').first().waitFor();
     await shots.take(page, 'connected-apps');
@@ -349,7 +357,7 @@ describe('journeys in a real browser (SQLite)', () => {
   });
 
   test('6. a browser-only page gets a token by the implicit flow (its app opted in) and reads /api/me', async () => {
-    const shots = new Shots('6-implicit');
+    const shots = shotsFor('6-implicit');
     await demoSite();
     const carol = await provider.createUser('carol', 'carol password 1', { displayName: 'Carol Implicit' });
     const page = await visitor();
@@ -375,7 +383,7 @@ describe('journeys in a real browser (SQLite)', () => {
   });
 
   test('7. denying consent returns to the demo site with a clear message', async () => {
-    const shots = new Shots('7-denied');
+    const shots = shotsFor('7-denied');
     await demoSite();
     const dave = await provider.createUser('dave', 'dave password 1', { displayName: 'Dave Declines' });
     const page = await visitor();
@@ -392,5 +400,11 @@ describe('journeys in a real browser (SQLite)', () => {
     await shots.take(page, 'message');
     assert.equal(await provider.store.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
     assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/');
+  });
+
+  test('every page the journeys saw has no serious or critical accessibility finding (axe-core, WCAG 2.1 A and AA)', () => {
+    const shot = allShots.reduce((sum, shots) => sum + shots.count, 0);
+    assert.ok(shot >= 25, `the journeys shot ${shot} pages`);
+    assert.deepEqual(allShots.flatMap((shots) => shots.accessibility), []);
   });
 });

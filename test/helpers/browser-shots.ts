@@ -1,23 +1,30 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { seriousAccessibilityProblems, type AxeFinding } from './browser-axe.ts';
 
 // Screenshots of a browser journey's pages, kept as test artifacts (test-artifacts/ is ignored by
-// git): a failed journey can be looked at page by page.
+// git): a failed journey can be looked at page by page. Every page shot is also checked with axe.
 
 export const artifactsDir = join(process.cwd(), 'test-artifacts', 'journeys');
 
 export class Shots {
-  private count = 0;
+  /** Pages shot so far. */
+  count = 0;
+  /** Serious and critical accessibility findings on the pages shot so far, by shot name. */
+  readonly accessibility: Array<{ shot: string; url: string; findings: AxeFinding[] }> = [];
 
   constructor(readonly journey: string) {
     mkdirSync(artifactsDir, { recursive: true });
   }
 
-  /** Saves the page as <journey>-<nn>-<name>.png; returns the file's path. */
+  /** Saves the page as <journey>-<nn>-<name>.png and checks it with axe; returns the file's path. */
   async take(page: Page, name: string): Promise<string> {
-    const path = join(artifactsDir, `${this.journey}-${String(++this.count).padStart(2, '0')}-${name}.png`);
+    const shot = `${this.journey}-${String(++this.count).padStart(2, '0')}-${name}`;
+    const path = join(artifactsDir, `${shot}.png`);
     await page.screenshot({ path, fullPage: true });
+    const findings = await seriousAccessibilityProblems(page);
+    if (findings.length > 0) this.accessibility.push({ shot, url: page.url(), findings });
     return path;
   }
 }
