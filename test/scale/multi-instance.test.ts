@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeProtectedHeader } from 'jose';
+import { makeConfig } from '../../src/config/config.ts';
+import { hashPassword } from '../../src/provider/accounts/authenticate.ts';
+import { registerClient } from '../../src/provider/protocol/clients.ts';
+import type { Store } from '../../src/store/index.ts';
+import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { runCli } from '../helpers/cli.ts';
+import { freePort } from '../helpers/ports.ts';
+import { testSecret } from '../helpers/provider.ts';
+import { postgresKind } from '../helpers/stores.ts';
+
+// Three provider processes (`grantry start`) on one PostgreSQL schema, as behind a load balancer:
+// one issuer (the balancer's address, which nothing here listens on: the tests talk to each
+// instance directly, as the balancer would), one GRANTRY_SECRET, one database. Whatever one
+// instance does, the others must see.
+
+const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+const callback = 'https://app.example/callback';
+const password = 'correct horse battery staple';
+/** Keys are read again every second here (30 by default), and published 3 s before they sign. */
+const settings = { lifetimes: { signingKeyReload: 1, signingKeyPublishBeforeUse: 3 }, argon2: { memoryCost: 1024, timeCost: 1 } };
+
+interface Instance {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startInstance(databaseUrl: string, issuer: string, configFile: string): Promise<Instance> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--port', String(port), '--config', configFile], {
+    env: { ...process.env, GRANTRY_SECRET: testSecret, GRANTRY_DATABASE_URL: databaseUrl, GRANTRY_ISSUER: issuer, GRANTRY_LOG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('listening on')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`instance exited with ${code}:\n${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+async function stopInstance(instance: Instance): Promise<void> {
+  if (instance.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => instance.child.once('exit', resolve));
+  instance.child.kill('SIGTERM');
+  await exited;
+}
+
+const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+
+async function post(base: string, path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function me(base: string, token: string) {
+  const response = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The same browser (cookie jar) talking to another instance. */
+function sameBrowserAt(browser: TestBrowser, base: string): TestBrowser {
+  const moved = new TestBrowser(base);
+  for (const [name, value] of browser.cookies) moved.cookies.set(name, value);
+  return moved;
+}
+
+describe('three instances on one PostgreSQL database', () => {
+  let opened: Awaited<ReturnType<typeof postgresKind.open>>;
+  let store: Store;
+  let dir: string;
+  let configFile: string;
+  let issuer: string;
+  let a: Instance;
+  let b: Instance;
+  let c: Instance;
+  let web: { id: string; secret: string };
+  let service: { id: string; secret: string };
+  let opaqueService: { id: string; secret: string };
+  let username: string;
+
+  before(async () => {
+    opened = await postgresKind.open();
+    store = opened.store;
+    dir = mkdtempSync(join(tmpdir(), 'grantry-multi-'));
+    configFile = join(dir, 'grantry.json');
+    writeFileSync(configFile, JSON.stringify(settings));
+    issuer = `http://127.0.0.1:${await freePort()}`;
+    // The first instance creates the first signing key; the others then find it.
+    a = await startInstance(opened.url, issuer, configFile);
+    [b, c] = await Promise.all([startInstance(opened.url, issuer, configFile), startInstance(opened.url, issuer, configFile)]);
+    const config = makeConfig({ secret: testSecret, ...settings });
+    const webApp = await registerClient(store, config, { name: 'Web', appType: 'web', redirectUris: [callback] });
+    web = { id: webApp.client.id, secret: webApp.clientSecret! };
+    const serviceApp = await registerClient(store, config, { name: 'Service', appType: 'service' });
+    service = { id: serviceApp.client.id, secret: serviceApp.clientSecret! };
+    const opaqueApp = await registerClient(store, config, { name: 'Opaque service', appType: 'service', tokenFormat: 'opaque' });
+    opaqueService = { id: opaqueApp.client.id, secret: opaqueApp.clientSecret! };
+    username = 'multi';
+    await store.createUser({ username, passwordHash: await hashPassword(config, password), displayName: 'Multi', email: null });
+  });
+
+  after(async () => {
+    await Promise.all([a, b, c].filter(Boolean).map(stopInstance));
+    await opened?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const authorizePath = () =>
+    `/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: web.id, redirect_uri: callback, scope: 'profile', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' })}`;
+
+  /** Logs in on A, loads the consent page from B, posts it to C, and returns the code C issued. */
+  async function codeThroughInstances(): Promise<string> {
+    const atA = new TestBrowser(a.url);
+    const login = await atA.login(username, password);
+    assert.equal(login.status, 303, login.text);
+    const atB = sameBrowserAt(atA, b.url);
+    const page = await atB.get(authorizePath());
+    if (page.status === 302) {
+      // Consent already remembered (an earlier test gave it): B answers with a code at once, not with a login.
+      const location = new URL(page.location!, b.url);
+      assert.equal(`${location.origin}${location.pathname}`, callback);
+      return location.searchParams.get('code')!;
+    }
+    assert.equal(page.status, 200, 'the session made on A is known on B: B asks for consent, not for a login');
+    // The consent form B served is posted to C.
+    const atC = sameBrowserAt(atB, c.url);
+    const allowed = await atC.post('/oauth2/authorize', { ...Object.fromEntries(new URLSearchParams(authorizePath().split('?')[1])), csrf_token: csrfFrom(page.text), decision: 'allow' });
+    assert.equal(allowed.status, 303, allowed.text);
+    const location = new URL(allowed.location!);
+    assert.equal(location.searchParams.get('iss'), issuer);
+    return location.searchParams.get('code')!;
+  }
+
+  test('a login on A continues on B and C; a code issued by C is redeemed at A; the tokens work on B', async () => {
+    const code = await codeThroughInstances();
+    const tokens = await post(a.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    const profile = await me(b.url, tokens.body.access_token);
+    assert.equal(profile.status, 200);
+    assert.equal(profile.body.username, username);
+    // The same code at another instance is a replay, seen as one everywhere.
+    const replay = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.error, 'invalid_grant');
+  });
+
+  test('a remembered consent given on one instance is remembered on the others', async () => {
+    const atB = new TestBrowser(b.url);
+    assert.equal((await atB.login(username, password)).status, 303);
+    const atC = sameBrowserAt(atB, c.url);
+    const again = await atC.get(authorizePath());
+    assert.equal(again.status, 302, 'no consent page: the consent given earlier is remembered');
+    assert.ok(new URL(again.location!).searchParams.get('code'));
+  });
+
+  test('40 concurrent uses of one refresh token across the three instances: exactly one succeeds', async () => {
+    const code = await codeThroughInstances();
+    const tokens = await post(b.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    assert.equal(tokens.status, 200);
+    const instances = [a, b, c];
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(instances[i % 3]!.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret))),
+    );
+    const succeeded = replies.filter((reply) => reply.status === 200);
+    assert.equal(succeeded.length, 1, JSON.stringify(replies.map((reply) => reply.status)));
+    for (const reply of replies.filter((r) => r.status !== 200)) {
+      assert.equal(reply.status, 400);
+      assert.equal(reply.body.error, 'invalid_grant');
+    }
+  });
+
+  test('a grant revoked at A is refused at once at B and C: /api/me and introspection', async () => {
+    const code = await codeThroughInstances();
+    const tokens = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const token = tokens.body.access_token;
+    // B has seen (and remembered the signature of) the token before the revocation.
+    assert.equal((await me(b.url, token)).status, 200);
+    assert.equal((await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body.active, true);
+    assert.equal((await post(a.url, '/oauth2/revoke', { token }, basic(web.id, web.secret))).status, 200);
+    const refused = await me(b.url, token);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error, 'invalid_token');
+    assert.deepEqual((await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body, { active: false });
+    const refresh = await post(b.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret));
+    assert.equal(refresh.body.error, 'invalid_grant');
+  });
+
+  test('an app\'s own token revoked at A is refused at once at B and C (JWT by jti, opaque by its row)', async () => {
+    const jwt = (await post(b.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token;
+    assert.equal((await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body.active, true);
+    assert.equal((await post(a.url, '/oauth2/revoke', { token: jwt }, basic(service.id, service.secret))).status, 200);
+    assert.deepEqual((await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body, { active: false });
+    assert.equal((await me(b.url, jwt)).status, 401);
+    const auth = basic(opaqueService.id, opaqueService.secret);
+    const opaque = (await post(c.url, '/oauth2/token', { grant_type: 'client_credentials' }, auth)).body.access_token;
+    assert.equal((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body.active, true);
+    assert.equal((await post(a.url, '/oauth2/revoke', { token: opaque }, auth)).status, 200);
+    assert.deepEqual((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body, { active: false });
+    assert.equal((await me(c.url, opaque)).status, 401);
+  });
+
+  test('a client secret rotated through the CLI (another process) works at once on every instance, caches warm or not', async () => {
+    // Warm B's and C's client caches with the current secret first.
+    for (const instance of [b, c]) assert.equal((await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).status, 200);
+    const rotated = await runCli(['client', 'rotate-secret', service.id, '--json'], { env: { GRANTRY_DATABASE_URL: opened.url, GRANTRY_CONFIG: configFile } });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const fresh = rotated.json<{ client_secret: string }>().client_secret;
+    for (const instance of [a, b, c]) {
+      const reply = await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, fresh));
+      assert.equal(reply.status, 200, `${instance.url}: ${JSON.stringify(reply.body)}`);
+    }
+    service = { ...service, secret: fresh };
+  });
+
+  test('a key rotated through the CLI is published by every instance within signingKeyReload, and signs once active', async () => {
+    const rotated = await runCli(['keys', 'rotate', '--json'], { env: { GRANTRY_DATABASE_URL: opened.url, GRANTRY_CONFIG: configFile } });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const { kid, active_from: activeFrom } = rotated.json<{ kid: string; active_from: number }>();
+    const rotatedAt = Date.now();
+    // Published everywhere within the reload interval (1 s here), with some slack for a busy machine.
+    for (const instance of [a, b, c]) {
+      let published = false;
+      while (!published && Date.now() - rotatedAt < 1000 + 2000) {
+        const jwks = (await (await fetch(`${instance.url}/oauth2/jwks`)).json()) as { keys: { kid: string }[] };
+        published = jwks.keys.some((key) => key.kid === kid);
+        if (!published) await sleep(100);
+      }
+      assert.ok(published, `${instance.url} publishes the new key`);
+    }
+    // Once active (3 s after the rotation), every instance signs with it, within one more reload.
+    await sleep(Math.max(0, activeFrom * 1000 - Date.now()) + 1000 + 500);
+    const tokens = await Promise.all(
+      [a, b, c].map(async (instance) => (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token as string),
+    );
+    for (const token of tokens) assert.equal(decodeProtectedHeader(token).kid, kid);
+    // A token the new key signed at B is good at A and C.
+    assert.equal((await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
+    assert.equal((await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
+  });
+});
