@@ -23,7 +23,10 @@ export async function start(flags: StartFlags): Promise<void> {
   const metrics = createMetrics();
   const store = await openStore(config.databaseUrl, { onQuery: metrics.observeQuery });
   const ctx = await createProviderContext(config, store);
-  const app = await buildProviderServer(ctx, { logger: process.env.GRANTRY_LOG === 'info', metrics });
+  // GRANTRY_LOG (a pino level) wins over the configured logLevel; 'silent' writes no log at all.
+  const logLevel = process.env.GRANTRY_LOG ?? config.logLevel;
+  const logging = logLevel !== 'silent';
+  const app = await buildProviderServer(ctx, { logger: logging ? { level: logLevel } : false, metrics });
   await app.listen({ port: config.port, host: config.host });
 
   // Another process (`grantry keys rotate`) may add signing keys: read them again now and then.
@@ -44,14 +47,17 @@ export async function start(flags: StartFlags): Promise<void> {
     demo = await prepareDemo(ctx, { port: Number(flags['demo-port'] ?? process.env.GRANTRY_DEMO_PORT ?? 4000) });
     lines.push(...demo.lines);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // With the JSON log on, stdout holds JSON lines only: the greeting goes through the log too.
+  if (logging) app.log.info({ issuer: config.issuer }, lines.map((line) => line.trim()).join(' · '));
+  else process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     // A second signal while draining ends the process at once: the operator has lost patience.
     if (stopping) process.exit(1);
     stopping = true;
-    process.stdout.write(`Grantry provider: ${signal}, finishing requests in flight\n`);
+    if (logging) app.log.info({ signal }, 'Grantry provider: finishing requests in flight');
+    else process.stdout.write(`Grantry provider: ${signal}, finishing requests in flight\n`);
     for (const timer of timers) clearInterval(timer);
     await demo?.close();
     await drain(app, config.shutdownTimeoutMs);

@@ -8,12 +8,14 @@ import { isOAuthError, OAuthError } from '../protocol/errors.ts';
 import { sendOAuthError } from './reply.ts';
 import { createMetrics, type ProviderMetrics } from '../metrics.ts';
 import { countRequests, metricsRoutes } from './metrics.ts';
+import { loggerOptions, type LogOptions } from './logging.ts';
 
 // The provider's HTTP server: Fastify with form bodies, cookies and strict headers, and one plugin
 // per endpoint or page group. Each plugin is a thin adapter over ../protocol.
 
 export interface ServerOptions {
-  logger?: boolean;
+  /** The JSON request log (./logging.ts): true for info level on stdout; none when not given. */
+  logger?: boolean | LogOptions;
   /** The registry /metrics serves; a fresh one when not given (`grantry start` passes the one its store reports to). */
   metrics?: ProviderMetrics;
 }
@@ -28,15 +30,8 @@ const securityHeaders: Record<string, string> = {
 
 export async function buildProviderServer(ctx: ProviderContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger
-      ? {
-          level: 'info',
-          // Tokens, codes and secrets travel in query strings, bodies and headers: log none of them.
-          serializers: {
-            req: (request) => ({ method: request.method, url: request.url.split('?')[0], remoteAddress: request.ip }),
-          },
-        }
-      : false,
+    // Tokens, codes and secrets travel in query strings, bodies and headers: ./logging.ts logs none of them.
+    logger: options.logger ? loggerOptions(options.logger === true ? { level: 'info' } : options.logger) : false,
     trustProxy: false,
     // While the server closes, a request that still arrives on an open keep-alive connection is
     // answered (with Connection: close), not turned away with a 503: the client chose this instance,
