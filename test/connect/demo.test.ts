@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
+import { sealTokens } from '../../src/connect/index.ts';
+import { deriveKey } from '../../src/lib/crypto.ts';
+import { t } from '../../src/i18n/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
@@ -59,6 +62,83 @@ for (const kind of storeKinds) {
       assert.match((await browser.get('/account')).text, /none \(you log in through other sites only\)/);
       assert.match((await browser.get('/spa')).text, /spa\.js/);
       assert.match((await browser.get('/connect/browser.js')).text, /export function readImplicitResponse/);
+    });
+
+    test('pages in the language of Accept-Language, unless the switcher\'s cookie says otherwise; the switcher sets it and goes back', async () => {
+      const browser = new TestBrowser(site.url);
+      const chinese = await browser.get('/', { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' });
+      assert.match(chinese.text, /^<!doctype html><html lang="zh-CN">/);
+      assert.match(chinese.text, new RegExp(`<h1>${t('zh-CN', 'demo.home.title')}</h1>`));
+      assert.match(chinese.text, /<button class="provider" type="submit">使用 Grantry 登录<\/button>/);
+      assert.match(chinese.headers.get('content-security-policy')!, /^default-src 'self'; connect-src 'self' http:\/\/127\.0\.0\.1:\d+;/);
+
+      const switched = await browser.get('/lang/en?back=%2Fspa');
+      assert.equal(switched.status, 302);
+      assert.equal(switched.location, '/spa');
+      assert.equal(switched.headers.get('set-cookie'), 'grantry_lang=en; Path=/; Max-Age=31536000; SameSite=Lax');
+      assert.match((await browser.get('/', { 'accept-language': 'zh-CN' })).text, /^<!doctype html><html lang="en">/, 'the cookie wins');
+
+      const unknown = await browser.get('/lang/fr?back=%2Fspa');
+      assert.equal(unknown.location, '/spa');
+      assert.equal(unknown.headers.get('set-cookie'), null);
+      assert.equal((await browser.get('/lang/zh-CN?back=%2F%2Fevil.example%2F')).location, '/', 'only a path on this site');
+    });
+
+    test('Connect\'s binding and error pages come in the demo\'s look and language; a refused login says so', async () => {
+      const browser = new TestBrowser(site.url);
+      const start = await browser.post('/auth/grantry/login', {});
+      const state = new URL(start.location!).searchParams.get('state')!;
+      const denied = await browser.get(`/auth/grantry/callback?error=access_denied&state=${state}&iss=${encodeURIComponent(double.url)}`, { 'accept-language': 'zh-CN' });
+      assert.equal(denied.status, 400);
+      assert.match(denied.text, /^<!doctype html><html lang="zh-CN">/);
+      assert.match(denied.text, new RegExp(`<p role="alert" class="error" data-code="access_denied">${t('zh-CN', 'demo.error.access_denied')}</p>`));
+      assert.match(denied.text, /<link rel="stylesheet" href="\/demo.css">/);
+
+      double.nextUser = 'hamilton';
+      await loginWith(browser, 'grantry');
+      const pending = await browser.get('/auth/pending', { 'accept-language': 'zh-CN' });
+      assert.match(pending.text, /<h1>完成 Grantry 登录<\/h1>/);
+      assert.match(pending.text, /<form method="post" action="\/auth\/pending\/register" aria-labelledby="pending-create">/);
+      const taken = await browser.post('/auth/pending/register', { username: 'demo-local', displayName: 'Margaret' }, { 'accept-language': 'zh-CN' });
+      assert.equal(taken.status, 409);
+      assert.match(taken.text, new RegExp(`<p role="alert" class="error">${t('zh-CN', 'demo.error.username_taken')}</p>`));
+    });
+
+    test('when the provider refuses the site\'s token, the account page forgets it, ends the session and asks to log in again', async () => {
+      const browser = new TestBrowser(site.url);
+      double.nextUser = 'lamarr';
+      const { callback } = await loginWith(browser, 'grantry');
+      assert.equal(callback.location, '/auth/pending');
+      assert.equal((await browser.post('/auth/pending/register', { username: 'lamarr', displayName: 'Hedy' })).location, '/account');
+      assert.match((await browser.get('/account')).text, /<dd data-field="uid">uid-lamarr<\/dd>/, 'read from the provider\'s /api/me');
+
+      const identity = (await store.findIdentityBySubject('grantry', 'uid-lamarr'))!;
+      const key = deriveKey(secret, 'connect-provider-tokens');
+      const unknownToken = { accessToken: 'no-longer-valid', tokenType: 'Bearer', expiresAt: null, refreshToken: null, idToken: null, scope: null, raw: {} };
+      await store.saveIdentityTokens(identity.id, sealTokens(key, identity.id, unknownToken), null);
+      const refused = await browser.get('/account');
+      assert.equal(refused.status, 401);
+      assert.match(refused.text, /<h1>Please log in again<\/h1>/);
+      assert.match(refused.text, /<form class="inline" method="post" action="\/auth\/grantry\/login"><button class="provider" type="submit">Log in with Grantry<\/button><\/form>/);
+      assert.equal(refused.headers.get('set-cookie'), 'connect_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax');
+      assert.equal((await store.findIdentityBySubject('grantry', 'uid-lamarr'))!.sealedTokens, null);
+      assert.equal((await browser.get('/account')).location, '/');
+
+      // An expired token whose refresh the provider turns down (invalid_grant) is refused the same way.
+      double.nextUser = 'lamarr';
+      assert.equal((await loginWith(browser, 'grantry')).callback.location, '/account');
+      assert.match((await browser.get('/account')).text, /<dd data-field="uid">uid-lamarr<\/dd>/, 'a new login brings a new token');
+      const expired = { ...unknownToken, expiresAt: Math.floor(Date.now() / 1000) - 60, refreshToken: 'not-a-refresh-token' };
+      await store.saveIdentityTokens(identity.id, sealTokens(key, identity.id, expired), expired.expiresAt);
+      assert.equal((await browser.get('/account')).status, 401);
+      assert.equal((await store.findIdentityBySubject('grantry', 'uid-lamarr'))!.sealedTokens, null);
+    });
+
+    test('the browser-only page says so when no implicit app is configured', async () => {
+      const page = await new TestBrowser(site.url).get('/implicit');
+      assert.equal(page.status, 200);
+      assert.match(page.text, new RegExp(`<p class="notice">${t('en', 'demo.implicit.notConfigured')}</p>`));
+      assert.doesNotMatch(page.text, /implicit\.js/);
     });
   });
 }
