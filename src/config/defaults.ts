@@ -94,7 +94,17 @@ export const defaults = {
     intervalSeconds: 300,
     /** Rows per DELETE, so that no purge holds locks for long. */
     batchSize: 1000,
+    /** At most this many DELETEs per table and pass; the next pass goes on where this one stopped. */
+    maxBatches: 100,
+    /**
+     * Authorization codes and refresh tokens are kept this long past their expiry, so that a replay
+     * soon after still revokes its grant instead of meeting an unknown value.
+     */
+    expiredGraceSeconds: 24 * 3600,
   },
+
+  /** How long GET /readyz waits for the store before it answers 503. */
+  readyTimeoutMs: 2000,
 
   cookies: {
     session: 'grantry_session',

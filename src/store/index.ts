@@ -3,6 +3,7 @@ import { ClientCache } from './client-cache.ts';
 import { createAuditStore } from './audit-store.ts';
 import { createConnectStore } from './connect-store.ts';
 import { createOpsStore } from './ops-store.ts';
+import { createHousekeepingStore } from './housekeeping-store.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
 import { createProviderStore } from './provider-store.ts';
 import type { Database } from './schema.ts';
@@ -14,9 +15,10 @@ export type * from './types.ts';
 export { redactUrl, DatabaseUrlError } from './open.ts';
 export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
 export type { Readiness } from './ops-store.ts';
+export type { PurgePolicy, PurgeCounts } from './housekeeping-store.ts';
 
 function bind(db: Kysely<Database>, clients?: ClientCache) {
-  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db), ...createOpsStore(db) };
+  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db), ...createOpsStore(db), ...createHousekeepingStore(db) };
 }
 
 export type StoreOperations = ReturnType<typeof bind>;

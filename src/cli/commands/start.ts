@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
 import { createProviderContext } from '../../provider/context.ts';
 import { buildProviderServer } from '../../provider/http/server.ts';
+import { runHousekeeping } from '../../provider/housekeeping.ts';
 import { createMetrics } from '../../provider/metrics.ts';
 import { openStore, redactUrl } from '../../store/index.ts';
 import { loadSettings, type CommonFlags } from '../settings.ts';
@@ -34,6 +35,10 @@ export async function start(flags: StartFlags): Promise<void> {
   const reload = setInterval(() => void ctx.keys.reload().catch(() => {}), config.lifetimes.signingKeyReload * 1000);
   reload.unref();
   timers.push(reload);
+  const housekeeping = runHousekeeping(ctx, {
+    onError: (error) => app.log.error({ err: error }, 'housekeeping pass failed'),
+    onPass: (counts) => app.log.debug({ purged: counts }, 'housekeeping pass'),
+  });
 
   const lines = [
     `Grantry provider listening on ${config.issuer} (store: ${redactUrl(config.databaseUrl)})`,
@@ -61,6 +66,7 @@ export async function start(flags: StartFlags): Promise<void> {
     for (const timer of timers) clearInterval(timer);
     await demo?.close();
     await drain(app, config.shutdownTimeoutMs);
+    await housekeeping.stop();
     // app.close() ran the server's onClose hooks, which wrote the audit trail's last batch.
     await store.close();
     process.exit(0);

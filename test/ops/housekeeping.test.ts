@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { runHousekeeping } from '../../src/provider/housekeeping.ts';
+import type { PurgePolicy } from '../../src/store/index.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { storeKinds, type TestStoreKind } from '../helpers/stores.ts';
+
+const hour = 3600;
+const day = 24 * hour;
+
+/** Raw SQL against the provider's store, for rows the store has no method to backdate. */
+async function exec(kind: TestStoreKind, url: string, text: string, params: unknown[]): Promise<void> {
+  if (kind.name === 'postgres') {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(text.replace(/\?/g, (() => { let i = 0; return () => `$${++i}`; })()), params);
+    } finally {
+      await client.end();
+    }
+  } else {
+    const db = new SQLite(url.slice('sqlite:'.length));
+    try {
+      db.prepare(text).run(...params);
+    } finally {
+      db.close();
+    }
+  }
+}
+
+for (const kind of storeKinds) {
+  describe(`housekeeping on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    before(async () => (provider = await startProvider(kind, { housekeeping: { intervalSeconds: 0 } })));
+    after(() => provider.close());
+
+    const policy = (now: number): PurgePolicy => ({
+      now,
+      batchSize: 2,
+      maxBatches: 100,
+      expiredGraceSeconds: day,
+      accessTokenLifetime: hour,
+      refreshTokenAbsolute: 90 * day,
+      loginWindowSeconds: 15 * 60,
+      auditRetentionSeconds: 90 * day,
+    });
+
+    test('expired rows go, live rows stay, in every table it purges', async () => {
+      const { store } = provider;
+      const now = Math.floor(Date.now() / 1000);
+      const user = await provider.createUser();
+      const { client } = await provider.registerClient({ appType: 'web' });
+      const { client: consented } = await provider.registerClient({ appType: 'web' });
+      const { client: service } = await provider.registerClient({ appType: 'service' });
+      await store.saveConsent(user.id, consented.id, 'profile');
+      const grant = async (name: string, input: { clientId: string; userId: string | null; createdAt: number; revoked?: boolean }) => {
+        const created = await store.createGrant({ id: `${name}-${randomUUID()}`, clientId: input.clientId, userId: input.userId, scope: 'profile', createdAt: input.createdAt });
+        if (input.revoked) await store.revokeGrant(created.id, 'revoked_by_client');
+        return created.id;
+      };
+
+      const grants = {
+        appOld: await grant('app-old', { clientId: service.id, userId: null, createdAt: now - 2 * hour }),
+        appRecent: await grant('app-recent', { clientId: service.id, userId: null, createdAt: now - 10 * 60 }),
+        revokedOld: await grant('revoked-old', { clientId: client.id, userId: user.id, createdAt: now - 2 * hour, revoked: true }),
+        withRefresh: await grant('with-refresh', { clientId: client.id, userId: user.id, createdAt: now - 100 * day }),
+        withAccess: await grant('with-access', { clientId: service.id, userId: null, createdAt: now - 2 * hour }),
+        personalPastEnd: await grant('personal-past-end', { clientId: client.id, userId: user.id, createdAt: now - 100 * day }),
+        consentedNewest: await grant('consented-newest', { clientId: consented.id, userId: user.id, createdAt: now - 100 * day }),
+        consentedOlder: await grant('consented-older', { clientId: consented.id, userId: user.id, createdAt: now - 120 * day }),
+        personalRecent: await grant('personal-recent', { clientId: client.id, userId: user.id, createdAt: now - day }),
+      };
+
+      const code = (hash: string, expiresAt: number) =>
+        store.createAuthorizationCode({ codeHash: hash, grantId: randomUUID(), clientId: client.id, userId: user.id, redirectUri: 'https://app.example/callback', scope: 'profile', codeChallenge: null, expiresAt });
+      for (const n of [1, 2, 3]) await code(`code-dead-${n}`, now - 2 * day);
+      await code('code-in-grace', now - hour);
+      await code('code-live', now + 60);
+
+      await store.createSession({ sessionHash: 'session-dead', userId: user.id, createdAt: now - 15 * day, expiresAt: now - 1 });
+      await store.createSession({ sessionHash: 'session-live', userId: user.id, createdAt: now, expiresAt: now + day });
+
+      const access = (hash: string, grantId: string, expiresAt: number) => store.createAccessToken({ tokenHash: hash, grantId, clientId: service.id, userId: null, scope: 'profile', expiresAt });
+      await access('access-dead', grants.appOld, now - 1);
+      await access('access-live', grants.withAccess, now + hour);
+
+      const refresh = (hash: string, grantId: string, expiresAt: number) =>
+        store.createRefreshToken({ tokenHash: hash, grantId, clientId: client.id, userId: user.id, scope: 'profile', createdAt: now - 100 * day, expiresAt, absoluteExpiresAt: expiresAt + day });
+      await refresh('refresh-dead', grants.personalPastEnd, now - 2 * day);
+      await refresh('refresh-in-grace', grants.withRefresh, now - hour);
+      await refresh('refresh-live', grants.withRefresh, now + day);
+
+      const failures = (key: string, firstFailureAt: number, lockedUntil: number | null) =>
+        exec(kind, provider.databaseUrl, 'insert into login_failures (key, failures, first_failure_at, locked_until) values (?, ?, ?, ?)', [key, 3, firstFailureAt, lockedUntil]);
+      await failures('user:old', now - hour, null);
+      await failures('user:old-lock-over', now - hour, now - 60);
+      await failures('user:locked', now - hour, now + 600);
+      await failures('user:recent', now - 60, null);
+
+      await store.insertAuditEvents([
+        { at: now - 91 * day, event: 'token_issued', clientId: 'audit-old' },
+        { at: now - 89 * day, event: 'token_issued', clientId: 'audit-kept' },
+      ]);
+
+      const siteUser = await store.createConnectUser({ username: `site-${randomUUID().slice(0, 8)}`, passwordHash: null, displayName: 'S', email: null });
+      const identityId = randomUUID();
+      await exec(kind, provider.databaseUrl, 'insert into connect_identities (id, provider, subject, user_id, profile, tokens, token_expires_at, created_at, updated_at, last_login_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+        identityId, 'weibo', `subject-${identityId}`, null, '{}', null, null, now, now, null,
+      ]);
+      for (const [hash, expiresAt] of [['ticket-dead', now - 1], ['ticket-live', now + 600]] as const) {
+        await store.createTicket({ ticketHash: hash, identityId, browserHash: 'b', returnTo: null, createdAt: now - 700, expiresAt });
+      }
+      for (const [hash, expiresAt] of [['state-dead', now - 1], ['state-live', now + 600]] as const) {
+        await store.saveLoginState({ stateHash: hash, browserHash: 'b', provider: 'weibo', codeVerifier: 'v', nonce: null, redirectUri: 'https://site.example/cb', returnTo: null, linkUserId: null, createdAt: now - 700, expiresAt });
+      }
+      for (const [hash, expiresAt] of [['site-session-dead', now - 1], ['site-session-live', now + day]] as const) {
+        await store.createConnectSession({ sessionHash: hash, userId: siteUser.id, createdAt: now - day, expiresAt });
+      }
+
+      const counts = await store.purgeExpired(policy(now));
+      assert.deepEqual(counts, {
+        authorization_codes: 3,
+        sessions: 1,
+        access_tokens: 1,
+        refresh_tokens: 1,
+        grants: 4,
+        login_failures: 2,
+        audit_events: 1,
+        connect_tickets: 1,
+        connect_login_states: 1,
+        connect_sessions: 1,
+      });
+
+      const gone = async (id: string) => (await store.findGrant(id)) === undefined;
+      assert.deepEqual(
+        Object.fromEntries(await Promise.all(Object.entries(grants).map(async ([name, id]) => [name, await gone(id)]))),
+        {
+          appOld: true,
+          appRecent: false,
+          revokedOld: true,
+          withRefresh: false,
+          withAccess: false,
+          personalPastEnd: true,
+          consentedNewest: false,
+          consentedOlder: true,
+          personalRecent: false,
+        },
+      );
+      assert.equal(await store.findSession('session-dead'), undefined);
+      assert.ok(await store.findSession('session-live'));
+      assert.equal(await store.findAccessToken('access-dead'), undefined);
+      assert.ok(await store.findAccessToken('access-live'));
+      assert.equal(await store.findRefreshToken('refresh-dead'), undefined);
+      assert.ok(await store.findRefreshToken('refresh-in-grace'));
+      assert.ok(await store.findRefreshToken('refresh-live'));
+      assert.equal((await store.redeemAuthorizationCode('code-dead-1')).outcome, 'unknown');
+      assert.equal((await store.redeemAuthorizationCode('code-in-grace')).outcome, 'redeemed');
+      assert.equal((await store.redeemAuthorizationCode('code-live')).outcome, 'redeemed');
+      assert.deepEqual((await store.listAuditEvents({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')), ['audit-kept']);
+      assert.equal(await store.findTicket('ticket-dead'), undefined);
+      assert.ok(await store.findTicket('ticket-live'));
+      assert.equal(await store.takeLoginState('state-dead'), undefined);
+      assert.ok(await store.takeLoginState('state-live'));
+      assert.equal(await store.findConnectSessionUser('site-session-dead'), undefined);
+      assert.ok(await store.findConnectSessionUser('site-session-live'));
+      // The person still sees the app they consent to on /account/apps.
+      assert.deepEqual((await store.listAuthorizedApps(user.id)).map((a) => a.client.id).sort(), [client.id, consented.id].sort());
+
+      // A second pass finds nothing more.
+      const again = await store.purgeExpired(policy(now));
+      assert.ok(Object.values(again).every((n) => n === 0), JSON.stringify(again));
+    });
+
+    test('passes running side by side (as on several instances) delete each row once, without errors', async () => {
+      const { store } = provider;
+      const now = Math.floor(Date.now() / 1000);
+      const user = await provider.createUser();
+      for (let n = 0; n < 25; n++) await store.createSession({ sessionHash: `parallel-${n}`, userId: user.id, createdAt: now - day, expiresAt: now - 1 });
+      await store.createSession({ sessionHash: 'parallel-live', userId: user.id, createdAt: now, expiresAt: now + day });
+      const passes = await Promise.all([store.purgeExpired(policy(now)), store.purgeExpired(policy(now)), store.purgeExpired(policy(now))]);
+      assert.equal(passes.reduce((sum, counts) => sum + counts.sessions, 0), 25);
+      assert.ok(await store.findSession('parallel-live'));
+    });
+
+    test('runHousekeeping purges with the configured policy, and stop() waits for a pass in progress', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const user = await provider.createUser();
+      await provider.store.createSession({ sessionHash: 'runner-dead', userId: user.id, createdAt: now - day, expiresAt: now - 1 });
+      await provider.store.insertAuditEvents([{ at: now - (provider.config.audit.retentionDays + 1) * day, event: 'app_created', clientId: 'runner-old' }]);
+      const housekeeping = runHousekeeping(provider.ctx);
+      const pass = housekeeping.runOnce();
+      await housekeeping.stop();
+      const counts = await pass;
+      assert.equal(counts.sessions, 1);
+      assert.equal(counts.audit_events, 1);
+      assert.equal(await provider.store.findSession('runner-dead'), undefined);
+    });
+  });
+}
