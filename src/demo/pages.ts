@@ -28,9 +28,9 @@ function layout(c: PageContext, section: Section, title: string, body: string, h
   return `<!doctype html><html lang="${c.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(title)} · ${tx(c, 'demo.site')}</title><link rel="stylesheet" href="/demo.css">${head}</head>
 <body><header class="site"><div class="bar"><a class="brand" href="/">${tx(c, 'demo.site')}</a>
-<nav aria-label="${tx(c, 'demo.nav.label')}"><ul>${link('home', '/', 'demo.nav.home')}${link('spa', '/spa', 'demo.nav.spa')}${link('implicit', '/implicit', 'demo.nav.implicit')}</ul></nav>
-<nav class="lang" aria-label="${tx(c, 'lang.label')}">${switcher}</nav></div></header>
-<main>${body}</main></body></html>`;
+<nav aria-label="${tx(c, 'demo.nav.label')}"><ul>${link('home', '/', 'demo.nav.home')}${link('spa', '/spa', 'demo.nav.spa')}${link('implicit', '/implicit', 'demo.nav.implicit')}</ul></nav></div></header>
+<main>${body}</main>
+<footer class="site"><nav class="lang" aria-label="${tx(c, 'lang.label')}">${switcher}</nav></footer></body></html>`;
 }
 
 function loginButtons(c: PageContext, providers: Providers, link: boolean): string {

@@ -42,8 +42,8 @@ describe('journeys in a real browser (SQLite)', () => {
   });
 
   /** A visitor's own browser profile, speaking one language. */
-  async function visitor(locale: Locale = 'en'): Promise<Page> {
-    const context = await browser.newContext({ locale: locale === 'en' ? 'en-US' : locale, viewport: { width: 1000, height: 700 } });
+  async function visitor(locale: Locale = 'en', viewport = { width: 1000, height: 700 }): Promise<Page> {
+    const context = await browser.newContext({ locale: locale === 'en' ? 'en-US' : locale, viewport });
     context.setDefaultTimeout(10_000);
     contexts.push(context);
     const page = await context.newPage();
@@ -59,6 +59,28 @@ describe('journeys in a real browser (SQLite)', () => {
     const shots = new Shots(journey);
     allShots.push(shots);
     return shots;
+  }
+
+  /**
+   * Presses Tab until the control with this name (its text, or its label for a field) has the
+   * focus, and checks that the focus can be seen there.
+   */
+  async function tabTo(page: Page, name: string, maxPresses = 40): Promise<void> {
+    for (let press = 0; press < maxPresses; press++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        if (!element || element === document.body) return null;
+        const label = (element as HTMLInputElement).labels?.[0]?.textContent ?? '';
+        const style = getComputedStyle(element);
+        return { name: (label || element.textContent || '').trim(), outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px', shadow: style.boxShadow !== 'none' };
+      });
+      if (focused?.name === name) {
+        assert.ok(focused.outline || focused.shadow, `the focus on "${name}" is visible`);
+        return;
+      }
+    }
+    assert.fail(`Tab never reached "${name}" in ${maxPresses} presses on ${page.url()}`);
   }
 
   /** Script errors a page has thrown so far. */
@@ -222,7 +244,14 @@ describe('journeys in a real browser (SQLite)', () => {
 
   test('2. the same journey in Simplified Chinese (browser language zh-CN)', async () => {
     const li = await provider.createUser('lihua', 'lihua password 1', { displayName: '李华' });
-    await newVisitorSignsUp('zh-CN', li, 'lihua-site');
+    const page = await newVisitorSignsUp('zh-CN', li, 'lihua-site');
+    // The switcher changes the language of this page, and the choice outlives the page.
+    await page.getByRole('navigation', { name: t('zh-CN', 'lang.label') }).getByRole('link', { name: 'English' }).click();
+    await page.waitForURL(`${siteUrl}/account`);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+    await page.goto(`${siteUrl}/`);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'remembered, over the browser\'s zh-CN');
   });
 
   test('2. the same through the single-page version (/spa): code and state carried to the back end in JSON, the binding choice, the site\'s own token', async () => {
@@ -293,11 +322,11 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.match(documents.find((entry) => entry.includes('/auth/grantry/callback'))!, /^303 /);
   });
 
-  test('4. a second visitor binds Grantry to the account they already had on the demo site', async () => {
-    const shots = shotsFor('4-existing-account');
+  test('4. a second visitor, on a phone (360 px wide), binds Grantry to the account they already had on the demo site', async () => {
+    const shots = shotsFor('4-existing-account-360px');
     await demoSite();
     const bob = await provider.createUser('bob', 'bob password 1', { displayName: 'Bob Grantry' });
-    const page = await visitor();
+    const page = await visitor('en', { width: 360, height: 740 });
     await page.goto(`${siteUrl}/`);
     const register = page.getByRole('form', { name: 'Create an account' });
     await register.getByLabel('Username').fill('bob-site');
@@ -387,10 +416,20 @@ describe('journeys in a real browser (SQLite)', () => {
     await demoSite();
     const dave = await provider.createUser('dave', 'dave password 1', { displayName: 'Dave Declines' });
     const page = await visitor();
+    // By keyboard alone, each control showing where the focus is.
     await page.goto(`${siteUrl}/`);
-    await page.getByRole('button', { name: 'Log in with Grantry' }).click();
-    await logInAtProvider(page, 'en', dave);
-    await page.getByRole('button', { name: 'Deny' }).click();
+    await tabTo(page, 'Log in with Grantry');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.href.startsWith(`${provider.url}/login`));
+    await tabTo(page, 'Username');
+    await page.keyboard.type(dave.username);
+    await tabTo(page, 'Password');
+    await page.keyboard.type(dave.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Allow Demo site to use your account?' }).waitFor();
+    await tabTo(page, 'Deny');
+    await shots.take(page, 'consent-deny-focused');
+    await page.keyboard.press('Enter');
 
     await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/auth/grantry/callback`));
     assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
@@ -406,5 +445,9 @@ describe('journeys in a real browser (SQLite)', () => {
     const shot = allShots.reduce((sum, shots) => sum + shots.count, 0);
     assert.ok(shot >= 25, `the journeys shot ${shot} pages`);
     assert.deepEqual(allShots.flatMap((shots) => shots.accessibility), []);
+  });
+
+  test('no page the journeys saw is wider than its window (journey 4 runs 360 px wide)', () => {
+    assert.deepEqual(allShots.flatMap((shots) => shots.overflowing), []);
   });
 });

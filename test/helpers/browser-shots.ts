@@ -4,7 +4,8 @@ import type { Page } from 'playwright-core';
 import { seriousAccessibilityProblems, type AxeFinding } from './browser-axe.ts';
 
 // Screenshots of a browser journey's pages, kept as test artifacts (test-artifacts/ is ignored by
-// git): a failed journey can be looked at page by page. Every page shot is also checked with axe.
+// git): a failed journey can be looked at page by page. Every page shot is also checked with axe,
+// and for content wider than the window.
 
 export const artifactsDir = join(process.cwd(), 'test-artifacts', 'journeys');
 
@@ -13,6 +14,8 @@ export class Shots {
   count = 0;
   /** Serious and critical accessibility findings on the pages shot so far, by shot name. */
   readonly accessibility: Array<{ shot: string; url: string; findings: AxeFinding[] }> = [];
+  /** Pages wider than the window (a reader would have to scroll sideways), by shot name. */
+  readonly overflowing: Array<{ shot: string; url: string; width: number; window: number }> = [];
 
   constructor(readonly journey: string) {
     mkdirSync(artifactsDir, { recursive: true });
@@ -25,6 +28,8 @@ export class Shots {
     await page.screenshot({ path, fullPage: true });
     const findings = await seriousAccessibilityProblems(page);
     if (findings.length > 0) this.accessibility.push({ shot, url: page.url(), findings });
+    const { width, window } = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, window: document.documentElement.clientWidth }));
+    if (width > window) this.overflowing.push({ shot, url: page.url(), width, window });
     return path;
   }
 }
