@@ -103,9 +103,6 @@ export const defaults = {
     expiredGraceSeconds: 24 * 3600,
   },
 
-  /** How long GET /readyz waits for the store before it answers 503. */
-  readyTimeoutMs: 2000,
-
   cookies: {
     session: 'grantry_session',
     csrf: 'grantry_csrf',
