@@ -44,7 +44,8 @@ describe('journeys in a real browser (SQLite)', () => {
   /** A visitor's own browser profile, speaking one language. */
   async function visitor(locale: Locale = 'en', viewport = { width: 1000, height: 700 }): Promise<Page> {
     const context = await browser.newContext({ locale: locale === 'en' ? 'en-US' : locale, viewport });
-    context.setDefaultTimeout(10_000);
+    // Generous: the whole suite shares two cores with this browser.
+    context.setDefaultTimeout(20_000);
     contexts.push(context);
     const page = await context.newPage();
     const problems: string[] = [];
