@@ -44,6 +44,7 @@ const provider_endpoints = (appId: string): Endpoint[] => [
   { method: 'POST', path: '/oauth2/authorize', kind: 'page', params: ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt', 'csrf_token', 'decision'] },
   { method: 'GET', path: '/', kind: 'page', params: ['lang'] },
   { method: 'GET', path: '/login', kind: 'page', params: ['return_to', 'lang'] },
+  { method: 'GET', path: '/lang', kind: 'page', params: ['to', 'return_to'] },
   { method: 'POST', path: '/login', kind: 'page', params: ['username', 'password', 'csrf_token', 'return_to'] },
   { method: 'GET', path: '/signup', kind: 'page', params: ['return_to'] },
   { method: 'POST', path: '/signup', kind: 'page', params: ['username', 'password', 'display_name', 'email', 'csrf_token', 'return_to'] },
@@ -63,7 +64,7 @@ const provider_endpoints = (appId: string): Endpoint[] => [
 ];
 
 const demoEndpoints: Endpoint[] = [
-  ...['/', '/account', '/spa', '/spa/callback', '/spa.js', '/connect/browser.js', '/auth/pending', '/auth/grantry/callback', '/auth/:id/callback', '/api/auth/me'].map(
+  ...['/', '/account', '/spa', '/spa/callback', '/spa.js', '/implicit', '/implicit.js', '/connect/browser.js', '/auth/pending', '/auth/grantry/callback', '/auth/:id/callback', '/api/auth/me'].map(
     (path) => ({ method: 'GET' as const, path, kind: 'demo' as const, params: ['code', 'state', 'error', 'error_description', 'iss', 'return_to'] }),
   ),
   ...['/auth/pending/register', '/auth/pending/bind', '/auth/unbind', '/auth/logout', '/auth/local/register', '/auth/local/login', '/auth/grantry/login', '/auth/:id/login',
