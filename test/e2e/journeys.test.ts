@@ -136,6 +136,12 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.match(clientId, /^[0-9a-f]{32}$/);
     assert.match(clientSecret, /^[A-Za-z0-9_-]{43,}$/);
     await shots.take(page, 'registered');
+    // The copy buttons put exactly what the page shows on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: provider.url });
+    await page.getByRole('button', { name: 'Copy App Secret' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientSecret);
+    await page.getByRole('button', { name: 'Copy App Key' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientId);
     await page.getByRole('button', { name: 'I have stored it' }).click();
     assert.equal(await page.getByTestId('app-secret').isVisible(), false, 'the copy-once dialog closes');
 
