@@ -50,6 +50,8 @@ describe('journeys in a real browser (SQLite)', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
+    // A Content-Security-Policy refusal means part of a page (a script, a style, a call) did not run.
+    page.on('console', (message) => message.type() === 'error' && /Content Security Policy/i.test(message.text()) && problems.push(message.text()));
     pageProblems.set(page, problems);
     return page;
   }
@@ -327,6 +329,7 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.ok(authorize.length >= 1 && authorize.every((entry) => /^30[23] /.test(entry)), `no consent page was shown: ${authorize.join(', ')}`);
     assert.ok(!documents.some((entry) => entry.includes('/auth/pending')), 'no binding page');
     assert.match(documents.find((entry) => entry.includes('/auth/grantry/callback'))!, /^303 /);
+    assert.deepEqual(problemsOf(page), []);
   });
 
   test('4. a second visitor, on a phone (360 px wide), binds Grantry to the account they already had on the demo site', async () => {
@@ -390,6 +393,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.waitForURL(`${siteUrl}/account`);
     await page.getByTestId('live-profile').getByText(ada.id).waitFor();
     await shots.take(page, 'back-in');
+    assert.deepEqual(problemsOf(page), []);
   });
 
   test('6. a browser-only page gets a token by the implicit flow (its app opted in) and reads /api/me', async () => {
@@ -446,6 +450,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await shots.take(page, 'message');
     assert.equal(await provider.store.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
     assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/');
+    assert.deepEqual(problemsOf(page), []);
   });
 
   test('every page the journeys saw has no serious or critical accessibility finding (axe-core, WCAG 2.1 A and AA)', () => {
