@@ -110,7 +110,7 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     const { locale } = request.params as { locale: string };
     const back = safeReturnTo((request.query as { back?: unknown }).back) ?? '/';
     if (!isLocale(locale)) return reply.redirect(back);
-    reply.header('set-cookie', `${langCookie}=${encodeURIComponent(locale)}; Path=/; Max-Age=${langCookieMaxAge}; SameSite=Lax`);
+    reply.header('set-cookie', `${langCookie}=${encodeURIComponent(locale)}; Path=/; Max-Age=${langCookieMaxAge}; SameSite=Lax${connect.secure ? '; Secure' : ''}`);
     return reply.redirect(back);
   });
 
