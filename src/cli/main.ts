@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.ts';
 import { DatabaseUrlError } from '../store/index.ts';
 import { audit, auditOptions } from './commands/audit.ts';
+import { showConfig } from './commands/config.ts';
 import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
 import { keysList, keysOptions, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
@@ -35,11 +36,13 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry token refresh --client-id ID [--client-secret S] --refresh-token T [--scope S]
   grantry token code --client-id ID [--client-secret S] [--scope S] [--callback-port N]
   grantry audit [--client ID] [--user USER_ID] [--event NAME] [--limit N]
+  grantry config                 the effective configuration as JSON, secrets masked
 
 Every command that touches data takes --database-url (or GRANTRY_DATABASE_URL): sqlite:PATH
 (default sqlite:./data/grantry.sqlite) or postgres://user@host:5432/database. --json prints JSON.
 Commands that talk to a running provider take --issuer (or GRANTRY_ISSUER; default http://localhost:3000).
-Other settings: GRANTRY_PORT, GRANTRY_ISSUER, GRANTRY_SECRET, GRANTRY_CONFIG (a JSON file).`;
+Other settings: GRANTRY_SECRET, GRANTRY_CONFIG or --config (a JSON file), and a GRANTRY_* variable
+for every setting (GRANTRY_PORT, GRANTRY_LIFETIMES__ACCESS_TOKEN, …; see the README).`;
 
 type Handler = (positionals: string[], values: Record<string, any>) => Promise<void>;
 
@@ -57,6 +60,7 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'token refresh': { options: tokenOptions, run: (_, v) => tokenRefresh(v) },
   'token code': { options: tokenOptions, run: (_, v) => tokenCode(v) },
   audit: { options: auditOptions, run: (_, v) => audit(v) },
+  config: { options: {}, run: (_, v) => showConfig(v) },
 };
 
 function findCommand(args: string[]): { name: string; rest: string[] } | undefined {

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { makeConfig, resolveSecret, type ConfigOverrides, type GrantryConfig } from '../config/config.ts';
+import { ConfigError, makeConfig, resolveSecret, type ConfigOverrides, type GrantryConfig } from '../config/config.ts';
+import { checkOverrides, overridesFromEnv } from '../config/settings-check.ts';
 import { defaults } from '../config/defaults.ts';
 
 // How the command line turns flags, environment variables and an optional JSON file into one
 // configuration. Flags win over the environment, the environment over the file, the file over
-// the defaults (../config/defaults.ts).
+// the defaults (../config/defaults.ts). Every setting has a variable named after it
+// (GRANTRY_LIFETIMES__ACCESS_TOKEN for lifetimes.accessToken; see ../config/settings-check.ts), and
+// the file's keys and both sources' values are checked before anything starts.
 
 export interface CommonFlags {
   port?: string;
@@ -23,19 +26,30 @@ export class UsageError extends Error {}
 
 export function loadSettings(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): LoadedSettings {
   const fromFile = readConfigFile(flags.config ?? env.GRANTRY_CONFIG);
+  const fromEnv = checkOverrides('environment', overridesFromEnv(env));
   const { secret, source } = resolveSecret(env);
-  const portText = flags.port ?? env.GRANTRY_PORT;
-  const port = portText !== undefined ? Number(portText) : fromFile.port;
+  const portText = flags.port;
+  const port = portText !== undefined ? Number(portText) : undefined;
   if (port !== undefined && !Number.isInteger(port)) throw new UsageError(`--port takes a number, not "${portText}"`);
   const overrides: ConfigOverrides & { secret: string } = {
-    ...fromFile,
+    ...mergeSettings(fromFile, fromEnv),
     secret,
     ...(port !== undefined ? { port } : {}),
-    ...pick('host', flags.host ?? env.GRANTRY_HOST),
-    ...pick('issuer', flags.issuer ?? env.GRANTRY_ISSUER),
-    ...pick('databaseUrl', flags['database-url'] ?? env.GRANTRY_DATABASE_URL),
+    ...pick('host', flags.host),
+    ...pick('issuer', flags.issuer),
+    ...pick('databaseUrl', flags['database-url']),
   };
   return { config: makeConfig(overrides), secretSource: source };
+}
+
+/** The environment's settings over the file's; a group (lifetimes, audit, …) is merged key by key. */
+function mergeSettings(base: Record<string, any>, over: Record<string, any>): ConfigOverrides {
+  const merged: Record<string, any> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const isGroup = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    merged[key] = isGroup(value) && isGroup(base[key]) ? { ...base[key], ...value } : value;
+  }
+  return merged as ConfigOverrides;
 }
 
 function pick<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
@@ -53,11 +67,12 @@ function readConfigFile(path: string | undefined): ConfigOverrides {
     return {};
   }
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as ConfigOverrides & { secret?: unknown };
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${file} must hold one JSON object of settings`);
     if ('secret' in parsed) throw new UsageError(`keep the secret out of ${file}: set GRANTRY_SECRET instead`);
-    return parsed;
+    return checkOverrides(file, parsed as Record<string, unknown>);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof UsageError || error instanceof ConfigError) throw error;
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
 }

@@ -102,6 +102,29 @@ function validateConfig(config: GrantryConfig): void {
   if (!Object.hasOwn(config.scopes, config.defaultScope)) {
     throw new ConfigError(`the default scope "${config.defaultScope}" is not among the configured scopes`);
   }
+  validateOperations(config);
+}
+
+/** The settings of running in production: health, metrics, proxies, logs, housekeeping. */
+function validateOperations(config: GrantryConfig): void {
+  const atLeastOne: [string, number][] = [
+    ['audit.batchSize', config.audit.batchSize],
+    ['audit.flushIntervalMs', config.audit.flushIntervalMs],
+    ['housekeeping.batchSize', config.housekeeping.batchSize],
+    ['housekeeping.maxBatches', config.housekeeping.maxBatches],
+    ['readyTimeoutMs', config.readyTimeoutMs],
+  ];
+  for (const [name, value] of atLeastOne) {
+    if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number, 1 or more, not ${value}`);
+  }
+  if (config.metricsToken !== null && (config.metricsToken.length < 16 || !/^[!-~]+$/.test(config.metricsToken))) {
+    throw new ConfigError('metricsToken must be at least 16 printable characters without spaces');
+  }
+  if (typeof config.trustProxy === 'string' && !/^\s*[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*\s*$/.test(config.trustProxy)) {
+    throw new ConfigError(`trustProxy must be true, false or a comma-separated list of addresses or CIDR ranges, not "${config.trustProxy}"`);
+  }
+  const levels = ['silent', 'fatal', 'error', 'warn', 'info', 'debug'];
+  if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}, not "${config.logLevel}"`);
 }
 
 /**

@@ -32,7 +32,9 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
   const app = Fastify({
     // Tokens, codes and secrets travel in query strings, bodies and headers: ./logging.ts logs none of them.
     logger: options.logger ? loggerOptions(options.logger === true ? { level: 'info' } : options.logger) : false,
-    trustProxy: false,
+    // Off unless configured: believing X-Forwarded-For from anyone would let a client choose the
+    // address that login throttling and the audit trail see. See docs/deployment.md.
+    trustProxy: ctx.config.trustProxy,
     // While the server closes, a request that still arrives on an open keep-alive connection is
     // answered (with Connection: close), not turned away with a 503: the client chose this instance,
     // and every request accepted is answered. See drain() in src/cli/commands/start.ts.
