@@ -12,17 +12,16 @@ import { checkStoreConsistency } from './consistency.ts';
 
 const racers = 50;
 const rounds = 5;
-const figures = { races: 0, requests: 0 };
-
 for (const kind of storeKinds) {
   describe(`races on ${kind.name}`, () => {
+    const figures = { races: 0, requests: 0 };
     let provider: RunningProvider;
     before(async () => (provider = await startProvider(kind)));
-    after(async (t) => {
+    after(async () => {
       const { problems } = await checkStoreConsistency(provider.databaseUrl);
       assert.deepEqual(problems, []);
       await provider.close();
-      console.log(`# races on ${kind.name}: ${figures.races} races, ${figures.requests} concurrent uses so far, one winner each`);
+      console.log(`# races on ${kind.name}: ${figures.races} races, ${figures.requests} simultaneous uses, one winner each, a consistent store`);
     });
 
     test(`one authorization code redeemed ${racers} times at once: one 200, ${racers - 1} invalid_grant, the winner's tokens revoked`, async (t) => {
