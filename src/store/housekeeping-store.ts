@@ -27,7 +27,7 @@ export interface PurgePolicy {
 }
 
 export type PurgeCounts = Record<
-  | 'authorization_codes' | 'sessions' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'login_failures' | 'audit_events'
+  | 'authorization_codes' | 'sessions' | 'access_tokens' | 'revoked_tokens' | 'refresh_tokens' | 'grants' | 'login_failures' | 'audit_events'
   | 'connect_tickets' | 'connect_login_states' | 'connect_sessions',
   number
 >;
@@ -56,6 +56,8 @@ export function createHousekeepingStore(typed: Kysely<Database>) {
       counts.authorization_codes = await purge('authorization_codes', 'code_hash', (q) => q.where('t.expires_at', '<', now - policy.expiredGraceSeconds), policy);
       counts.sessions = await purge('sessions', 'session_hash', (q) => q.where('t.expires_at', '<', now), policy);
       counts.access_tokens = await purge('access_tokens', 'token_hash', (q) => q.where('t.expires_at', '<', now), policy);
+      // A revoked JWT's jti is kept until the token's own expiry; after that the signature check refuses it anyway.
+      counts.revoked_tokens = await purge('revoked_tokens', 'jti', (q) => q.where('t.expires_at', '<', now), policy);
       // expires_at (idle) is never later than absolute_expires_at, so this takes both kinds of dead token.
       counts.refresh_tokens = await purge('refresh_tokens', 'token_hash', (q) => q.where('t.expires_at', '<', now - policy.expiredGraceSeconds), policy);
       counts.grants = await purge('grants', 'id', (q) => q.where((eb: any) => deadGrant(eb, policy)), policy);

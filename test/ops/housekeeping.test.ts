@@ -100,6 +100,11 @@ for (const kind of storeKinds) {
       await failures('user:locked', now - hour, now + 600);
       await failures('user:recent', now - 60, null);
 
+      const revoked = (jti: string, expiresAt: number) =>
+        exec(kind, provider.databaseUrl, 'insert into revoked_tokens (jti, client_id, expires_at, revoked_at) values (?, ?, ?, ?)', [jti, service.id, expiresAt, now - hour]);
+      await revoked('jti-dead', now - 1);
+      await revoked('jti-live', now + 600);
+
       await store.insertAuditEvents([
         { at: now - 91 * day, event: 'token_issued', clientId: 'audit-old' },
         { at: now - 89 * day, event: 'token_issued', clientId: 'audit-kept' },
@@ -125,6 +130,7 @@ for (const kind of storeKinds) {
         authorization_codes: 3,
         sessions: 1,
         access_tokens: 1,
+        revoked_tokens: 1,
         refresh_tokens: 1,
         grants: 4,
         login_failures: 2,
@@ -153,6 +159,8 @@ for (const kind of storeKinds) {
       assert.ok(await store.findSession('session-live'));
       assert.equal(await store.findAccessToken('access-dead'), undefined);
       assert.ok(await store.findAccessToken('access-live'));
+      assert.equal(await store.isTokenIdRevoked('jti-dead'), false);
+      assert.equal(await store.isTokenIdRevoked('jti-live'), true);
       assert.equal(await store.findRefreshToken('refresh-dead'), undefined);
       assert.ok(await store.findRefreshToken('refresh-in-grace'));
       assert.ok(await store.findRefreshToken('refresh-live'));
