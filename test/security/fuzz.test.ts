@@ -269,12 +269,21 @@ interface Figures {
 
 async function fuzz(base: string, endpoints: Endpoint[], known: Known, runs: number, runSeed: number): Promise<Figures> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const samples = fc.sample(requestArb(endpoints, known), { numRuns: runs, seed: runSeed });
+  const arbitrary = requestArb(endpoints, known);
   const figures: Figures = { sent: 0, byStatus: new Map(), failures: [] };
-  let next = 0;
+  // Generated a batch at a time (each batch its own seed, derived from the run's): a long run
+  // would otherwise hold every generated body in memory at once.
+  const batchSize = 500;
+  let batch: ReturnType<typeof fc.sample<{ endpoint: Endpoint; request: FuzzRequest }>> = [];
+  let taken = 0;
+  const nextSample = () => {
+    if (taken >= runs) return undefined;
+    if (taken % batchSize === 0) batch = fc.sample(arbitrary, { numRuns: Math.min(batchSize, runs - taken), seed: runSeed + taken });
+    return batch[taken++ % batchSize];
+  };
   const worker = async () => {
-    while (next < samples.length) {
-      const { endpoint, request } = samples[next++]!;
+    for (let sample = nextSample(); sample; sample = nextSample()) {
+      const { endpoint, request } = sample;
       let answer: Answer;
       try {
         answer = await send(base, agent, request).catch((error: NodeJS.ErrnoException) => {
