@@ -53,7 +53,8 @@ for (const kind of storeKinds) {
         const response = await browser.get(authorizePath(codeRequest({ client_id: 'nobody' })));
         assert.equal(response.status, 400);
         assert.equal(response.location, null);
-        assert.match(response.text, /No app is registered with this client_id/);
+        assert.match(response.text, /No app is registered with this App Key \(client_id\)\./);
+        assert.match(response.text, /data-reason="client_unknown"/);
       });
 
       test('a missing client_id gets an error page', async () => {
@@ -75,7 +76,8 @@ for (const kind of storeKinds) {
           const response = await browser.get(authorizePath(codeRequest({ redirect_uri: uri! })));
           assert.equal(response.status, 400);
           assert.equal(response.location, null);
-          assert.match(response.text, /does not match any callback URL/);
+          assert.match(response.text, /The callback URL \(redirect_uri\) is not one this app registered\./);
+          assert.match(response.text, /data-reason="redirect_uri_mismatch"/);
         });
       }
 
@@ -208,11 +210,12 @@ for (const kind of storeKinds) {
     test('the consent page names the app, its type, who registered it and the scopes in plain words', async () => {
       const response = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
       assert.equal(response.status, 200);
-      assert.match(response.text, /Photo Printer/);
-      assert.match(response.text, /a website \(server-side app\)/);
-      assert.match(response.text, /registered by <strong>OWNER<\/strong>/);
-      assert.match(response.text, /See your email address/);
-      assert.match(response.text, /See your user id, username and display name/);
+      assert.match(response.text, /<h2 id="app-heading" data-testid="consent-app">Photo Printer<\/h2>/);
+      assert.match(response.text, /data-testid="consent-type"><strong>Web app with a server<\/strong><br><span class="muted">A website whose server keeps its own secret\.<\/span>/);
+      assert.match(response.text, /data-testid="consent-owner">OWNER</);
+      assert.match(response.text, /<li data-scope="email">See your email address /);
+      assert.match(response.text, /<li data-scope="profile">See your user id, username and display name /);
+      assert.match(response.text, /data-testid="consent-destination">https:\/\/app\.example</);
       assert.match(response.text, />Allow</);
       assert.match(response.text, />Deny</);
       assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -289,7 +292,7 @@ for (const kind of storeKinds) {
     test('a legacy confidential app with PKCE switched off may send no code_challenge', async () => {
       const response = await browser.get(authorizePath({ response_type: 'code', client_id: legacyClientId, redirect_uri: callback, state: 's' }));
       assert.equal(response.status, 200);
-      assert.match(response.text, /Allow Legacy\?/);
+      assert.match(response.text, /Allow Legacy to use your account\?/);
     });
 
     test('a native app may use any port on its loopback redirect URI (RFC 8252); a web app may not', async () => {

@@ -6,8 +6,8 @@ import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
-const secretPattern = /<code id="app-secret">([^<]+)<\/code>/;
-const appKeyPattern = /<code id="app-key">([^<]+)<\/code>/;
+const secretPattern = /data-testid="app-secret">([^<]+)<\/code>/;
+const appKeyPattern = /data-testid="app-key">([^<]+)<\/code>/;
 
 async function signedIn(provider: RunningProvider) {
   const user = await provider.createUser();
@@ -61,8 +61,9 @@ for (const kind of storeKinds) {
       assert.match(form.text, /runs in the visitor’s browser/);
       assert.match(form.text, /Mobile or desktop app/);
       assert.match(form.text, /machine to machine/);
-      for (const label of ['Name', 'Description', 'Homepage']) assert.ok(form.text.includes(`>${label}</label>`), label);
-      assert.match(form.text, /<label for="redirect_uris">Redirect URIs/);
+      for (const label of ['App name', 'Description', 'Homepage', 'Callback URLs']) assert.ok(form.text.includes(`>${label}</label>`), label);
+      assert.match(form.text, /<label for="redirect_uris">Callback URLs<\/label>/);
+      assert.match(form.text, /<button type="submit" class="primary">Register app<\/button>/);
     });
 
     test('a web app gets its App Key and, once only, its App Secret', async () => {
@@ -103,7 +104,7 @@ for (const kind of storeKinds) {
       const { client } = await provider.registerClient({ appType: 'web', name: 'Counted', ownerId: user.id });
       const row = async () => {
         const page = await browser.get('/console');
-        return new RegExp(`<code>${client.id}</code></td>\\s*<td>(\\d+)</td>`).exec(page.text)?.[1];
+        return new RegExp(`<code>${client.id}</code></td>\\s*<td[^>]*>(\\d+)</td>`).exec(page.text)?.[1];
       };
       assert.equal(await row(), '0');
       for (const person of [await provider.createUser(), await provider.createUser()]) {
@@ -112,7 +113,7 @@ for (const kind of storeKinds) {
         }
       }
       assert.equal(await row(), '2');
-      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /Users who allowed it<\/th><td>2</);
+      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /data-testid="usage-users">2</);
     });
 
     test('public apps get no secret and always require PKCE', async () => {
@@ -131,14 +132,14 @@ for (const kind of storeKinds) {
     test('a refused registration says why, keeps what was entered, and stores nothing', async () => {
       const { browser, user } = await signedIn(provider);
       const cases: [Record<string, string>, RegExp][] = [
-        [{ redirect_uris: 'http://notes.example/cb' }, /only https is allowed/],
-        [{ redirect_uris: 'https://notes.example/cb#frag' }, /has a fragment/],
-        [{ redirect_uris: 'not a url' }, /not an absolute URL/],
-        [{ redirect_uris: '' }, /needs at least one redirect URI/],
-        [{ app_type: '' }, /Choose the type of your app/],
-        [{ app_type: 'mainframe' }, /Choose the type of your app/],
-        [{ name: '   ' }, /needs a name/],
-        [{ homepage: 'ftp://x.example' }, /http or https/],
+        [{ redirect_uris: 'http://notes.example/cb' }, /“http:\/\/notes\.example\/cb” uses http\. Use https/],
+        [{ redirect_uris: 'https://notes.example/cb#frag' }, /“https:\/\/notes\.example\/cb#frag” has a #fragment/],
+        [{ redirect_uris: 'not a url' }, /“not a url” is not a full address/],
+        [{ redirect_uris: '' }, /Add at least one callback URL/],
+        [{ app_type: '' }, /Choose the type of your app\./],
+        [{ app_type: 'mainframe' }, /Choose the type of your app\./],
+        [{ name: '   ' }, /Give your app a name\./],
+        [{ homepage: 'ftp://x.example' }, /The homepage “ftp:\/\/x\.example” is not an http or https address\./],
       ];
       for (const [change, message] of cases) {
         const fields = { name: 'Keep <me>', description: 'Kept too', homepage: '', app_type: 'web', redirect_uris: 'https://ok.example/cb', ...change };
@@ -237,7 +238,7 @@ for (const kind of storeKinds) {
       assert.equal(stored.pkceRequired, false);
       const saved = await browser.get(response.location!);
       assert.match(saved.text, /Saved\./);
-      assert.match(saved.text, /name="pkce_required" id="pkce_required" value="1">/);
+      assert.match(saved.text, /name="pkce_required" id="pkce_required" value="1" aria-describedby="pkce-hint">/);
     });
 
     test('a public app cannot turn PKCE off, whatever the form says', async () => {
@@ -314,12 +315,12 @@ for (const kind of storeKinds) {
       const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id });
       const page = await browser.get(`/console/apps/${client.id}`);
       const cases: [Record<string, string>, RegExp][] = [
-        [{ redirect_uris: 'http://evil.example/cb' }, /only https is allowed/],
-        [{ redirect_uris: 'https://a.example/cb#x' }, /has a fragment/],
-        [{ redirect_uris: '' }, /needs at least one redirect URI/],
-        [{ scopes: '' }, /at least one scope/],
-        [{ scopes: 'admin' }, /unknown scope &quot;admin&quot;/i],
-        [{ token_format: 'paper' }, /jwt or opaque/],
+        [{ redirect_uris: 'http://evil.example/cb' }, /id="redirect_uris-error" data-testid="redirect_uris-error">“http:\/\/evil\.example\/cb” uses http/],
+        [{ redirect_uris: 'https://a.example/cb#x' }, /data-testid="redirect_uris-error">“https:\/\/a\.example\/cb#x” has a #fragment/],
+        [{ redirect_uris: '' }, /data-testid="redirect_uris-error">Add at least one callback URL/],
+        [{ scopes: '' }, /Choose at least one scope/],
+        [{ scopes: 'admin' }, /The scope “admin” is not one this provider has\./],
+        [{ token_format: 'paper' }, /Choose JWT or opaque access tokens\./],
       ];
       for (const [change, message] of cases) {
         const fields = { csrf_token: csrfFrom(page.text), redirect_uris: 'https://ok.example/cb', scopes: 'profile', token_format: 'jwt', ...change };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { t } from '../../i18n/index.ts';
 import type { ProviderContext } from '../context.ts';
 import { connectedAppsPage } from '../pages/account.ts';
 import { formText } from '../pages/html.ts';
@@ -13,9 +14,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const user = await requireUser(ctx, request, reply, '/account/apps');
     if (!user) return reply;
     const apps = await ctx.store.listAuthorizedApps(user.id);
-    const notice = formText(request.query, 'revoked') ? 'Access removed. That app can no longer use your account.' : undefined;
-    const { csrf } = await pageBasics(ctx, request, reply);
-    return sendPage(reply, connectedAppsPage({ user, csrf, apps, scopes: ctx.config.scopes, notice }));
+    const basics = await pageBasics(ctx, request, reply);
+    const notice = formText(request.query, 'revoked') ? t(basics.locale, 'account.revoked') : undefined;
+    return sendPage(reply, connectedAppsPage({ ...basics, user, apps, scopes: ctx.config.scopes, notice }));
   });
 
   app.post('/account/apps/:clientId/revoke', async (request, reply) => {

@@ -8,9 +8,12 @@ import {
   type AuthorizationRequest,
 } from '../protocol/authorize/index.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
-import { html, layout } from '../pages/html.ts';
+import { t } from '../../i18n/index.ts';
+import { messagePage } from '../pages/html.ts';
+import { scopeWords } from '../pages/scopes.ts';
+import { pageBasics } from './login.ts';
 import { authorizationParams } from './params.ts';
-import { csrfToken, currentUser, currentUserWithConsent, verifyCsrf } from './session.ts';
+import { currentUser, currentUserWithConsent, verifyCsrf } from './session.ts';
 
 // GET  /oauth2/authorize — validates the request, sends a stranger to log in, asks for consent
 //                          unless it is remembered, and answers the app.
@@ -24,7 +27,7 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
   app.get('/oauth2/authorize', async (request, reply) => {
     const params = authorizationParams(request.query);
     const validation = await validateAuthorizationRequest(ctx, params);
-    if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
+    if (validation.outcome === 'show_error') return sendErrorPage(ctx, request, reply, validation.description);
     if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 302);
 
     const { user, consent } = await currentUserWithConsent(ctx, request, validation.request.client.id);
@@ -39,15 +42,15 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
 
   app.post('/oauth2/authorize', async (request, reply) => {
     // The consent form is a form: a JSON body is not what it sends.
-    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(reply);
+    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(ctx, request, reply);
     const body = authorizationParams(request.body);
-    if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(reply);
+    if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(ctx, request, reply);
     const user = await currentUser(ctx, request);
-    if (!user) return sendForbidden(reply);
+    if (!user) return sendForbidden(ctx, request, reply);
 
     const params = Object.fromEntries(requestParameters.filter((name) => name in body).map((name) => [name, body[name]!]));
     const validation = await validateAuthorizationRequest(ctx, params);
-    if (validation.outcome === 'show_error') return sendErrorPage(reply, validation.description);
+    if (validation.outcome === 'show_error') return sendErrorPage(ctx, request, reply, validation.description);
     if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 303);
 
     const allowed = body.decision === 'allow';
@@ -75,15 +78,16 @@ async function showConsent(
   // The consent form asks again only when it was asked for; a second ask would loop.
   if (carried.prompt) carried.prompt = carried.prompt.split(' ').filter((value) => value !== 'login').join(' ');
   if (!carried.prompt) delete carried.prompt;
+  const basics = await pageBasics(ctx, request, reply);
   reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
   return consentPage({
+    ...basics,
     user,
     client,
     ownerName: owner ? owner.displayName || owner.username : null,
-    scopes: authorization.scope.map((name) => ({ name, description: Object.hasOwn(ctx.config.scopes, name) ? ctx.config.scopes[name]! : name })),
-    redirectHost: new URL(authorization.redirectUri).host || authorization.redirectUri,
+    scopes: authorization.scope.map((name) => ({ name, description: scopeWords(basics.locale, name, ctx.config.scopes) })),
+    redirectOrigin: originOf(authorization.redirectUri),
     params: carried,
-    csrf: csrfToken(ctx, request, reply),
   });
 }
 
@@ -106,13 +110,19 @@ function withoutPromptLogin(url: string): string {
   return parsed.pathname + parsed.search;
 }
 
-function sendErrorPage(reply: FastifyReply, description: string) {
-  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(authorizationErrorPage(description));
+/** Where the person will land: the origin, or for a private-use scheme (native apps) the scheme and what follows it. */
+function originOf(uri: string): string {
+  const url = new URL(uri);
+  return url.origin !== 'null' ? url.origin : `${url.protocol}${url.host ? `//${url.host}` : ''}`;
 }
 
-function sendForbidden(reply: FastifyReply) {
-  return reply
-    .code(403)
-    .type('text/html; charset=utf-8')
-    .send(layout({ title: 'Request refused', body: html`<p class="error">This form has expired or did not come from this site. Go back, reload the page and try again.</p>` }));
+async function sendErrorPage(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, description: string) {
+  const page = authorizationErrorPage(await pageBasics(ctx, request, reply), description);
+  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+}
+
+async function sendForbidden(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply) {
+  const basics = await pageBasics(ctx, request, reply);
+  const page = messagePage({ ...basics, title: t(basics.locale, 'consentRefused.title'), message: t(basics.locale, 'consentRefused.message') });
+  return reply.code(403).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }

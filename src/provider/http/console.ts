@@ -3,9 +3,10 @@ import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../
 import type { Client, ClientPatch, User } from '../../store/index.ts';
 import type { ProviderContext } from '../context.ts';
 import { formFlag, formLines, formList, formText } from '../pages/html.ts';
-import { appPage, consolePage, newAppPage, type AppView, type NewAppValues } from '../pages/console.ts';
+import { appPage, consolePage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
+import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
 import { isConfidential, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../protocol/clients.ts';
-import { pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
+import { localeOf, pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
 
 // The developer console (the seed's developer platform): an app's basic information holds its App
 // Key and App Secret, its advanced settings the callback URLs and the rest. Thin routes over
@@ -21,14 +22,14 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const clients = await ctx.store.listClients(user.id);
     const counts = await ctx.store.countAuthorizedUsers(clients.map((c) => c.id));
     const apps = clients.map((client) => ({ client, users: counts.get(client.id) ?? 0 }));
-    return sendPage(reply, consolePage({ user, csrf: (await pageBasics(ctx, request, reply)).csrf, apps }));
+    return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps }));
   });
 
   app.get('/console/apps/new', async (request, reply) => {
     const user = await requireUser(ctx, request, reply, '/console/apps/new');
     if (!user) return reply;
     const values: NewAppValues = { name: '', description: '', homepage: '', appType: '', redirectUris: '' };
-    return sendPage(reply, newAppPage({ user, csrf: (await pageBasics(ctx, request, reply)).csrf, values }));
+    return sendPage(reply, newAppPage({ ...(await pageBasics(ctx, request, reply)), user, values }));
   });
 
   app.post('/console/apps/new', async (request, reply) => {
@@ -36,22 +37,22 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const user = await requireUser(ctx, request, reply, '/console/apps/new');
     if (!user) return reply;
     const values = newAppValues(request.body);
-    const csrf = (await pageBasics(ctx, request, reply)).csrf;
+    const basics = await pageBasics(ctx, request, reply);
     try {
       const { client, clientSecret } = await registerClient(ctx.store, ctx.config, registrationOf(values, user));
       ctx.audit.record({ event: 'app_created', clientId: client.id, userId: user.id, ip: request.ip, detail: { app_type: client.appType } });
-      const notice = `Your app is registered. Its App Key is ${client.id}.`;
-      return sendPage(reply, appPage(appView(ctx, { user, csrf, client, authorizedUsers: 0, newSecret: clientSecret ?? undefined, notice })), 201);
+      const notice = t(basics.locale, 'console.registered', { key: client.id });
+      return sendPage(reply, appPage(appView(ctx, { ...basics, user, client, authorizedUsers: 0, tokensLastDay: 0, newSecret: clientSecret ?? undefined, notice })), 201);
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
-      return sendPage(reply, newAppPage({ user, csrf, values, error: sentence(error.message) }), 400);
+      return sendPage(reply, newAppPage({ ...basics, user, values, problem: problemOf(basics.locale, error) }), 400);
     }
   });
 
   app.get('/console/apps/:id', async (request, reply) => {
     const owned = await ownedApp(ctx, request, reply);
     if (!owned) return reply;
-    const notice = formText(request.query, 'saved') ? 'Saved.' : undefined;
+    const notice = formText(request.query, 'saved') ? t(localeOf(request), 'console.saved') : undefined;
     return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice })));
   });
 
@@ -79,12 +80,12 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const owned = await ownedApp(ctx, request, reply);
     if (!owned) return reply;
     if (!isConfidential(owned.client)) {
-      const error = 'This app is public (it runs in a browser or on people’s devices) and has no secret to rotate.';
-      return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { error })), 400);
+      const problem = { message: t(localeOf(request), 'console.error.publicNoSecret') };
+      return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { problem })), 400);
     }
     const newSecret = await rotateClientSecret(ctx.store, owned.client.id);
     ctx.audit.record({ event: 'app_secret_rotated', clientId: owned.client.id, userId: owned.user.id, ip: request.ip });
-    const notice = 'A new App Secret was made. The old one no longer works.';
+    const notice = t(localeOf(request), 'console.rotated');
     return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { newSecret, notice })));
   });
 }
@@ -101,7 +102,7 @@ async function ownedApp(ctx: ProviderContext, request: FastifyRequest, reply: Fa
   if (!user) return null;
   const client = isPlausibleId(id) ? await ctx.store.findClient(id) : undefined;
   if (!client || client.ownerId !== user.id) {
-    await sendNotFound(ctx, request, reply, 'You have no app with this App Key.');
+    await sendNotFound(ctx, request, reply, 'console.error.noSuchApp');
     return null;
   }
   return { user, client };
@@ -116,25 +117,52 @@ async function saveSettings(ctx: ProviderContext, request: FastifyRequest, reply
   const { client, user } = owned;
   const problem = settingsProblem(patch);
   try {
-    if (problem) throw new RegistrationError(problem);
+    if (problem) throw problem;
     await updateClient(ctx.store, ctx.config, client.id, patch);
   } catch (error) {
     if (!(error instanceof RegistrationError)) throw error;
     const draft = { ...client, ...patch } as Client;
-    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { draft, error: sentence(error.message) })), 400);
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { draft, problem: problemOf(localeOf(request), error) })), 400);
   }
   ctx.audit.record({ event: 'app_updated', clientId: client.id, userId: user.id, ip: request.ip, detail: { fields: Object.keys(patch) } });
   return reply.redirect(`/console/apps/${client.id}?saved=1`, 303);
 }
 
 /** The limits the console adds to the registration rules, for what a form can carry. */
-function settingsProblem(patch: ClientPatch): string | undefined {
+function settingsProblem(patch: ClientPatch): RegistrationError | undefined {
   if (patch.description !== undefined && patch.description.length > maxDescriptionLength) {
-    return `A description is at most ${maxDescriptionLength} characters.`;
+    return new RegistrationError(`a description is at most ${maxDescriptionLength} characters`, 'description_too_long');
   }
-  if (patch.redirectUris && patch.redirectUris.length > maxRedirectUris) return `An app has at most ${maxRedirectUris} redirect URIs.`;
-  if (patch.scopes && patch.scopes.length === 0) return 'Choose at least one scope: an app allowed none can ask for nothing.';
+  if (patch.redirectUris && patch.redirectUris.length > maxRedirectUris) {
+    return new RegistrationError(`an app has at most ${maxRedirectUris} redirect URIs`, 'redirect_uri_too_many');
+  }
+  if (patch.scopes && patch.scopes.length === 0) return new RegistrationError('choose at least one scope', 'scope_none');
   return undefined;
+}
+
+/** Each refusal's catalogue message and the field it concerns; an unknown code gets a general message. */
+const problemKeys: Record<string, { key: MessageKey; field?: FormProblem['field'] }> = {
+  name_missing: { key: 'console.error.name_missing', field: 'name' },
+  name_too_long: { key: 'console.error.name_too_long', field: 'name' },
+  app_type: { key: 'console.error.app_type' },
+  homepage: { key: 'console.error.homepage', field: 'homepage' },
+  description_too_long: { key: 'console.error.description_too_long', field: 'description' },
+  scope_none: { key: 'console.error.scope_none', field: 'scopes' },
+  scope_unknown: { key: 'console.error.scope_unknown', field: 'scopes' },
+  token_format: { key: 'console.error.token_format' },
+  redirect_uri_none: { key: 'console.error.redirect_uri_none', field: 'redirect_uris' },
+  redirect_uri_too_many: { key: 'console.error.redirect_uri_too_many', field: 'redirect_uris' },
+  redirect_uri_not_absolute: { key: 'console.error.redirect_uri_not_absolute', field: 'redirect_uris' },
+  redirect_uri_fragment: { key: 'console.error.redirect_uri_fragment', field: 'redirect_uris' },
+  redirect_uri_http: { key: 'console.error.redirect_uri_http', field: 'redirect_uris' },
+  redirect_uri_scheme: { key: 'console.error.redirect_uri_scheme', field: 'redirect_uris' },
+  redirect_uri_credentials: { key: 'console.error.redirect_uri_credentials', field: 'redirect_uris' },
+};
+
+function problemOf(locale: Locale, error: RegistrationError): FormProblem {
+  const known = Object.hasOwn(problemKeys, error.code) ? problemKeys[error.code]! : { key: 'console.error.invalid' as MessageKey };
+  const message = t(locale, known.key, { value: error.value ?? '', max: error.code === 'redirect_uri_too_many' ? maxRedirectUris : maxDescriptionLength });
+  return { message, ...(known.field ? { field: known.field } : {}) };
 }
 
 /**
@@ -170,9 +198,9 @@ function newAppValues(body: unknown): NewAppValues {
 
 /** The registration a console form asks for; checked here as far as registerClient needs it to be. */
 function registrationOf(values: NewAppValues, user: User) {
-  if (!appTypes.includes(values.appType as AppType)) throw new RegistrationError('Choose the type of your app.');
+  if (!appTypes.includes(values.appType as AppType)) throw new RegistrationError('choose the type of your app', 'app_type');
   const problem = settingsProblem({ description: values.description, redirectUris: formLines({ r: values.redirectUris }, 'r') });
-  if (problem) throw new RegistrationError(problem);
+  if (problem) throw problem;
   const appType = values.appType as AppType;
   return {
     name: values.name,
@@ -192,8 +220,10 @@ async function appPageView(
   extra: Partial<AppView>,
 ): Promise<AppView> {
   const counts = await ctx.store.countAuthorizedUsers([owned.client.id]);
-  const { csrf } = await pageBasics(ctx, request, reply);
-  return appView(ctx, { user: owned.user, csrf, client: owned.client, authorizedUsers: counts.get(owned.client.id) ?? 0, ...extra });
+  const since = Math.floor(Date.now() / 1000) - 24 * 3600;
+  const tokensLastDay = await ctx.store.countAuditEvents({ clientId: owned.client.id, event: 'token_issued', since });
+  const basics = await pageBasics(ctx, request, reply);
+  return appView(ctx, { ...basics, user: owned.user, client: owned.client, authorizedUsers: counts.get(owned.client.id) ?? 0, tokensLastDay, ...extra });
 }
 
 function appView(ctx: ProviderContext, view: Omit<AppView, 'scopes'>): AppView {
@@ -201,9 +231,3 @@ function appView(ctx: ProviderContext, view: Omit<AppView, 'scopes'>): AppView {
 }
 
 const unique = (values: string[]) => [...new Set(values)];
-
-/** The rules speak in lower-case clauses; a page shows a sentence. */
-function sentence(message: string): string {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}

@@ -2,17 +2,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, type User } from '../../store/index.ts';
 import { authenticateUser, hashPassword } from '../accounts/authenticate.ts';
 import type { ProviderContext } from '../context.ts';
-import { formText, messagePage } from '../pages/html.ts';
+import { isLocale, langCookie, langCookieMaxAge, pickLocale, t, type Locale, type MessageKey, type Params } from '../../i18n/index.ts';
+import { formText, messagePage, type PageBasics } from '../pages/html.ts';
 import { homePage, loginPage, signupPage, type SignupValues } from '../pages/login.ts';
 import { csrfToken, currentUser, endSession, startSession, verifyCsrf } from './session.ts';
 
-// GET /, the login and signup pages, and logout. Also the few helpers every people-facing page
-// route shares (sending a page, the sign-in guard, the CSRF guard).
+// GET /, the login and signup pages, logout, and /lang (the language switcher). Also the few
+// helpers every people-facing page route shares (the page's language, sending a page, the sign-in
+// guard, the CSRF guard).
 
 export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
   app.get('/', async (request, reply) => {
     const user = await currentUser(ctx, request);
-    return sendPage(reply, homePage({ user, csrf: csrfToken(ctx, request, reply), allowSignup: ctx.config.allowSignup }));
+    return sendPage(reply, homePage({ ...basicsOf(request, user, csrfToken(ctx, request, reply)), allowSignup: ctx.config.allowSignup }));
   });
 
   app.get('/login', async (request, reply) => {
@@ -25,16 +27,15 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     const username = formText(request.body, 'username').trim();
     const password = formText(request.body, 'password');
     const returnTo = safeReturnTo(formText(request.body, 'return_to'));
-    const again = async (status: number, error: string) =>
-      sendPage(
-        reply,
-        loginPage({ ...(await pageBasics(ctx, request, reply)), returnTo: returnTo ?? '', username, error, allowSignup: ctx.config.allowSignup }),
-        status,
-      );
+    const again = async (status: number, key: MessageKey, params?: Params) => {
+      const basics = await pageBasics(ctx, request, reply);
+      const error = t(basics.locale, key, params);
+      return sendPage(reply, loginPage({ ...basics, returnTo: returnTo ?? '', username, error, allowSignup: ctx.config.allowSignup }), status);
+    };
 
-    if (!username || !password) return again(400, 'Enter your username and your password.');
+    if (!username || !password) return again(400, 'login.error.missing');
     // No account has a name this long; refusing it here keeps oversized keys out of the throttle table.
-    if (username.length > maxUsernameLength) return again(401, 'Wrong username or password.');
+    if (username.length > maxUsernameLength) return again(401, 'login.error.wrong');
     const result = await authenticateUser(ctx.store, ctx.config, { username, password, address: request.ip });
     if (result.ok) {
       await startSession(ctx, request, reply, result.user);
@@ -44,10 +45,26 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     ctx.audit.record({ event: 'login_failed', userId: result.reason === 'invalid_credentials' ? result.userId : undefined, ip: request.ip, detail: { via: 'login_page', reason: result.reason } });
     if (result.reason === 'locked') {
       reply.header('retry-after', String(result.retryAfter));
-      return again(429, `Too many failed attempts. Try again later (in about ${minutes(result.retryAfter)}).`);
+      return again(429, 'login.error.locked', { minutes: Math.max(1, Math.ceil(result.retryAfter / 60)) });
     }
     // The same words whether the username exists or not: the page tells nobody which names do.
-    return again(401, 'Wrong username or password.');
+    return again(401, 'login.error.wrong');
+  });
+
+  // The language switcher: a plain link that only sets a preference, so it needs no CSRF token,
+  // and comes back only to a path on this site.
+  app.get('/lang', async (request, reply) => {
+    const to = queryText(request, 'to');
+    if (isLocale(to)) {
+      reply.setCookie(langCookie, to, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: ctx.config.issuer.startsWith('https:'),
+        maxAge: langCookieMaxAge,
+      });
+    }
+    return reply.header('cache-control', 'no-store').redirect(safeReturnTo(queryText(request, 'return_to')) ?? '/', 303);
   });
 
   app.post('/logout', async (request, reply) => {
@@ -74,8 +91,11 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     };
     const password = formText(body, 'password');
     const returnTo = safeReturnTo(formText(body, 'return_to'));
-    const again = async (error: string, status = 400) =>
-      sendPage(reply, signupPage({ ...(await pageBasics(ctx, request, reply)), returnTo: returnTo ?? '', values, error }), status);
+    const again = async (problem: Problem, status = 400) => {
+      const basics = await pageBasics(ctx, request, reply);
+      const error = t(basics.locale, problem.key, problem.params);
+      return sendPage(reply, signupPage({ ...basics, returnTo: returnTo ?? '', values, error }), status);
+    };
 
     const problem = signupProblem(values, password, formText(body, 'password_confirmation'));
     if (problem) return again(problem);
@@ -88,7 +108,7 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
         email: values.email || null,
       });
     } catch (error) {
-      if (error instanceof ConflictError) return again(`The username “${values.username}” is taken. Choose another one.`, 409);
+      if (error instanceof ConflictError) return again({ key: 'signup.error.taken', params: { username: values.username } }, 409);
       throw error;
     }
     await ctx.store.recordEvent({ type: 'user_signed_up', userId: user.id });
@@ -99,19 +119,20 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
 
 const maxUsernameLength = 256;
 
-/** What is wrong with a signup form, in words for the person filling it in; undefined if nothing. */
-export function signupProblem(values: SignupValues, password: string, confirmation: string): string | undefined {
-  if (!/^[A-Za-z0-9_.-]{3,32}$/.test(values.username)) {
-    return 'A username is 3 to 32 characters: letters, digits, “_”, “.” and “-”.';
-  }
-  if (values.displayName.length > 100) return 'A display name is at most 100 characters.';
-  if (values.email && (values.email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(values.email))) {
-    return 'That email address does not look right. Leave it empty if you prefer.';
-  }
-  if (password.length < 8) return 'A password is at least 8 characters.';
+interface Problem {
+  key: MessageKey;
+  params?: Params;
+}
+
+/** What is wrong with a signup form, as a catalogue message; undefined if nothing. */
+export function signupProblem(values: SignupValues, password: string, confirmation: string): Problem | undefined {
+  if (!/^[A-Za-z0-9_.-]{3,32}$/.test(values.username)) return { key: 'signup.error.username' };
+  if (values.displayName.length > 100) return { key: 'signup.error.displayName' };
+  if (values.email && (values.email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(values.email))) return { key: 'signup.error.email' };
+  if (password.length < 8) return { key: 'signup.error.passwordShort' };
   // Long enough for any passphrase; short enough that hashing it costs nothing unusual.
-  if (password.length > 1024) return 'A password is at most 1024 characters.';
-  if (password !== confirmation) return 'The two passwords are not the same.';
+  if (password.length > 1024) return { key: 'signup.error.passwordLong' };
+  if (password !== confirmation) return { key: 'signup.error.mismatch' };
   return undefined;
 }
 
@@ -132,9 +153,30 @@ export function sendPage(reply: FastifyReply, page: string, status = 200): Fasti
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page);
 }
 
-/** The signed-in user and the CSRF token that every page's forms (the logout button included) carry. */
-export async function pageBasics(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply) {
-  return { user: await currentUser(ctx, request), csrf: csrfToken(ctx, request, reply) };
+/** The page's language, the signed-in user and the CSRF token that every page's forms (the logout button included) carry. */
+export async function pageBasics(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<PageBasics & { user: User | null }> {
+  return basicsOf(request, await currentUser(ctx, request), csrfToken(ctx, request, reply));
+}
+
+function basicsOf<U extends PageBasics['user']>(request: FastifyRequest, user: U, csrf: string): PageBasics & { user: U } {
+  return { locale: localeOf(request), user, csrf, here: herePath(request) };
+}
+
+/** The language this request's pages speak: the switcher's cookie, else Accept-Language, else English. */
+export function localeOf(request: FastifyRequest): Locale {
+  return pickLocale({ cookie: request.cookies[langCookie], acceptLanguage: request.headers['accept-language'] });
+}
+
+/**
+ * Where the language switcher comes back to: this page, or for a page that answered a form post,
+ * the page that form lives on (a GET of a POST-only path would be a 404).
+ */
+function herePath(request: FastifyRequest): string {
+  const path = request.url;
+  if (request.method === 'GET') return safeReturnTo(path) ?? '/';
+  const app = /^\/console\/apps\/([^/?]+)\/(?:basic|advanced|rotate-secret)$/.exec(path.split('?')[0]!);
+  if (app) return `/console/apps/${app[1]}`;
+  return safeReturnTo(path.split('?')[0]!) ?? '/';
 }
 
 /** The signed-in user; or, when nobody is, a redirect to the login page (then back to `returnTo`) and null. */
@@ -147,21 +189,22 @@ export async function requireUser(ctx: ProviderContext, request: FastifyRequest,
 /** Whether a posted form carries this browser's CSRF token; if not, the 403 page has been sent. */
 export async function passesCsrf(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
   if (verifyCsrf(ctx, request, formText(request.body, 'csrf_token'))) return true;
-  const message =
-    'This form could not be accepted: it did not come from a page of this site, or it is too old. Nothing was changed. Go back, reload the page and try again.';
-  sendPage(reply, messagePage({ title: 'Form refused', message, ...(await pageBasics(ctx, request, reply)) }), 403);
+  const basics = await pageBasics(ctx, request, reply);
+  sendPage(reply, messagePage({ ...basics, title: t(basics.locale, 'csrf.title'), message: t(basics.locale, 'csrf.message') }), 403);
   return false;
 }
 
-export async function sendNotFound(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, message = 'There is nothing here.'): Promise<FastifyReply> {
-  return sendPage(reply, messagePage({ title: 'Not found', message, ...(await pageBasics(ctx, request, reply)) }), 404);
+export async function sendNotFound(
+  ctx: ProviderContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  message: MessageKey = 'notFound.message',
+): Promise<FastifyReply> {
+  const basics = await pageBasics(ctx, request, reply);
+  return sendPage(reply, messagePage({ ...basics, title: t(basics.locale, 'notFound.title'), message: t(basics.locale, message) }), 404);
 }
 
 export function queryText(request: FastifyRequest, name: string): string {
   return formText(request.query, name);
 }
 
-function minutes(seconds: number): string {
-  const count = Math.max(1, Math.ceil(seconds / 60));
-  return count === 1 ? '1 minute' : `${count} minutes`;
-}

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { ProviderContext } from '../context.ts';
 import { isOAuthError, OAuthError } from '../protocol/errors.ts';
 import { sendOAuthError } from './reply.ts';
+import { sendNotFound } from './login.ts';
 import { createMetrics, type ProviderMetrics } from '../metrics.ts';
 import { countRequests, metricsRoutes } from './metrics.ts';
 import { loggerOptions, type LogOptions } from './logging.ts';
@@ -24,7 +25,7 @@ const securityHeaders: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self' *; frame-ancestors 'none'; base-uri 'none'",
   'cross-origin-opener-policy': 'same-origin',
 };
 
@@ -75,8 +76,10 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
     return sendOAuthError(reply, new OAuthError('server_error', 'the server met an unexpected condition'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  app.setNotFoundHandler(async (request, reply) => {
+    // A person's browser gets a page in their language; API clients get JSON.
+    if (request.method === 'GET' && /\btext\/html\b/.test(request.headers.accept ?? '')) return sendNotFound(ctx, request, reply);
+    return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
   for (const plugin of routePlugins) await app.register(plugin, { ctx });
@@ -115,7 +118,8 @@ import { jwksRoutes } from './jwks.ts';
 import { apiRoutes } from './api.ts';
 import { revokeRoutes } from './revoke.ts';
 import { introspectRoutes } from './introspect.ts';
+import { assetRoutes } from './assets.ts';
 import { consoleAuditRoutes } from './console-audit.ts';
 import { healthRoutes } from './health.ts';
 
-const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes];
+const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes, assetRoutes];

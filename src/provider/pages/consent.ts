@@ -1,50 +1,84 @@
+import type { AppType } from '../../config/defaults.ts';
+import { t, type MessageKey } from '../../i18n/index.ts';
 import type { Client } from '../../store/index.ts';
-import { html, layout } from './html.ts';
+import { reasonOf } from '../protocol/authorize/checks.ts';
+import { html, layout, rich, type PageBasics } from './html.ts';
 
-const appTypeWords: Record<string, string> = {
-  web: 'a website (server-side app)',
-  spa: 'a browser app',
-  native: 'a mobile or desktop app',
-  service: 'a machine-to-machine service',
+export const appTypeKeys: Record<AppType, { label: MessageKey; explanation: MessageKey; consent: MessageKey }> = {
+  web: { label: 'appType.web.label', explanation: 'appType.web.explanation', consent: 'appType.web.consent' },
+  spa: { label: 'appType.spa.label', explanation: 'appType.spa.explanation', consent: 'appType.spa.consent' },
+  native: { label: 'appType.native.label', explanation: 'appType.native.explanation', consent: 'appType.native.consent' },
+  service: { label: 'appType.service.label', explanation: 'appType.service.explanation', consent: 'appType.service.consent' },
 };
 
-export interface ConsentPageData {
+export interface ConsentPageData extends PageBasics {
   user: { username: string; displayName: string };
   client: Client;
   ownerName: string | null;
+  /** Each scope with what it lets the app do, already in the page's language. */
   scopes: { name: string; description: string }[];
-  redirectHost: string;
+  /** The redirect URI's origin (scheme, host and port): where the person will be sent. */
+  redirectOrigin: string;
   /** The authorization request's parameters, carried through the form unchanged. */
   params: Record<string, string>;
-  csrf: string;
 }
 
 export function consentPage(data: ConsentPageData): string {
-  const { client } = data;
+  const { client, locale } = data;
+  const m = (key: MessageKey, params?: Record<string, string | number>) => t(locale, key, params);
+  const type = appTypeKeys[client.appType];
   return layout({
-    title: `Allow ${client.name}?`,
-    user: data.user,
-    csrf: data.csrf,
-    body: html`
-<p><strong>${client.name}</strong> — ${appTypeWords[client.appType] ?? client.appType}${
-      data.ownerName ? html`, registered by <strong>${data.ownerName}</strong>` : html`, registered by the operator of this site`
-    } — wants to:</p>
-<ul>${data.scopes.map((scope) => html`<li>${scope.description} <span class="muted">(<code>${scope.name}</code>)</span></li>`)}</ul>
-<p class="muted">Signed in as ${data.user.displayName} (${data.user.username}). After you decide you will be sent to <code>${data.redirectHost}</code>.</p>
-${client.description ? html`<p class="muted">${client.description}</p>` : ''}
-<form method="post" action="/oauth2/authorize">
+    ...data,
+    title: m('consent.title', { app: client.name }),
+    body: html`<section class="card" aria-labelledby="app-heading">
+<h2 id="app-heading" data-testid="consent-app">${client.name}</h2>
+<dl class="facts">
+<dt>${m('consent.type')}</dt><dd data-testid="consent-type"><strong>${type ? m(type.label) : client.appType}</strong>${
+      type ? html`<br><span class="muted">${m(type.consent)}</span>` : ''
+    }</dd>
+<dt>${m('consent.registeredBy')}</dt><dd data-testid="consent-owner">${data.ownerName ?? m('consent.registeredByOperator')}</dd>
+${client.homepage ? html`<dt>${m('consent.homepage')}</dt><dd><span class="mono">${client.homepage}</span></dd>` : ''}
+${client.description ? html`<dt>${m('consent.description')}</dt><dd>${client.description}</dd>` : ''}
+</dl>
+</section>
+<h2>${m('consent.wantsTo')}</h2>
+<ul class="scopes" data-testid="consent-scopes">${data.scopes.map(
+      (scope) => html`<li data-scope="${scope.name}">${scope.description} <span class="muted">(<code>${scope.name}</code>)</span></li>`,
+    )}</ul>
+<div class="box notice">
+<p>${m('consent.sentTo')}</p>
+<p class="destination mono" data-testid="consent-destination">${data.redirectOrigin}</p>
+</div>
+<p class="muted">${m('consent.signedInAs', { name: data.user.displayName, username: data.user.username })}
+${rich(locale, 'consent.notYou', { link: html`<a href="/login">${m('consent.switchAccount')}</a>` })}</p>
+<form method="post" action="/oauth2/authorize" class="actions">
   <input type="hidden" name="csrf_token" value="${data.csrf}">
   ${Object.entries(data.params).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-  <button type="submit" name="decision" value="allow" class="primary">Allow</button>
-  <button type="submit" name="decision" value="deny">Deny</button>
-</form>`,
+  <button type="submit" name="decision" value="allow" class="primary">${m('consent.allow')}</button>
+  <button type="submit" name="decision" value="deny">${m('consent.deny')}</button>
+</form>
+<p class="hint">${m('consent.revokeLater')}</p>`,
   });
 }
 
-export function authorizationErrorPage(description: string): string {
+const reasonKeys: Record<string, MessageKey> = {
+  client_id_repeated: 'authorizeError.client_id_repeated',
+  client_id_missing: 'authorizeError.client_id_missing',
+  client_unknown: 'authorizeError.client_unknown',
+  redirect_uri_repeated: 'authorizeError.redirect_uri_repeated',
+  redirect_uri_missing: 'authorizeError.redirect_uri_missing',
+  redirect_uri_mismatch: 'authorizeError.redirect_uri_mismatch',
+};
+
+/** Shown instead of redirecting, when the app or its redirect URI cannot be trusted. */
+export function authorizationErrorPage(basics: PageBasics, description: string): string {
+  const m = (key: MessageKey) => t(basics.locale, key);
+  const reason = reasonOf(description);
   return layout({
-    title: 'This sign-in request cannot go on',
-    body: html`<p class="error">${description}</p>
-<p>The app that sent you here may be misconfigured. You have not been sent back to it, because its address could not be trusted.</p>`,
+    ...basics,
+    title: m('authorizeError.title'),
+    body: html`<p class="box error" role="alert" data-testid="error" data-reason="${reason ?? ''}">${reason ? m(reasonKeys[reason]!) : description}</p>
+<p>${m('authorizeError.explain')}</p>
+<p><a href="/">${m('layout.backHome')}</a></p>`,
   });
 }

@@ -1,60 +1,47 @@
-import type { AppType } from '../../config/defaults.ts';
+import { appTypes, type AppType } from '../../config/defaults.ts';
+import { t, type MessageKey, type Params } from '../../i18n/index.ts';
 import type { Client } from '../../store/index.ts';
-import { csrfField, formatDate, html, layout, type Html } from './html.ts';
+import { appTypeKeys } from './consent.ts';
+import { csrfField, formatDate, html, layout, rich, type Html, type PageBasics } from './html.ts';
+import { scopeWords } from './scopes.ts';
 
-// The developer console: the list of one's apps, the registration form, and an app's page with
-// its basic information (App Key, App Secret) and its advanced settings (redirect URIs, scopes,
-// PKCE, implicit grant, token format). Pure functions of their data.
+// The developer console (the seed's developer platform): the list of one's apps, the registration
+// form, and an app's page with its basic information (App Key, App Secret), its usage, and its
+// advanced settings (callback URLs, scopes, PKCE, grants, token format). Pure functions of their data.
 
 type Viewer = { username: string };
+type Words = (key: MessageKey, params?: Params) => string;
+const wordsOf = (view: PageBasics): Words => (key, params) => t(view.locale, key, params);
 
-/** Each app type in plain words: who runs the code, and so whether it can keep a secret. */
-export const appTypeChoices: { type: AppType; label: string; explanation: string }[] = [
-  {
-    type: 'web',
-    label: 'Web app with a server',
-    explanation: 'Your code runs on your own server, where a secret stays secret. It gets an App Secret (confidential).',
-  },
-  {
-    type: 'spa',
-    label: 'Browser app (single-page app)',
-    explanation: 'All of your code runs in the visitor’s browser, where anyone can read it. No App Secret (public); PKCE protects it instead.',
-  },
-  {
-    type: 'native',
-    label: 'Mobile or desktop app',
-    explanation: 'Installed on people’s devices, where a secret could be dug out of the app. No App Secret (public); PKCE protects it instead.',
-  },
-  {
-    type: 'service',
-    label: 'Service (machine to machine)',
-    explanation: 'A backend that calls APIs for itself, with no person signing in. It gets an App Secret (confidential) and uses client credentials.',
-  },
-];
-
-const typeLabel = (type: AppType) => appTypeChoices.find((choice) => choice.type === type)?.label ?? type;
 const isPublicType = (type: AppType) => type === 'spa' || type === 'native';
+const typeLabel = (m: Words, type: AppType) => (appTypeKeys[type] ? m(appTypeKeys[type].label) : type);
 
-export function consolePage(view: { user: Viewer; csrf: string; apps: { client: Client; users: number }[] }): string {
+/** A refused form: what is wrong, and (for the callback URLs) which field. */
+export interface FormProblem {
+  message: string;
+  field?: 'redirect_uris' | 'name' | 'homepage' | 'description' | 'scopes';
+}
+
+export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[] }): string {
+  const m = wordsOf(view);
   const rows = view.apps.map(
-    ({ client, users }) => html`<tr>
-<td><a href="/console/apps/${client.id}">${client.name}</a></td>
-<td>${typeLabel(client.appType)}</td>
-<td><code>${client.id}</code></td>
-<td>${users}</td>
+    ({ client, users }) => html`<tr data-testid="app-row">
+<td data-label="${m('console.col.app')}"><a href="/console/apps/${client.id}">${client.name}</a></td>
+<td data-label="${m('console.col.type')}">${typeLabel(m, client.appType)}</td>
+<td data-label="${m('console.col.key')}"><code>${client.id}</code></td>
+<td data-label="${m('console.col.users')}">${users}</td>
 </tr>`,
   );
   return layout({
-    title: 'Developer console',
-    user: view.user,
-    csrf: view.csrf,
-    body: html`<p>Register an app to let its users log in with their account here. Each app gets an App Key
-(its <code>client_id</code>) and, if it runs on a server, an App Secret.</p>
-<p><a href="/console/apps/new"><strong>Register an app</strong></a></p>
+    ...view,
+    title: m('console.title'),
+    body: html`<p>${m('console.intro')}</p>
+<p><a class="button primary" href="/console/apps/new">${m('console.registerLink')}</a></p>
+<h2>${m('console.yourApps')}</h2>
 ${
   view.apps.length === 0
-    ? html`<p class="muted">You have no apps yet.</p>`
-    : html`<table><thead><tr><th>App</th><th>Type</th><th>App Key</th><th>Users who allowed it</th></tr></thead>
+    ? html`<p class="muted" data-testid="no-apps">${m('console.none')}</p>`
+    : html`<table class="apps"><thead><tr><th scope="col">${m('console.col.app')}</th><th scope="col">${m('console.col.type')}</th><th scope="col">${m('console.col.key')}</th><th scope="col">${m('console.col.users')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`,
   });
@@ -68,166 +55,218 @@ export interface NewAppValues {
   redirectUris: string;
 }
 
-export function newAppPage(view: { user: Viewer; csrf: string; values: NewAppValues; error?: string }): string {
-  const { values } = view;
-  const choices = appTypeChoices.map(
-    (choice) => html`<div><input type="radio" name="app_type" id="type-${choice.type}" value="${choice.type}"${
-      values.appType === choice.type ? html` checked` : ''
-    } required>
-<label for="type-${choice.type}" style="display:inline">${choice.label}</label>
-<p class="muted" style="margin:0 0 .5rem 1.5rem">${choice.explanation}</p></div>`,
+export function newAppPage(view: PageBasics & { user: Viewer; values: NewAppValues; problem?: FormProblem }): string {
+  const { values, problem } = view;
+  const m = wordsOf(view);
+  const choices = appTypes.map(
+    (type) => html`<div class="choice"><input type="radio" name="app_type" id="type-${type}" value="${type}"${
+      values.appType === type ? html` checked` : ''
+    } required aria-describedby="type-${type}-hint">
+<label class="inline" for="type-${type}">${m(appTypeKeys[type].label)}</label>
+<p class="hint" id="type-${type}-hint">${m(appTypeKeys[type].explanation)}</p></div>`,
   );
   return layout({
-    title: 'Register an app',
-    user: view.user,
-    csrf: view.csrf,
-    body: html`${errorBox(view.error)}
-<form method="post" action="/console/apps/new">
+    ...view,
+    title: m('newApp.title'),
+    body: html`${problemBox(problem)}
+<form method="post" action="/console/apps/new" class="card">
 ${csrfField(view.csrf)}
-<label for="name">Name</label>
-<input type="text" id="name" name="name" value="${values.name}" maxlength="100" required>
-<p class="muted">People see it when your app asks for their permission.</p>
-<label for="description">Description</label>
+<label for="name">${m('field.appName')}</label>
+<input type="text" id="name" name="name" value="${values.name}" maxlength="100" required aria-describedby="name-hint">
+<p class="hint" id="name-hint">${m('newApp.nameHint')}</p>
+<label for="description">${m('field.description')}</label>
 <textarea id="description" name="description" rows="2" maxlength="1000">${values.description}</textarea>
-<label for="homepage">Homepage</label>
+<label for="homepage">${m('field.homepage')}</label>
 <input type="url" id="homepage" name="homepage" value="${values.homepage}" placeholder="https://app.example">
-<fieldset style="margin-top:1rem"><legend><strong>App type</strong></legend>${choices}</fieldset>
-<label for="redirect_uris">Redirect URIs (callback URLs), one per line</label>
-<textarea id="redirect_uris" name="redirect_uris" rows="3" placeholder="https://app.example/callback">${values.redirectUris}</textarea>
-<p class="muted">Where people are sent back after they allow your app: https, or http on localhost / 127.0.0.1; no <code>#fragment</code>.
-A service app needs none.</p>
-<button type="submit" class="primary">Register</button>
+<fieldset><legend>${m('newApp.type')}</legend>${choices}</fieldset>
+${callbackField(m, values.redirectUris, problem, true)}
+<button type="submit" class="primary">${m('newApp.submit')}</button>
 </form>`,
   });
 }
 
-export interface AppView {
+function problemBox(problem: FormProblem | undefined): Html | '' {
+  return problem ? html`<p class="box error" role="alert" data-testid="error">${problem.message}</p>` : '';
+}
+
+/** The callback-URL editor: one per line, with the server's verdict next to it and live hints from grantry.js. */
+function callbackField(m: Words, value: string, problem: FormProblem | undefined, forNew: boolean): Html {
+  const invalid = problem?.field === 'redirect_uris';
+  return html`<label for="redirect_uris">${m('field.callbackUrls')}</label>
+<textarea id="redirect_uris" name="redirect_uris" rows="3" placeholder="https://app.example/callback" spellcheck="false" autocapitalize="off"
+  aria-describedby="redirect_uris-hint${invalid ? ' redirect_uris-error' : ''}"${invalid ? html` aria-invalid="true"` : ''}>${value}</textarea>
+${invalid ? html`<p class="field-error" id="redirect_uris-error" data-testid="redirect_uris-error">${problem!.message}</p>` : ''}
+<p class="field-error" id="redirect_uris-live" aria-live="polite" data-message="${m('callback.liveHint')}"></p>
+<p class="hint" id="redirect_uris-hint">${m('callback.hint')}${forNew ? html` ${m('callback.serviceNone')}` : ''}</p>`;
+}
+
+export interface AppView extends PageBasics {
   user: Viewer;
-  csrf: string;
   /** As stored. */
   client: Client;
   /** What the forms show: the stored app, or what was just entered when it was refused. */
   draft?: Client;
   authorizedUsers: number;
-  /** scope name → what it lets an app see */
+  /** Tokens issued in the last 24 hours; undefined when the audit trail cannot say. */
+  tokensLastDay?: number;
+  /** scope name → what it lets an app see, as configured */
   scopes: Record<string, string>;
   /** A secret in plain, right after it was made: shown on this one response only. */
   newSecret?: string;
   notice?: string;
-  error?: string;
+  problem?: FormProblem;
 }
 
 export function appPage(view: AppView): string {
   const { client } = view;
+  const m = wordsOf(view);
   return layout({
+    ...view,
     title: client.name,
-    user: view.user,
-    csrf: view.csrf,
-    body: html`<p><a href="/console">← All your apps</a></p>
-${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
-${errorBox(view.error)}
-${view.newSecret ? secretBox(view.newSecret) : ''}
-${basicInfo(view)}
-${isPublicType(client.appType) ? '' : rotateForm(view)}
-${basicForm(view)}
-${advancedForm(view)}`,
+    body: html`<p><a href="/console">${m('app.back')}</a></p>
+${view.notice ? html`<p class="box notice" role="status" data-testid="notice">${view.notice}</p>` : ''}
+${view.problem?.field === 'redirect_uris' ? '' : problemBox(view.problem)}
+${view.newSecret ? secretDialog(m, view.newSecret) : ''}
+${basicInfo(m, view)}
+${usage(m, view)}
+${basicForm(m, view)}
+${advancedForm(m, view)}`,
   });
 }
 
-function errorBox(error: string | undefined): Html | '' {
-  return error ? html`<p class="error" role="alert">${error}</p>` : '';
+/**
+ * The copy-once dialog. An open <dialog> shows without any script, and its "done" button closes it
+ * through method="dialog", also without script; grantry.js only adds the copy button.
+ */
+function secretDialog(m: Words, secret: string): Html {
+  return html`<dialog open class="secret" aria-labelledby="secret-title" data-testid="secret-dialog">
+<h2 id="secret-title">${m('secret.title')}</h2>
+<p><code class="secret-value" id="app-secret" data-testid="app-secret">${secret}</code></p>
+<p class="actions"><button type="button" data-copy="app-secret" data-copied="${m('copy.done')}" data-copy-failed="${m('copy.failed')}" hidden>${m('secret.copy')}</button>
+<span id="app-secret-status" role="status"></span></p>
+<p><strong>${m('secret.once')}</strong> ${m('secret.explain')}</p>
+<form method="dialog"><button type="submit" class="primary">${m('secret.done')}</button></form>
+</dialog>`;
 }
 
-function secretBox(secret: string): Html {
-  return html`<div class="warning" role="alert">
-<p><strong>Your App Secret:</strong></p>
-<p class="secret"><code id="app-secret">${secret}</code></p>
-<p><strong>Copy it now: it will not be shown again.</strong> Grantry keeps only a hash of it. Store it where your
-server reads its configuration, never in code people can see. If you lose it, rotate it to get a new one.</p>
-</div>`;
-}
-
-function basicInfo(view: AppView): Html {
+function basicInfo(m: Words, view: AppView): Html {
   const { client } = view;
   const secret = isPublicType(client.appType)
-    ? html`<span class="muted">none: a ${typeLabel(client.appType).toLowerCase()} is public and cannot keep one</span>`
-    : html`<span class="muted">hidden (shown once, when it was made)</span>`;
-  return html`<h2>Basic information</h2>
-<table>
-<tr><th>App Key (client_id)</th><td><code id="app-key">${client.id}</code></td></tr>
-<tr><th>App Secret</th><td>${secret}</td></tr>
-<tr><th>Type</th><td>${typeLabel(client.appType)}</td></tr>
-<tr><th>Name</th><td>${client.name}</td></tr>
-<tr><th>Description</th><td>${client.description || html`<span class="muted">none</span>`}</td></tr>
-<tr><th>Homepage</th><td>${client.homepage || html`<span class="muted">none</span>`}</td></tr>
-<tr><th>Users who allowed it</th><td>${view.authorizedUsers}</td></tr>
-<tr><th>Grant types</th><td>${client.grantTypes.join(', ')}</td></tr>
-<tr><th>First-party (trusted)</th><td>${client.trusted ? 'yes' : 'no'} <span class="muted">(only an operator changes this, with the command line)</span></td></tr>
-<tr><th>Registered</th><td>${formatDate(client.createdAt)}</td></tr>
-</table>`;
+    ? html`<span class="muted">${m('app.secretNone')}</span>`
+    : html`<span class="muted">${m('app.secretHidden')}</span>`;
+  return html`<section class="card" aria-labelledby="basic-heading">
+<h2 id="basic-heading">${m('app.basic')}</h2>
+<dl class="facts">
+<dt>App Key <span class="muted">(client_id)</span></dt>
+<dd><code class="key" id="app-key" data-testid="app-key">${client.id}</code>
+<button type="button" data-copy="app-key" data-copied="${m('copy.done')}" data-copy-failed="${m('copy.failed')}" hidden>${m('app.copyKey')}</button>
+<span id="app-key-status" role="status"></span></dd>
+<dt>App Secret <span class="muted">(client_secret)</span></dt><dd data-testid="app-secret-status">${secret}</dd>
+<dt>${m('app.type')}</dt><dd data-testid="app-type">${typeLabel(m, client.appType)}<br><span class="hint">${m(appTypeKeys[client.appType].explanation)}</span></dd>
+<dt>${m('app.trusted')}</dt><dd>${client.trusted ? m('common.yes') : m('common.no')} <span class="muted">${m('app.trustedHint')}</span></dd>
+<dt>${m('app.registered')}</dt><dd>${formatDate(client.createdAt)}</dd>
+</dl>
+${isPublicType(client.appType) ? '' : rotateForm(m, view)}
+</section>`;
 }
 
-function rotateForm(view: AppView): Html {
+function rotateForm(m: Words, view: AppView): Html {
   return html`<form method="post" action="/console/apps/${view.client.id}/rotate-secret">
 ${csrfField(view.csrf)}
-<button type="submit">Rotate secret</button>
-<span class="muted">Makes a new App Secret; the current one stops working at once.</span>
+<button type="submit" aria-describedby="rotate-hint">${m('app.rotate')}</button>
+<span class="hint" id="rotate-hint">${m('app.rotateHint')}</span>
 </form>`;
 }
 
-function basicForm(view: AppView): Html {
+function usage(m: Words, view: AppView): Html {
+  return html`<section class="card" aria-labelledby="usage-heading">
+<h2 id="usage-heading">${m('usage.title')}</h2>
+<ul class="stats">
+<li><span class="figure" data-testid="usage-users">${view.authorizedUsers}</span>${m('usage.users')}</li>
+${view.tokensLastDay === undefined ? '' : html`<li><span class="figure" data-testid="usage-tokens">${view.tokensLastDay}</span>${m('usage.tokens')}</li>`}
+</ul>
+<p><a href="/console/apps/${view.client.id}/audit" data-testid="audit-link">${m('usage.audit')}</a></p>
+</section>`;
+}
+
+function basicForm(m: Words, view: AppView): Html {
   const draft = view.draft ?? view.client;
-  return html`<h2>Edit basic information</h2>
+  return html`<section class="card" aria-labelledby="edit-heading">
+<h2 id="edit-heading">${m('app.edit')}</h2>
 <form method="post" action="/console/apps/${view.client.id}/basic">
 ${csrfField(view.csrf)}
-<label for="name">Name</label>
+<label for="name">${m('field.appName')}</label>
 <input type="text" id="name" name="name" value="${draft.name}" maxlength="100" required>
-<label for="description">Description</label>
+<label for="description">${m('field.description')}</label>
 <textarea id="description" name="description" rows="2" maxlength="1000">${draft.description}</textarea>
-<label for="homepage">Homepage</label>
+<label for="homepage">${m('field.homepage')}</label>
 <input type="url" id="homepage" name="homepage" value="${draft.homepage}">
-<button type="submit">Save basic information</button>
-</form>`;
+<button type="submit">${m('app.update')}</button>
+</form>
+</section>`;
 }
 
-function advancedForm(view: AppView): Html {
+function advancedForm(m: Words, view: AppView): Html {
   const { client } = view;
   const draft = view.draft ?? client;
   const publicApp = isPublicType(client.appType);
-  const scopeBoxes = Object.entries(view.scopes).map(
-    ([name, words]) => html`<div><input type="checkbox" name="scopes" id="scope-${name}" value="${name}"${draft.scopes.includes(name) ? html` checked` : ''}>
-<label for="scope-${name}" style="display:inline"><code>${name}</code>: ${words}</label></div>`,
+  const scopeBoxes = Object.keys(view.scopes).map(
+    (name) => html`<div class="choice"><input type="checkbox" name="scopes" id="scope-${name}" value="${name}"${draft.scopes.includes(name) ? html` checked` : ''}>
+<label class="inline" for="scope-${name}"><code>${name}</code>: ${scopeWords(view.locale, name, view.scopes)}</label></div>`,
   );
   const pkce = publicApp
-    ? html`<div><input type="checkbox" id="pkce_required" checked disabled>
-<label for="pkce_required" style="display:inline">Require PKCE</label>
-<p class="muted">Always on for public apps: PKCE is what keeps a stolen authorization code useless.</p></div>`
-    : html`<div><input type="checkbox" name="pkce_required" id="pkce_required" value="1"${draft.pkceRequired ? html` checked` : ''}>
-<label for="pkce_required" style="display:inline">Require PKCE</label>
-<p class="muted">Turn it off only for an older app that cannot send a <code>code_challenge</code>.</p></div>`;
-  return html`<h2>Advanced settings</h2>
+    ? html`<div class="choice"><input type="checkbox" id="pkce_required" checked disabled aria-describedby="pkce-hint">
+<label class="inline" for="pkce_required">${m('pkce.label')}</label>
+<p class="hint" id="pkce-hint">${m('pkce.public')}</p></div>`
+    : html`<div class="choice"><input type="checkbox" name="pkce_required" id="pkce_required" value="1"${draft.pkceRequired ? html` checked` : ''} aria-describedby="pkce-hint">
+<label class="inline" for="pkce_required">${m('pkce.label')}</label>
+<p class="hint" id="pkce-hint">${rich(view.locale, 'pkce.confidential', { param: html`<code>code_challenge</code>` })}</p></div>`;
+  return html`<section class="card" aria-labelledby="advanced-heading">
+<h2 id="advanced-heading">${m('app.advanced')}</h2>
+${view.problem?.field === 'redirect_uris' ? problemBox(view.problem) : ''}
 <form method="post" action="/console/apps/${client.id}/advanced">
 ${csrfField(view.csrf)}
-<label for="redirect_uris">Redirect URIs (callback URLs), one per line</label>
-<textarea id="redirect_uris" name="redirect_uris" rows="3">${draft.redirectUris.join('\n')}</textarea>
-<p class="muted">https, or http on localhost / 127.0.0.1 / [::1]; no <code>#fragment</code>. A request must name one of them exactly.</p>
-<fieldset><legend><strong>Allowed scopes</strong></legend>${scopeBoxes}</fieldset>
-${pkce}
-${client.appType === 'spa' ? implicitChoice(draft) : ''}
-<label for="token_format">Access-token format</label>
+${client.appType === 'service' ? html`<p class="hint">${m('callback.serviceNone')}</p>` : callbackField(m, draft.redirectUris.join('\n'), view.problem, false)}
+<fieldset><legend>${m('app.scopes')}</legend>${scopeBoxes}</fieldset>
+<fieldset><legend>PKCE</legend>${pkce}</fieldset>
+${grants(m, client, draft)}
+<label for="token_format">${m('token.label')}</label>
 <select id="token_format" name="token_format">
-<option value="jwt"${draft.tokenFormat === 'jwt' ? html` selected` : ''}>JWT (signed; APIs can check it themselves)</option>
-<option value="opaque"${draft.tokenFormat === 'opaque' ? html` selected` : ''}>Opaque (a random string; APIs ask the introspection endpoint)</option>
+<option value="jwt"${draft.tokenFormat === 'jwt' ? html` selected` : ''}>${m('token.jwt')}</option>
+<option value="opaque"${draft.tokenFormat === 'opaque' ? html` selected` : ''}>${m('token.opaque')}</option>
 </select>
-<button type="submit" class="primary">Save advanced settings</button>
-</form>`;
+<button type="submit" class="primary">${m('app.save')}</button>
+</form>
+</section>`;
 }
 
-function implicitChoice(draft: Client): Html {
-  return html`<div><input type="checkbox" name="implicit" id="implicit" value="1"${draft.grantTypes.includes('implicit') ? html` checked` : ''}>
-<label for="implicit" style="display:inline">Allow the implicit grant (legacy)</label>
-<div class="warning"><p><strong>Not recommended.</strong> With the implicit grant the access token is put in the URL
-fragment of the redirect, where it can end up in the browser history, leak through referrers and be read by any script
-on the page; and there is no refresh token, so people are sent through the login again when it expires.
-Use the authorization-code flow with PKCE instead: it works in the browser without a secret and never puts a token in a URL.</p></div></div>`;
+const grantKeys: Record<string, MessageKey> = {
+  authorization_code: 'grant.authorization_code',
+  refresh_token: 'grant.refresh_token',
+  client_credentials: 'grant.client_credentials',
+  implicit: 'grant.implicit',
+  password: 'grant.password',
+};
+
+/** The grants the app may use; the two legacy ones carry a warning wherever they appear. */
+function grants(m: Words, client: Client, draft: Client): Html {
+  const fixed = client.grantTypes.filter((grant) => grant !== 'implicit' && grant !== 'password');
+  const password = client.grantTypes.includes('password');
+  return html`<fieldset data-testid="grants"><legend>${m('grant.title')}</legend>
+<ul>${fixed.map((grant) => html`<li>${grantKeys[grant] ? m(grantKeys[grant]) : grant} <span class="muted">(<code>${grant}</code>)</span></li>`)}</ul>
+${client.appType === 'spa' ? implicitChoice(m, draft) : ''}
+<div class="choice" data-testid="grant-password">
+<p><strong>${m('grant.password')}</strong> <span class="muted">(<code>password</code>)</span>:
+${password ? m('grant.password.on') : m('grant.password.off')}</p>
+<div class="box warning"><p><strong>${m('warning.notRecommended')}</strong> ${m('grant.password.warning')}</p></div>
+</div>
+</fieldset>`;
+}
+
+function implicitChoice(m: Words, draft: Client): Html {
+  return html`<div class="choice" data-testid="grant-implicit"><input type="checkbox" name="implicit" id="implicit" value="1"${
+    draft.grantTypes.includes('implicit') ? html` checked` : ''
+  } aria-describedby="implicit-warning">
+<label class="inline" for="implicit">${m('grant.implicit.allow')}</label>
+<div class="box warning" id="implicit-warning"><p><strong>${m('warning.notRecommended')}</strong> ${m('grant.implicit.warning')}</p></div></div>`;
 }

@@ -1,5 +1,9 @@
+import { localeNames, locales, t, type Locale, type MessageKey } from '../../i18n/index.ts';
+import { assetPaths } from './assets.ts';
+
 // Server-rendered pages: a tagged template that escapes every interpolated value unless it is
-// already markup (`Html`), and one layout. No template engine; nothing to configure.
+// already markup (`Html`), and one layout. No template engine; nothing to configure. Every word a
+// page shows comes from the catalogues in src/i18n.
 
 export class Html {
   constructor(readonly value: string) {}
@@ -14,7 +18,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (char) => entities[char]!);
 }
 
-type Interpolation = Html | string | number | boolean | null | undefined | Interpolation[];
+export type Interpolation = Html | string | number | boolean | null | undefined | Interpolation[];
 
 function render(value: Interpolation): string {
   if (value === null || value === undefined || value === false) return '';
@@ -31,42 +35,70 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new Html(out);
 }
 
-const styles = `
-  :root { color-scheme: light dark; --accent: #2563eb; --muted: #6b7280; --danger: #b91c1c; }
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
-  header { display: flex; justify-content: space-between; align-items: center; border-bottom: 1px solid #8884; margin-bottom: 1.5rem; }
-  header a { text-decoration: none; font-weight: 600; }
-  label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
-  input[type=text], input[type=password], input[type=email], input[type=url], textarea, select { width: 100%; padding: .5rem; box-sizing: border-box; font: inherit; }
-  button { font: inherit; padding: .5rem 1.25rem; margin: .75rem .5rem 0 0; cursor: pointer; }
-  button.primary { background: var(--accent); color: white; border: 0; border-radius: 4px; }
-  .error { color: var(--danger); border: 1px solid var(--danger); padding: .5rem 1rem; border-radius: 4px; }
-  .warning { border: 1px solid #d97706; padding: .5rem 1rem; border-radius: 4px; }
-  .notice { border: 1px solid var(--accent); padding: .5rem 1rem; border-radius: 4px; }
-  .muted { color: var(--muted); }
-  code, .secret { font-family: ui-monospace, monospace; word-break: break-all; }
-  table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .4rem; border-bottom: 1px solid #8883; }
-  form.inline { display: inline; }
-`;
+/**
+ * A catalogue message that holds markup (a link, a code span): the message and every string
+ * parameter are escaped; only `Html` parameters go in as they are.
+ */
+export function rich(locale: Locale, key: MessageKey, params: Record<string, Html | string | number>): Html {
+  const template = t(locale, key);
+  return new Html(
+    template
+      .split(/(\{\w+\})/)
+      .map((part) => {
+        const name = /^\{(\w+)\}$/.exec(part)?.[1];
+        if (name === undefined || !Object.hasOwn(params, name)) return escapeHtml(part);
+        return render(params[name]!);
+      })
+      .join(''),
+  );
+}
 
-export function layout(options: { title: string; user?: { username: string } | null; csrf?: string; body: Html }): string {
-  const { title, user, body, csrf } = options;
-  return `<!doctype html>${html`<html lang="en">
+/** What every page knows about its request: its language, who is signed in, the CSRF token, where it is. */
+export interface PageBasics {
+  locale: Locale;
+  user: { username: string } | null;
+  csrf: string;
+  /** This page's own path (and query), for the language switcher to come back to. */
+  here: string;
+}
+
+export function layout(options: Partial<PageBasics> & { locale: Locale; title: string; body: Html; heading?: boolean }): string {
+  const { title, user, body, csrf, locale } = options;
+  const m = (key: MessageKey, params?: Record<string, string | number>) => t(locale, key, params);
+  return `<!doctype html>${html`<html lang="${locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Grantry</title><style>${new Html(styles)}</style></head>
+<title>${title} · Grantry</title>
+<link rel="stylesheet" href="${assetPaths.css}">
+<script src="${assetPaths.js}" defer></script></head>
 <body>
-<header><a href="/">Grantry</a>
-<nav>${
+<a class="skip" href="#main">${m('layout.skip')}</a>
+<header class="top">
+<a class="brand" href="/">Grantry</a>
+<nav aria-label="${m('layout.nav')}">${
     user
-      ? html`<a href="/console">Developer console</a> · <a href="/account/apps">Connected apps</a> · ${user.username}
-        <form class="inline" method="post" action="/logout"><input type="hidden" name="csrf_token" value="${csrf ?? ''}"><button type="submit">Log out</button></form>`
-      : html`<a href="/login">Log in</a>`
-  }</nav></header>
-<main>
-<h1>${title}</h1>
+      ? html`<a href="/console">${m('nav.console')}</a>
+<a href="/account/apps">${m('nav.connectedApps')}</a>
+<span class="who" data-testid="signed-in-as">${user.username}</span>
+<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf_token" value="${csrf ?? ''}"><button type="submit">${m('nav.logout')}</button></form>`
+      : html`<a href="/login">${m('nav.login')}</a>`
+  }</nav>
+</header>
+<main id="main">
+${options.heading === false ? '' : html`<h1>${title}</h1>`}
 ${body}
 </main>
+<footer class="bottom">${languageSwitcher(locale, options.here ?? '/')}</footer>
 </body></html>`}`;
+}
+
+/** Links to /lang, which remembers the choice in a cookie and comes back here. */
+function languageSwitcher(locale: Locale, here: string): Html {
+  const links = locales.map((other) =>
+    other === locale
+      ? html`<li><span aria-current="true" lang="${other}">${localeNames[other]}</span></li>`
+      : html`<li><a href="/lang?to=${other}&amp;return_to=${encodeURIComponent(here)}" lang="${other}" hreflang="${other}" data-testid="lang-${other}">${localeNames[other]}</a></li>`,
+  );
+  return html`<nav class="lang" aria-label="${t(locale, 'lang.label')}"><ul>${links}</ul></nav>`;
 }
 
 // ── shared by the people-facing pages (login, console, connected apps) ─────────────────────
@@ -80,8 +112,11 @@ export function formatDate(seconds: number): string {
 }
 
 /** A page that only says something: a refused form, a missing app. */
-export function messagePage(options: { title: string; message: string; user?: { username: string } | null; csrf?: string }): string {
-  return layout({ ...options, body: html`<p>${options.message}</p><p><a href="/">Back to the start page</a></p>` });
+export function messagePage(options: Partial<PageBasics> & { locale: Locale; title: string; message: string }): string {
+  return layout({
+    ...options,
+    body: html`<p data-testid="message">${options.message}</p><p><a href="/">${t(options.locale, 'layout.backHome')}</a></p>`,
+  });
 }
 
 // Reading forms back. A form body is whatever the sender made of it: a field may be missing,

@@ -1,34 +1,34 @@
-import { csrfField, html, layout } from './html.ts';
+import { t, type MessageKey } from '../../i18n/index.ts';
+import { csrfField, html, layout, rich, type PageBasics } from './html.ts';
 
 // The start page and the pages that sign people in and out. Pure functions of their data.
 
-type Viewer = { username: string } | null;
+type Basics = PageBasics;
+const words = (view: Basics) => (key: MessageKey, params?: Record<string, string | number>) => t(view.locale, key, params);
 
-export function homePage(view: { user: Viewer; csrf: string; allowSignup: boolean }): string {
-  const { user, csrf, allowSignup } = view;
+export function homePage(view: Basics & { allowSignup: boolean }): string {
+  const { user, allowSignup, locale } = view;
+  const m = words(view);
   const start = user
-    ? html`<p>You are signed in as <strong>${user.username}</strong>.</p>
+    ? html`<p>${rich(locale, 'home.signedInAs', { name: html`<strong>${user.username}</strong>` })}</p>
 <ul>
-<li><a href="/console">Developer console</a>: register apps and get their App Key and App Secret.</li>
-<li><a href="/account/apps">Connected apps</a>: see which apps you allowed to use your account, and take that back.</li>
+<li><a href="/console">${m('nav.console')}</a>: ${m('home.consoleWhat')}</li>
+<li><a href="/account/apps">${m('nav.connectedApps')}</a>: ${m('home.appsWhat')}</li>
 </ul>`
-    : html`<p><a href="/login">Log in</a>${allowSignup ? html` or <a href="/signup">create an account</a>` : ''}.
-Developers register their apps in the <a href="/console">developer console</a>.</p>`;
+    : html`<p class="actions"><a class="button primary" href="/login">${m('nav.login')}</a>${
+        allowSignup ? html`<a class="button" href="/signup">${m('signup.title')}</a>` : ''
+      }</p>
+<p>${rich(locale, 'home.developers', { console: html`<a href="/console">${m('nav.console')}</a>` })}</p>`;
   return layout({
+    ...view,
     title: 'Grantry',
-    user,
-    csrf,
-    body: html`<p>This is an OAuth 2.0 provider: other websites and apps can offer “Log in with” this account,
-and get only what you allow them to see.</p>
+    body: html`<p>${m('home.intro')}</p>
 ${start}
-<p class="muted">For developers: the <a href="/.well-known/oauth-authorization-server">authorization server metadata</a> (RFC 8414)
-lists every endpoint.</p>`,
+<p class="muted">${rich(locale, 'home.metadata', { link: html`<a href="/.well-known/oauth-authorization-server">${m('home.metadataLink')}</a>` })}</p>`,
   });
 }
 
-export interface LoginView {
-  user: Viewer;
-  csrf: string;
+export interface LoginView extends Basics {
   returnTo: string;
   username: string;
   error?: string;
@@ -37,23 +37,23 @@ export interface LoginView {
 
 export function loginPage(view: LoginView): string {
   const { returnTo, allowSignup } = view;
+  const m = words(view);
   const signupHref = `/signup${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`;
   return layout({
-    title: 'Log in',
-    user: view.user,
-    csrf: view.csrf,
-    body: html`${view.user ? html`<p class="notice">You are signed in as ${view.user.username}. Log in below to switch accounts.</p>` : ''}
-${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-<form method="post" action="/login">
+    ...view,
+    title: m('login.title'),
+    body: html`${view.user ? html`<p class="box notice">${m('login.switchAccount', { name: view.user.username })}</p>` : ''}
+${view.error ? html`<p class="box error" role="alert" data-testid="error">${view.error}</p>` : ''}
+<form method="post" action="/login" class="card">
 ${csrfField(view.csrf)}
 <input type="hidden" name="return_to" value="${returnTo}">
-<label for="username">Username</label>
+<label for="username">${m('field.username')}</label>
 <input type="text" id="username" name="username" value="${view.username}" autocomplete="username" required autofocus>
-<label for="password">Password</label>
+<label for="password">${m('field.password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
-<button type="submit" class="primary">Log in</button>
+<button type="submit" class="primary">${m('login.submit')}</button>
 </form>
-${allowSignup ? html`<p>No account yet? <a href="${signupHref}">Create one</a>.</p>` : ''}`,
+${allowSignup ? html`<p>${rich(view.locale, 'login.noAccount', { link: html`<a href="${signupHref}">${m('login.createOne')}</a>` })}</p>` : ''}`,
   });
 }
 
@@ -63,9 +63,7 @@ export interface SignupValues {
   email: string;
 }
 
-export interface SignupView {
-  user: Viewer;
-  csrf: string;
+export interface SignupView extends Basics {
   returnTo: string;
   values: SignupValues;
   error?: string;
@@ -73,29 +71,30 @@ export interface SignupView {
 
 export function signupPage(view: SignupView): string {
   const { values } = view;
+  const m = words(view);
+  const loginHref = `/login${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}`;
   return layout({
-    title: 'Create an account',
-    user: view.user,
-    csrf: view.csrf,
-    body: html`${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
-<form method="post" action="/signup">
+    ...view,
+    title: m('signup.title'),
+    body: html`${view.error ? html`<p class="box error" role="alert" data-testid="error">${view.error}</p>` : ''}
+<form method="post" action="/signup" class="card">
 ${csrfField(view.csrf)}
 <input type="hidden" name="return_to" value="${view.returnTo}">
-<label for="username">Username</label>
+<label for="username">${m('field.username')}</label>
 <input type="text" id="username" name="username" value="${values.username}" autocomplete="username" required
-  minlength="3" maxlength="32" pattern="[A-Za-z0-9_.\-]+">
-<p class="muted">3 to 32 characters: letters, digits, <code>_</code>, <code>.</code> and <code>-</code>.</p>
-<label for="display_name">Display name</label>
+  minlength="3" maxlength="32" pattern="[A-Za-z0-9_.\-]+" aria-describedby="username-hint">
+<p class="hint" id="username-hint">${m('signup.usernameHint')}</p>
+<label for="display_name">${m('field.displayName')}</label>
 <input type="text" id="display_name" name="display_name" value="${values.displayName}" autocomplete="name" maxlength="100">
-<label for="email">Email (optional)</label>
+<label for="email">${m('field.emailOptional')}</label>
 <input type="email" id="email" name="email" value="${values.email}" autocomplete="email">
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="new-password" required minlength="8">
-<p class="muted">At least 8 characters.</p>
-<label for="password_confirmation">Password again</label>
+<label for="password">${m('field.password')}</label>
+<input type="password" id="password" name="password" autocomplete="new-password" required minlength="8" aria-describedby="password-hint">
+<p class="hint" id="password-hint">${m('signup.passwordHint')}</p>
+<label for="password_confirmation">${m('field.passwordAgain')}</label>
 <input type="password" id="password_confirmation" name="password_confirmation" autocomplete="new-password" required minlength="8">
-<button type="submit" class="primary">Create account</button>
+<button type="submit" class="primary">${m('signup.submit')}</button>
 </form>
-<p>Already have an account? <a href="/login${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Log in</a>.</p>`,
+<p>${rich(view.locale, 'signup.haveAccount', { link: html`<a href="${loginHref}">${m('nav.login')}</a>` })}</p>`,
   });
 }

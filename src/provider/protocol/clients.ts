@@ -15,7 +15,19 @@ import type { GrantryConfig } from '../../config/config.ts';
 // Registering and changing apps: the rules of the developer platform, shared by the web console
 // and the command line.
 
-export class RegistrationError extends Error {}
+/**
+ * A registration the rules refuse. The message is English for the command line; `code` (and
+ * `value`, the offending input) let a page say the same in the reader's language and point at the field.
+ */
+export class RegistrationError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'invalid',
+    readonly value?: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface Registration {
   name: string;
@@ -93,9 +105,9 @@ export async function rotateClientSecret(store: Store, id: string): Promise<stri
 }
 
 export function validateClient(client: Client, config: GrantryConfig): void {
-  if (!client.name.trim()) throw new RegistrationError('an app needs a name');
-  if (client.name.length > 100) throw new RegistrationError('an app name is at most 100 characters');
-  if (!appTypes.includes(client.appType)) throw new RegistrationError(`the app type must be one of ${appTypes.join(', ')}`);
+  if (!client.name.trim()) throw new RegistrationError('an app needs a name', 'name_missing');
+  if (client.name.length > 100) throw new RegistrationError('an app name is at most 100 characters', 'name_too_long');
+  if (!appTypes.includes(client.appType)) throw new RegistrationError(`the app type must be one of ${appTypes.join(', ')}`, 'app_type');
   if (client.homepage) checkHomepage(client.homepage);
   for (const grant of client.grantTypes) {
     if (!grantTypes.includes(grant)) throw new RegistrationError(`unknown grant type "${grant}"`);
@@ -112,17 +124,17 @@ export function validateClient(client: Client, config: GrantryConfig): void {
   }
   const redirecting = client.grantTypes.includes('authorization_code') || client.grantTypes.includes('implicit');
   if (redirecting && client.redirectUris.length === 0) {
-    throw new RegistrationError('an app that uses the authorization-code or implicit grant needs at least one redirect URI');
+    throw new RegistrationError('an app that uses the authorization-code or implicit grant needs at least one redirect URI', 'redirect_uri_none');
   }
   for (const uri of client.redirectUris) checkRedirectUri(uri);
   if (!confidential && !client.pkceRequired) {
     throw new RegistrationError('PKCE is always required for public apps (spa, native)');
   }
   for (const scope of client.scopes) {
-    if (!Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`unknown scope "${scope}"; known: ${Object.keys(config.scopes).join(', ')}`);
+    if (!Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`unknown scope "${scope}"; known: ${Object.keys(config.scopes).join(', ')}`, 'scope_unknown', scope);
   }
   if (client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
-    throw new RegistrationError('the token format is jwt or opaque');
+    throw new RegistrationError('the token format is jwt or opaque', 'token_format');
   }
 }
 
@@ -131,9 +143,9 @@ function checkHomepage(homepage: string): void {
   try {
     url = new URL(homepage);
   } catch {
-    throw new RegistrationError(`the homepage "${homepage}" is not an absolute URL`);
+    throw new RegistrationError(`the homepage "${homepage}" is not an absolute URL`, 'homepage', homepage);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RegistrationError('the homepage must be an http or https URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RegistrationError('the homepage must be an http or https URL', 'homepage', homepage);
 }
 
 /** Loopback hosts, where http is allowed and (RFC 8252 §7.3) the port may vary. */
@@ -147,20 +159,20 @@ export function checkRedirectUri(uri: string): void {
   try {
     url = new URL(uri);
   } catch {
-    throw new RegistrationError(`the redirect URI "${uri}" is not an absolute URL`);
+    throw new RegistrationError(`the redirect URI "${uri}" is not an absolute URL`, 'redirect_uri_not_absolute', uri);
   }
-  if (uri.includes('#')) throw new RegistrationError(`the redirect URI "${uri}" has a fragment; redirect URIs may not`);
+  if (uri.includes('#')) throw new RegistrationError(`the redirect URI "${uri}" has a fragment; redirect URIs may not`, 'redirect_uri_fragment', uri);
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      throw new RegistrationError(`the redirect URI "${uri}" uses http; only https is allowed, or http on a loopback host (localhost, 127.0.0.1, [::1])`);
+      throw new RegistrationError(`the redirect URI "${uri}" uses http; only https is allowed, or http on a loopback host (localhost, 127.0.0.1, [::1])`, 'redirect_uri_http', uri);
     }
   } else if (url.protocol !== 'https:') {
     // Private-use schemes (com.example.app:/callback) are how some native apps receive the redirect.
     if (!/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
-      throw new RegistrationError(`the redirect URI "${uri}" must use https (or http on a loopback host, or a reverse-domain scheme for native apps)`);
+      throw new RegistrationError(`the redirect URI "${uri}" must use https (or http on a loopback host, or a reverse-domain scheme for native apps)`, 'redirect_uri_scheme', uri);
     }
   }
-  if (url.username || url.password) throw new RegistrationError(`the redirect URI "${uri}" may not carry credentials`);
+  if (url.username || url.password) throw new RegistrationError(`the redirect URI "${uri}" may not carry credentials`, 'redirect_uri_credentials', uri);
 }
 
 /**

@@ -44,7 +44,7 @@ export class OAuthError extends Error {
     super(`${code}: ${description}`);
     this.name = 'OAuthError';
     this.code = code;
-    this.description = description;
+    this.description = asciiDescription(description);
     this.status = options.status ?? statusOf[code];
     this.headers = options.headers ?? {};
   }
@@ -52,6 +52,15 @@ export class OAuthError extends Error {
   toJSON(): { error: OAuthErrorCode; error_description: string } {
     return { error: this.code, error_description: this.description };
   }
+}
+
+/**
+ * RFC 6749 §4.1.2.1 and §5.2 allow error_description only printable ASCII without `"` and `\`:
+ * descriptions quote names with `'` instead, and anything else (a client's input echoed back) is
+ * made to fit. Pages for people translate by error code; this text is for developers.
+ */
+export function asciiDescription(text: string): string {
+  return text.replace(/"/g, "'").replace(/\\/g, '/').replace(/[^\x20-\x7e]/g, '?');
 }
 
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);

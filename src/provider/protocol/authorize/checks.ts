@@ -30,6 +30,26 @@ export interface CheckState {
   scope?: string[];
 }
 
+/**
+ * Why a request cannot be answered at the app's redirect URI, by reason. The description stays
+ * English (it is also what the command line and logs show); a page for people translates the
+ * reason, which `reasonOf` recovers from the description.
+ */
+export const unredirectable = {
+  client_id_repeated: 'The client_id parameter was given more than once.',
+  client_id_missing: 'The request names no app: the client_id parameter is missing.',
+  client_unknown: 'No app is registered with this client_id.',
+  redirect_uri_repeated: 'The redirect_uri parameter was given more than once.',
+  redirect_uri_missing: 'The request has no redirect_uri, and the app registered more than one.',
+  redirect_uri_mismatch: 'The redirect_uri does not match any callback URL registered for this app.',
+} as const;
+
+export type UnredirectableReason = keyof typeof unredirectable;
+
+export function reasonOf(description: string): UnredirectableReason | undefined {
+  return (Object.keys(unredirectable) as UnredirectableReason[]).find((reason) => unredirectable[reason] === description);
+}
+
 /** An error that must not be redirected: shown to the user on Grantry's own page. */
 export class UnredirectableError extends Error {
   constructor(readonly description: string) {
@@ -50,12 +70,12 @@ function repeated(state: CheckState, name: string): boolean {
 }
 
 export const checkClient: Check = async (ctx, state) => {
-  if (repeated(state, 'client_id')) throw new UnredirectableError('The client_id parameter was given more than once.');
+  if (repeated(state, 'client_id')) throw new UnredirectableError(unredirectable.client_id_repeated);
   const clientId = single(state, 'client_id');
-  if (!clientId) throw new UnredirectableError('The request names no app: the client_id parameter is missing.');
+  if (!clientId) throw new UnredirectableError(unredirectable.client_id_missing);
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
   const client = plausibleId(clientId) ? await ctx.store.findCachedClient(clientId, ctx.config.clientCacheSeconds) : undefined;
-  if (!client) throw new UnredirectableError('No app is registered with this client_id.');
+  if (!client) throw new UnredirectableError(unredirectable.client_unknown);
   state.client = client;
 };
 
@@ -65,7 +85,7 @@ function plausibleId(id: string): boolean {
 
 export const checkRedirectUri: Check = (_ctx, state) => {
   const client = state.client!;
-  if (repeated(state, 'redirect_uri')) throw new UnredirectableError('The redirect_uri parameter was given more than once.');
+  if (repeated(state, 'redirect_uri')) throw new UnredirectableError(unredirectable.redirect_uri_repeated);
   const requested = single(state, 'redirect_uri');
   if (requested === undefined) {
     // RFC 6749 §3.1.2.3: without one, the app's only registered URI is meant.
@@ -73,10 +93,10 @@ export const checkRedirectUri: Check = (_ctx, state) => {
       state.redirectUri = client.redirectUris[0];
       return;
     }
-    throw new UnredirectableError('The request has no redirect_uri, and the app registered more than one.');
+    throw new UnredirectableError(unredirectable.redirect_uri_missing);
   }
   if (!matchRedirectUri(client, requested)) {
-    throw new UnredirectableError('The redirect_uri does not match any callback URL registered for this app.');
+    throw new UnredirectableError(unredirectable.redirect_uri_mismatch);
   }
   state.redirectUri = requested;
 };
