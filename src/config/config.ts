@@ -28,6 +28,7 @@ export interface GrantryConfig {
   clientCacheSeconds: number;
   audit: AuditSettings;
   readyTimeoutMs: number;
+  databasePoolSize: number;
   shutdownTimeoutMs: number;
   /** The bearer token GET /metrics asks for; null: loopback callers only. */
   metricsToken: string | null;
@@ -66,6 +67,7 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     clientCacheSeconds: overrides.clientCacheSeconds ?? defaults.clientCacheSeconds,
     audit: { ...defaults.audit, ...overrides.audit },
     readyTimeoutMs: overrides.readyTimeoutMs ?? defaults.readyTimeoutMs,
+    databasePoolSize: overrides.databasePoolSize ?? defaults.databasePoolSize,
     shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs,
     metricsToken: overrides.metricsToken ?? defaults.metricsToken,
     trustProxy: overrides.trustProxy ?? defaults.trustProxy,
@@ -113,6 +115,7 @@ function validateOperations(config: GrantryConfig): void {
     ['housekeeping.batchSize', config.housekeeping.batchSize],
     ['housekeeping.maxBatches', config.housekeeping.maxBatches],
     ['readyTimeoutMs', config.readyTimeoutMs],
+    ['databasePoolSize', config.databasePoolSize],
   ];
   for (const [name, value] of atLeastOne) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number, 1 or more, not ${value}`);

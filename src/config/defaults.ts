@@ -70,6 +70,11 @@ export const defaults = {
     retentionDays: 90,
   },
 
+  /**
+   * PostgreSQL connections each process may open. N instances open up to N × this (plus one per
+   * CLI command): keep that under the server's max_connections, or put a pooler in front.
+   */
+  databasePoolSize: 10,
   /** How long GET /readyz waits for the store before it answers 503. */
   readyTimeoutMs: 2000,
   /** On SIGTERM, requests in flight get this long to be answered before their connections are cut. */

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
+import { defaults } from '../config/defaults.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -28,11 +29,13 @@ export interface OpenOptions {
    * statements per flow (tests, benchmarks) and for the store-latency metric.
    */
   onQuery?: (sql: string, durationSeconds: number) => void;
+  /** PostgreSQL only: the most connections this process opens (defaults.databasePoolSize). */
+  poolSize?: number;
 }
 
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql, event.queryDurationMillis / 1000) : undefined;
-  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log);
+  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log, options.poolSize);
   await migrate(opened.db, opened.dialect);
   return opened;
 }
@@ -84,7 +87,7 @@ const pgTypes = {
   },
 };
 
-async function openPostgres(url: string, schema?: string, log?: (event: LogEvent) => void): Promise<OpenedDatabase> {
+async function openPostgres(url: string, schema?: string, log?: (event: LogEvent) => void, poolSize: number = defaults.databasePoolSize): Promise<OpenedDatabase> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
   }
@@ -99,7 +102,7 @@ async function openPostgres(url: string, schema?: string, log?: (event: LogEvent
   }
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolSize,
     types: pgTypes as any,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 import { startProvider } from '../helpers/provider.ts';
-import { sqliteKind } from '../helpers/stores.ts';
+import { postgresKind, sqliteKind } from '../helpers/stores.ts';
 import { basicAuth, postForm } from '../provider/token-fixtures.ts';
 
 /** A working directory of its own with a grantry.json holding `settings`. */
@@ -110,5 +110,35 @@ describe('trustProxy', () => {
 
   test('a proxy not in the list is not believed', async () => {
     assert.equal(await tokenFrom('10.0.0.0/8'), '127.0.0.1');
+  });
+});
+
+describe('databasePoolSize', () => {
+  test('caps the PostgreSQL connections of a process: with 1, a query waits for a transaction in progress', async () => {
+    // The helper hands its options to openStore, poolSize included.
+    const opened = await postgresKind.open({ poolSize: 1 } as Parameters<typeof postgresKind.open>[0]);
+    try {
+      const order: string[] = [];
+      let outside!: Promise<unknown>;
+      await opened.store.transaction(async (inside) => {
+        await inside.readiness();
+        outside = opened.store.readiness().then(() => order.push('outside'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        order.push('transaction');
+      });
+      await outside;
+      assert.deepEqual(order, ['transaction', 'outside']);
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  test('comes from GRANTRY_DATABASE_POOL_SIZE and must be 1 or more', async () => {
+    const { dir } = withFile({});
+    const shown = await runCli(['config'], { cwd: dir, env: { GRANTRY_DATABASE_POOL_SIZE: '25' } });
+    assert.equal(shown.json().databasePoolSize, 25);
+    const refused = await runCli(['config'], { cwd: dir, env: { GRANTRY_DATABASE_POOL_SIZE: '0' } });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /^grantry config: databasePoolSize must be a whole number, 1 or more, not 0$/m);
   });
 });

@@ -22,7 +22,7 @@ type StartFlags = CommonFlags & { demo?: boolean; 'demo-port'?: string };
 export async function start(flags: StartFlags): Promise<void> {
   const { config, secretSource } = loadSettings(flags);
   const metrics = createMetrics();
-  const store = await openStore(config.databaseUrl, { onQuery: metrics.observeQuery });
+  const store = await openStore(config.databaseUrl, { onQuery: metrics.observeQuery, poolSize: config.databasePoolSize });
   const ctx = await createProviderContext(config, store);
   // GRANTRY_LOG (a pino level) wins over the configured logLevel; 'silent' writes no log at all.
   const logLevel = process.env.GRANTRY_LOG ?? config.logLevel;
