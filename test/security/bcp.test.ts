@@ -5,10 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import { s256 } from '../../src/lib/crypto.ts';
 import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
-import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
-import { storeKinds } from '../helpers/stores.ts';
-import { basicAuth, getMe, postForm, webAppWithTokens } from '../provider/token-fixtures.ts';
+import { sqliteKind, storeKinds } from '../helpers/stores.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startDemoSite } from '../../src/demo/index.ts';
+import { basicAuth, getMe, makeCode, postForm, webAppWithTokens } from '../provider/token-fixtures.ts';
 
 // The requirements of RFC 9700 and RFC 6749 §10 that no other test covered (docs/security.md maps
 // every requirement to its test).
@@ -171,3 +173,43 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('Connect and tokens from the implicit flow', () => {
+  test('a token handed to the site in place of a code signs nobody in (RFC 6749 §10.16)', async () => {
+    const provider = await startProvider(sqliteKind);
+    const port = await freePort();
+    const siteUrl = `http://localhost:${port}`;
+    const app = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
+    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, store: provider.store, secret: testSecret, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      // A real access token, issued to this very site for a real user: what an attacker would inject.
+      const user = await provider.createUser();
+      const { code, verifier } = await makeCode(provider, { client: app.client, user, redirectUri: `${siteUrl}/auth/grantry/callback` });
+      const tokens = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: `${siteUrl}/auth/grantry/callback`, code_verifier: verifier! }, basicAuth(app.client.id, app.clientSecret!));
+      assert.equal(tokens.status, 200);
+      const accessToken = tokens.body.access_token as string;
+
+      const json = { 'content-type': 'application/json', origin: siteUrl };
+      const started = await fetch(`${base}/api/auth/grantry/authorize`, { method: 'POST', headers: json, body: '{}' });
+      assert.equal(started.status, 200);
+      const cookie = started.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const state = new URL((await started.json()).url).searchParams.get('state')!;
+      const signedIn = (response: Response) => response.headers.getSetCookie().some((c) => c.startsWith('connect_session=') && !/max-age=0/i.test(c));
+
+      const viaJson = await fetch(`${base}/api/auth/grantry/callback`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ state, access_token: accessToken, token_type: 'Bearer' }) });
+      assert.ok(viaJson.status >= 400 && viaJson.status < 500, String(viaJson.status));
+      assert.ok(!signedIn(viaJson));
+      assert.ok(!['signed_in', 'pending', 'linked'].includes((await viaJson.json()).status));
+
+      const viaRedirect = await fetch(`${base}/auth/grantry/callback?${new URLSearchParams({ state, access_token: accessToken, token_type: 'Bearer' })}`, { headers: { cookie }, redirect: 'manual' });
+      assert.ok(viaRedirect.status < 500);
+      assert.ok(!signedIn(viaRedirect));
+      assert.notEqual(viaRedirect.headers.get('location'), '/account');
+      assert.notEqual(viaRedirect.headers.get('location'), '/auth/pending');
+    } finally {
+      await site.close();
+      await provider.close();
+    }
+  });
+});

@@ -137,6 +137,11 @@ function explain(error: unknown, provider: string): { status: number; code: stri
     return { status: 400, code: error.code, message: `This login link is not valid here (${error.message}). Please start logging in again.` };
   }
   if (error instanceof ConnectError && error.code === 'link_session_ended') return { status: 400, code: error.code, message: `Binding ${provider} did not finish: ${error.message}.` };
+  // A callback with no code, or naming no issuer or another one, is what the browser brought, not a
+  // failure of the provider: refused like any malformed request, never a 5xx.
+  if (error instanceof ConnectError && ['missing_code', 'missing_issuer', 'issuer_mismatch'].includes(error.code)) {
+    return { status: 400, code: error.code, message: `Logging in with ${provider} failed: ${error.message}.` };
+  }
   if (error instanceof ConnectError) return { status: 502, code: error.code, message: `Logging in with ${provider} failed: ${error.message}.` };
   throw error;
 }
