@@ -134,7 +134,7 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom((await browser.get('/login')).text),
       });
       assert.equal(response.status, 429);
-      assert.match(response.text, /Try again later/);
+      assert.match(response.text, /Too many failed attempts\. Try again in about \d+ min\./);
       assert.ok(Number(response.headers.get('retry-after')) > 0);
       assert.ok(!browser.cookies.has('grantry_session'));
 
