@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../config/defaults.ts';
 import { ClientCache } from './client-cache.ts';
+import { precompile } from './compiled.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from './schema.ts';
 import type {
   AccessTokenRecord,
@@ -54,6 +55,107 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** Everything the provider keeps. One implementation, over Kysely, for SQLite and PostgreSQL. */
 export function createProviderStore(db: Kysely<Database>, clientCache: ClientCache = new ClientCache()) {
+  // The statements of the token and resource paths, built and compiled once (see compiled.ts).
+  const hot = {
+    findClient: precompile(db, 1, (id: string) => db.selectFrom('clients').selectAll().where('id', '=', id)),
+    findLiveGrantWithUser: precompile(db, 1, (grantId: string) =>
+      db
+        .selectFrom('grants')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .select([
+          'grants.id', 'grants.client_id', 'grants.user_id', 'grants.scope', 'grants.created_at',
+          'grants.revoked_at', 'grants.revoke_reason',
+          'users.username', 'users.display_name', 'users.email',
+          'users.created_at as user_created_at',
+        ])
+        .where('grants.id', '=', grantId)
+        .where('grants.revoked_at', 'is', null),
+    ),
+    createGrantOnce: precompile(db, 5, (id: string, clientId: string, userId: string | null, scope: string, createdAt: number) =>
+      db
+        .insertInto('grants')
+        .values({ id, client_id: clientId, user_id: userId, scope, created_at: createdAt })
+        .onConflict((oc) => oc.column('id').doNothing()),
+    ),
+    createAuthorizationCode: precompile(
+      db,
+      8,
+      (codeHash: string, grantId: string, clientId: string, userId: string, redirectUri: string, scope: string, codeChallenge: string | null, expiresAt: number) =>
+        db.insertInto('authorization_codes').values({
+          code_hash: codeHash,
+          grant_id: grantId,
+          client_id: clientId,
+          user_id: userId,
+          redirect_uri: redirectUri,
+          scope,
+          code_challenge: codeChallenge,
+          expires_at: expiresAt,
+        }),
+    ),
+    redeemAuthorizationCode: precompile(db, 2, (codeHash: string, at: number) =>
+      db.updateTable('authorization_codes').set({ consumed_at: at }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).returningAll(),
+    ),
+    createRefreshToken: precompile(
+      db,
+      8,
+      (tokenHash: string, grantId: string, clientId: string, userId: string | null, scope: string, createdAt: number, expiresAt: number, absoluteExpiresAt: number) =>
+        db.insertInto('refresh_tokens').values({
+          token_hash: tokenHash,
+          grant_id: grantId,
+          client_id: clientId,
+          user_id: userId,
+          scope,
+          created_at: createdAt,
+          expires_at: expiresAt,
+          absolute_expires_at: absoluteExpiresAt,
+        }),
+    ),
+    rotateRefreshToken: precompile(db, 2, (tokenHash: string, at: number) =>
+      db.updateTable('refresh_tokens').set({ rotated_at: at }).where('token_hash', '=', tokenHash).where('rotated_at', 'is', null).returningAll(),
+    ),
+    findRefreshTokenWithGrant: precompile(db, 1, (tokenHash: string) =>
+      db
+        .selectFrom('refresh_tokens')
+        .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .selectAll('refresh_tokens')
+        .select([
+          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.revoked_at', 'grants.revoke_reason',
+          'grants.client_id as grant_client_id', 'grants.user_id as grant_user_id',
+          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+        ])
+        .where('refresh_tokens.token_hash', '=', tokenHash),
+    ),
+    createAccessToken: precompile(db, 6, (tokenHash: string, grantId: string | null, clientId: string, userId: string | null, scope: string, expiresAt: number) =>
+      db.insertInto('access_tokens').values({ token_hash: tokenHash, grant_id: grantId, client_id: clientId, user_id: userId, scope, expires_at: expiresAt }),
+    ),
+    findLiveAccessTokenWithUser: precompile(db, 1, (tokenHash: string) =>
+      db
+        .selectFrom('access_tokens')
+        .leftJoin('grants', 'grants.id', 'access_tokens.grant_id')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .selectAll('access_tokens')
+        .select([
+          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
+          'grants.user_id as grant_user_id',
+          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+        ])
+        .where('access_tokens.token_hash', '=', tokenHash)
+        .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])])),
+    ),
+    isTokenIdRevoked: precompile(db, 1, (jti: string) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti)),
+    findSessionWithConsent: precompile(db, 3, (sessionHash: string, clientId: string, at: number) =>
+      db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .leftJoin('consents', (join) => join.onRef('consents.user_id', '=', 'sessions.user_id').on('consents.client_id', '=', clientId))
+        .selectAll('users')
+        .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope'])
+        .where('sessions.session_hash', '=', sessionHash)
+        .where('sessions.expires_at', '>', at),
+    ),
+  };
+
   return {
     // ── users ────────────────────────────────────────────────────────────────────────────────
     async createUser(input: NewUser): Promise<User> {
@@ -88,7 +190,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
     },
 
     async findClient(id: string): Promise<Client | undefined> {
-      const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = (await hot.findClient(id)).rows[0];
       return row && toClient(row);
     },
 
@@ -182,18 +284,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
      * in the same statement, the user it speaks for.
      */
     async findLiveGrantWithUser(grantId: string): Promise<{ grant: Grant; user: PublicUser | null } | undefined> {
-      const row = await db
-        .selectFrom('grants')
-        .leftJoin('users', 'users.id', 'grants.user_id')
-        .select([
-          'grants.id', 'grants.client_id', 'grants.user_id', 'grants.scope', 'grants.created_at',
-          'grants.revoked_at', 'grants.revoke_reason',
-          'users.username', 'users.display_name', 'users.email',
-          'users.created_at as user_created_at',
-        ])
-        .where('grants.id', '=', grantId)
-        .where('grants.revoked_at', 'is', null)
-        .executeTakeFirst();
+      const row = (await hot.findLiveGrantWithUser(grantId)).rows[0];
       if (!row) return undefined;
       return { grant: toGrant(row as Selectable<GrantsTable>), user: joinedUser(row.user_id, row) };
     },
@@ -256,12 +347,8 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
      * and written it revoked (see revokeGrantOfCode); then this does nothing and says so.
      */
     async createGrantOnce(grant: Omit<Grant, 'revokedAt' | 'revokeReason'>): Promise<boolean> {
-      const result = await db
-        .insertInto('grants')
-        .values({ id: grant.id, client_id: grant.clientId, user_id: grant.userId, scope: grant.scope, created_at: grant.createdAt })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      const result = await hot.createGrantOnce(grant.id, grant.clientId, grant.userId, grant.scope, grant.createdAt);
+      return Number(result.numAffectedRows ?? 0) > 0;
     },
 
     /**
@@ -283,19 +370,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
 
     // ── authorization codes ─────────────────────────────────────────────────────────────────
     async createAuthorizationCode(code: Omit<AuthorizationCode, 'consumedAt'>): Promise<void> {
-      await db
-        .insertInto('authorization_codes')
-        .values({
-          code_hash: code.codeHash,
-          grant_id: code.grantId,
-          client_id: code.clientId,
-          user_id: code.userId,
-          redirect_uri: code.redirectUri,
-          scope: code.scope,
-          code_challenge: code.codeChallenge,
-          expires_at: code.expiresAt,
-        })
-        .execute();
+      await hot.createAuthorizationCode(code.codeHash, code.grantId, code.clientId, code.userId, code.redirectUri, code.scope, code.codeChallenge, code.expiresAt);
     },
 
     /**
@@ -303,13 +378,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
      * `redeemed`; the others, and every later one, see `replayed`.
      */
     async redeemAuthorizationCode(codeHash: string): Promise<CodeRedemption> {
-      const row = await db
-        .updateTable('authorization_codes')
-        .set({ consumed_at: now() })
-        .where('code_hash', '=', codeHash)
-        .where('consumed_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+      const row = (await hot.redeemAuthorizationCode(codeHash, now())).rows[0];
       if (row) return { outcome: 'redeemed', code: toCode(row) };
       const used = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
       return used ? { outcome: 'replayed', code: toCode(used) } : { outcome: 'unknown' };
@@ -317,7 +386,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
 
     // ── refresh tokens ──────────────────────────────────────────────────────────────────────
     async createRefreshToken(token: Omit<RefreshToken, 'rotatedAt'>): Promise<void> {
-      await db.insertInto('refresh_tokens').values(refreshRow(token)).execute();
+      await hot.createRefreshToken(token.tokenHash, token.grantId, token.clientId, token.userId, token.scope, token.createdAt, token.expiresAt, token.absoluteExpiresAt);
     },
 
     async findRefreshToken(tokenHash: string): Promise<RefreshToken | undefined> {
@@ -328,13 +397,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
     /** Marks a refresh token rotated, atomically, and says whether this use was the first. */
     async rotateRefreshToken(tokenHash: string, graceSeconds: number): Promise<RefreshRotation> {
       const at = now();
-      const row = await db
-        .updateTable('refresh_tokens')
-        .set({ rotated_at: at })
-        .where('token_hash', '=', tokenHash)
-        .where('rotated_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
+      const row = (await hot.rotateRefreshToken(tokenHash, at)).rows[0];
       if (row) return { outcome: 'rotated', token: toRefresh(row) };
       const used = await this.findRefreshToken(tokenHash);
       if (!used) return { outcome: 'unknown' };
@@ -344,18 +407,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
 
     /** A refresh token with its grant and the grant's user, in one statement (the refresh grant and introspection). */
     async findRefreshTokenWithGrant(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant; user: PublicUser | null } | undefined> {
-      const row = await db
-        .selectFrom('refresh_tokens')
-        .innerJoin('grants', 'grants.id', 'refresh_tokens.grant_id')
-        .leftJoin('users', 'users.id', 'grants.user_id')
-        .selectAll('refresh_tokens')
-        .select([
-          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.revoked_at', 'grants.revoke_reason',
-          'grants.client_id as grant_client_id', 'grants.user_id as grant_user_id',
-          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
-        ])
-        .where('refresh_tokens.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = (await hot.findRefreshTokenWithGrant(tokenHash)).rows[0];
       if (!row) return undefined;
       return {
         token: toRefresh(row),
@@ -374,17 +426,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
 
     // ── opaque access tokens ────────────────────────────────────────────────────────────────
     async createAccessToken(token: AccessTokenRecord): Promise<void> {
-      await db
-        .insertInto('access_tokens')
-        .values({
-          token_hash: token.tokenHash,
-          grant_id: token.grantId,
-          client_id: token.clientId,
-          user_id: token.userId,
-          scope: token.scope,
-          expires_at: token.expiresAt,
-        })
-        .execute();
+      await hot.createAccessToken(token.tokenHash, token.grantId, token.clientId, token.userId, token.scope, token.expiresAt);
     },
 
     async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | undefined> {
@@ -406,19 +448,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
      * resource request. A token an app got for itself has no grant (null): its row is all there is.
      */
     async findLiveAccessTokenWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant | null; user: PublicUser | null } | undefined> {
-      const row = await db
-        .selectFrom('access_tokens')
-        .leftJoin('grants', 'grants.id', 'access_tokens.grant_id')
-        .leftJoin('users', 'users.id', 'grants.user_id')
-        .selectAll('access_tokens')
-        .select([
-          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
-          'grants.user_id as grant_user_id',
-          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
-        ])
-        .where('access_tokens.token_hash', '=', tokenHash)
-        .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])]))
-        .executeTakeFirst();
+      const row = (await hot.findLiveAccessTokenWithUser(tokenHash)).rows[0];
       if (!row) return undefined;
       const token: AccessTokenRecord = {
         tokenHash: row.token_hash,
@@ -463,8 +493,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
 
     /** The one statement that checks a grantless JWT: whether its jti was revoked. */
     async isTokenIdRevoked(jti: string): Promise<boolean> {
-      const row = await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst();
-      return row !== undefined;
+      return (await hot.isTokenIdRevoked(jti)).rows.length > 0;
     },
 
     // ── signing keys ────────────────────────────────────────────────────────────────────────
@@ -541,15 +570,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
      * gave this app (undefined when none), in one statement.
      */
     async findSessionWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: string | undefined } | undefined> {
-      const row = await db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .leftJoin('consents', (join) => join.onRef('consents.user_id', '=', 'sessions.user_id').on('consents.client_id', '=', clientId))
-        .selectAll('users')
-        .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope'])
-        .where('sessions.session_hash', '=', sessionHash)
-        .where('sessions.expires_at', '>', now())
-        .executeTakeFirst();
+      const row = (await hot.findSessionWithConsent(sessionHash, clientId, now())).rows[0];
       if (!row) return undefined;
       return {
         session: { sessionHash, userId: row.id, createdAt: row.session_created_at, expiresAt: row.expires_at },
@@ -737,20 +758,6 @@ function toCode(row: Selectable<Database['authorization_codes']>): Authorization
     codeChallenge: row.code_challenge,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
-  };
-}
-
-function refreshRow(token: Omit<RefreshToken, 'rotatedAt'>): RefreshTokensTable {
-  return {
-    token_hash: token.tokenHash,
-    grant_id: token.grantId,
-    client_id: token.clientId,
-    user_id: token.userId,
-    scope: token.scope,
-    created_at: token.createdAt,
-    expires_at: token.expiresAt,
-    absolute_expires_at: token.absoluteExpiresAt,
-    rotated_at: null,
   };
 }
 

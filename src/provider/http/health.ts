@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { defaults } from '../../config/defaults.ts';
 import type { ProviderContext } from '../context.ts';
 
 // GET /healthz — the process is up and serving HTTP; it touches nothing else, so that a slow
@@ -23,7 +22,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: Provide
 async function storeProblem(ctx: ProviderContext): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`the store did not answer within ${defaults.readyTimeoutMs} ms`), defaults.readyTimeoutMs);
+    timer = setTimeout(() => resolve(`the store did not answer within ${ctx.config.readyTimeoutMs} ms`), ctx.config.readyTimeoutMs);
   });
   try {
     const answer = ctx.store.readiness().then(

@@ -69,11 +69,23 @@ export async function signJwtAccessToken(ctx: ProviderContext, input: AccessToke
     iat: issuedAt,
     exp: issuedAt + input.lifetime,
   };
-  const signingInput = `${base64urlJson({ alg: signingAlgorithm, typ: jwtAccessTokenType, kid: key.kid })}.${base64urlJson(claims)}`;
+  const signingInput = `${encodedHeader(key.kid)}.${base64urlJson(claims)}`;
   return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey!).toString('base64url')}`;
 }
 
 const base64urlJson = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+// The header is the same for every token a key signs: encoded once per key.
+const encodedHeaders = new Map<string, string>();
+function encodedHeader(kid: string): string {
+  let header = encodedHeaders.get(kid);
+  if (header === undefined) {
+    header = base64urlJson({ alg: signingAlgorithm, typ: jwtAccessTokenType, kid });
+    if (encodedHeaders.size > 100) encodedHeaders.clear();
+    encodedHeaders.set(kid, header);
+  }
+  return header;
+}
 
 /** One statement: the row that makes an opaque token known. */
 export async function createOpaqueAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
