@@ -412,9 +412,16 @@ describe('fuzzing every endpoint', () => {
       site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, store: provider.store, secret: testSecret, host: '127.0.0.1' });
       const browser = new TestBrowser(site.url.replace('localhost', '127.0.0.1'));
       await browser.post('/auth/local/register', { username: 'fuzzed', displayName: 'Fuzzed', password: 'fuzzed password' });
+      // Live login states of this browser, so that generated callbacks get past the state check to
+      // what lies behind it (each state is taken by the first callback that names it).
+      const states: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const started = await browser.post('/auth/grantry/login', i % 2 ? { link: '1' } : {});
+        states.push(new URL(started.location!).searchParams.get('state')!);
+      }
       const cookie = [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; ');
       const known: Known = {
-        values: ['grantry', 'fuzzed', 'fuzzed password', '1', '/account', 'https://evil.example', app.client.id],
+        values: ['grantry', 'fuzzed', 'fuzzed password', '1', '/account', 'https://evil.example', app.client.id, provider.url, ...states],
         authorizations: ['Bearer x'],
         cookies: [cookie],
       };
