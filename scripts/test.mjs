@@ -44,7 +44,9 @@ if (only.length === 0) {
 const files = only.length > 0 ? only : findTests('test').sort();
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  // A failing assert.ok() can hang Node 20 for good (it parses the TypeScript source to word its
+  // message): a bound on every test turns such a hang into a failure naming the test.
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
   { stdio: 'inherit', env: { ...process.env, GRANTRY_TEST_DATABASE_URL: databaseUrl } },
 );
 process.exit(result.status ?? 1);
