@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeProtectedHeader } from 'jose';
@@ -19,14 +19,17 @@ import { postgresKind } from '../helpers/stores.ts';
 // Three provider processes (`grantry start`) on one PostgreSQL schema, as behind a load balancer:
 // one issuer (the balancer's address, which nothing here listens on: the tests talk to each
 // instance directly, as the balancer would), one GRANTRY_SECRET, one database. Whatever one
-// instance does, the others must see.
+// instance does, the others must see. The last tests then put nginx on the issuer's address,
+// with the proxy settings of deploy/grantry-proxy.conf, and go through it.
 
 const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const callback = 'https://app.example/callback';
 const password = 'correct horse battery staple';
 /** Keys are read again every second here (30 by default), and published 3 s before they sign. */
-const settings = { lifetimes: { signingKeyReload: 1, signingKeyPublishBeforeUse: 3 }, argon2: { memoryCost: 1024, timeCost: 1 } };
+const settings = { lifetimes: { signingKeyReload: 1, signingKeyPublishBeforeUse: 3 }, argon2: { memoryCost: 1024, timeCost: 1 }, trustProxy: '127.0.0.1' };
+/** Debian's nginx; .ci/run installs it when it is missing. */
+const nginxBinary = '/usr/sbin/nginx';
 
 interface Instance {
   url: string;
@@ -79,6 +82,59 @@ function sameBrowserAt(browser: TestBrowser, base: string): TestBrowser {
   return moved;
 }
 
+/**
+ * nginx on `port` in front of the instances, as deploy/nginx.conf sets it up: the same upstream
+ * keepalive and the proxy lines of deploy/grantry-proxy.conf, included as they are; plain http
+ * here, since the tests have no certificate.
+ */
+async function startNginx(dir: string, port: number, instances: Instance[]): Promise<ChildProcess> {
+  const proxyLines = resolve('deploy/grantry-proxy.conf');
+  assert.ok(readFileSync(proxyLines, 'utf8').includes('proxy_pass http://grantry;'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, `
+    pid ${join(dir, 'nginx.pid')};
+    error_log ${join(dir, 'nginx-error.log')} warn;
+    worker_processes 1;
+    events {}
+    http {
+      access_log off;
+      client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+      fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+      upstream grantry {
+        ${instances.map((instance) => `server ${new URL(instance.url).host} max_fails=3 fail_timeout=10s;`).join('\n        ')}
+        keepalive 32;
+      }
+      server {
+        listen 127.0.0.1:${port};
+        client_max_body_size 64k;
+        location / { include ${proxyLines}; }
+      }
+    }`);
+  const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-g', 'daemon off; user root;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk) => (errors += chunk));
+  // Ready once it answers on the port.
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${errors}${readFileSync(join(dir, 'nginx-error.log'), 'utf8')}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/healthz`);
+      return child;
+    } catch {
+      if (tries > 100) throw new Error(`nginx did not answer: ${errors}`);
+      await sleep(50);
+    }
+  }
+}
+
+/** The requests an instance has answered on `route`, from its own /metrics (loopback, no proxy). */
+async function answered(instance: Instance, route: string): Promise<number> {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('grantry_http_requests_total{') && line.includes(`route="${route}"`))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
 describe('three instances on one PostgreSQL database', () => {
   let opened: Awaited<ReturnType<typeof postgresKind.open>>;
   let store: Store;
@@ -92,6 +148,7 @@ describe('three instances on one PostgreSQL database', () => {
   let service: { id: string; secret: string };
   let opaqueService: { id: string; secret: string };
   let username: string;
+  let nginx: ChildProcess | undefined;
 
   before(async () => {
     opened = await postgresKind.open();
@@ -115,6 +172,11 @@ describe('three instances on one PostgreSQL database', () => {
   });
 
   after(async () => {
+    if (nginx && nginx.exitCode === null) {
+      const stopped = new Promise((done) => nginx!.once('exit', done));
+      nginx.kill('SIGTERM');
+      await stopped;
+    }
     await Promise.all([a, b, c].filter(Boolean).map(stopInstance));
     await opened?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -251,5 +313,46 @@ describe('three instances on one PostgreSQL database', () => {
     // A token the new key signed at B is good at A and C.
     assert.equal((await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
     assert.equal((await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
+  });
+
+  test('behind nginx with deploy/grantry-proxy.conf: the whole flow at the issuer\'s address, requests spread over the three', async () => {
+    assert.ok(existsSync(nginxBinary), `nginx is needed at ${nginxBinary} (apt-get install nginx-light; .ci/run installs it)`);
+    nginx = await startNginx(dir, Number(new URL(issuer).port), [a, b, c]);
+    const metadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
+    assert.equal(metadata.issuer, issuer);
+    assert.equal(metadata.token_endpoint, `${issuer}/oauth2/token`);
+
+    const before = await Promise.all([a, b, c].map((instance) => answered(instance, '/healthz')));
+    for (let i = 0; i < 30; i++) assert.equal((await fetch(`${issuer}/healthz`)).status, 200);
+    const after = await Promise.all([a, b, c].map((instance) => answered(instance, '/healthz')));
+    const spread = after.map((count, i) => count - before[i]!);
+    assert.equal(spread.reduce((x, y) => x + y), 30);
+    assert.ok(spread.every((count) => count >= 5), `round robin reaches every instance: ${spread.join(', ')}`);
+
+    // A browser that only knows the issuer's address: login, remembered consent, code, token, profile.
+    const browser = new TestBrowser(issuer);
+    assert.equal((await browser.login(username, password)).status, 303);
+    const authorized = await browser.get(authorizePath());
+    assert.equal(authorized.status, 302, authorized.text);
+    const location = new URL(authorized.location!, issuer);
+    assert.equal(`${location.origin}${location.pathname}`, callback);
+    assert.equal(location.searchParams.get('iss'), issuer);
+    const tokens = await post(issuer, '/oauth2/token', { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal((await me(issuer, tokens.body.access_token)).body.username, username);
+    // /metrics is for whoever scrapes each instance, not for callers through the proxy.
+    assert.equal((await fetch(`${issuer}/metrics`)).status, 403);
+  });
+
+  test('behind nginx: an instance stopped with SIGTERM is left out, and no request through nginx fails', async () => {
+    assert.ok(nginx, 'nginx runs (previous test)');
+    await stopInstance(c);
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, () => post(issuer, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))),
+    );
+    assert.deepEqual(replies.map((reply) => reply.status), Array(30).fill(200));
+    for (const reply of replies.slice(0, 5)) {
+      assert.equal((await post(issuer, '/oauth2/introspect', { token: reply.body.access_token }, basic(service.id, service.secret))).body.active, true);
+    }
   });
 });
