@@ -4,7 +4,9 @@ import type { AuditEventInput, Store } from '../store/index.ts';
 // request runs an audit statement: the buffer goes to the store in one multi-row INSERT when the
 // batch is full, at most `flushIntervalMs` after its first event, and on shutdown. An instance that
 // dies without shutting down loses at most that last interval of events — the price of keeping
-// the request path free of audit writes.
+// the request path free of audit writes. Tokens issued alike (same app, user, address and detail)
+// while a batch waits become one row with a count: issuance is the one event that comes at the
+// rate of the token endpoint, and a row per token cost more than the token itself.
 
 export type AuditEventName =
   | 'login_succeeded'
@@ -62,6 +64,17 @@ const maxBuffered = 100_000;
 
 export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, options: AuditRecorderOptions): AuditRecorder {
   let buffer: AuditEventInput[] = [];
+  /** The buffered token_issued rows by what makes them alike; a row leaves it when its batch is taken. */
+  const alike = new Map<string, AuditEventInput>();
+  const keyOf = new Map<AuditEventInput, string>();
+  const release = (rows: AuditEventInput[]) => {
+    for (const row of rows) {
+      const key = keyOf.get(row);
+      if (key === undefined) continue;
+      keyOf.delete(row);
+      alike.delete(key);
+    }
+  };
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
   const listeners: ((event: AuditRecord) => void)[] = [];
@@ -74,6 +87,8 @@ export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, opt
     writing = writing.then(async () => {
       while (buffer.length > 0) {
         const batch = buffer.slice(0, options.batchSize);
+        // From here on these rows are on their way to the store: later events must not add to them.
+        release(batch);
         try {
           await store.insertAuditEvents(batch);
         } catch (error) {
@@ -93,8 +108,19 @@ export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, opt
   return {
     record(input) {
       for (const listener of listeners) listener(input);
-      buffer.push({ at: Math.floor(Date.now() / 1000), event: input.event, userId: input.userId, clientId: input.clientId, ip: input.ip, detail: input.detail });
-      if (buffer.length > maxBuffered) buffer.splice(0, buffer.length - maxBuffered);
+      const key = input.event === 'token_issued' ? JSON.stringify([input.clientId, input.userId, input.ip, input.detail]) : undefined;
+      const same = key === undefined ? undefined : alike.get(key);
+      if (same) {
+        same.count = (same.count ?? 1) + 1;
+        return;
+      }
+      const row: AuditEventInput = { at: Math.floor(Date.now() / 1000), event: input.event, userId: input.userId, clientId: input.clientId, ip: input.ip, detail: input.detail };
+      buffer.push(row);
+      if (key !== undefined) {
+        alike.set(key, row);
+        keyOf.set(row, key);
+      }
+      if (buffer.length > maxBuffered) release(buffer.splice(0, buffer.length - maxBuffered));
       if (buffer.length >= options.batchSize) void write();
       else if (!timer) {
         timer = setTimeout(() => void write(), options.flushIntervalMs);

@@ -12,6 +12,8 @@ export interface AuditEventInput {
   clientId?: string | null;
   ip?: string | null;
   detail?: Record<string, unknown> | null;
+  /** Alike events this one stands for; 1 when not given. */
+  count?: number;
 }
 
 export interface AuditEventRow {
@@ -22,6 +24,7 @@ export interface AuditEventRow {
   clientId: string | null;
   ip: string | null;
   detail: Record<string, unknown> | null;
+  count: number;
 }
 
 export interface AuditFilter {
@@ -48,6 +51,7 @@ export function createAuditStore(db: Kysely<Database>) {
             client_id: event.clientId ?? null,
             ip: event.ip ?? null,
             detail: event.detail ? JSON.stringify(event.detail) : null,
+            count: event.count ?? 1,
           })),
         )
         .execute();
@@ -69,18 +73,20 @@ export function createAuditStore(db: Kysely<Database>) {
         clientId: row.client_id,
         ip: row.ip,
         detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+        count: Number(row.count),
       }));
     },
 
+    /** The events a filter matches, coalesced ones counted one by one. */
     async countAuditEvents(filter: { clientId: string; event: string; since: number }): Promise<number> {
       const row = await db
         .selectFrom('audit_events')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .select((eb) => eb.fn.sum<number | string | null>('count').as('n'))
         .where('client_id', '=', filter.clientId)
         .where('event', '=', filter.event)
         .where('at', '>=', filter.since)
         .executeTakeFirstOrThrow();
-      return Number(row.n);
+      return Number(row.n ?? 0);
     },
   };
 }

@@ -133,6 +133,8 @@ export interface AuditEventsTable {
   ip: string | null;
   /** JSON; never a secret, token or code. */
   detail: string | null;
+  /** How many alike events this row stands for (token issuance is coalesced per batch). */
+  count: Generated<number>;
 }
 
 /** JWT access tokens without a grant (client_credentials) revoked before they expire, by jti. */

@@ -24,7 +24,7 @@ for (const kind of storeKinds) {
       await store.insertAuditEvents([
         { at: at - 100, event: 'app_created', clientId: 'store-a', userId: 'u1', ip: '10.0.0.1', detail: { app_type: 'web' } },
         { at: at - 50, event: 'token_issued', clientId: 'store-a', detail: { grant_type: 'client_credentials' } },
-        { at, event: 'token_issued', clientId: 'store-a', userId: 'u2' },
+        { at, event: 'token_issued', clientId: 'store-a', userId: 'u2', count: 4 },
         { at, event: 'token_issued', clientId: 'store-b', userId: 'u2' },
       ]);
       assert.equal(provider.queries.slice(before).filter(isAuditInsert).length, 1);
@@ -32,7 +32,7 @@ for (const kind of storeKinds) {
 
       const all = await store.listAuditEvents({ clientId: 'store-a', limit: 10 });
       assert.deepEqual(all.map((e) => [e.event, e.userId]), [['token_issued', 'u2'], ['token_issued', null], ['app_created', 'u1']]);
-      assert.deepEqual(all[2], { id: all[2]!.id, at: at - 100, event: 'app_created', userId: 'u1', clientId: 'store-a', ip: '10.0.0.1', detail: { app_type: 'web' } });
+      assert.deepEqual(all[2], { id: all[2]!.id, at: at - 100, event: 'app_created', userId: 'u1', clientId: 'store-a', ip: '10.0.0.1', detail: { app_type: 'web' }, count: 1 });
       assert.equal(all[1]!.detail!.grant_type, 'client_credentials');
       assert.ok(all[0]!.id > all[1]!.id && all[1]!.id > all[2]!.id);
 
@@ -42,7 +42,7 @@ for (const kind of storeKinds) {
       const nextPage = await store.listAuditEvents({ clientId: 'store-a', limit: 2, beforeId: firstPage[1]!.id });
       assert.deepEqual(nextPage.map((e) => e.event), ['app_created']);
 
-      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at - 60 }), 2);
+      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at - 60 }), 5, 'a row with a count of 4 counts as 4');
       assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at + 1 }), 0);
     });
 
@@ -70,6 +70,40 @@ for (const kind of storeKinds) {
       assert.deepEqual(events.map((e) => ({ event: e.event, userId: e.userId, ip: e.ip, detail: e.detail })), [
         { event: 'token_issued', userId: null, ip: '127.0.0.1', detail: { grant_type: 'client_credentials' } },
       ]);
+    });
+
+    test('tokens issued alike while a batch waits are one row with a count; the usage figure and the console count each token', async () => {
+      const owner = await provider.createUser();
+      const { client, clientSecret } = await provider.registerClient({ appType: 'service', ownerId: owner.id });
+      await provider.ctx.audit.flush();
+      const before = provider.queries.length;
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, () => postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!))),
+      );
+      assert.deepEqual(replies.map((reply) => reply.status), Array(30).fill(200));
+      // Another app's token and a revocation are rows of their own: with them the batch (of 3 here) is full.
+      provider.ctx.audit.record({ event: 'token_issued', clientId: 'someone-else', ip: '127.0.0.1', detail: { grant_type: 'client_credentials' } });
+      provider.ctx.audit.record({ event: 'token_revoked', clientId: client.id, ip: '127.0.0.1' });
+      await provider.ctx.audit.flush();
+      assert.equal(provider.queries.slice(before).filter(isAuditInsert).length, 1, '30 tokens and two other events: one batch of three rows');
+      const events = await provider.store.listAuditEvents({ clientId: client.id, limit: 10 });
+      assert.deepEqual(events.map((e) => [e.event, e.count, e.ip, e.detail]), [
+        ['token_revoked', 1, '127.0.0.1', null],
+        ['token_issued', 30, '127.0.0.1', { grant_type: 'client_credentials' }],
+      ]);
+      assert.equal(await provider.store.countAuditEvents({ clientId: client.id, event: 'token_issued', since: 0 }), 30);
+
+      // A token issued after the batch was written starts a new row.
+      assert.equal((await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!))).status, 200);
+      await provider.ctx.audit.flush();
+      const issued = await provider.store.listAuditEvents({ clientId: client.id, event: 'token_issued', limit: 10 });
+      assert.deepEqual(issued.map((e) => e.count), [1, 30]);
+
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, owner);
+      const page = await browser.get(`/console/apps/${client.id}/audit`);
+      assert.deepEqual([...page.text.matchAll(/data-testid="audit-count">× (\d+)</g)].map((m) => m[1]), ['30']);
+      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /data-testid="usage-tokens"[^>]*>31</);
     });
 
     test('the password grant records failed and successful logins; a refused token request records no issue', async () => {

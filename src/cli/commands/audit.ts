@@ -27,7 +27,7 @@ export async function audit(flags: AuditFlags): Promise<void> {
       ...(flags.event !== undefined ? { event: flags.event } : {}),
     });
     const lines = events.map((e) =>
-      [new Date(e.at * 1000).toISOString(), e.event, `client=${e.clientId ?? '-'}`, `user=${e.userId ?? '-'}`, `ip=${e.ip ?? '-'}`, e.detail ? JSON.stringify(e.detail) : '']
+      [new Date(e.at * 1000).toISOString(), e.count > 1 ? `${e.event}×${e.count}` : e.event, `client=${e.clientId ?? '-'}`, `user=${e.userId ?? '-'}`, `ip=${e.ip ?? '-'}`, e.detail ? JSON.stringify(e.detail) : '']
         .join('  ')
         .trimEnd(),
     );

@@ -73,7 +73,7 @@ export function auditPage(view: AuditPageView): string {
   const rows = view.events.map(
     (event) => html`<tr data-testid="audit-event" data-event="${event.event}">
 <td><time datetime="${new Date(event.at * 1000).toISOString()}">${formatDate(event.at)}</time></td>
-<td>${eventLabel(locale, event.event)}</td>
+<td>${eventLabel(locale, event.event)}${event.count > 1 ? html` <span data-testid="audit-count">× ${event.count}</span>` : ''}</td>
 <td>${event.userId ?? ''}</td>
 <td>${event.ip ?? ''}</td>
 <td><code>${event.detail ? JSON.stringify(event.detail) : ''}</code></td>

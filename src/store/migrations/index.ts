@@ -4,6 +4,7 @@ import * as connect from './002-connect.ts';
 import * as ticketReturnTo from './003-ticket-return-to.ts';
 import * as audit from './004-audit.ts';
 import * as clientTokens from './005-client-tokens.ts';
+import * as auditCount from './006-audit-count.ts';
 
 /** Every migration, in order. A released migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003-ticket-return-to': ticketReturnTo,
   '004-audit': audit,
   '005-client-tokens': clientTokens,
+  '006-audit-count': auditCount,
 };
