@@ -80,7 +80,7 @@ export interface Check {
   met: boolean;
 }
 
-/** The targets issue 6 sets, read off the SQLite default's figures. */
+/** The targets Grantry holds itself to, read off the SQLite default's figures. */
 export function checkTargets(summary: Summary[]): Check[] {
   const find = (target: string, scenario: ScenarioId) => summary.find((s) => s.target === target && s.scenario === scenario);
   const checks: Check[] = [];

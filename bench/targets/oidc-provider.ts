@@ -1,5 +1,6 @@
-// oidc-provider 8, the peer most OAuth servers in Node are measured against, with its in-memory
-// adapter (its development default: no database at all). One resource server gives EdDSA JWT
+// oidc-provider 8, the peer most OAuth servers in Node are measured against, in memory (no
+// database at all). Its development adapter is an LRU of 1,000 entries, which evicts a run's
+// codes and their grant before they are used; the adapter below is the same Map without eviction. One resource server gives EdDSA JWT
 // access tokens to the `jwt` clients and opaque ones to the others, as Grantry's two formats do.
 // Codes are minted through its own models, since driving its login interactions would measure
 // the harness rather than the exchange.
@@ -8,6 +9,48 @@ import { basic, form, formBody, pkce, redirectUri, type Material, type RunningTa
 
 const secret = 's'.repeat(43);
 const resource = 'urn:grantry:bench';
+
+/** oidc-provider's adapter interface over one Map per model, with expiry and nothing evicted. */
+function memoryAdapter() {
+  const entries = new Map<string, { payload: Record<string, unknown>; expiresAt: number }>();
+  const byGrant = new Map<string, Set<string>>();
+  return class MemoryAdapter {
+    constructor(private readonly model: string) {}
+    private key = (id: string) => `${this.model}:${id}`;
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
+      entries.set(this.key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+      if (typeof payload.grantId === 'string') {
+        const keys = byGrant.get(payload.grantId) ?? new Set();
+        keys.add(this.key(id));
+        byGrant.set(payload.grantId, keys);
+      }
+    }
+    async find(id: string) {
+      const entry = entries.get(this.key(id));
+      if (!entry || entry.expiresAt <= Date.now()) return undefined;
+      return entry.payload;
+    }
+    async findByUid(uid: string) {
+      for (const { payload } of entries.values()) if (payload.uid === uid) return payload;
+      return undefined;
+    }
+    async findByUserCode(userCode: string) {
+      for (const { payload } of entries.values()) if (payload.userCode === userCode) return payload;
+      return undefined;
+    }
+    async consume(id: string) {
+      const entry = entries.get(this.key(id));
+      if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      entries.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      for (const key of byGrant.get(grantId) ?? []) entries.delete(key);
+      byGrant.delete(grantId);
+    }
+  };
+}
 
 export async function startOidcProvider(): Promise<RunningTarget> {
   // @ts-expect-error oidc-provider ships no type declarations
@@ -19,6 +62,7 @@ export async function startOidcProvider(): Promise<RunningTarget> {
     response_types: grants.includes('authorization_code') ? ['code'] : [], id_token_signed_response_alg: 'EdDSA',
   });
   const provider = new Provider('http://127.0.0.1', {
+    adapter: memoryAdapter(),
     clients: [
       client('cc-jwt', ['client_credentials']),
       client('cc-opaque', ['client_credentials']),
