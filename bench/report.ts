@@ -17,7 +17,7 @@ export interface Row {
 
 export interface Summary extends Omit<Row, 'round'> {
   rounds: number;
-  /** Throughput as a ratio to the bare node:http ceiling of the same round (geometric mean over rounds). */
+  /** Throughput as a ratio to the bare node:http ceiling of the same round (geometric mean over rounds); the ceiling's own rows are compared to the better of the round. */
   xCeiling: number;
   /** Throughput as a ratio to each peer in the same scenario and round. */
   xPeers: Record<string, number>;
@@ -25,11 +25,25 @@ export interface Summary extends Omit<Row, 'round'> {
 
 export const peers = ['oidc-provider', 'oauth2-server'];
 
+/** How each scenario is named in the table and the chart. */
+export const scenarioTitles: Record<ScenarioId, string> = {
+  fixed: 'fixed answer',
+  'cc-jwt': 'client_credentials, JWT',
+  'cc-opaque': 'client_credentials, opaque',
+  code: 'authorization_code exchange',
+  refresh: 'refresh_token rotation',
+  'introspect-jwt': 'introspection of a JWT',
+  'introspect-opaque': 'introspection of an opaque token',
+  'me-jwt': 'GET /api/me, JWT',
+  'me-opaque': 'GET /api/me, opaque',
+};
+
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const geomean = (values: number[]) => Math.exp(mean(values.map(Math.log)));
 
 export function summarize(rows: Row[]): Summary[] {
-  const ceiling = (round: number) => rows.find((r) => r.round === round && r.target === 'node:http')?.rps ?? NaN;
+  // node:http runs first and last in each round: the ceiling is the better of the two.
+  const ceiling = (round: number) => Math.max(...rows.filter((r) => r.round === round && r.target === 'node:http').map((r) => r.rps));
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
     const key = `${row.scenario}\u0000${row.target}`;
@@ -108,4 +122,23 @@ export function checkTargets(summary: Summary[]): Check[] {
     checks.push({ text: `peak RSS ${rss.toFixed(0)} MiB (target < 200 MiB)`, met: rss < 200 });
   }
   return checks;
+}
+
+const columns = ['grantry-sqlite', 'grantry-postgres', 'oidc-provider', 'oauth2-server'];
+
+/** One line per scenario, one column per server: req/s, and CPU µs per request in brackets (the README's table). */
+export function formatByScenario(summary: Summary[]): string {
+  const find = (target: string, scenario: ScenarioId) => summary.find((s) => s.target === target && s.scenario === scenario);
+  const cell = (s: Summary | undefined) => (s ? `${s.rps.toFixed(0)} (${s.cpuMicros.toFixed(0)} µs)` : '—');
+  const ceiling = find('node:http', 'fixed');
+  const fastify = find('fastify', 'fixed');
+  const lines = [
+    `A fixed answer: bare node:http (the ceiling) ${cell(ceiling)}, Fastify ${cell(fastify)}.`,
+    '',
+    `| scenario | ${columns.join(' | ')} |`,
+    `|---|${columns.map(() => '--:').join('|')}|`,
+  ];
+  const scenarios = [...new Set(summary.map((s) => s.scenario))].filter((s) => s !== 'fixed');
+  for (const scenario of scenarios) lines.push(`| ${scenarioTitles[scenario]} | ${columns.map((target) => cell(find(target, scenario))).join(' | ')} |`);
+  return lines.join('\n');
 }

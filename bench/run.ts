@@ -16,7 +16,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { drawChart } from './chart.ts';
-import { checkTargets, formatTable, summarize, type Row } from './report.ts';
+import { checkTargets, formatByScenario, formatTable, scenarioTitles, summarize, type Row } from './report.ts';
 import type { Material, ScenarioId } from './targets/types.ts';
 
 const { values: options } = parseArgs({
@@ -41,17 +41,6 @@ const codesPerRun = quick ? 150 : 6000;
 const targetNames = ['node:http', 'fastify', 'oidc-provider', 'oauth2-server', 'grantry-sqlite', 'grantry-postgres']
   .filter((name) => !options.only || name === 'node:http' || options.only.split(',').includes(name));
 
-export const scenarioTitles: Record<ScenarioId, string> = {
-  fixed: 'fixed answer',
-  'cc-jwt': 'client_credentials, JWT',
-  'cc-opaque': 'client_credentials, opaque',
-  code: 'authorization_code exchange',
-  refresh: 'refresh_token rotation',
-  'introspect-jwt': 'introspection of a JWT',
-  'introspect-opaque': 'introspection of an opaque token',
-  'me-jwt': 'GET /api/me, JWT',
-  'me-opaque': 'GET /api/me, opaque',
-};
 
 // ── one target process ─────────────────────────────────────────────────────────────────────
 
@@ -117,6 +106,9 @@ function peakRssMiB(pid: number): number {
 
 // ── turning material into autocannon's requests ────────────────────────────────────────────
 
+/** When the latest answer of a single-use-material run (codes) arrived. */
+let lastAnswerAt = 0;
+
 function loadOptions(url: string, material: Material, duration: number): autocannon.Options {
   const base = { url: url + material.path, method: material.method, headers: material.headers, connections };
   if (material.bodies) {
@@ -124,7 +116,14 @@ function loadOptions(url: string, material: Material, duration: number): autocan
     let next = 0;
     return {
       ...base, amount: bodies.length,
-      requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+      requests: [{
+        setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        // autocannon notices that `amount` requests are done only at its next one-second tick:
+        // the run's length is taken from the last answer instead.
+        onResponse: () => {
+          lastAnswerAt = performance.now();
+        },
+      }],
     } as autocannon.Options;
   }
   if (material.pool) {
@@ -157,7 +156,7 @@ async function measure(target: TargetProcess, scenario: ScenarioId, round: numbe
   const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   const result = await autocannon(loadOptions(target.url, material, seconds));
-  const elapsed = (performance.now() - started) / 1000;
+  const elapsed = ((material.bodies ? lastAnswerAt : performance.now()) - started) / 1000;
   const total = result.requests.total;
   return {
     round, target: target.name, scenario,
@@ -178,9 +177,10 @@ const rows: Row[] = [];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 process.stdout.write(`Grantry benchmark: ${rounds} round(s), ${seconds} s per scenario, ${connections} connections, Node ${process.version}, ${cpus().length} × ${cpu}\n`);
 for (let round = 1; round <= rounds; round++) {
-  // The ceiling first in every round; the others alternate their order between rounds.
+  // The ceiling first and last in every round (the machine drifts; the round's ceiling is the
+  // better of the two); the others alternate their order between rounds.
   const others = targetNames.slice(1);
-  const order = ['node:http', ...(round % 2 ? others : others.reverse())];
+  const order = ['node:http', ...(round % 2 ? others : others.reverse()), 'node:http'];
   for (const name of order) {
     const target = await startTarget(name);
     try {
@@ -206,8 +206,14 @@ const report = {
   rows, summary, checks,
 };
 writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(
+  join(outDir, 'latest.md'),
+  `${report.date.slice(0, 10)}: ${rounds} round(s) of ${seconds} s per scenario, ${connections} connections; Node ${process.version}; ${cpus().length} × ${cpu}.\n` +
+    `Requests per second, and the server's CPU time per request in brackets.\n\n${formatByScenario(summary)}\n\n` +
+    `Every server, with p50/p99, peak RSS and each ratio:\n\n${formatTable(summary)}\n\nTargets:\n\n${checks.map((c) => `- ${c.met ? 'met' : '**not met**'}: ${c.text}`).join('\n')}\n`,
+);
 writeFileSync(join(outDir, 'latest.svg'), drawChart(summary, `${cpus().length} × ${cpu}, Node ${process.version}, ${report.date.slice(0, 10)}`));
-process.stdout.write(`\nWrote ${join(outDir, 'latest.json')} and ${join(outDir, 'latest.svg')}\n`);
+process.stdout.write(`\nWrote latest.json, latest.md and latest.svg in ${outDir}\n`);
 
 const failed = rows.filter((row) => row.errors || row.non2xx || !row.requests);
 if (failed.length) {

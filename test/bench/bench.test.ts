@@ -27,6 +27,8 @@ test('npm run bench -- --quick runs every scenario on every server with no faile
       'fastify fixed',
       ...grantryScenarios.map((s) => `grantry-postgres ${s}`),
       ...grantryScenarios.map((s) => `grantry-sqlite ${s}`),
+      // The ceiling runs first and last in the round.
+      'node:http fixed',
       'node:http fixed',
       ...['cc-opaque', 'code', 'me-opaque', 'refresh'].map((s) => `oauth2-server ${s}`),
       ...['cc-jwt', 'cc-opaque', 'code', 'introspect-opaque', 'refresh'].map((s) => `oidc-provider ${s}`),
