@@ -53,6 +53,9 @@ export type CodeRedemption =
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** The user's columns that a grant or token read joins in (see joinedUser). */
+const joinedUserColumns = ['users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at'] as const;
+
 /** Everything the provider keeps. One implementation, over Kysely, for SQLite and PostgreSQL. */
 export function createProviderStore(db: Kysely<Database>, clientCache: ClientCache = new ClientCache()) {
   // The statements of the token and resource paths, built and compiled once (see compiled.ts).
@@ -65,8 +68,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
         .select([
           'grants.id', 'grants.client_id', 'grants.user_id', 'grants.scope', 'grants.created_at',
           'grants.revoked_at', 'grants.revoke_reason',
-          'users.username', 'users.display_name', 'users.email',
-          'users.created_at as user_created_at',
+          ...joinedUserColumns,
         ])
         .where('grants.id', '=', grantId)
         .where('grants.revoked_at', 'is', null),
@@ -122,7 +124,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
         .select([
           'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.revoked_at', 'grants.revoke_reason',
           'grants.client_id as grant_client_id', 'grants.user_id as grant_user_id',
-          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+          ...joinedUserColumns,
         ])
         .where('refresh_tokens.token_hash', '=', tokenHash),
     ),
@@ -138,7 +140,7 @@ export function createProviderStore(db: Kysely<Database>, clientCache: ClientCac
         .select([
           'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
           'grants.user_id as grant_user_id',
-          'users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at',
+          ...joinedUserColumns,
         ])
         .where('access_tokens.token_hash', '=', tokenHash)
         .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])])),

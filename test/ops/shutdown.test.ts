@@ -90,7 +90,8 @@ describe('grantry start on SIGTERM', () => {
     const store = await openStore(databaseUrl);
     try {
       const issued = await store.listAuditEvents({ clientId, event: 'token_issued', limit: 10_000 });
-      assert.equal(issued.length, answered.length);
+      // Tokens issued alike share a row with a count (src/provider/audit.ts).
+      assert.equal(issued.reduce((sum, event) => sum + event.count, 0), answered.length);
     } finally {
       await store.close();
     }
