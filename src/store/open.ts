@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { defaults } from '../config/defaults.ts';
 import { migrations } from './migrations/index.ts';
@@ -106,8 +106,36 @@ async function openPostgres(url: string, schema?: string, log?: (event: LogEvent
     types: pgTypes as any,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * PostgreSQL as Kysely speaks it, but with the catalog read only in the current schema. Kysely's
+ * migrator looks for its bookkeeping tables through the introspector, whose own query reads every
+ * schema on the server and calls functions on each schema's name: when another schema was dropped
+ * meanwhile (another Grantry on the same server, a test finishing), that query failed with
+ * "schema … does not exist", and so did the migration. This one reads the catalog by OID only.
+ */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return {
+      async getSchemas() {
+        const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(db);
+        return rows;
+      },
+      async getTables() {
+        const { rows } = await sql<{ name: string; schema: string; isView: boolean }>`
+          select c.relname as name, n.nspname as schema, c.relkind = 'v' as "isView"
+          from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v')`.execute(db);
+        return rows.map((row) => ({ ...row, columns: [] }));
+      },
+      async getMetadata() {
+        return { tables: await this.getTables() };
+      },
+    };
+  }
 }
 
 async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {

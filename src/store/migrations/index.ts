@@ -5,6 +5,7 @@ import * as ticketReturnTo from './003-ticket-return-to.ts';
 import * as audit from './004-audit.ts';
 import * as clientTokens from './005-client-tokens.ts';
 import * as auditCount from './006-audit-count.ts';
+import * as accessTokenGrantIndex from './007-access-token-grant-index.ts';
 
 /** Every migration, in order. A released migration is never edited: add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-audit': audit,
   '005-client-tokens': clientTokens,
   '006-audit-count': auditCount,
+  '007-access-token-grant-index': accessTokenGrantIndex,
 };
