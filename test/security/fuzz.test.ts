@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { deriveKey, hmac, randomToken } from '../../src/lib/crypto.ts';
