@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Grantry ships its TypeScript sources and runs them through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The grantry command runs the compiled JavaScript in dist/, which `npm install` builds in a
+// checkout (the prepare script) and the published package ships.
+try {
+  await import('../dist/cli/main.js');
+} catch (error) {
+  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/cli/main.js')) {
+    console.error('grantry: dist/ is missing; build it with `npm run build` (npm install does this in a checkout)');
+    process.exit(1);
+  }
+  throw error;
+}

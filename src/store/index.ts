@@ -12,7 +12,7 @@ export { ConflictError, isUniqueViolation } from './provider-store.ts';
 export type { PublicUser } from './provider-store.ts';
 export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './provider-store.ts';
 export type * from './types.ts';
-export { redactUrl, DatabaseUrlError } from './open.ts';
+export { redactUrl, DatabaseUrlError, type OpenOptions } from './open.ts';
 export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
 export type { Readiness } from './ops-store.ts';
 export type { PurgePolicy, PurgeCounts } from './housekeeping-store.ts';

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testSecret } from './provider.ts';
 
-export const grantryBin = fileURLToPath(new URL('../../bin/grantry.js', import.meta.url));
+// The suite runs the sources through tsx; test/package/install.test.ts proves the built bin.
+const cliSource = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** The arguments that start the grantry command from this checkout's sources, from any directory. */
+export const grantryCommand = ['--import', import.meta.resolve('tsx'), cliSource];
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +17,7 @@ export interface CliResult {
 /** Runs the grantry command as a user would, in its own process. */
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [grantryBin, ...args], {
+    const child = spawn(process.execPath, [...grantryCommand, ...args], {
       cwd: options.cwd,
       env: { ...process.env, GRANTRY_SECRET: testSecret, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,3 +30,6 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
   });
 }
+
+/** @deprecated the built bin; kept until the CLI tests start the sources through grantryCommand. */
+export const grantryBin = fileURLToPath(new URL('../../bin/grantry.js', import.meta.url));

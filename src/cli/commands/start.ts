@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
-import { createProviderContext } from '../../provider/context.ts';
-import { buildProviderServer } from '../../provider/http/server.ts';
-import { runHousekeeping } from '../../provider/housekeeping.ts';
-import { createMetrics } from '../../provider/metrics.ts';
-import { openStore, redactUrl } from '../../store/index.ts';
+import { createProvider } from '../../provider/create.ts';
+import { redactUrl } from '../../store/index.ts';
 import { loadSettings, type CommonFlags } from '../settings.ts';
 import { prepareDemo, type DemoSetup } from './demo.ts';
 
@@ -21,29 +18,24 @@ type StartFlags = CommonFlags & { demo?: boolean; 'demo-port'?: string };
  */
 export async function start(flags: StartFlags): Promise<void> {
   const { config, secretSource } = loadSettings(flags);
-  const metrics = createMetrics();
-  const store = await openStore(config.databaseUrl, { onQuery: metrics.observeQuery, poolSize: config.databasePoolSize });
-  const ctx = await createProviderContext(config, store);
   // GRANTRY_LOG (a pino level) wins over the configured logLevel; 'silent' writes no log at all.
   const logLevel = process.env.GRANTRY_LOG ?? config.logLevel;
   const logging = logLevel !== 'silent';
-  const app = await buildProviderServer(ctx, { logger: logging ? { level: logLevel } : false, metrics });
+  // The provider re-reads its signing keys now and then (`grantry keys rotate` may add one) and
+  // runs the housekeeping purge; closing it stops both and closes the store.
+  const app = await createProvider({ ...config, logger: logging ? { level: logLevel } : false });
+  const ctx = app.grantry;
   await app.listen({ port: config.port, host: config.host });
-
-  // Another process (`grantry keys rotate`) may add signing keys: read them again now and then.
-  const timers: NodeJS.Timeout[] = [];
-  const reload = setInterval(() => void ctx.keys.reload().catch(() => {}), config.lifetimes.signingKeyReload * 1000);
-  reload.unref();
-  timers.push(reload);
-  const housekeeping = runHousekeeping(ctx, {
-    onError: (error) => app.log.error({ err: error }, 'housekeeping pass failed'),
-    onPass: (counts) => app.log.debug({ purged: counts }, 'housekeeping pass'),
-  });
+  const address = app.server.address();
+  if (typeof address === 'object' && address !== null && new URL(ctx.config.issuer).port === '0') {
+    // --port 0 lets the system choose a free port; the issuer derived from the port follows it.
+    ctx.config.issuer = `http://localhost:${address.port}`;
+  }
 
   const lines = [
-    `Grantry provider listening on ${config.issuer} (store: ${redactUrl(config.databaseUrl)})`,
-    `  metadata:  ${config.issuer}/.well-known/oauth-authorization-server`,
-    `  console:   ${config.issuer}/console`,
+    `Grantry provider listening on ${ctx.config.issuer} (store: ${redactUrl(config.databaseUrl)})`,
+    `  metadata:  ${ctx.config.issuer}/.well-known/oauth-authorization-server`,
+    `  console:   ${ctx.config.issuer}/console`,
   ];
   if (secretSource === 'generated') lines.push('  A new GRANTRY_SECRET was generated into ./data/secret; set GRANTRY_SECRET to use your own.');
 
@@ -53,7 +45,7 @@ export async function start(flags: StartFlags): Promise<void> {
     lines.push(...demo.lines);
   }
   // With the JSON log on, stdout holds JSON lines only: the greeting goes through the log too.
-  if (logging) app.log.info({ issuer: config.issuer }, lines.map((line) => line.trim()).join(' · '));
+  if (logging) app.log.info({ issuer: ctx.config.issuer }, lines.map((line) => line.trim()).join(' · '));
   else process.stdout.write(`${lines.join('\n')}\n`);
 
   let stopping = false;
@@ -63,12 +55,10 @@ export async function start(flags: StartFlags): Promise<void> {
     stopping = true;
     if (logging) app.log.info({ signal }, 'Grantry provider: finishing requests in flight');
     else process.stdout.write(`Grantry provider: ${signal}, finishing requests in flight\n`);
-    for (const timer of timers) clearInterval(timer);
     await demo?.close();
+    // app.close() runs the server's onClose hooks: the timers stop, the audit trail's last batch
+    // is written, and the store closes.
     await drain(app, config.shutdownTimeoutMs);
-    await housekeeping.stop();
-    // app.close() ran the server's onClose hooks, which wrote the audit trail's last batch.
-    await store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
