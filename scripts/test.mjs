@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { checkAssertions } from './check-assertions.mjs';
 
 const databaseUrl = process.env.GRANTRY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -42,6 +43,13 @@ if (only.length === 0) {
   }
 }
 const files = only.length > 0 ? only : findTests('test').sort();
+// Every assertion carries a message (scripts/check-assertions.mjs says why): enforced here, not by memory.
+const bare = checkAssertions(only.length > 0 ? only : ['test']);
+if (bare.length > 0) {
+  console.error(`${bare.length} test assertion(s) without a message; give each one, as its last argument, what it expected:`);
+  for (const problem of bare) console.error(`  ${problem}`);
+  process.exit(1);
+}
 const result = spawnSync(
   process.execPath,
   // A failing assert.ok() can hang Node 20 for good (it parses the TypeScript source to word its

@@ -32,13 +32,13 @@ test('npm run bench -- --quick runs every scenario on every server with no faile
       'node:http fixed',
       ...['cc-opaque', 'code', 'me-opaque', 'refresh'].map((s) => `oauth2-server ${s}`),
       ...['cc-jwt', 'cc-opaque', 'code', 'introspect-opaque', 'refresh'].map((s) => `oidc-provider ${s}`),
-    ].sort());
+    ].sort(), 'every scenario ran on every server, the ceiling twice');
     for (const row of report.rows) {
       assert.ok(row.requests > 0, `${row.target} ${row.scenario} sent no request`);
       assert.equal(row.errors + row.non2xx, 0, `${row.target} ${row.scenario}: ${row.errors} errors, ${row.non2xx} non-2xx`);
       assert.ok(row.cpuMicros > 0 && row.rssMiB > 0, `${row.target} ${row.scenario} was not measured`);
     }
-    assert.match(readFileSync(join(out, 'latest.svg'), 'utf8'), /^<svg [^>]+>[\s\S]*grantry-sqlite[\s\S]*<\/svg>\n$/);
+    assert.match(readFileSync(join(out, 'latest.svg'), 'utf8'), /^<svg [^>]+>[\s\S]*grantry-sqlite[\s\S]*<\/svg>\n$/, 'the chart latest.svg is written, with the grantry-sqlite runs');
     t.diagnostic(`${report.rows.length} scenario runs, ${report.rows.reduce((sum, row) => sum + row.requests, 0)} requests, none failed`);
   } finally {
     rmSync(out, { recursive: true, force: true });

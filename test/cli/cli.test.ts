@@ -26,16 +26,16 @@ for (const kind of storeKinds) {
       const result = await cli('user', 'create', '--username', 'weibo_fan', '--password', 'a long password', '--email', 'fan@example.com');
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
-      assert.equal(printed.username, 'weibo_fan');
+      assert.equal(printed.username, 'weibo_fan', 'user create prints the new username');
       const user = await store.findUserByUsername('weibo_fan');
-      assert.equal(user?.id, printed.uid);
-      assert.match(user!.passwordHash, /^\$argon2id\$/);
+      assert.equal(user?.id, printed.uid, 'the printed uid is the stored user\'s id');
+      assert.match(user!.passwordHash, /^\$argon2id\$/, 'only an Argon2id hash of the password is stored');
     });
 
     test('user create refuses a taken username with exit code 2', async () => {
       const result = await cli('user', 'create', '--username', 'weibo_fan', '--password', 'another password');
-      assert.equal(result.code, 2);
-      assert.match(result.stderr, /taken/);
+      assert.equal(result.code, 2, `user create refuses a taken username with exit code 2: ${result.stderr}`);
+      assert.match(result.stderr, /taken/, 'the refusal says the username is taken');
     });
 
     test('client create prints client_id and client_secret; the secret is stored as its SHA-256', async () => {
@@ -43,24 +43,24 @@ for (const kind of storeKinds) {
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
       const client = await store.findClient(printed.client_id);
-      assert.equal(client?.secretHash, sha256(printed.client_secret));
-      assert.equal(client?.pkceRequired, false);
-      assert.deepEqual(client?.grantTypes, ['authorization_code', 'refresh_token']);
+      assert.equal(client?.secretHash, sha256(printed.client_secret), 'the client secret is stored as its SHA-256');
+      assert.equal(client?.pkceRequired, false, '--no-pkce turns PKCE off for a confidential web app');
+      assert.deepEqual(client?.grantTypes, ['authorization_code', 'refresh_token'], 'a web app gets authorization_code and refresh_token by default');
     });
 
     test('a public app gets no secret, and cannot turn PKCE off', async () => {
       const spa = await cli('client', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb');
       assert.equal(spa.code, 0, spa.stderr);
-      assert.equal(spa.json().client_secret, undefined);
+      assert.equal(spa.json().client_secret, undefined, `a public app gets no secret: ${spa.stdout}`);
       const noPkce = await cli('client', 'create', '--name', 'SPA', '--type', 'spa', '--redirect-uri', 'https://spa.example/cb', '--no-pkce');
-      assert.equal(noPkce.code, 2);
-      assert.match(noPkce.stderr, /PKCE is always required/);
+      assert.equal(noPkce.code, 2, `a public app cannot turn PKCE off: exit code 2: ${noPkce.stderr}`);
+      assert.match(noPkce.stderr, /PKCE is always required/, 'the refusal says PKCE is always required for a public app');
     });
 
     test('a service app gets client_credentials and needs no redirect URI', async () => {
       const result = await cli('client', 'create', '--name', 'Resource server', '--type', 'service');
       assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(result.json().grant_types, ['client_credentials']);
+      assert.deepEqual(result.json().grant_types, ['client_credentials'], `a service app gets client_credentials only: ${result.stdout}`);
     });
 
     test('redirect URIs must be https or loopback http, without fragments', async () => {
@@ -75,45 +75,45 @@ for (const kind of storeKinds) {
     test('client update changes grants and the trusted flag; the password grant needs trusted', async () => {
       const { client_id } = (await cli('client', 'create', '--name', 'First party', '--type', 'web', '--redirect-uri', 'https://fp.example/cb')).json();
       const refused = await cli('client', 'update', client_id, '--grant', 'password');
-      assert.equal(refused.code, 2);
-      assert.match(refused.stderr, /trusted/);
+      assert.equal(refused.code, 2, `the password grant without --trusted is refused with exit code 2: ${refused.stderr}`);
+      assert.match(refused.stderr, /trusted/, 'the refusal says the password grant needs trusted');
       const updated = await cli('client', 'update', client_id, '--grant', 'authorization_code', '--grant', 'password', '--trusted', '--token-format', 'opaque');
       assert.equal(updated.code, 0, updated.stderr);
       const client = await store.findClient(client_id);
-      assert.deepEqual(client?.grantTypes, ['authorization_code', 'password']);
-      assert.equal(client?.trusted, true);
-      assert.equal(client?.tokenFormat, 'opaque');
+      assert.deepEqual(client?.grantTypes, ['authorization_code', 'password'], 'client update replaces the grant types');
+      assert.equal(client?.trusted, true, 'client update sets the trusted flag');
+      assert.equal(client?.tokenFormat, 'opaque', 'client update sets the token format');
     });
 
     test('keys rotate adds a key that is published before it signs', async () => {
       const result = await cli('keys', 'rotate', '--publish-for', '600');
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
-      assert.ok(printed.active_from >= Date.now() / 1000 + 590);
+      assert.ok(printed.active_from >= Date.now() / 1000 + 590, `the new key signs only after the 600 seconds it is published for: ${result.stdout}`);
       const keys = await store.listSigningKeys();
-      assert.ok(keys.some((key) => key.kid === printed.kid));
+      assert.ok(keys.some((key) => key.kid === printed.kid), `the rotated key is stored: ${result.stdout}`);
       assert.ok(keys.every((key) => !key.privateJwk.includes('"d"')), 'private keys are sealed at rest');
     });
 
     test('an operator defines more scopes in grantry.config.json', async () => {
       const refused = await cli('client', 'create', '--name', 'Photos', '--type', 'service', '--scope', 'photos');
-      assert.equal(refused.code, 2);
-      assert.match(refused.stderr, /unknown scope "photos"/);
+      assert.equal(refused.code, 2, `a scope not defined in the config is refused with exit code 2: ${refused.stderr}`);
+      assert.match(refused.stderr, /unknown scope "photos"/, 'the refusal names the unknown scope');
       const configured = mkdtempSync(join(tmpdir(), 'grantry-config-'));
       writeFileSync(join(configured, 'grantry.config.json'), JSON.stringify({ scopes: { photos: 'See your photos' } }));
       const accepted = await runCli(['client', 'create', '--name', 'Photos', '--type', 'service', '--scope', 'photos', '--database-url', url, '--json'], { cwd: configured });
       assert.equal(accepted.code, 0, accepted.stderr);
-      assert.deepEqual(accepted.json().scopes, ['photos']);
+      assert.deepEqual(accepted.json().scopes, ['photos'], `a scope defined in grantry.config.json is accepted: ${accepted.stdout}`);
       writeFileSync(join(configured, 'grantry.config.json'), JSON.stringify({ secret: 'x'.repeat(40) }));
       const secretInFile = await runCli(['client', 'list', '--database-url', url], { cwd: configured });
-      assert.equal(secretInFile.code, 2);
-      assert.match(secretInFile.stderr, /GRANTRY_SECRET/);
+      assert.equal(secretInFile.code, 2, `a secret in the config file is refused with exit code 2: ${secretInFile.stderr}`);
+      assert.match(secretInFile.stderr, /GRANTRY_SECRET/, 'the refusal says the secret belongs in GRANTRY_SECRET');
     });
 
     test('an unknown option is a usage error, not a crash', async () => {
       const result = await cli('client', 'create', '--colour', 'blue');
-      assert.equal(result.code, 2);
-      assert.match(result.stderr, /colour/);
+      assert.equal(result.code, 2, `an unknown option is a usage error with exit code 2: ${result.stderr}`);
+      assert.match(result.stderr, /colour/, 'the usage error names the unknown option');
     });
   });
 }
@@ -136,11 +136,11 @@ describe('grantry start', () => {
         });
         child.on('close', (code) => reject(new Error(`exited with ${code}: ${output}`)));
       });
-      assert.match(output, new RegExp(`http://localhost:${port}`));
+      assert.match(output, new RegExp(`http://localhost:${port}`), `grantry start prints the URL it serves: ${output}`);
       const metadata = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json();
-      assert.equal(metadata.issuer, `http://localhost:${port}`);
+      assert.equal(metadata.issuer, `http://localhost:${port}`, 'the issuer defaults to localhost on the given port');
       const list = await runCli(['client', 'list', '--json'], { cwd });
-      assert.deepEqual(list.json().clients, []);
+      assert.deepEqual(list.json().clients, [], `grantry start creates no apps: ${list.stderr}`);
     } finally {
       child.kill('SIGTERM');
     }

@@ -20,8 +20,8 @@ describe('grantry token', () => {
     const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!]);
     assert.equal(result.code, 0, result.stderr);
     const token = result.json();
-    assert.equal(token.token_type, 'Bearer');
-    assert.equal(token.refresh_token, undefined);
+    assert.equal(token.token_type, 'Bearer', 'client-credentials prints a Bearer token');
+    assert.equal(token.refresh_token, undefined, 'client-credentials gives no refresh token');
   });
 
   test('password, then refresh with the refresh token it printed', async () => {
@@ -29,23 +29,23 @@ describe('grantry token', () => {
     const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
     const password = await runCli(['token', 'password', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--username', 'cli_user', '--password', 'cli password 123']);
     assert.equal(password.code, 0, password.stderr);
-    assert.equal(password.json().uid, user.id);
+    assert.equal(password.json().uid, user.id, 'the password grant prints the uid of the user');
     const refreshed = await runCli(['token', 'refresh', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--refresh-token', password.json().refresh_token]);
     assert.equal(refreshed.code, 0, refreshed.stderr);
-    assert.notEqual(refreshed.json().refresh_token, password.json().refresh_token);
+    assert.notEqual(refreshed.json().refresh_token, password.json().refresh_token, 'the refresh prints a new refresh token');
   });
 
   test('a refused grant prints the error and exits with 2', async () => {
     const { client } = await provider.registerClient({ appType: 'service' });
     const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', 'wrong']);
-    assert.equal(result.code, 2);
-    assert.equal(result.json().error, 'invalid_client');
+    assert.equal(result.code, 2, `a refused grant exits with 2: ${result.stderr}`);
+    assert.equal(result.json().error, 'invalid_client', 'a wrong client secret prints invalid_client');
   });
 
   test('an unreachable provider is a clear error', async () => {
     const result = await runCli(['token', 'client-credentials', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /cannot reach the provider/);
+    assert.equal(result.code, 2, 'an unreachable provider exits with 2');
+    assert.match(result.stderr, /cannot reach the provider/, `an unreachable provider is said to be unreachable: ${result.stderr}`);
   });
 
   test('code prints the authorize URL, receives the callback on loopback and exchanges the code with PKCE', async () => {
@@ -70,15 +70,15 @@ describe('grantry token', () => {
     const browser = new TestBrowser(provider.url);
     await signIn(provider, browser, user);
     const consent = await browser.get(authorizeUrl);
-    assert.equal(consent.status, 200);
+    assert.equal(consent.status, 200, 'the consent page is shown for the authorize URL the command printed');
     const params = Object.fromEntries(new URL(authorizeUrl).searchParams);
     const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(consent.text), decision: 'allow' });
     const callback = await fetch(allowed.location!);
-    assert.equal(callback.status, 200);
+    assert.equal(callback.status, 200, 'the command\'s loopback callback answers 200');
 
     assert.equal(await exited, 0, stderr);
     const token = JSON.parse(stdout);
-    assert.equal(token.uid, user.id);
-    assert.ok(token.access_token);
+    assert.equal(token.uid, user.id, 'the code exchange prints the uid of the user');
+    assert.ok(token.access_token, 'the code exchange prints an access token');
   });
 });

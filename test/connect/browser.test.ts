@@ -24,23 +24,23 @@ describe('browser module: implicit flow', () => {
     const win = fakeWindow();
     startImplicitLogin({ authorizationEndpoint: 'https://id.example/authorize', clientId: 'spa', redirectUri: 'https://app.example/app', env: win });
     const sent = new URL(win.assigned[0]!);
-    assert.equal(sent.searchParams.get('response_type'), 'token');
+    assert.equal(sent.searchParams.get('response_type'), 'token', 'the browser is sent to the authorization endpoint asking for a token (implicit flow)');
     const state = sent.searchParams.get('state')!;
     win.location.hash = `#access_token=AT&token_type=Bearer&expires_in=900&state=${state}`;
     const response = readImplicitResponse({ env: win })!;
-    assert.equal(response.accessToken, 'AT');
-    assert.deepEqual(win.replaced, ['/app?tab=1']);
-    assert.equal(win.location.hash, '');
+    assert.equal(response.accessToken, 'AT', 'the access token is read from the fragment');
+    assert.deepEqual(win.replaced, ['/app?tab=1'], 'the fragment is cleared from the address bar with history.replaceState, keeping path and query');
+    assert.equal(win.location.hash, '', 'no token is left in location.hash');
     // Used once: the same response again is refused.
     win.location.hash = `#access_token=AT&state=${state}`;
-    assert.throws(() => readImplicitResponse({ env: win }), /state mismatch/);
+    assert.throws(() => readImplicitResponse({ env: win }), /state mismatch/, 'the same response read a second time is refused: the state is used once');
   });
 
   test('a response this tab did not ask for is refused, and its token still cleared from the address bar', () => {
     const win = fakeWindow();
     win.location.hash = '#access_token=INJECTED&state=forged';
-    assert.throws(() => readImplicitResponse({ env: win }), /state mismatch/);
-    assert.deepEqual(win.replaced, ['/app?tab=1']);
-    assert.equal(readImplicitResponse({ env: fakeWindow() }), null);
+    assert.throws(() => readImplicitResponse({ env: win }), /state mismatch/, 'a response with a state this tab did not store is refused');
+    assert.deepEqual(win.replaced, ['/app?tab=1'], 'the injected token is still cleared from the address bar');
+    assert.equal(readImplicitResponse({ env: fakeWindow() }), null, 'with no fragment there is no implicit response');
   });
 });

@@ -32,59 +32,59 @@ for (const kind of storeKinds) {
     test('full login: PKCE, nonce, client_secret_post; identity = sub, name, email + email_verified, picture as avatar', async () => {
       // The double's discovery document agrees with what the preset has written in.
       const discovery = await (await fetch(`${double.url}/.well-known/openid-configuration`)).json();
-      assert.equal(discovery.issuer, googleIssuer);
+      assert.equal(discovery.issuer, googleIssuer, 'the double\'s discovery document names Google\'s issuer');
       const preset = google({ ...googleClient, baseUrl: double.url });
-      assert.equal(preset.issuer, discovery.issuer);
+      assert.equal(preset.issuer, discovery.issuer, 'the preset\'s issuer is the one in the discovery document');
       for (const [field, endpoint] of [['authorization_endpoint', preset.authorizationEndpoint], ['token_endpoint', preset.tokenEndpoint], ['jwks_uri', preset.jwksUri], ['revocation_endpoint', preset.revocationEndpoint]] as const) {
         assert.equal(endpoint, discovery[field], field);
       }
-      assert.equal(google(googleClient).authorizationEndpoint, 'https://accounts.google.com/o/oauth2/v2/auth');
+      assert.equal(google(googleClient).authorizationEndpoint, 'https://accounts.google.com/o/oauth2/v2/auth', 'the preset sends the browser to Google\'s real authorization endpoint by default');
 
       double.nextUser = 'ada';
       const browser = new TestBrowser(site.url);
       const { authorizeUrl, callback } = await loginWith(browser, 'google', { returnTo: '/welcome' });
       const authorize = new URL(authorizeUrl);
-      assert.equal(authorize.origin + authorize.pathname, `${double.url}/o/oauth2/v2/auth`);
-      assert.equal(authorize.searchParams.get('scope'), 'openid profile email');
-      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-      assert.ok(authorize.searchParams.get('nonce'));
+      assert.equal(authorize.origin + authorize.pathname, `${double.url}/o/oauth2/v2/auth`, 'the browser is sent to the authorization endpoint of the double');
+      assert.equal(authorize.searchParams.get('scope'), 'openid profile email', 'the login asks for openid profile email');
+      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'the login uses PKCE with S256');
+      assert.ok(authorize.searchParams.get('nonce'), 'the login carries a nonce');
       assert.equal(callback.status, 303, callback.text.slice(0, 300));
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(callback.location, '/auth/pending', 'the first login of an unknown Google account ends on the pending page');
 
       const tokenRequest = double.requests.find((r) => r.path === '/token')!;
-      assert.equal(tokenRequest.body.client_id, googleClient.clientId);
-      assert.equal(tokenRequest.body.client_secret, googleClient.clientSecret);
+      assert.equal(tokenRequest.body.client_id, googleClient.clientId, 'the token request carries the client id in the body');
+      assert.equal(tokenRequest.body.client_secret, googleClient.clientSecret, 'the token request carries the client secret in the body');
       assert.equal(tokenRequest.headers.authorization, undefined, 'client_secret_post, not basic');
-      assert.ok(tokenRequest.body.code_verifier);
+      assert.ok(tokenRequest.body.code_verifier, 'the token request carries the PKCE verifier');
       assert.ok(!double.requests.some((r) => r.path === '/v1/userinfo'), 'the ID token is enough');
 
       const identity = (await store.findIdentityBySubject('google', '110169484474386276334'))!;
-      assert.deepEqual(identity.profile, { name: 'Ada Lovelace', email: 'ada@gmail.example', emailVerified: true, avatar: 'https://lh3.googleusercontent.example/a/ada' });
+      assert.deepEqual(identity.profile, { name: 'Ada Lovelace', email: 'ada@gmail.example', emailVerified: true, avatar: 'https://lh3.googleusercontent.example/a/ada' }, 'the identity holds the name, the verified email and the picture as avatar');
       const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
-      assert.match(tokens.accessToken, /^ya29\./);
-      assert.ok(tokens.idToken);
+      assert.match(tokens.accessToken, /^ya29\./, 'the stored access token is Google\'s');
+      assert.ok(tokens.idToken, 'the stored tokens include the ID token');
       const pending = await browser.get('/auth/pending');
-      assert.match(pending.text, /Ada Lovelace/);
-      assert.ok(!visible(callback).includes(tokens.accessToken) && !visible(pending).includes(tokens.accessToken));
+      assert.match(pending.text, /Ada Lovelace/, 'the pending page shows the Google name');
+      assert.ok(!visible(callback).includes(tokens.accessToken) && !visible(pending).includes(tokens.accessToken), 'no Google access token is shown to the browser');
 
       // Registered, the next login (ID token naming the issuer without https://, as Google may) signs in.
-      assert.equal((await browser.post('/auth/pending/register', { username: 'ada' })).location, '/welcome');
+      assert.equal((await browser.post('/auth/pending/register', { username: 'ada' })).location, '/welcome', 'registering from the pending page goes to the return_to of the login');
       const account = (await browser.get('/account')).json();
       assert.equal(account.user.email, 'ada@gmail.example', 'a verified address is taken over');
       await browser.post('/auth/logout', {});
       double.nextIdTokenClaims = { iss: 'accounts.google.com' };
       const again = await loginWith(browser, 'google');
-      assert.equal(again.callback.location, '/account');
+      assert.equal(again.callback.location, '/account', 'the next login of the registered account signs in');
     });
 
     test('email_verified false is not verified; the address is not taken over', async () => {
       double.nextUser = 'bob';
       const browser = new TestBrowser(site.url);
-      assert.equal((await loginWith(browser, 'google')).callback.location, '/auth/pending');
+      assert.equal((await loginWith(browser, 'google')).callback.location, '/auth/pending', 'the first login of Bob ends on the pending page');
       const identity = (await store.findIdentityBySubject('google', '110169484474386270000'))!;
-      assert.deepEqual(identity.profile, { name: 'Bob', email: 'bob@corp.example', emailVerified: false, avatar: null });
+      assert.deepEqual(identity.profile, { name: 'Bob', email: 'bob@corp.example', emailVerified: false, avatar: null }, 'an address with email_verified false is stored as not verified');
       await browser.post('/auth/pending/register', { username: 'bob-google' });
-      assert.equal((await browser.get('/account')).json().user.email, null);
+      assert.equal((await browser.get('/account')).json().user.email, null, 'an address that is not verified is not taken over');
     });
 
     test('{error: "invalid_grant"} from the token endpoint ends on an error page, and nothing is stored', async () => {
@@ -92,9 +92,9 @@ for (const kind of storeKinds) {
       double.failNextToken = true;
       const browser = new TestBrowser(site.url);
       const { callback } = await loginWith(browser, 'google');
-      assert.equal(callback.status, 502);
-      assert.match(callback.text, /Google refused the login \(invalid_grant\)/);
-      assert.equal(browser.cookies.get('connect_session'), undefined);
+      assert.equal(callback.status, 502, `a refusal from Google's token endpoint ends on an error page (502): ${callback.text.slice(0, 300)}`);
+      assert.match(callback.text, /Google refused the login \(invalid_grant\)/, 'the error page says Google refused the login with invalid_grant');
+      assert.equal(browser.cookies.get('connect_session'), undefined, 'no session is started after a refused login');
     });
 
     test('an ID token for another audience, from another issuer or signed with a key not in the JWKS is refused', async () => {

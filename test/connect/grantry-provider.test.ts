@@ -49,22 +49,22 @@ for (const kind of storeKinds) {
       const consent = await browser.get(start.location!);
       assert.equal(consent.status, 200, consent.text.slice(0, 300));
       const allowed = await browser.post(`${provider.url}/oauth2/authorize`, { ...hiddenFields(consent.text), decision: 'allow' });
-      assert.equal(allowed.status, 303);
+      assert.equal(allowed.status, 303, `allowing consent at the provider redirects back to the site: ${allowed.text.slice(0, 300)}`);
       const landing = new URL(allowed.location!);
-      assert.equal(landing.searchParams.get('iss'), provider.url);
+      assert.equal(landing.searchParams.get('iss'), provider.url, 'the provider names itself as iss on the redirect back (RFC 9207)');
       const callback = await browser.get(landing.href);
       assert.equal(callback.location, '/auth/pending', callback.text.slice(0, 500));
       const identity = (await provider.store.findIdentityBySubject('grantry', user.id))!;
-      assert.equal(identity.profile.name, user.displayName);
-      assert.equal(identity.profile.email, user.email);
+      assert.equal(identity.profile.name, user.displayName, 'the identity keeps the display name from the provider profile');
+      assert.equal(identity.profile.email, user.email, 'the identity keeps the email from the provider profile');
 
-      assert.equal((await browser.post(`${site.url}/auth/pending/register`, { username: 'carol-site', displayName: 'Carol' })).location, '/account');
+      assert.equal((await browser.post(`${site.url}/auth/pending/register`, { username: 'carol-site', displayName: 'Carol' })).location, '/account', 'registering the pending identity signs in and lands on /account');
       await browser.post(`${site.url}/auth/logout`, {});
       const again = await browser.post(`${site.url}/auth/grantry/login`, {});
       // Consent is remembered by the provider: straight back to the site.
       const back = await browser.get(again.location!);
       const signedIn = await browser.get(back.location!);
-      assert.equal(signedIn.location, '/account');
+      assert.equal(signedIn.location, '/account', 'the next login with remembered consent signs straight in to /account');
     });
   });
 }

@@ -30,11 +30,11 @@ for (const kind of storeKinds) {
       double.nextUser = 'hopper';
       const browser = new TestBrowser(site.url);
       const { authorizeUrl, callback } = await loginWith(browser, 'grantry');
-      assert.ok(authorizeUrl.startsWith(`${double.url}/authorize?`));
-      assert.equal(callback.location, '/auth/pending');
+      assert.ok(authorizeUrl.startsWith(`${double.url}/authorize?`), 'the login sends the browser to the authorization endpoint named in the metadata');
+      assert.equal(callback.location, '/auth/pending', 'the first login of an unknown account ends on the pending page');
       const identity = (await store.findIdentityBySubject('grantry', 'uid-hopper'))!;
-      assert.deepEqual(identity.profile, { name: 'Grantry hopper', email: 'hopper@grantry.example', emailVerified: false, avatar: null });
-      assert.ok(double.requests.some((r) => r.path === '/.well-known/oauth-authorization-server'));
+      assert.deepEqual(identity.profile, { name: 'Grantry hopper', email: 'hopper@grantry.example', emailVerified: false, avatar: null }, 'the identity is read from /api/me, the uid matched');
+      assert.ok(double.requests.some((r) => r.path === '/.well-known/oauth-authorization-server'), 'the preset read the provider\'s RFC 8414 metadata');
     });
 
     test('the site calls the provider for a user with fresh tokens: expired ones are refreshed and sealed again', async () => {
@@ -44,9 +44,9 @@ for (const kind of storeKinds) {
       const expired = { ...current, tokenType: 'Bearer', raw: {}, expiresAt: Math.floor(Date.now() / 1000) - 1 };
       await store.saveIdentityTokens(identity.id, sealTokens(site.connect.tokenKey, identity.id, expired), expired.expiresAt);
       const fresh = (await site.connect.providerTokens((await store.findIdentity(identity.id))!))!;
-      assert.notEqual(fresh.accessToken, current.accessToken);
+      assert.notEqual(fresh.accessToken, current.accessToken, 'expired tokens are refreshed');
       const stored = unsealTokens(site.connect.tokenKey, identity.id, (await store.findIdentity(identity.id))!.sealedTokens!);
-      assert.equal(stored.accessToken, fresh.accessToken);
+      assert.equal(stored.accessToken, fresh.accessToken, 'the refreshed tokens are sealed again in the store');
     });
 
     test('the generic oauth2 preset with a mapped profile endpoint', async () => {
@@ -59,8 +59,8 @@ for (const kind of storeKinds) {
       try {
         double.nextUser = 'liskov';
         const { callback } = await loginWith(new TestBrowser(genericSite.url), 'generic');
-        assert.equal(callback.location, '/auth/pending');
-        assert.equal((await store.findIdentityBySubject('generic', 'uid-liskov'))!.profile.name, 'Grantry liskov');
+        assert.equal(callback.location, '/auth/pending', 'the first login through the generic preset ends on the pending page');
+        assert.equal((await store.findIdentityBySubject('generic', 'uid-liskov'))!.profile.name, 'Grantry liskov', 'the generic preset reads the name through mapProfile');
       } finally {
         await genericSite.close();
       }
@@ -69,26 +69,26 @@ for (const kind of storeKinds) {
     test('server-side grants: password, and client credentials cached until shortly before expiry', async () => {
       const provider = await grantry({ issuer: double.url, ...grantryClient });
       const tokens = await passwordGrant(provider, { username: 'lovelace', password: 'right password' });
-      assert.equal(tokens.raw.uid, 'uid-lovelace');
-      await assert.rejects(passwordGrant(provider, { username: 'lovelace', password: 'wrong' }), (e: unknown) => e instanceof ProviderError && e.code === 'invalid_grant');
+      assert.equal(tokens.raw.uid, 'uid-lovelace', 'the password grant answers the uid of the user');
+      await assert.rejects(passwordGrant(provider, { username: 'lovelace', password: 'wrong' }), (e: unknown) => e instanceof ProviderError && e.code === 'invalid_grant', 'a wrong password is refused as invalid_grant');
 
       const cache = new ClientCredentialsCache(provider, 60);
       const before = double.clientCredentialsIssued;
       const [a, b] = await Promise.all([cache.get(), cache.get()]);
       assert.equal(a.accessToken, b.accessToken, 'concurrent callers share one request');
-      assert.equal((await cache.get()).accessToken, a.accessToken);
-      assert.equal(double.clientCredentialsIssued - before, 1);
+      assert.equal((await cache.get()).accessToken, a.accessToken, 'a later caller gets the cached token');
+      assert.equal(double.clientCredentialsIssued - before, 1, 'one client credentials request served all three callers');
       // 120 s tokens with a 121 s margin: already too close to expiry to hand out.
       const strict = new ClientCredentialsCache(provider, 121);
       const first = await strict.get();
-      assert.notEqual((await strict.get()).accessToken, first.accessToken);
+      assert.notEqual((await strict.get()).accessToken, first.accessToken, 'a token too close to expiry is not handed out again');
     });
   });
 }
 
 describe('metadata location', () => {
   test('RFC 8414 puts the well-known segment before the issuer path', () => {
-    assert.equal(rfc8414Url('https://id.example'), 'https://id.example/.well-known/oauth-authorization-server');
-    assert.equal(rfc8414Url('https://example.com/tenant/a'), 'https://example.com/.well-known/oauth-authorization-server/tenant/a');
+    assert.equal(rfc8414Url('https://id.example'), 'https://id.example/.well-known/oauth-authorization-server', 'the well-known segment goes after the host of an issuer without a path');
+    assert.equal(rfc8414Url('https://example.com/tenant/a'), 'https://example.com/.well-known/oauth-authorization-server/tenant/a', 'the well-known segment goes before the path of the issuer');
   });
 });

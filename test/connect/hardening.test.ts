@@ -67,47 +67,60 @@ for (const kind of storeKinds) {
       weiboDouble.nextUser = `hardening${n}`;
       const browser = new TestBrowser(site.url);
       const { callback } = await loginWith(browser, 'weibo');
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(callback.location, '/auth/pending', `a first login with Weibo lands on the binding page: ${callback.text.slice(0, 300)}`);
       return browser;
     }
 
     test('30 wrong passwords sent in parallel lock the account: each attempt is counted', async () => {
       const browser = new TestBrowser(site.url);
       const username = `parallel${kind.name}`;
-      assert.equal((await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status, 303);
+      assert.equal(
+        (await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status,
+        303,
+        'registering a local account signs in with a 303',
+      );
       const guesses = await Promise.all(
         Array.from({ length: 30 }, (_, i) => new TestBrowser(site.url).post('/auth/local/login', { username, password: `wrong guess ${i}` })),
       );
-      assert.deepEqual(guesses.map((g) => g.status), Array(30).fill(401));
+      assert.deepEqual(guesses.map((g) => g.status), Array(30).fill(401), 'every one of the 30 parallel wrong passwords is refused with 401');
       const [failure] = await store.findLoginFailures([`connect:user:${username}`]);
-      assert.equal(failure?.failures, 30);
-      assert.ok((failure?.lockedUntil ?? 0) > Date.now() / 1000);
+      assert.equal(failure?.failures, 30, 'each of the 30 parallel attempts is counted as a failure');
+      assert.ok((failure?.lockedUntil ?? 0) > Date.now() / 1000, '30 failures lock the account until a time in the future');
 
       const right = await new TestBrowser(site.url).post('/auth/local/login', { username, password: 'the right password' });
-      assert.equal(right.status, 401);
-      assert.match(right.text, /Too many wrong passwords/);
+      assert.equal(right.status, 401, 'the right password is refused while the account is locked');
+      assert.match(right.text, /Too many wrong passwords/, 'the locked-out login page says there were too many wrong passwords');
     });
 
     test('30 wrong passwords in parallel through "bind to an account I have" lock it as well', async () => {
       const owner = new TestBrowser(site.url);
       const username = `parallelbind${kind.name}`;
-      assert.equal((await owner.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status, 303);
+      assert.equal(
+        (await owner.post('/auth/local/register', { username, password: 'the right password', displayName: 'P' })).status,
+        303,
+        'registering a local account signs in with a 303',
+      );
       const browser = await pendingBrowser();
       const guesses = await Promise.all(Array.from({ length: 30 }, (_, i) => postJson(browser, '/api/auth/bind', { ticket: 'no-such-ticket', username, password: `wrong ${i}` })));
       assert.ok(guesses.every((g) => g.status === 401 || g.status === 400), guesses.map((g) => g.status).join(','));
       const bind = await browser.post('/auth/pending/bind', { username, password: 'the right password' });
-      assert.equal(bind.status, 401);
-      assert.match(bind.text, /Too many wrong passwords/);
+      assert.equal(bind.status, 401, 'binding with the right password is refused while the account is locked');
+      assert.match(bind.text, /Too many wrong passwords/, 'the refused bind page says there were too many wrong passwords');
     });
 
     test('a right password before the limit still logs in and clears the count', async () => {
       const browser = new TestBrowser(site.url);
       const username = `recovers${kind.name}`;
       await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'R' });
-      for (let i = 0; i < 9; i += 1) assert.equal((await browser.post('/auth/local/login', { username, password: `wrong ${i}` })).status, 401);
+      for (let i = 0; i < 9; i += 1)
+        assert.equal(
+          (await browser.post('/auth/local/login', { username, password: `wrong ${i}` })).status,
+          401,
+          'a wrong password below the limit is an ordinary 401',
+        );
       const right = await browser.post('/auth/local/login', { username, password: 'the right password' });
-      assert.equal(right.status, 303);
-      assert.deepEqual(await store.findLoginFailures([`connect:user:${username}`]), []);
+      assert.equal(right.status, 303, `the right password before the limit still logs in: ${right.text.slice(0, 300)}`);
+      assert.deepEqual(await store.findLoginFailures([`connect:user:${username}`]), [], 'a successful login clears the failure count');
     });
 
     test('a NUL byte in a form field is a 400, never a 500: login, register, bind, unbind, login start', async () => {
@@ -122,18 +135,22 @@ for (const kind of storeKinds) {
       ] as const) {
         const answer = await postRawForm(browser, path, body);
         assert.equal(answer.status, 400, `${path} ${body}: ${answer.status} ${answer.text}`);
-        assert.match(answer.text, /not accepted/);
+        assert.match(answer.text, /not accepted/, `${path} ${body}: the 400 page says the value is not accepted`);
       }
-      assert.equal(await store.findConnectUserByUsername('validname'), undefined);
+      assert.equal(await store.findConnectUserByUsername('validname'), undefined, 'a register refused for a NUL byte in the display name creates no user');
 
       const pending = await pendingBrowser();
       for (const path of ['/auth/pending/register', '/auth/pending/bind']) {
         const answer = await postRawForm(pending, path, 'username=a%00b&password=whatever1&displayName=Z');
         assert.equal(answer.status, 400, `${path}: ${answer.status} ${answer.text}`);
-        assert.match(answer.text, /not accepted/);
+        assert.match(answer.text, /not accepted/, `${path}: the 400 page says the value is not accepted`);
       }
       // The ticket was not used up by the refused posts.
-      assert.equal((await pending.post('/auth/pending/register', { username: `afternul${n}`, displayName: 'After' })).location, '/account');
+      assert.equal(
+        (await pending.post('/auth/pending/register', { username: `afternul${n}`, displayName: 'After' })).location,
+        '/account',
+        'the ticket survives the refused posts: registering afterwards signs in to /account',
+      );
     });
 
     test('a NUL byte in a JSON field is a 400 invalid_input on every JSON route', async () => {
@@ -149,14 +166,14 @@ for (const kind of storeKinds) {
       ] as const) {
         const answer = await postJson(pending, path, data);
         assert.equal(answer.status, 400, `${path}: ${answer.status} ${answer.text}`);
-        assert.equal(answer.json().error, 'invalid_input');
+        assert.equal(answer.json().error, 'invalid_input', `${path}: a NUL byte is refused as invalid_input: ${answer.text}`);
       }
     });
 
     test('a NUL byte in the callback query is a 400', async () => {
       const browser = new TestBrowser(site.url);
       const answer = await browser.get('/auth/weibo/callback?code=a%00b&state=s%00t');
-      assert.equal(answer.status, 400);
+      assert.equal(answer.status, 400, `a NUL byte in the callback query is a 400, never a 500: ${answer.text.slice(0, 300)}`);
     });
 
     test('a provider profile value with a NUL byte is dropped, never stored: registering still works', async () => {
@@ -167,30 +184,34 @@ for (const kind of storeKinds) {
       const created = await browser.post('/auth/pending/register', { username: `nulprofile${kind.name}`, displayName: 'Nul' });
       assert.equal(created.status, 303, created.text);
       const user = await store.findConnectUserByUsername(`nulprofile${kind.name}`);
-      assert.equal(user?.email, null);
+      assert.equal(user?.email, null, 'an email with a NUL byte from the provider is dropped, not stored on the user');
       const [identity] = await store.listIdentitiesOfUser(user!.id);
-      assert.equal(identity?.profile.email, null);
-      assert.equal(identity?.profile.name, null);
+      assert.equal(identity?.profile.email, null, 'an email with a NUL byte is dropped from the stored identity profile');
+      assert.equal(identity?.profile.name, null, 'a name with a NUL byte is dropped from the stored identity profile');
     });
 
     test('over-long fields are a 400, and a long username at login is refused without a 500', async () => {
       const browser = new TestBrowser(site.url);
       const long = 'a'.repeat(5000);
       const login = await browser.post('/auth/local/login', { username: long, password: 'whatever1' });
-      assert.equal(login.status, 400);
+      assert.equal(login.status, 400, 'an over-long username at login is a 400');
       const register = await browser.post('/auth/local/register', { username: 'okname', password: long, displayName: 'X' });
-      assert.equal(register.status, 400);
+      assert.equal(register.status, 400, 'an over-long password at register is a 400');
       const api = await postJson(browser, '/api/auth/bind', { ticket: 'x', username: 'someone', password: long });
-      assert.equal(api.status, 400);
-      assert.equal(api.json().error, 'invalid_input');
+      assert.equal(api.status, 400, `an over-long password in JSON is a 400: ${api.text.slice(0, 300)}`);
+      assert.equal(api.json().error, 'invalid_input', `an over-long JSON field is refused as invalid_input: ${api.text.slice(0, 300)}`);
       // Just under the cap: an ordinary wrong login.
-      assert.equal((await browser.post('/auth/local/login', { username: 'a'.repeat(4096), password: 'whatever1' })).status, 401);
+      assert.equal(
+        (await browser.post('/auth/local/login', { username: 'a'.repeat(4096), password: 'whatever1' })).status,
+        401,
+        'a username just under the cap is an ordinary wrong login (401)',
+      );
     });
 
     test('non-string JSON fields read as empty, never a 500', async () => {
       const pending = await pendingBrowser();
       const answer = await postJson(pending, '/api/auth/bind', { ticket: { $ne: 1 }, username: ['a'], password: 12345678 });
-      assert.equal(answer.status, 400);
+      assert.equal(answer.status, 400, `non-string JSON fields read as empty and are a 400, never a 500: ${answer.text.slice(0, 300)}`);
       const register = await postJson(pending, '/api/auth/register', { ticket: 'x', username: { toString: 'x' }, displayName: 7 });
       assert.ok(register.status < 500, register.text);
     });
@@ -200,15 +221,19 @@ for (const kind of storeKinds) {
       const username = `tokens${kind.name}`;
       await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'T' });
       const renewed = await postJson(browser, '/api/auth/renew', {});
-      assert.equal(renewed.status, 200);
+      assert.equal(renewed.status, 200, `the site renews its access token for a signed-in browser: ${renewed.text.slice(0, 300)}`);
       const { accessToken } = renewed.json();
       for (let i = 0; i < 3; i += 1) {
         const me = await fetch(new URL('/api/auth/me', site.url), { headers: { authorization: `Bearer ${accessToken}` } });
-        assert.equal(me.status, 200);
-        assert.equal((await me.json()).user.username, username);
+        assert.equal(me.status, 200, 'the site access token verifies on every call with the key imported once');
+        assert.equal((await me.json()).user.username, username, 'the access token identifies the registered user');
       }
       const forged = `${accessToken.slice(0, -2)}xx`;
-      assert.equal((await fetch(new URL('/api/auth/me', site.url), { headers: { authorization: `Bearer ${forged}` } })).status, 401);
+      assert.equal(
+        (await fetch(new URL('/api/auth/me', site.url), { headers: { authorization: `Bearer ${forged}` } })).status,
+        401,
+        'a token with a forged signature is refused with 401',
+      );
     });
   });
 }

@@ -89,22 +89,22 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(site.url);
       const start = await browser.post('/auth/op/login', {});
       const authorize = new URL(start.location!);
-      assert.equal(authorize.origin, issuer);
-      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
-      assert.ok(authorize.searchParams.get('nonce'));
-      assert.match(authorize.searchParams.get('scope')!, /openid/);
+      assert.equal(authorize.origin, issuer, 'the login sends the browser to the provider');
+      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256', 'the login uses PKCE with S256');
+      assert.ok(authorize.searchParams.get('nonce'), 'the login carries a nonce');
+      assert.match(authorize.searchParams.get('scope')!, /openid/, 'the login asks for the openid scope');
       const { landing, callback } = await throughProvider(browser, authorize.href, issuer, 'ada');
       assert.equal(landing.searchParams.get('iss'), issuer, 'oidc-provider sends iss');
       assert.equal(callback.status, 303, callback.text);
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(callback.location, '/auth/pending', 'the first login of an unknown account ends on the pending page');
       const identity = (await store.findIdentityBySubject('op', 'ada'))!;
-      assert.deepEqual(identity.profile, { name: 'OP ada', email: 'ada@op.example', emailVerified: true, avatar: null });
+      assert.deepEqual(identity.profile, { name: 'OP ada', email: 'ada@op.example', emailVerified: true, avatar: null }, 'the identity is read from the claims and userinfo');
       const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
-      assert.ok(tokens.idToken && tokens.accessToken);
-      assert.ok(!visible(callback).includes(tokens.accessToken));
+      assert.ok(tokens.idToken && tokens.accessToken, 'the ID token and the access token are stored');
+      assert.ok(!visible(callback).includes(tokens.accessToken), 'the provider\'s access token is not shown to the browser');
 
       const created = await browser.post('/auth/pending/register', { username: 'ada', displayName: 'Ada' });
-      assert.equal(created.location, '/account');
+      assert.equal(created.location, '/account', 'registering from the pending page ends on the account page');
       const again = new TestBrowser(site.url);
       const second = await throughProvider(again, (await again.post('/auth/op/login', {})).location!, issuer, 'ada');
       assert.equal(second.callback.location, '/account', 'known and bound: signed in');
@@ -116,24 +116,24 @@ for (const kind of storeKinds) {
       const { landing } = await throughProviderStopping(browser, start.location!, issuer, 'mallory');
       landing.searchParams.set('iss', 'https://attacker.example');
       const refused = await browser.get(landing.href);
-      assert.equal(refused.status, 400);
-      assert.match(refused.text, /attacker\.example/);
+      assert.equal(refused.status, 400, `a callback naming another issuer is refused (400): ${refused.text.slice(0, 300)}`);
+      assert.match(refused.text, /attacker\.example/, 'the refusal names the other issuer');
       // oidc-provider always sends iss, so a callback without it is refused too.
       const again = await browser.post('/auth/op/login', {});
       const stripped = (await throughProviderStopping(browser, again.location!, issuer, 'mallory')).landing;
       stripped.searchParams.delete('iss');
       const silent = await browser.get(stripped.href);
-      assert.equal(silent.status, 400);
-      assert.match(silent.text, /always sends iss/);
+      assert.equal(silent.status, 400, `a callback without iss is refused (400): ${silent.text.slice(0, 300)}`);
+      assert.match(silent.text, /always sends iss/, 'the refusal says that this provider always sends iss');
     });
 
     test('an ID token for another login (nonce) or another audience is refused', async () => {
       const provider = (await site.connect.provider('op'))!;
       const identity = (await store.findIdentityBySubject('op', 'ada'))!;
       const { idToken } = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
-      await assert.rejects(validateIdToken(provider, idToken!, 'another-nonce'), (e: unknown) => e instanceof ConnectError && e.code === 'nonce_mismatch');
-      await assert.rejects(validateIdToken({ ...provider, clientId: 'someone-else' }, idToken!, 'x'), (e: unknown) => e instanceof ConnectError && e.code === 'invalid_id_token');
-      await assert.rejects(validateIdToken({ ...provider, issuer: 'https://other.example' }, idToken!, 'x'), (e: unknown) => e instanceof ConnectError && e.code === 'invalid_id_token');
+      await assert.rejects(validateIdToken(provider, idToken!, 'another-nonce'), (e: unknown) => e instanceof ConnectError && e.code === 'nonce_mismatch', 'an ID token checked against another nonce is refused as nonce_mismatch');
+      await assert.rejects(validateIdToken({ ...provider, clientId: 'someone-else' }, idToken!, 'x'), (e: unknown) => e instanceof ConnectError && e.code === 'invalid_id_token', 'an ID token for another audience is refused as invalid_id_token');
+      await assert.rejects(validateIdToken({ ...provider, issuer: 'https://other.example' }, idToken!, 'x'), (e: unknown) => e instanceof ConnectError && e.code === 'invalid_id_token', 'an ID token from another issuer is refused as invalid_id_token');
     });
 
     test('refresh and revocation at the provider', async () => {
@@ -143,17 +143,17 @@ for (const kind of storeKinds) {
       const { createAuthorizationRequest, completeAuthorization } = await import('../../src/connect/index.ts');
       const request = createAuthorizationRequest(provider, { redirectUri: `${site.url}/auth/op/callback`, scope: 'openid offline_access', params: { prompt: 'consent' } });
       const { landing } = await throughProviderStopping(browser, request.url, issuer, 'grace');
-      assert.equal(landing.searchParams.get('state'), request.state);
+      assert.equal(landing.searchParams.get('state'), request.state, 'the provider sends back the state of the request');
       const params = Object.fromEntries(landing.searchParams);
       const { tokens, identity } = await completeAuthorization(provider, params, { codeVerifier: request.codeVerifier, nonce: request.nonce, redirectUri: `${site.url}/auth/op/callback` });
-      assert.equal(identity.subject, 'grace');
+      assert.equal(identity.subject, 'grace', 'the identity is the account that logged in at the provider');
       assert.ok(tokens.refreshToken, 'a refresh token for offline_access');
       const fresh = await refreshTokens(provider, tokens.refreshToken!);
-      assert.notEqual(fresh.accessToken, tokens.accessToken);
+      assert.notEqual(fresh.accessToken, tokens.accessToken, 'the refresh gives a new access token');
       await revokeToken(provider, fresh.refreshToken!, 'refresh_token');
-      await assert.rejects(refreshTokens(provider, fresh.refreshToken!), /invalid_grant/);
+      await assert.rejects(refreshTokens(provider, fresh.refreshToken!), /invalid_grant/, 'a revoked refresh token is refused as invalid_grant');
       // The code was used: a second exchange fails at the provider.
-      await assert.rejects(completeAuthorization(provider, params, { codeVerifier: request.codeVerifier, nonce: request.nonce, redirectUri: `${site.url}/auth/op/callback` }), /invalid_grant/);
+      await assert.rejects(completeAuthorization(provider, params, { codeVerifier: request.codeVerifier, nonce: request.nonce, redirectUri: `${site.url}/auth/op/callback` }), /invalid_grant/, 'a code used once is refused as invalid_grant');
     });
   });
 }

@@ -34,29 +34,29 @@ for (const kind of storeKinds) {
       double.nextUser = 'lin';
       const { authorizeUrl, callback } = await loginWith(browser, 'weibo');
       const authorize = new URL(authorizeUrl);
-      assert.equal(authorize.searchParams.get('client_id'), weiboClient.clientId);
-      assert.ok(authorize.searchParams.get('state'));
-      assert.equal(callback.status, 303);
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(authorize.searchParams.get('client_id'), weiboClient.clientId, 'the authorize URL carries the Weibo client_id');
+      assert.ok(authorize.searchParams.get('state'), 'the authorize URL carries a state');
+      assert.equal(callback.status, 303, 'the Weibo callback redirects with 303');
+      assert.equal(callback.location, '/auth/pending', 'a first Weibo login goes to the binding page');
       const page = await browser.get('/auth/pending');
-      assert.equal(page.status, 200);
-      assert.match(page.text, /weibo_lin/);
-      assert.match(page.text, /Create a new account/);
-      assert.match(page.text, /Bind to an account I have/);
+      assert.equal(page.status, 200, 'the binding page is shown');
+      assert.match(page.text, /weibo_lin/, "the binding page shows the Weibo user's name");
+      assert.match(page.text, /Create a new account/, 'the binding page offers to create a new account');
+      assert.match(page.text, /Bind to an account I have/, 'the binding page offers to bind to an existing account');
 
       const tokenRequest = double.requests.find((r) => r.path === '/oauth2/access_token')!;
-      assert.equal(tokenRequest.body.grant_type, 'authorization_code');
-      assert.equal(tokenRequest.body.client_secret, weiboClient.clientSecret);
+      assert.equal(tokenRequest.body.grant_type, 'authorization_code', 'the token request uses the authorization_code grant');
+      assert.equal(tokenRequest.body.client_secret, weiboClient.clientSecret, 'Weibo takes the client secret in the form');
       const identity = (await store.findIdentityBySubject('weibo', String(5865720000 + [...'lin'].reduce((s, c) => s + c.charCodeAt(0), 0))))!;
       assert.equal(identity.userId, null, 'stored at once, not bound');
-      assert.equal(identity.profile.name, 'weibo_lin');
+      assert.equal(identity.profile.name, 'weibo_lin', "the profile name is the Weibo user's screen name");
       assert.ok(identity.sealedTokens && !identity.sealedTokens.includes('2.00weibo'), 'sealed at rest');
       const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens);
-      assert.match(tokens.accessToken, /^2\.00weibo/);
-      assert.ok(tokens.expiresAt! > Date.now() / 1000 + 157_000_000);
+      assert.match(tokens.accessToken, /^2\.00weibo/, 'the sealed tokens hold the Weibo access token');
+      assert.ok(tokens.expiresAt! > Date.now() / 1000 + 157_000_000, "remind_in sets the token's expiry about five years ahead");
       assert.ok(!visible(callback).includes(tokens.accessToken) && !visible(page).includes(tokens.accessToken), 'the platform token never reaches the browser');
       // Sealed for this identity only: the same ciphertext does not open as another row's.
-      assert.throws(() => unsealTokens(site.connect.tokenKey, 'another-identity', identity.sealedTokens!));
+      assert.throws(() => unsealTokens(site.connect.tokenKey, 'another-identity', identity.sealedTokens!), Error, "the tokens sealed for one identity do not open as another identity's");
     });
 
     test('Weibo without uid in the token response asks get_token_info; Weibo errors (error_code) end on an error page', async () => {
@@ -65,14 +65,14 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(site.url);
       double.nextUser = 'mei';
       const { callback } = await loginWith(browser, 'weibo');
-      assert.equal(callback.location, '/auth/pending');
-      assert.ok(double.requests.some((r) => r.path === '/oauth2/get_token_info'));
+      assert.equal(callback.location, '/auth/pending', 'a login without uid in the token response goes to the binding page');
+      assert.ok(double.requests.some((r) => r.path === '/oauth2/get_token_info'), 'without uid in the token response the uid is asked of get_token_info');
 
       double.failNextToken = true;
       const failed = await loginWith(browser, 'weibo');
-      assert.equal(failed.callback.status, 502);
-      assert.match(failed.callback.text, /Weibo refused the login \(invalid_grant\)/);
-      assert.equal(parseBody('{"error":"invalid_grant","error_code":21325,"request":"/oauth2/access_token"}').error_code, 21325);
+      assert.equal(failed.callback.status, 502, 'a Weibo error on the token endpoint ends on a 502 error page');
+      assert.match(failed.callback.text, /Weibo refused the login \(invalid_grant\)/, 'the error page says Weibo refused the login, with its error');
+      assert.equal(parseBody('{"error":"invalid_grant","error_code":21325,"request":"/oauth2/access_token"}').error_code, 21325, 'a Weibo error body keeps its numeric error_code');
     });
 
     test('GitHub: Accept and User-Agent are sent, the verified primary email is found, errors with HTTP 200 are errors', async () => {
@@ -81,19 +81,23 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(site.url);
       double.nextUser = 'octo';
       const { authorizeUrl, callback } = await loginWith(browser, 'github');
-      assert.equal(new URL(authorizeUrl).searchParams.get('code_challenge_method'), 'S256');
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(new URL(authorizeUrl).searchParams.get('code_challenge_method'), 'S256', 'the GitHub authorize URL uses S256 PKCE');
+      assert.equal(callback.location, '/auth/pending', 'a first GitHub login goes to the binding page');
       const tokenRequest = double.requests.find((r) => r.path === '/login/oauth/access_token')!;
-      assert.match(String(tokenRequest.headers.accept), /application\/json/);
+      assert.match(String(tokenRequest.headers.accept), /application\/json/, 'the GitHub token request asks for JSON');
       assert.ok(tokenRequest.body.code_verifier, 'PKCE verifier sent');
-      for (const request of double.requests.filter((r) => r.path.startsWith('/user'))) assert.ok(request.headers['user-agent']);
+      for (const request of double.requests.filter((r) => r.path.startsWith('/user'))) assert.ok(request.headers['user-agent'], `a User-Agent is sent to ${request.path}`);
       const identity = (await store.findIdentityBySubject('github', String(1000 + 'octo'.length)))!;
-      assert.deepEqual(identity.profile, { name: 'GitHub octo', email: 'octo@verified.example', emailVerified: true, avatar: 'https://avatars.example/octo' });
+      assert.deepEqual(
+        identity.profile,
+        { name: 'GitHub octo', email: 'octo@verified.example', emailVerified: true, avatar: 'https://avatars.example/octo' },
+        'the GitHub profile has the verified primary email, marked verified',
+      );
 
       double.failNextToken = true;
       const failed = await loginWith(browser, 'github');
-      assert.equal(failed.callback.status, 502);
-      assert.match(failed.callback.text, /bad_verification_code/);
+      assert.equal(failed.callback.status, 502, 'a GitHub error answered with HTTP 200 ends on a 502 error page');
+      assert.match(failed.callback.text, /bad_verification_code/, "the error page names GitHub's error");
     });
 
     test('GitHub: an unverified primary email is kept but not marked verified', async () => {
@@ -102,8 +106,8 @@ for (const kind of storeKinds) {
       double.nextUser = 'unverified-octo';
       await loginWith(new TestBrowser(site.url), 'github');
       const identity = (await store.findIdentityBySubject('github', String(1000 + 'unverified-octo'.length)))!;
-      assert.equal(identity.profile.email, 'x@unverified.example');
-      assert.equal(identity.profile.emailVerified, false);
+      assert.equal(identity.profile.email, 'x@unverified.example', 'an unverified primary email is kept');
+      assert.equal(identity.profile.emailVerified, false, 'an unverified primary email is not marked verified');
     });
 
     test('WeChat: appid in a fixed order and #wechat_redirect, GET token endpoint, unionid as subject, errcode errors', async () => {
@@ -113,23 +117,23 @@ for (const kind of storeKinds) {
       double.nextUser = 'wang';
       const start = await browser.post('/auth/wechat/login', {});
       const url = start.location!;
-      assert.ok(url.endsWith('#wechat_redirect'));
-      assert.deepEqual([...new URL(url).searchParams.keys()], ['appid', 'redirect_uri', 'response_type', 'scope', 'state']);
-      assert.equal(new URL(url).searchParams.get('scope'), 'snsapi_login');
+      assert.ok(url.endsWith('#wechat_redirect'), 'the WeChat authorize URL ends with #wechat_redirect');
+      assert.deepEqual([...new URL(url).searchParams.keys()], ['appid', 'redirect_uri', 'response_type', 'scope', 'state'], 'the WeChat authorize URL has appid first, in the documented order');
+      assert.equal(new URL(url).searchParams.get('scope'), 'snsapi_login', 'the WeChat login asks for snsapi_login');
       const atProvider = await browser.get(url);
       const callback = await browser.get(atProvider.location!);
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(callback.location, '/auth/pending', 'a first WeChat login goes to the binding page');
       const identity = (await store.findIdentityBySubject('wechat', 'unionid-wang'))!;
-      assert.equal(identity.profile.name, '微信wang');
-      assert.equal(identity.profile.email, null);
+      assert.equal(identity.profile.name, '微信wang', "the profile name is the WeChat user's nickname");
+      assert.equal(identity.profile.email, null, 'WeChat gives no email');
       const tokenRequest = double.requests.find((r) => r.path === '/sns/oauth2/access_token')!;
-      assert.equal(tokenRequest.method, 'GET');
-      assert.equal(tokenRequest.query.secret, wechatClient.appSecret);
+      assert.equal(tokenRequest.method, 'GET', "WeChat's token endpoint is called with GET");
+      assert.equal(tokenRequest.query.secret, wechatClient.appSecret, 'the WeChat app secret is sent in the query');
 
       double.failNextToken = true;
       const failed = await loginWith(browser, 'wechat');
-      assert.equal(failed.callback.status, 502);
-      assert.match(failed.callback.text, /40029/);
+      assert.equal(failed.callback.status, 502, 'a WeChat errcode on the token endpoint ends on a 502 error page');
+      assert.match(failed.callback.text, /40029/, 'the error page names the WeChat errcode');
     });
 
     test('WeChat: openid as subject when configured or when no unionid is sent; refresh through its own endpoint', async () => {
@@ -142,8 +146,12 @@ for (const kind of storeKinds) {
       const tokens = unsealTokens(site.connect.tokenKey, identity.id, identity.sealedTokens!);
       const { refreshTokens } = await import('../../src/connect/index.ts');
       const fresh = await refreshTokens(provider, tokens.refreshToken!);
-      assert.notEqual(fresh.accessToken, tokens.accessToken);
-      await assert.rejects(refreshTokens(provider, 'not-a-refresh-token'), (error: unknown) => error instanceof ProviderError && error.code === '40030');
+      assert.notEqual(fresh.accessToken, tokens.accessToken, 'refreshing through the WeChat refresh endpoint gives a new access token');
+      await assert.rejects(
+        refreshTokens(provider, 'not-a-refresh-token'),
+        (error: unknown) => error instanceof ProviderError && error.code === '40030',
+        'an unknown refresh token is a ProviderError with errcode 40030',
+      );
     });
 
     test('QQ: form-encoded token answer, JSONP /me, profile with oauth_consumer_key', async () => {
@@ -152,24 +160,28 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(site.url);
       double.nextUser = 'zhang';
       const { callback } = await loginWith(browser, 'qq');
-      assert.equal(callback.location, '/auth/pending');
+      assert.equal(callback.location, '/auth/pending', 'a first QQ login goes to the binding page');
       const identity = (await store.findIdentityBySubject('qq', 'QQOPENIDZHANG'))!;
-      assert.deepEqual(identity.profile, { name: 'QQ zhang', email: null, emailVerified: false, avatar: 'https://qzapp.qlogo.cn/zhang/100' });
+      assert.deepEqual(
+        identity.profile,
+        { name: 'QQ zhang', email: null, emailVerified: false, avatar: 'https://qzapp.qlogo.cn/zhang/100' },
+        'the QQ profile has the nickname and the avatar, without email',
+      );
       const info = double.requests.find((r) => r.path === '/user/get_user_info')!;
-      assert.equal(info.query.oauth_consumer_key, qqClient.appId);
+      assert.equal(info.query.oauth_consumer_key, qqClient.appId, 'the QQ profile request carries oauth_consumer_key, the app id');
 
       double.failNextToken = true;
       const failed = await loginWith(browser, 'qq');
-      assert.equal(failed.callback.status, 502);
-      assert.match(failed.callback.text, /100019/);
+      assert.equal(failed.callback.status, 502, 'a QQ error on the token endpoint ends on a 502 error page');
+      assert.match(failed.callback.text, /100019/, 'the error page names the QQ error code');
     });
 
     test('QQ: a token that /me says was issued to another app logs nobody in', async () => {
       const double = keep(await startQQ({ meClientId: '999' }), doubles);
       const site = keep(await startSite(store, [qq({ ...qqClient, baseUrl: double.url })]), sites);
       const { callback } = await loginWith(new TestBrowser(site.url), 'qq');
-      assert.equal(callback.status, 502);
-      assert.match(callback.text, /another app/);
+      assert.equal(callback.status, 502, 'a token issued to another app ends on a 502 error page');
+      assert.match(callback.text, /another app/, 'the error page says the token was issued to another app');
     });
   });
 }
@@ -184,20 +196,20 @@ describe('provider answers', () => {
       ['{"ret":-1,"msg":"invalid openid"}', '-1'],
     ];
     for (const [body, code] of cases) {
-      assert.throws(() => checkProviderError(parseBody(body), 200), (error: unknown) => error instanceof ProviderError && error.code === code);
+      assert.throws(() => checkProviderError(parseBody(body), 200), (error: unknown) => error instanceof ProviderError && error.code === code, `${body} is a ProviderError with code ${code}`);
     }
-    assert.doesNotThrow(() => checkProviderError(parseBody('{"errcode":0,"errmsg":"ok"}'), 200));
-    assert.doesNotThrow(() => checkProviderError(parseBody('{"ret":0,"msg":""}'), 200));
-    assert.deepEqual(parseBody('access_token=A&expires_in=7776000'), { access_token: 'A', expires_in: '7776000' });
+    assert.doesNotThrow(() => checkProviderError(parseBody('{"errcode":0,"errmsg":"ok"}'), 200), 'errcode 0 is no error');
+    assert.doesNotThrow(() => checkProviderError(parseBody('{"ret":0,"msg":""}'), 200), 'ret 0 is no error');
+    assert.deepEqual(parseBody('access_token=A&expires_in=7776000'), { access_token: 'A', expires_in: '7776000' }, 'a form-encoded answer is parsed as fields');
   });
 
   test('authorization requests carry state, S256 PKCE and, for OIDC, a nonce', () => {
     const provider = github({ ...githubClient });
     const request = createAuthorizationRequest(provider, { redirectUri: 'https://site.example/cb' });
     const url = new URL(request.url);
-    assert.equal(url.searchParams.get('state'), request.state);
-    assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
-    assert.equal(request.nonce, null);
-    assert.ok(request.state.length >= 43 && request.codeVerifier.length >= 43);
+    assert.equal(url.searchParams.get('state'), request.state, 'the authorize URL carries the request state');
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256', 'the authorize URL uses S256 PKCE');
+    assert.equal(request.nonce, null, 'a non-OIDC request has no nonce');
+    assert.ok(request.state.length >= 43 && request.codeVerifier.length >= 43, 'state and code verifier are at least 43 characters');
   });
 });

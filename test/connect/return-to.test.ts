@@ -46,13 +46,13 @@ for (const kind of storeKinds) {
       nextPerson();
       const browser = new TestBrowser(site.url);
       const { callback } = await loginWith(browser, 'weibo', { returnTo: '/articles/42?tab=comments#reply' });
-      assert.equal(callback.location, '/auth/pending');
-      assert.equal((await browser.get('/auth/pending')).status, 200);
+      assert.equal(callback.location, '/auth/pending', 'the first login of an unknown account ends on the pending page');
+      assert.equal((await browser.get('/auth/pending')).status, 200, 'the pending page is shown');
       // A returnTo in the binding form is not read: only the one validated at the start counts.
       const done = await browser.post('/auth/pending/register', { username: `site-back${n}`, displayName: 'Back', returnTo: '/elsewhere' });
-      assert.equal(done.status, 303);
-      assert.equal(done.location, '/articles/42?tab=comments#reply');
-      assert.equal((await browser.get('/account')).json().signedIn, true);
+      assert.equal(done.status, 303, `registering from the pending page redirects with 303: ${done.text.slice(0, 300)}`);
+      assert.equal(done.location, '/articles/42?tab=comments#reply', 'registering goes back to the returnTo the login started with, not the one in the form');
+      assert.equal((await browser.get('/account')).json().signedIn, true, 'the new account is signed in');
     });
 
     test('"Bind to an account I have": back to the returnTo as well; a failed try keeps it for the next', async () => {
@@ -61,12 +61,12 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(site.url);
       await loginWith(browser, 'weibo', { returnTo: '/settings/security' });
       const wrong = await browser.post('/auth/pending/bind', { username: `owner${n - 1}`, password: 'not the password' });
-      assert.equal(wrong.status, 401);
+      assert.equal(wrong.status, 401, 'a wrong password on the binding page is refused with 401');
       const done = await browser.post('/auth/pending/bind', { username: `owner${n - 1}`, password: 'owner password 1' });
-      assert.equal(done.location, '/settings/security');
+      assert.equal(done.location, '/settings/security', 'binding after a failed try goes back to the returnTo the login started with');
       const account = (await browser.get('/account')).json();
-      assert.equal(account.user.username, `owner${n - 1}`);
-      assert.deepEqual(account.identities.map((i: { provider: string }) => i.provider), ['weibo']);
+      assert.equal(account.user.username, `owner${n - 1}`, 'the identity is bound to the existing account');
+      assert.deepEqual(account.identities.map((i: { provider: string }) => i.provider), ['weibo'], 'the account has the one Weibo identity');
     });
 
     test('a username taken on the first try keeps the returnTo for the second; no returnTo, or one off-site, lands on /account', async () => {
@@ -74,8 +74,8 @@ for (const kind of storeKinds) {
       nextPerson();
       const browser = new TestBrowser(site.url);
       await loginWith(browser, 'weibo', { returnTo: '/after/retry' });
-      assert.equal((await browser.post('/auth/pending/register', { username: 'taken-name' })).status, 409);
-      assert.equal((await browser.post('/auth/pending/register', { username: `retry${n}` })).location, '/after/retry');
+      assert.equal((await browser.post('/auth/pending/register', { username: 'taken-name' })).status, 409, 'a username already taken is refused with 409');
+      assert.equal((await browser.post('/auth/pending/register', { username: `retry${n}` })).location, '/after/retry', 'registering after a taken username goes back to the returnTo the login started with');
 
       for (const returnTo of [undefined, '//evil.example/x', 'https://evil.example/']) {
         nextPerson();
@@ -92,17 +92,17 @@ for (const kind of storeKinds) {
         nextPerson();
         const browser = new TestBrowser(site.url);
         const authorize = await postJson(browser, '/api/auth/weibo/authorize', { returnTo: '/spa/inbox' });
-        assert.equal(authorize.status, 200);
+        assert.equal(authorize.status, 200, `authorize answers 200: ${JSON.stringify(authorize.body)}`);
         const atProvider = await browser.get(authorize.body.url);
         const landing = new URL(atProvider.location!);
-        assert.equal(landing.pathname, '/spa/callback');
+        assert.equal(landing.pathname, '/spa/callback', 'the provider sends the browser back to the SPA callback');
         const callback = await postJson(browser, '/api/auth/weibo/callback', { code: landing.searchParams.get('code'), state: landing.searchParams.get('state') });
-        assert.equal(callback.body.status, 'pending');
+        assert.equal(callback.body.status, 'pending', `the callback of an unknown account is pending: ${JSON.stringify(callback.body)}`);
         const fields = action === 'register' ? { username: `spa${n}` } : { username: owner, password: 'owner password 2' };
         const done = await postJson(browser, `/api/auth/${action}`, { ...fields, ticket: callback.body.ticket, returnTo: '/not/this' });
         assert.equal(done.status, 200, JSON.stringify(done.body));
-        assert.equal(done.body.status, 'signed_in');
-        assert.equal(done.body.returnTo, '/spa/inbox');
+        assert.equal(done.body.status, 'signed_in', `${action} signs in`);
+        assert.equal(done.body.returnTo, '/spa/inbox', `${action} answers the returnTo given to authorize, not the one it was sent`);
       }
     });
   });

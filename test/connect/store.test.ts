@@ -17,7 +17,7 @@ for (const kind of storeKinds) {
 
     test('one row per provider and subject, however many first logins race', async () => {
       const rows = await Promise.all(Array.from({ length: 10 }, () => store.recordIdentity({ provider: 'p', subject: 'same', profile })));
-      assert.equal(new Set(rows.map((r) => r.id)).size, 1);
+      assert.equal(new Set(rows.map((r) => r.id)).size, 1, 'racing first logins of one subject record one identity');
     });
 
     test('tickets and login states are taken once; expired rows are purged', async () => {
@@ -25,26 +25,26 @@ for (const kind of storeKinds) {
       const at = Math.floor(Date.now() / 1000);
       await store.createTicket({ ticketHash: 't1', identityId: identity.id, browserHash: 'b', returnTo: null, createdAt: at, expiresAt: at + 900 });
       const taken = await Promise.all([store.takeTicket('t1'), store.takeTicket('t1'), store.takeTicket('t1')]);
-      assert.equal(taken.filter(Boolean).length, 1);
+      assert.equal(taken.filter(Boolean).length, 1, 'a ticket is taken once, however many take it at once');
       await store.createTicket({ ticketHash: 'old', identityId: identity.id, browserHash: 'b', returnTo: null, createdAt: at - 1000, expiresAt: at - 100 });
       await store.saveLoginState({ stateHash: 'old-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at - 700, expiresAt: at - 100 });
       await store.saveLoginState({ stateHash: 'live-state', browserHash: 'b', provider: 'p', codeVerifier: 'v', nonce: null, redirectUri: 'r', returnTo: null, linkUserId: null, createdAt: at, expiresAt: at + 600 });
-      assert.equal(await store.purgeExpiredConnect(at), 2);
-      assert.equal(await store.findTicket('old'), undefined);
-      assert.ok(await store.takeLoginState('live-state'));
-      assert.equal(await store.takeLoginState('live-state'), undefined);
+      assert.equal(await store.purgeExpiredConnect(at), 2, 'the expired ticket and the expired login state are purged');
+      assert.equal(await store.findTicket('old'), undefined, 'the purged ticket is gone');
+      assert.ok(await store.takeLoginState('live-state'), 'the live login state survives the purge and is taken');
+      assert.equal(await store.takeLoginState('live-state'), undefined, 'a login state is taken once');
     });
 
     test('unbinding: refused for the last login method, allowed with a password or another identity', async () => {
       const user = await store.createConnectUser({ username: 'solo', displayName: 'Solo', passwordHash: null, email: null });
       const a = await store.recordIdentity({ provider: 'p', subject: 'solo-a', profile });
       const b = await store.recordIdentity({ provider: 'q', subject: 'solo-b', profile });
-      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'bound');
-      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'unchanged');
-      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'last-login-method');
-      assert.equal((await store.bindIdentity(b.id, user.id)).outcome, 'bound');
-      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unbound');
-      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unknown');
+      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'bound', 'the first bind binds');
+      assert.equal((await store.bindIdentity(a.id, user.id)).outcome, 'unchanged', 'binding again changes nothing');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'last-login-method', 'the last login method of a user without a password cannot be unbound');
+      assert.equal((await store.bindIdentity(b.id, user.id)).outcome, 'bound', 'a second identity is bound');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unbound', 'with another identity left, the first is unbound');
+      assert.equal((await store.unbindIdentity(a.id, user.id)).outcome, 'unknown', 'an identity no longer bound is unknown');
       const other = await store.createConnectUser({ username: 'other', displayName: 'O', passwordHash: 'x', email: null });
       assert.equal((await store.bindIdentity(b.id, other.id)).outcome, 'taken', 'never moved');
     });

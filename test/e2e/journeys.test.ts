@@ -135,15 +135,15 @@ describe('journeys in a real browser (SQLite)', () => {
 
     const clientId = (await page.getByTestId('app-key').textContent())!.trim();
     const clientSecret = (await page.getByTestId('app-secret').textContent())!.trim();
-    assert.match(clientId, /^[0-9a-f]{32}$/);
-    assert.match(clientSecret, /^[A-Za-z0-9_-]{43,}$/);
+    assert.match(clientId, /^[0-9a-f]{32}$/, 'the App Key shown is 32 hex digits');
+    assert.match(clientSecret, /^[A-Za-z0-9_-]{43,}$/, 'the App Secret shown is at least 43 base64url characters');
     await shots.take(page, 'registered');
     // The copy buttons put exactly what the page shows on the clipboard.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: provider.url });
     await page.getByRole('button', { name: 'Copy App Secret' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientSecret);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientSecret, '"Copy App Secret" puts the App Secret shown on the clipboard');
     await page.getByRole('button', { name: 'Copy App Key' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientId);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientId, '"Copy App Key" puts the App Key shown on the clipboard');
     await page.getByRole('button', { name: 'I have stored it' }).click();
     assert.equal(await page.getByTestId('app-secret').isVisible(), false, 'the copy-once dialog closes');
 
@@ -151,11 +151,11 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByLabel('Callback URLs').fill(`${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
-    assert.equal(await page.getByLabel('Callback URLs').inputValue(), `${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`);
+    assert.equal(await page.getByLabel('Callback URLs').inputValue(), `${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`, 'the saved callback URLs are shown back, one a line');
     await shots.take(page, 'saved');
     const stored = (await provider.store.findClient(clientId))!;
-    assert.deepEqual(stored.redirectUris, [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`]);
-    assert.equal(stored.appType, 'web');
+    assert.deepEqual(stored.redirectUris, [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], 'both callback URLs are stored, in order');
+    assert.equal(stored.appType, 'web', 'the app is stored as a web app');
 
     // The copied pair works: the developer authorizes their own app and exchanges the code with it.
     let callback: URL | undefined;
@@ -172,7 +172,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByRole('heading', { name: 'Allow Demo site to use your account?' }).waitFor();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.getByText('callback received').waitFor();
-    assert.equal(callback!.searchParams.get('state'), 'developer-state');
+    assert.equal(callback!.searchParams.get('state'), 'developer-state', 'the callback carries the state of the authorization request');
     const tokenRequest = (secret: string) =>
       fetch(`${provider.url}/oauth2/token`, {
         method: 'POST',
@@ -180,18 +180,18 @@ describe('journeys in a real browser (SQLite)', () => {
         body: new URLSearchParams({ grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, redirect_uri: `${siteUrl}/auth/grantry/callback`, code_verifier: verifier }),
       });
     const wrong = await tokenRequest(`${clientSecret.slice(0, -1)}${clientSecret.endsWith('A') ? 'B' : 'A'}`);
-    assert.equal(wrong.status, 401);
-    assert.equal((await wrong.json()).error, 'invalid_client');
+    assert.equal(wrong.status, 401, 'a wrong App Secret is refused with 401');
+    assert.equal((await wrong.json()).error, 'invalid_client', 'a wrong App Secret is invalid_client');
     const token = await tokenRequest(clientSecret);
-    assert.equal(token.status, 200);
+    assert.equal(token.status, 200, 'the copied App Key and App Secret exchange the code (200)');
     const body = await token.json();
     const developer = (await provider.store.findUserByUsername('devon'))!;
-    assert.equal(body.uid, developer.id);
+    assert.equal(body.uid, developer.id, 'the token response names the developer by uid');
     const me = await (await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${body.access_token}` } })).json();
-    assert.deepEqual(me, { uid: developer.id, username: 'devon', display_name: 'Devon Developer' });
+    assert.deepEqual(me, { uid: developer.id, username: 'devon', display_name: 'Devon Developer' }, "the token reads the developer's profile at /api/me");
     await page.context().unroute(`${siteUrl}/auth/grantry/callback**`);
     siteApp = { clientId, clientSecret };
-    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   /** Journey 2 in one language: returns the signed-in page, for journeys 3 and 5. */
@@ -201,25 +201,25 @@ describe('journeys in a real browser (SQLite)', () => {
     const page = await visitor(locale);
     const lang = () => page.locator('html').getAttribute('lang');
     await page.goto(`${siteUrl}/`);
-    assert.equal(await lang(), locale);
+    assert.equal(await lang(), locale, `the demo home page is in ${locale}`);
     await page.getByRole('heading', { name: words(locale, 'demo.home.title'), level: 1 }).waitFor();
     await shots.take(page, 'demo-home');
     await page.getByRole('button', { name: words(locale, 'demo.loginWith', { provider: 'Grantry' }) }).click();
 
     await page.waitForURL((url) => url.href.startsWith(`${provider.url}/login`));
-    assert.equal(await lang(), locale);
+    assert.equal(await lang(), locale, `the provider's login page is in ${locale}`);
     await page.getByRole('heading', { name: words(locale, 'login.title'), level: 1 }).waitFor();
     await shots.take(page, 'provider-login');
     await logInAtProvider(page, locale, person);
 
     await page.getByRole('heading', { name: words(locale, 'consent.title', { app: 'Demo site' }) }).waitFor();
-    assert.equal(await lang(), locale);
+    assert.equal(await lang(), locale, `the consent page is in ${locale}`);
     await page.getByText(words(locale, 'scope.email')).waitFor();
     await shots.take(page, 'consent');
     await page.getByRole('button', { name: words(locale, 'consent.allow') }).click();
 
     await page.waitForURL(`${siteUrl}/auth/pending`);
-    assert.equal(await lang(), locale);
+    assert.equal(await lang(), locale, `the binding page is in ${locale}`);
     await page.getByRole('heading', { name: words(locale, 'demo.pending.title', { provider: 'Grantry' }), level: 1 }).waitFor();
     await page.getByText(words(locale, 'demo.pending.intro', { provider: 'Grantry', name: person.displayName })).waitFor();
     await shots.take(page, 'binding');
@@ -229,17 +229,17 @@ describe('journeys in a real browser (SQLite)', () => {
     await create.getByRole('button', { name: words(locale, 'demo.button.createAccount') }).click();
 
     await page.waitForURL(`${siteUrl}/account`);
-    assert.equal(await lang(), locale);
+    assert.equal(await lang(), locale, `the account page is in ${locale}`);
     await page.getByRole('heading', { name: words(locale, 'demo.account.title'), level: 1 }).waitFor();
     const live = page.getByTestId('live-profile');
     await live.getByRole('heading', { name: words(locale, 'demo.account.live', { provider: 'Grantry' }) }).waitFor();
-    assert.equal(await live.locator('[data-field="uid"]').textContent(), person.id);
-    assert.equal(await live.locator('[data-field="username"]').textContent(), person.username);
-    assert.equal(await live.locator('[data-field="display_name"]').textContent(), person.displayName);
+    assert.equal(await live.locator('[data-field="uid"]').textContent(), person.id, "the live profile shows the provider's uid");
+    assert.equal(await live.locator('[data-field="username"]').textContent(), person.username, "the live profile shows the provider's username");
+    assert.equal(await live.locator('[data-field="display_name"]').textContent(), person.displayName, "the live profile shows the provider's display name");
     await shots.take(page, 'account');
     const identity = (await provider.store.findIdentityBySubject('grantry', person.id))!;
-    assert.equal((await provider.store.findConnectUserById(identity.userId!))!.username, siteUsername);
-    assert.deepEqual(problemsOf(page), []);
+    assert.equal((await provider.store.findConnectUserById(identity.userId!))!.username, siteUsername, 'the identity is bound to the site account just created');
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
     return page;
   }
 
@@ -257,7 +257,7 @@ describe('journeys in a real browser (SQLite)', () => {
     // The switcher changes the language of this page, and the choice outlives the page.
     await page.getByRole('navigation', { name: t('zh-CN', 'lang.label') }).getByRole('link', { name: 'English' }).click();
     await page.waitForURL(`${siteUrl}/account`);
-    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'the switcher changes the language of the page to English');
     await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
     await page.goto(`${siteUrl}/`);
     assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'remembered, over the browser\'s zh-CN');
@@ -278,11 +278,15 @@ describe('journeys in a real browser (SQLite)', () => {
 
     await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/spa/callback`));
     await page.getByRole('status').filter({ hasText: 'this site does not know you yet' }).waitFor();
-    assert.equal(await page.getByRole('status').textContent(), 'Logged in at Grantry as Grace Hopper; this site does not know you yet.');
+    assert.equal(
+      await page.getByRole('status').textContent(),
+      'Logged in at Grantry as Grace Hopper; this site does not know you yet.',
+      'the single-page version says the person is logged in at Grantry but unknown to the site',
+    );
     assert.equal(new URL(page.url()).search, '', 'code and state are cleared from the address bar');
     const register = page.getByRole('form', { name: 'Create a new account' });
-    assert.ok(await register.isVisible());
-    assert.ok(await page.getByRole('form', { name: 'Bind to an account I have' }).isVisible());
+    assert.ok(await register.isVisible(), 'the single-page version offers to create a new account');
+    assert.ok(await page.getByRole('form', { name: 'Bind to an account I have' }).isVisible(), 'the single-page version offers to bind to an existing account');
     await shots.take(page, 'binding');
     await register.getByLabel('Username').fill('grace');
     await register.getByLabel('Display name').fill('Grace H.');
@@ -292,15 +296,19 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.ok(!(await register.isVisible()), 'the binding choice is gone');
     await page.locator('#me').filter({ hasText: '"username"' }).waitFor();
     const me = JSON.parse((await page.locator('#me').textContent())!);
-    assert.equal(me.user.username, 'grace');
-    assert.equal(me.user.displayName, 'Grace H.');
-    assert.deepEqual(me.identities.map((i: { provider: string; profile: { name: string } }) => [i.provider, i.profile.name]), [['grantry', 'Grace Hopper']]);
+    assert.equal(me.user.username, 'grace', 'the new site account has the username chosen');
+    assert.equal(me.user.displayName, 'Grace H.', 'the new site account has the display name chosen');
+    assert.deepEqual(
+      me.identities.map((i: { provider: string; profile: { name: string } }) => [i.provider, i.profile.name]),
+      [['grantry', 'Grace Hopper']],
+      'the Grantry identity is bound, with its name',
+    );
     await shots.take(page, 'signed-in');
     // Back on the path the login started from; a reload renews the site's token from its session cookie.
-    assert.equal(new URL(page.url()).pathname, '/spa');
+    assert.equal(new URL(page.url()).pathname, '/spa', 'the single-page version comes back to /spa, where the login started');
     await page.reload();
     await page.getByRole('status').filter({ hasText: 'Signed in as Grace H.' }).waitFor();
-    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
     assert.deepEqual(failed.filter((entry) => !entry.endsWith('/favicon.ico')), ['401 /api/auth/renew'], 'only the first visit\'s renew, before anyone signed in');
   });
 
@@ -328,8 +336,8 @@ describe('journeys in a real browser (SQLite)', () => {
     const authorize = documents.filter((entry) => entry.includes('/oauth2/authorize'));
     assert.ok(authorize.length >= 1 && authorize.every((entry) => /^30[23] /.test(entry)), `no consent page was shown: ${authorize.join(', ')}`);
     assert.ok(!documents.some((entry) => entry.includes('/auth/pending')), 'no binding page');
-    assert.match(documents.find((entry) => entry.includes('/auth/grantry/callback'))!, /^303 /);
-    assert.deepEqual(problemsOf(page), []);
+    assert.match(documents.find((entry) => entry.includes('/auth/grantry/callback'))!, /^303 /, 'the callback signs the returning visitor straight in (303)');
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   test('4. a second visitor, on a phone (360 px wide), binds Grantry to the account they already had on the demo site', async () => {
@@ -363,8 +371,8 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByTestId('live-profile').locator('[data-field="username"]').getByText('bob').waitFor();
     await shots.take(page, 'bound');
     const local = (await provider.store.findConnectUserByUsername('bob-site'))!;
-    assert.equal((await provider.store.findIdentityBySubject('grantry', bob.id))!.userId, local.id);
-    assert.deepEqual(problemsOf(page), []);
+    assert.equal((await provider.store.findIdentityBySubject('grantry', bob.id))!.userId, local.id, "Bob's Grantry identity is bound to the site account he already had");
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   test('5. the user revokes the demo site on Grantry\'s connected-apps page; the site\'s next call fails and asks them to log in again', async () => {
@@ -379,9 +387,9 @@ describe('journeys in a real browser (SQLite)', () => {
     await shots.take(page, 'revoked');
 
     const response = await page.goto(`${siteUrl}/account`);
-    assert.equal(response!.status(), 401);
+    assert.equal(response!.status(), 401, 'the account page answers 401 once the site is revoked');
     await page.getByRole('heading', { name: 'Please log in again', level: 1 }).waitFor();
-    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.relogin.body', { provider: 'Grantry' }));
+    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.relogin.body', { provider: 'Grantry' }), 'the alert asks to log in again with Grantry');
     await shots.take(page, 'please-log-in-again');
     const identity = (await provider.store.findIdentityBySubject('grantry', ada.id))!;
     assert.equal(identity.sealedTokens, null, 'the refused token is forgotten');
@@ -393,7 +401,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.waitForURL(`${siteUrl}/account`);
     await page.getByTestId('live-profile').getByText(ada.id).waitFor();
     await shots.take(page, 'back-in');
-    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   test('6. a browser-only page gets a token by the implicit flow (its app opted in) and reads /api/me', async () => {
@@ -414,12 +422,12 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/implicit`));
     await page.locator('#me').filter({ hasText: carol.id }).waitFor();
     const me = JSON.parse((await page.locator('#me').textContent())!);
-    assert.deepEqual(me, { uid: carol.id, username: 'carol', display_name: 'Carol Implicit', email: 'carol@example.com' });
-    assert.match((await page.getByRole('status').textContent())!, /^Token received from Grantry; valid for \d+ s\.$/);
+    assert.deepEqual(me, { uid: carol.id, username: 'carol', display_name: 'Carol Implicit', email: 'carol@example.com' }, "the implicit token reads Carol's profile at /api/me");
+    assert.match((await page.getByRole('status').textContent())!, /^Token received from Grantry; valid for \d+ s\.$/, 'the page says a token was received and for how long it is valid');
     assert.equal(page.url(), `${siteUrl}/implicit`, 'the token is cleared from the address bar');
-    assert.equal(authorizeRequests[0]!.searchParams.get('response_type'), 'token');
+    assert.equal(authorizeRequests[0]!.searchParams.get('response_type'), 'token', 'the browser-only page asks for a token (response_type=token)');
     await shots.take(page, 'profile');
-    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   test('7. denying consent returns to the demo site with a clear message', async () => {
@@ -443,23 +451,23 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.keyboard.press('Enter');
 
     await page.waitForURL((url) => url.href.startsWith(`${siteUrl}/auth/grantry/callback`));
-    assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
+    assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied', 'denying consent returns to the callback with access_denied');
     await page.getByRole('heading', { name: 'Logging in did not work', level: 1 }).waitFor();
-    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.error.access_denied'));
+    assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.error.access_denied'), 'the alert says consent was denied');
     await page.getByRole('link', { name: 'Back to the home page' }).waitFor();
     await shots.take(page, 'message');
     assert.equal(await provider.store.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
-    assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/');
-    assert.deepEqual(problemsOf(page), []);
+    assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/', 'denying consent signs nobody in: the account page sends the visitor home');
+    assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
   test('every page the journeys saw has no serious or critical accessibility finding (axe-core, WCAG 2.1 A and AA)', () => {
     const shot = allShots.reduce((sum, shots) => sum + shots.count, 0);
     assert.ok(shot >= 25, `the journeys shot ${shot} pages`);
-    assert.deepEqual(allShots.flatMap((shots) => shots.accessibility), []);
+    assert.deepEqual(allShots.flatMap((shots) => shots.accessibility), [], 'no page the journeys saw has a serious or critical accessibility finding');
   });
 
   test('no page the journeys saw is wider than its window (journey 4 runs 360 px wide)', () => {
-    assert.deepEqual(allShots.flatMap((shots) => shots.overflowing), []);
+    assert.deepEqual(allShots.flatMap((shots) => shots.overflowing), [], 'no page the journeys saw is wider than its window');
   });
 });

@@ -32,22 +32,22 @@ describe('grantry config', () => {
     });
     assert.equal(result.code, 0, result.stderr);
     const config = result.json();
-    assert.equal(config.secret, '***');
-    assert.equal(config.secretSource, 'environment');
-    assert.equal(config.metricsToken, '***');
-    assert.equal(config.databaseUrl, 'postgres://grantry:***@db.internal:5432/grantry');
-    assert.ok(!result.stdout.includes('hunter2') && !result.stdout.includes('metrics-token-0123456789') && !result.stdout.includes('test-secret'));
+    assert.equal(config.secret, '***', 'the secret is masked');
+    assert.equal(config.secretSource, 'environment', 'the secret is said to come from the environment');
+    assert.equal(config.metricsToken, '***', 'the metrics token is masked');
+    assert.equal(config.databaseUrl, 'postgres://grantry:***@db.internal:5432/grantry', 'the database password is masked in the database URL');
+    assert.ok(!result.stdout.includes('hunter2') && !result.stdout.includes('metrics-token-0123456789') && !result.stdout.includes('test-secret'), 'no secret appears in the printed configuration');
     assert.equal(config.port, 4100, 'a flag wins over the environment');
     assert.deepEqual(config.lifetimes.accessToken, 900, 'the environment wins over the file');
     assert.equal(config.lifetimes.session, 7200, 'the file fills what the environment leaves');
     assert.equal(config.lifetimes.refreshTokenIdle, 14 * 24 * 3600, 'defaults fill the rest of a group');
-    assert.equal(config.audit.retentionDays, 30);
-    assert.equal(config.audit.batchSize, 200);
-    assert.equal(config.housekeeping.intervalSeconds, 0);
-    assert.equal(config.allowSignup, false);
-    assert.equal(config.trustProxy, '10.0.0.0/8');
-    assert.equal(config.scopes['notes:read'], 'Read your notes');
-    assert.equal(config.scopes.profile, 'See your user id, username and display name');
+    assert.equal(config.audit.retentionDays, 30, 'the file sets audit.retentionDays');
+    assert.equal(config.audit.batchSize, 200, 'the default fills audit.batchSize');
+    assert.equal(config.housekeeping.intervalSeconds, 0, 'the environment sets housekeeping.intervalSeconds');
+    assert.equal(config.allowSignup, false, 'the environment sets allowSignup');
+    assert.equal(config.trustProxy, '10.0.0.0/8', 'the file sets trustProxy');
+    assert.equal(config.scopes['notes:read'], 'Read your notes', 'the file adds the notes:read scope');
+    assert.equal(config.scopes.profile, 'See your user id, username and display name', 'the default profile scope stays beside the file\'s scopes');
   });
 
   const refusals: [string, unknown, Record<string, string>, RegExp][] = [
@@ -72,16 +72,16 @@ describe('grantry config', () => {
       const { dir, file } = withFile(settings);
       const result = await runCli(['config', '--config', file], { cwd: dir, env });
       assert.equal(result.code, 2, result.stdout);
-      assert.match(result.stderr, message);
-      assert.equal(result.stdout, '');
+      assert.match(result.stderr, message, `grantry config names ${what} on stderr: ${result.stderr}`);
+      assert.equal(result.stdout, '', 'a refused configuration prints nothing on stdout');
     });
   }
 
   test('grantry start refuses a bad setting before it starts anything, with the same message', async () => {
     const { dir, file } = withFile({ lifetimes: { accesToken: 60 } });
     const result = await runCli(['start', '--config', file, '--database-url', `sqlite:${join(dir, 'g.sqlite')}`], { cwd: dir });
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /^grantry start: .*grantry\.json: "lifetimes\.accesToken" is not a setting \(did you mean "lifetimes\.accessToken"\?\)$/m);
+    assert.equal(result.code, 2, `grantry start exits 2 on a bad setting: ${result.stderr}`);
+    assert.match(result.stderr, /^grantry start: .*grantry\.json: "lifetimes\.accesToken" is not a setting \(did you mean "lifetimes\.accessToken"\?\)$/m, `grantry start names the bad setting as grantry config does: ${result.stderr}`);
   });
 });
 
@@ -91,7 +91,7 @@ describe('trustProxy', () => {
     try {
       const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, { ...basicAuth(client.id, clientSecret!), 'x-forwarded-for': '203.0.113.50' });
-      assert.equal(reply.status, 200);
+      assert.equal(reply.status, 200, `the service gets a token: ${JSON.stringify(reply.body)}`);
       await provider.ctx.audit.flush();
       return (await provider.store.listAuditEvents({ clientId: client.id, limit: 1 }))[0]!.ip;
     } finally {
@@ -100,16 +100,16 @@ describe('trustProxy', () => {
   };
 
   test('off by default: X-Forwarded-For is ignored, the peer address counts', async () => {
-    assert.equal(await tokenFrom(undefined), '127.0.0.1');
+    assert.equal(await tokenFrom(undefined), '127.0.0.1', 'by default the audit records the peer address, not X-Forwarded-For');
   });
 
   test('when the proxy is trusted, the forwarded client address counts', async () => {
-    assert.equal(await tokenFrom('127.0.0.1'), '203.0.113.50');
-    assert.equal(await tokenFrom(true), '203.0.113.50');
+    assert.equal(await tokenFrom('127.0.0.1'), '203.0.113.50', 'a trusted proxy address lets the forwarded client address count');
+    assert.equal(await tokenFrom(true), '203.0.113.50', 'trustProxy true lets the forwarded client address count');
   });
 
   test('a proxy not in the list is not believed', async () => {
-    assert.equal(await tokenFrom('10.0.0.0/8'), '127.0.0.1');
+    assert.equal(await tokenFrom('10.0.0.0/8'), '127.0.0.1', 'a proxy not in the trustProxy list is not believed');
   });
 });
 
@@ -127,7 +127,7 @@ describe('databasePoolSize', () => {
         order.push('transaction');
       });
       await outside;
-      assert.deepEqual(order, ['transaction', 'outside']);
+      assert.deepEqual(order, ['transaction', 'outside'], 'with a pool of 1, the query outside waits for the transaction in progress');
     } finally {
       await opened.dispose();
     }
@@ -136,9 +136,9 @@ describe('databasePoolSize', () => {
   test('comes from GRANTRY_DATABASE_POOL_SIZE and must be 1 or more', async () => {
     const { dir } = withFile({});
     const shown = await runCli(['config'], { cwd: dir, env: { GRANTRY_DATABASE_POOL_SIZE: '25' } });
-    assert.equal(shown.json().databasePoolSize, 25);
+    assert.equal(shown.json().databasePoolSize, 25, 'GRANTRY_DATABASE_POOL_SIZE sets databasePoolSize');
     const refused = await runCli(['config'], { cwd: dir, env: { GRANTRY_DATABASE_POOL_SIZE: '0' } });
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /^grantry config: databasePoolSize must be a whole number, 1 or more, not 0$/m);
+    assert.equal(refused.code, 2, `a databasePoolSize of 0 is refused (exit 2): ${refused.stderr}`);
+    assert.match(refused.stderr, /^grantry config: databasePoolSize must be a whole number, 1 or more, not 0$/m, `the refusal names databasePoolSize: ${refused.stderr}`);
   });
 });

@@ -13,18 +13,18 @@ for (const kind of storeKinds) {
     test('GET /healthz answers 200 without touching the store', async () => {
       const before = provider.queries.length;
       const response = await fetch(`${provider.url}/healthz`);
-      assert.equal(response.status, 200);
-      assert.equal(response.headers.get('cache-control'), 'no-store');
-      assert.deepEqual(await response.json(), { status: 'ok' });
-      assert.equal(provider.queries.length, before);
+      assert.equal(response.status, 200, '/healthz answers 200');
+      assert.equal(response.headers.get('cache-control'), 'no-store', 'the /healthz answer is never cached');
+      assert.deepEqual(await response.json(), { status: 'ok' }, '/healthz says ok');
+      assert.equal(provider.queries.length, before, '/healthz runs no query');
     });
 
     test('GET /readyz answers 200 with one query when the store answers and is migrated', async () => {
       const before = provider.queries.length;
       const response = await fetch(`${provider.url}/readyz`);
-      assert.equal(response.status, 200);
-      assert.deepEqual(await response.json(), { status: 'ready' });
-      assert.equal(provider.queries.length - before, 1);
+      assert.equal(response.status, 200, '/readyz answers 200 when the store answers and is migrated');
+      assert.deepEqual(await response.json(), { status: 'ready' }, '/readyz says ready');
+      assert.equal(provider.queries.length - before, 1, '/readyz runs one query');
     });
 
     test('GET /readyz answers 503 with the reason when the newest migration has not run', async () => {
@@ -42,12 +42,12 @@ for (const kind of storeKinds) {
         db.close();
       }
       const latest = (await provider.store.readiness()) as { ready: false; reason: string };
-      assert.equal(latest.ready, false);
+      assert.equal(latest.ready, false, 'the store reports that it is not ready when a migration has not run');
       const response = await fetch(`${provider.url}/readyz`);
-      assert.equal(response.status, 503);
+      assert.equal(response.status, 503, '/readyz answers 503 when the newest migration has not run');
       const body = await response.json();
-      assert.equal(body.status, 'unavailable');
-      assert.match(body.reason, /^migrations not current: the store is at 003-ticket-return-to, this code needs 0(0[4-9]|[1-9]\d)-[a-z-]+$/);
+      assert.equal(body.status, 'unavailable', '/readyz says unavailable');
+      assert.match(body.reason, /^migrations not current: the store is at 003-ticket-return-to, this code needs 0(0[4-9]|[1-9]\d)-[a-z-]+$/, `/readyz names the migration the store is at and the one the code needs: ${body.reason}`);
     });
   });
 }
@@ -59,11 +59,11 @@ describe('readiness when the store is gone', () => {
       await provider.ctx.audit.flush();
       await provider.store.close();
       const response = await fetch(`${provider.url}/readyz`);
-      assert.equal(response.status, 503);
+      assert.equal(response.status, 503, '/readyz answers 503 when the store is closed');
       const body = await response.json();
-      assert.equal(body.status, 'unavailable');
-      assert.match(body.reason, /^the store is unreachable: /);
-      assert.equal((await fetch(`${provider.url}/healthz`)).status, 200);
+      assert.equal(body.status, 'unavailable', '/readyz says unavailable');
+      assert.match(body.reason, /^the store is unreachable: /, `/readyz says the store is unreachable: ${body.reason}`);
+      assert.equal((await fetch(`${provider.url}/healthz`)).status, 200, '/healthz still answers 200 without the store');
     } finally {
       await provider.app.close();
     }

@@ -138,7 +138,7 @@ for (const kind of storeKinds) {
         connect_tickets: 1,
         connect_login_states: 1,
         connect_sessions: 1,
-      });
+      }, 'one pass deletes exactly the expired rows of each table');
 
       const gone = async (id: string) => (await store.findGrant(id)) === undefined;
       assert.deepEqual(
@@ -154,28 +154,37 @@ for (const kind of storeKinds) {
           consentedOlder: true,
           personalRecent: false,
         },
+        'grants are deleted once nothing keeps them: no live token, no consent, within their lifetime',
       );
-      assert.equal(await store.findSession('session-dead'), undefined);
-      assert.ok(await store.findSession('session-live'));
-      assert.equal(await store.findAccessToken('access-dead'), undefined);
-      assert.ok(await store.findAccessToken('access-live'));
-      assert.equal(await store.isTokenIdRevoked('jti-dead'), false);
-      assert.equal(await store.isTokenIdRevoked('jti-live'), true);
-      assert.equal(await store.findRefreshToken('refresh-dead'), undefined);
-      assert.ok(await store.findRefreshToken('refresh-in-grace'));
-      assert.ok(await store.findRefreshToken('refresh-live'));
-      assert.equal((await store.redeemAuthorizationCode('code-dead-1')).outcome, 'unknown');
-      assert.equal((await store.redeemAuthorizationCode('code-in-grace')).outcome, 'redeemed');
-      assert.equal((await store.redeemAuthorizationCode('code-live')).outcome, 'redeemed');
-      assert.deepEqual((await store.listAuditEvents({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')), ['audit-kept']);
-      assert.equal(await store.findTicket('ticket-dead'), undefined);
-      assert.ok(await store.findTicket('ticket-live'));
-      assert.equal(await store.takeLoginState('state-dead'), undefined);
-      assert.ok(await store.takeLoginState('state-live'));
-      assert.equal(await store.findConnectSessionUser('site-session-dead'), undefined);
-      assert.ok(await store.findConnectSessionUser('site-session-live'));
+      assert.equal(await store.findSession('session-dead'), undefined, 'an expired session is deleted');
+      assert.ok(await store.findSession('session-live'), 'a live session is kept');
+      assert.equal(await store.findAccessToken('access-dead'), undefined, 'an expired access token is deleted');
+      assert.ok(await store.findAccessToken('access-live'), 'a live access token is kept');
+      assert.equal(await store.isTokenIdRevoked('jti-dead'), false, 'an expired revoked jti is forgotten');
+      assert.equal(await store.isTokenIdRevoked('jti-live'), true, 'a revoked jti that has not expired is still revoked');
+      assert.equal(await store.findRefreshToken('refresh-dead'), undefined, 'a refresh token past its grace period is deleted');
+      assert.ok(await store.findRefreshToken('refresh-in-grace'), 'a refresh token within its grace period is kept');
+      assert.ok(await store.findRefreshToken('refresh-live'), 'a live refresh token is kept');
+      assert.equal((await store.redeemAuthorizationCode('code-dead-1')).outcome, 'unknown', 'an authorization code past its grace period is deleted');
+      assert.equal((await store.redeemAuthorizationCode('code-in-grace')).outcome, 'redeemed', 'an expired code within its grace period is kept, so that a replay is still seen');
+      assert.equal((await store.redeemAuthorizationCode('code-live')).outcome, 'redeemed', 'a live authorization code is kept');
+      assert.deepEqual(
+        (await store.listAuditEvents({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')),
+        ['audit-kept'],
+        'audit events past the retention are deleted, newer ones kept',
+      );
+      assert.equal(await store.findTicket('ticket-dead'), undefined, 'an expired Connect ticket is deleted');
+      assert.ok(await store.findTicket('ticket-live'), 'a live Connect ticket is kept');
+      assert.equal(await store.takeLoginState('state-dead'), undefined, 'an expired Connect login state is deleted');
+      assert.ok(await store.takeLoginState('state-live'), 'a live Connect login state is kept');
+      assert.equal(await store.findConnectSessionUser('site-session-dead'), undefined, 'an expired Connect site session is deleted');
+      assert.ok(await store.findConnectSessionUser('site-session-live'), 'a live Connect site session is kept');
       // The person still sees the app they consent to on /account/apps.
-      assert.deepEqual((await store.listAuthorizedApps(user.id)).map((a) => a.client.id).sort(), [client.id, consented.id].sort());
+      assert.deepEqual(
+        (await store.listAuthorizedApps(user.id)).map((a) => a.client.id).sort(),
+        [client.id, consented.id].sort(),
+        'the person still sees the apps they consent to on /account/apps',
+      );
 
       // A second pass finds nothing more.
       const again = await store.purgeExpired(policy(now));
@@ -189,8 +198,8 @@ for (const kind of storeKinds) {
       for (let n = 0; n < 25; n++) await store.createSession({ sessionHash: `parallel-${n}`, userId: user.id, createdAt: now - day, expiresAt: now - 1 });
       await store.createSession({ sessionHash: 'parallel-live', userId: user.id, createdAt: now, expiresAt: now + day });
       const passes = await Promise.all([store.purgeExpired(policy(now)), store.purgeExpired(policy(now)), store.purgeExpired(policy(now))]);
-      assert.equal(passes.reduce((sum, counts) => sum + counts.sessions, 0), 25);
-      assert.ok(await store.findSession('parallel-live'));
+      assert.equal(passes.reduce((sum, counts) => sum + counts.sessions, 0), 25, `passes side by side delete each of the 25 expired sessions once: ${JSON.stringify(passes)}`);
+      assert.ok(await store.findSession('parallel-live'), 'the live session survives the parallel passes');
     });
 
     test('runHousekeeping purges with the configured policy, and stop() waits for a pass in progress', async () => {
@@ -202,9 +211,9 @@ for (const kind of storeKinds) {
       const pass = housekeeping.runOnce();
       await housekeeping.stop();
       const counts = await pass;
-      assert.equal(counts.sessions, 1);
-      assert.equal(counts.audit_events, 1);
-      assert.equal(await provider.store.findSession('runner-dead'), undefined);
+      assert.equal(counts.sessions, 1, `the pass deletes the expired session: ${JSON.stringify(counts)}`);
+      assert.equal(counts.audit_events, 1, `the pass deletes the audit event past the configured retention: ${JSON.stringify(counts)}`);
+      assert.equal(await provider.store.findSession('runner-dead'), undefined, 'the expired session is gone after stop()');
     });
   });
 }

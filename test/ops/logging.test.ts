@@ -59,14 +59,14 @@ describe('the JSON request log', () => {
     secrets.push(pw.access_token, pw.refresh_token);
     const refreshed = JSON.parse((await post('/oauth2/token', { grant_type: 'refresh_token', refresh_token: pw.refresh_token }, { authorization: basic(app1.id, appSecret!) })).body);
     secrets.push(refreshed.access_token, refreshed.refresh_token);
-    assert.equal((await post('/oauth2/introspect', { token: refreshed.access_token }, { authorization: basic(app1.id, appSecret!) })).status, 200);
-    assert.equal((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${refreshed.access_token}` } })).status, 200);
-    assert.equal((await post('/oauth2/revoke', { token: refreshed.refresh_token }, { authorization: basic(app1.id, appSecret!) })).status, 200);
+    assert.equal((await post('/oauth2/introspect', { token: refreshed.access_token }, { authorization: basic(app1.id, appSecret!) })).status, 200, 'the introspection answers 200');
+    assert.equal((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${refreshed.access_token}` } })).status, 200, '/api/me accepts the refreshed access token');
+    assert.equal((await post('/oauth2/revoke', { token: refreshed.refresh_token }, { authorization: basic(app1.id, appSecret!) })).status, 200, 'the revocation answers 200');
     // A code and a verifier (unknown, so invalid_grant), and a code in a query string.
     const code = 'code-value-that-must-not-be-logged-0123456789';
     const verifier = 'verifier-value-that-must-not-be-logged-0123456789abcdef';
     secrets.push(code, verifier);
-    assert.equal((await post('/oauth2/token', { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example/cb' }, { authorization: basic(app1.id, appSecret!) })).status, 400);
+    assert.equal((await post('/oauth2/token', { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://app.example/cb' }, { authorization: basic(app1.id, appSecret!) })).status, 400, 'an unknown code is refused with 400');
     const state = 'state-value-in-a-query-string-987654321';
     secrets.push(state);
     await fetch(`${url}/oauth2/authorize?response_type=code&client_id=${app1.id}&redirect_uri=https://app.example/cb&state=${state}&code=${code}`, { redirect: 'manual' });
@@ -84,15 +84,15 @@ describe('the JSON request log', () => {
     for (const line of lines) for (const secret of secrets) assert.ok(!line.includes(secret), `the log holds ${secret}: ${line}`);
     const incoming = parsed.filter((entry) => entry.msg === 'incoming request');
     assert.ok(incoming.some((entry) => entry.req.url === '/oauth2/authorize'), 'paths are logged without their query');
-    assert.ok(incoming.every((entry) => !entry.req.url.includes('?')));
-    assert.deepEqual(Object.keys(incoming[0].req).sort(), ['method', 'remoteAddress', 'url']);
+    assert.ok(incoming.every((entry) => !entry.req.url.includes('?')), 'no logged path carries its query string');
+    assert.deepEqual(Object.keys(incoming[0].req).sort(), ['method', 'remoteAddress', 'url'], 'an incoming request is logged with its method, remote address and url only');
     const completed = parsed.filter((entry) => entry.msg === 'request completed');
-    assert.equal(completed.length, incoming.length);
-    assert.ok(completed.every((entry) => typeof entry.res.statusCode === 'number' && typeof entry.responseTime === 'number'));
+    assert.equal(completed.length, incoming.length, 'every incoming request has its completed line');
+    assert.ok(completed.every((entry) => typeof entry.res.statusCode === 'number' && typeof entry.responseTime === 'number'), 'every completed line has a status code and a response time');
     const careless = parsed.find((entry) => entry.msg === 'a careless line');
-    assert.deepEqual(careless.headers, { authorization: '[Redacted]', cookie: '[Redacted]' });
-    assert.deepEqual(careless.body, { client_secret: '[Redacted]', password: '[Redacted]' });
-    assert.deepEqual(careless.query, { code: '[Redacted]' });
+    assert.deepEqual(careless.headers, { authorization: '[Redacted]', cookie: '[Redacted]' }, 'the headers a careless line logs are redacted');
+    assert.deepEqual(careless.body, { client_secret: '[Redacted]', password: '[Redacted]' }, 'the body fields a careless line logs are redacted');
+    assert.deepEqual(careless.query, { code: '[Redacted]' }, 'the query a careless line logs is redacted');
   });
 });
 
@@ -110,15 +110,15 @@ describe('grantry start with GRANTRY_LOG=info', () => {
       });
       const { access_token } = await response.json();
       child.child.kill('SIGTERM');
-      assert.equal((await child.exited).code, 0);
+      assert.equal((await child.exited).code, 0, 'the provider exits 0 on SIGTERM');
       const lines = child.stdout().trim().split('\n');
       const entries = lines.map((line) => JSON.parse(line));
-      assert.ok(entries.some((e) => /^Grantry provider listening on http:\/\/localhost:\d+ /.test(e.msg)));
-      assert.ok(entries.some((e) => e.msg === 'request completed' && e.res.statusCode === 200));
-      assert.ok(entries.some((e) => e.signal === 'SIGTERM'));
+      assert.ok(entries.some((e) => /^Grantry provider listening on http:\/\/localhost:\d+ /.test(e.msg)), 'the provider logs that it is listening, as JSON');
+      assert.ok(entries.some((e) => e.msg === 'request completed' && e.res.statusCode === 200), 'the provider logs the completed token request, as JSON');
+      assert.ok(entries.some((e) => e.signal === 'SIGTERM'), 'the provider logs the SIGTERM it received, as JSON');
       for (const line of lines) {
-        assert.ok(!line.includes(clientSecret));
-        assert.ok(!line.includes(access_token));
+        assert.ok(!line.includes(clientSecret), `the log holds the client secret: ${line}`);
+        assert.ok(!line.includes(access_token), `the log holds the access token: ${line}`);
       }
     } finally {
       if (child.child.exitCode === null) child.child.kill('SIGKILL');

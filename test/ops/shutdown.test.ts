@@ -66,17 +66,17 @@ describe('grantry start on SIGTERM', () => {
     await Promise.all(Array.from({ length: 4 }, worker));
     agent.destroy();
     const { code, signal } = await provider.exited;
-    assert.equal(signal, null);
+    assert.equal(signal, null, `the provider exits by itself, not by a signal: ${provider.stderr()}`);
     assert.equal(code, 0, provider.stderr());
-    assert.match(provider.stdout(), /SIGTERM, finishing requests in flight/);
+    assert.match(provider.stdout(), /SIGTERM, finishing requests in flight/, 'the provider says that it is finishing the requests in flight on SIGTERM');
 
     const answered = outcomes.filter((o) => o.kind === 'answered');
     const failed = outcomes.filter((o): o is Extract<Outcome, { kind: 'failed' }> => o.kind === 'failed');
     t.diagnostic(`answered ${answered.length} (${answered.filter((o) => o.afterSignal).length} after SIGTERM); failed ${failed.map((o) => o.code).join(', ')}`);
-    assert.ok(answered.length >= 40);
+    assert.ok(answered.length >= 40, `at least the 40 requests before SIGTERM are answered: ${answered.length}`);
     for (const o of answered) {
       assert.equal(o.status, 200, o.body);
-      assert.equal(typeof JSON.parse(o.body).access_token, 'string');
+      assert.equal(typeof JSON.parse(o.body).access_token, 'string', 'every answered token request carries an access token');
     }
     // Failures only before a request is taken in: a refused connection, or a keep-alive connection closed as the request was sent.
     for (const o of failed) {
@@ -91,7 +91,7 @@ describe('grantry start on SIGTERM', () => {
     try {
       const issued = await store.listAuditEvents({ clientId, event: 'token_issued', limit: 10_000 });
       // Tokens issued alike share a row with a count (src/provider/audit.ts).
-      assert.equal(issued.reduce((sum, event) => sum + event.count, 0), answered.length);
+      assert.equal(issued.reduce((sum, event) => sum + event.count, 0), answered.length, 'every token the server issued was received');
     } finally {
       await store.close();
     }

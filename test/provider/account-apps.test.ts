@@ -13,7 +13,7 @@ const firstDay = 1_767_225_600; // 2026-01-01 00:00 UTC
 async function signedIn(provider: RunningProvider) {
   const user = await provider.createUser();
   const browser = new TestBrowser(provider.url);
-  assert.equal((await browser.login(user.username, user.password)).status, 303);
+  assert.equal((await browser.login(user.username, user.password)).status, 303, 'a person with the right password is signed in with a 303');
   return { user, browser };
 }
 
@@ -29,8 +29,8 @@ for (const kind of storeKinds) {
 
     test('is for signed-in people only', async () => {
       const response = await new TestBrowser(provider.url).get('/account/apps');
-      assert.equal(response.status, 303);
-      assert.equal(response.location, '/login?return_to=%2Faccount%2Fapps');
+      assert.equal(response.status, 303, 'a stranger is sent to the login page');
+      assert.equal(response.location, '/login?return_to=%2Faccount%2Fapps', 'the login page is asked to return to the connected apps page');
     });
 
     test('lists each app once, with its scopes and the first and last time it was allowed', async () => {
@@ -49,16 +49,16 @@ for (const kind of storeKinds) {
       await grant(provider, other, theirs.id, 'profile', firstDay);
 
       const page = await browser.get('/account/apps');
-      assert.equal(page.status, 200);
-      assert.equal(page.headers.get('cache-control'), 'no-store');
-      assert.equal(page.text.match(/data-testid="connected-app"/g)?.length, 2);
-      assert.match(page.text, /<a href="https:\/\/notes\.example" rel="noopener noreferrer">Notes<\/a>/);
-      assert.match(page.text, /Photos/);
-      assert.match(page.text, /See your email address <span class="muted">\(<code>email<\/code>\)<\/span>/);
-      assert.match(page.text, /First allowed 2026-01-01 00:00 UTC\. Last allowed 2026-01-11 00:00 UTC\./);
-      assert.match(page.text, /First allowed 2026-01-03 00:00 UTC\./);
-      assert.doesNotMatch(page.text, /Gone app|Their app/);
-      assert.ok(page.text.includes(`action="/account/apps/${notes.id}/revoke"`));
+      assert.equal(page.status, 200, `a signed-in person gets the connected apps page: ${page.text.slice(0, 300)}`);
+      assert.equal(page.headers.get('cache-control'), 'no-store', 'the connected apps page is not cached (Cache-Control: no-store)');
+      assert.equal(page.text.match(/data-testid="connected-app"/g)?.length, 2, 'each app with a live grant is listed once: Notes and Photos');
+      assert.match(page.text, /<a href="https:\/\/notes\.example" rel="noopener noreferrer">Notes<\/a>/, 'the app name links to its homepage, with noopener noreferrer');
+      assert.match(page.text, /Photos/, 'Photos is listed');
+      assert.match(page.text, /See your email address <span class="muted">\(<code>email<\/code>\)<\/span>/, 'each scope is shown in words with its code name');
+      assert.match(page.text, /First allowed 2026-01-01 00:00 UTC\. Last allowed 2026-01-11 00:00 UTC\./, 'an app allowed twice shows the first and the last time it was allowed');
+      assert.match(page.text, /First allowed 2026-01-03 00:00 UTC\./, 'an app allowed once shows the first time it was allowed');
+      assert.doesNotMatch(page.text, /Gone app|Their app/, 'an app whose grant was revoked, and someone else\'s app, are not listed');
+      assert.ok(page.text.includes(`action="/account/apps/${notes.id}/revoke"`), 'each app has a form to remove its access');
     });
 
     test('removing access revokes every grant of that person to that app and forgets the consent', async () => {
@@ -76,47 +76,51 @@ for (const kind of storeKinds) {
 
       const page = await browser.get('/account/apps');
       const response = await browser.post(`/account/apps/${notes.id}/revoke`, { csrf_token: csrfFrom(page.text) });
-      assert.equal(response.status, 303);
-      assert.equal(response.location, '/account/apps?revoked=1');
+      assert.equal(response.status, 303, 'removing access redirects back to the connected apps page');
+      assert.equal(response.location, '/account/apps?revoked=1', 'the redirect says access was revoked');
 
       for (const { id } of [first, second]) {
         const stored = (await provider.store.findGrant(id))!;
         assert.ok(stored.revokedAt, `grant ${id} is revoked`);
-        assert.equal(stored.revokeReason, 'revoked_by_user');
+        assert.equal(stored.revokeReason, 'revoked_by_user', `grant ${id} is recorded as revoked by the user`);
       }
-      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null);
-      assert.equal((await provider.store.findGrant(othersGrant.id))!.revokedAt, null);
-      assert.equal(await provider.store.findConsent(user.id, notes.id), undefined);
-      assert.equal(await provider.store.findConsent(user.id, photos.id), 'profile');
-      assert.equal(await provider.store.findConsent(other.id, notes.id), 'profile');
+      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null, 'the grant to another app is kept');
+      assert.equal((await provider.store.findGrant(othersGrant.id))!.revokedAt, null, 'another person\'s grant to the same app is kept');
+      assert.equal(await provider.store.findConsent(user.id, notes.id), undefined, 'the consent to the app is forgotten');
+      assert.equal(await provider.store.findConsent(user.id, photos.id), 'profile', 'the consent to another app is kept');
+      assert.equal(await provider.store.findConsent(other.id, notes.id), 'profile', 'another person\'s consent to the same app is kept');
 
       await provider.ctx.audit.flush();
       const events = await provider.store.listAuditEvents({ event: 'app_access_revoked', userId: user.id, limit: 10 });
-      assert.equal(events.length, 1);
-      assert.equal(events[0]!.clientId, notes.id);
-      assert.equal(events[0]!.ip, '127.0.0.1');
-      assert.deepEqual((events[0]!.detail!.grant_ids as string[]).sort(), [first.id, second.id].sort());
+      assert.equal(events.length, 1, 'removing access is audited once');
+      assert.equal(events[0]!.clientId, notes.id, 'the audit event names the app');
+      assert.equal(events[0]!.ip, '127.0.0.1', 'the audit event records the IP address');
+      assert.deepEqual((events[0]!.detail!.grant_ids as string[]).sort(), [first.id, second.id].sort(), 'the audit event lists every revoked grant');
 
       const after = await browser.get(response.location!);
-      assert.match(after.text, /Access revoked\. That app can no longer use your account\./);
-      assert.doesNotMatch(after.text, />Notes</);
-      assert.match(after.text, /Photos/);
+      assert.match(after.text, /Access revoked\. That app can no longer use your account\./, 'the page says access was revoked');
+      assert.doesNotMatch(after.text, />Notes</, 'the app whose access was removed is no longer listed');
+      assert.match(after.text, /Photos/, 'the other app is still listed');
     });
 
     test("after removing access, the app's access and refresh tokens stop working", async () => {
       for (const tokenFormat of ['jwt', 'opaque'] as const) {
         const { client, clientSecret, user, tokens } = await webAppWithTokens(provider, { tokenFormat });
-        assert.equal((await getMe(provider, tokens.access_token)).status, 200);
+        assert.equal((await getMe(provider, tokens.access_token)).status, 200, `${tokenFormat}: the access token works before access is removed`);
         const browser = new TestBrowser(provider.url);
-        assert.equal((await browser.login(user.username, user.password)).status, 303);
+        assert.equal((await browser.login(user.username, user.password)).status, 303, 'a person with the right password is signed in with a 303');
         const page = await browser.get('/account/apps');
-        assert.ok(page.text.includes(`/account/apps/${client.id}/revoke`));
-        assert.equal((await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrfFrom(page.text) })).status, 303);
+        assert.ok(page.text.includes(`/account/apps/${client.id}/revoke`), `${tokenFormat}: the app is listed with a form to remove its access`);
+        assert.equal(
+          (await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrfFrom(page.text) })).status,
+          303,
+          `${tokenFormat}: removing access redirects back with a 303`,
+        );
 
         assert.equal((await getMe(provider, tokens.access_token)).status, 401, tokenFormat);
         const refreshed = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicAuth(client.id, clientSecret));
         assert.equal(refreshed.status, 400, tokenFormat);
-        assert.equal(refreshed.body.error, 'invalid_grant');
+        assert.equal(refreshed.body.error, 'invalid_grant', `${tokenFormat}: the refresh token of the removed app is invalid_grant`);
       }
     });
 
@@ -128,10 +132,10 @@ for (const kind of storeKinds) {
       const stolen = csrfFrom((await new TestBrowser(provider.url).get('/login')).text);
       for (const csrf of ['', 'forged', stolen]) {
         const response = await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrf });
-        assert.equal(response.status, 403);
+        assert.equal(response.status, 403, `a revoke with CSRF token "${csrf.slice(0, 10)}" is refused with 403`);
       }
-      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null);
-      assert.equal(await provider.store.findConsent(user.id, client.id), 'profile');
+      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null, 'without a valid CSRF token the grant is not revoked');
+      assert.equal(await provider.store.findConsent(user.id, client.id), 'profile', 'without a valid CSRF token the consent is kept');
     });
 
     test('app names and scopes are shown escaped', async () => {
@@ -139,8 +143,8 @@ for (const kind of storeKinds) {
       const { client } = await provider.registerClient({ appType: 'web', name: '<script>alert(1)</script>' });
       await grant(provider, user, client.id, 'profile', firstDay);
       const page = await browser.get('/account/apps');
-      assert.ok(!page.text.includes('<script>alert(1)</script>'));
-      assert.ok(page.text.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+      assert.ok(!page.text.includes('<script>alert(1)</script>'), 'a hostile app name is not shown as markup');
+      assert.ok(page.text.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'a hostile app name is shown escaped');
     });
 
     test('odd app ids are never a server error', async () => {
@@ -151,7 +155,7 @@ for (const kind of storeKinds) {
         assert.equal(response.status, 303, id);
       }
       const json = await fetch(`${provider.url}/account/apps/x/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
-      assert.equal(json.status, 403);
+      assert.equal(json.status, 403, 'a JSON post to remove access is refused with 403 (no CSRF token)');
     });
   });
 }

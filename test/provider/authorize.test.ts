@@ -51,17 +51,17 @@ for (const kind of storeKinds) {
     describe('errors that are never redirected', () => {
       test('an unknown client gets an error page', async () => {
         const response = await browser.get(authorizePath(codeRequest({ client_id: 'nobody' })));
-        assert.equal(response.status, 400);
-        assert.equal(response.location, null);
-        assert.match(response.text, /No app is registered with this App Key \(client_id\)\./);
-        assert.match(response.text, /data-reason="client_unknown"/);
+        assert.equal(response.status, 400, 'an unknown client gets the error page with 400');
+        assert.equal(response.location, null, 'an unknown client is never redirected');
+        assert.match(response.text, /No app is registered with this App Key \(client_id\)\./, 'the error page says no app has this App Key');
+        assert.match(response.text, /data-reason="client_unknown"/, 'the error page gives the reason client_unknown');
       });
 
       test('a missing client_id gets an error page', async () => {
         const { client_id: _, ...rest } = codeRequest();
         const response = await browser.get(authorizePath(rest));
-        assert.equal(response.status, 400);
-        assert.equal(response.location, null);
+        assert.equal(response.status, 400, 'a missing client_id gets the error page with 400');
+        assert.equal(response.location, null, 'a missing client_id is never redirected');
       });
 
       for (const [why, uri] of [
@@ -74,80 +74,92 @@ for (const kind of storeKinds) {
       ]) {
         test(`a redirect_uri that differs by ${why} gets an error page`, async () => {
           const response = await browser.get(authorizePath(codeRequest({ redirect_uri: uri! })));
-          assert.equal(response.status, 400);
-          assert.equal(response.location, null);
-          assert.match(response.text, /The callback URL \(redirect_uri\) is not one this app registered\./);
-          assert.match(response.text, /data-reason="redirect_uri_mismatch"/);
+          assert.equal(response.status, 400, `a redirect_uri that differs by ${why} gets the error page with 400`);
+          assert.equal(response.location, null, `a redirect_uri that differs by ${why} is never redirected to`);
+          assert.match(
+            response.text,
+            /The callback URL \(redirect_uri\) is not one this app registered\./,
+            `the error page says the callback URL is not registered (${why})`,
+          );
+          assert.match(response.text, /data-reason="redirect_uri_mismatch"/, `the error page gives the reason redirect_uri_mismatch (${why})`);
         });
       }
 
       test('a repeated redirect_uri gets an error page', async () => {
         const response = await browser.get(authorizePath(codeRequest({ redirect_uri: [callback, callback] })));
-        assert.equal(response.status, 400);
-        assert.equal(response.location, null);
+        assert.equal(response.status, 400, 'a repeated redirect_uri gets the error page with 400');
+        assert.equal(response.location, null, 'a repeated redirect_uri is never redirected to');
       });
     });
 
     describe('errors redirected to the app with state and iss (RFC 6749 §4.1.2.1, RFC 9207)', () => {
       async function redirectedError(params: Record<string, string | string[]>) {
         const response = await browser.get(authorizePath(params));
-        assert.equal(response.status, 302);
+        assert.equal(response.status, 302, 'the error is redirected to the app with 302');
         const location = new URL(response.location!);
-        assert.equal(`${location.origin}${location.pathname}`, callback);
+        assert.equal(`${location.origin}${location.pathname}`, callback, 'the error is redirected to the registered callback');
         return location.searchParams;
       }
 
       test('an unsupported response_type', async () => {
         const error = await redirectedError(codeRequest({ response_type: 'id_token' }));
-        assert.equal(error.get('error'), 'unsupported_response_type');
-        assert.equal(error.get('state'), 'xyz');
-        assert.equal(error.get('iss'), provider.url);
-        assert.ok(error.get('error_description'));
+        assert.equal(error.get('error'), 'unsupported_response_type', 'an unsupported response_type is unsupported_response_type');
+        assert.equal(error.get('state'), 'xyz', 'the error carries the state back');
+        assert.equal(error.get('iss'), provider.url, 'the error carries iss (RFC 9207)');
+        assert.ok(error.get('error_description'), 'the error carries an error_description');
       });
 
       test('a missing response_type', async () => {
         const { response_type: _, ...rest } = codeRequest();
-        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request');
+        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request', 'a missing response_type is invalid_request');
       });
 
       test('an unknown scope', async () => {
-        assert.equal((await redirectedError(codeRequest({ scope: 'profile admin' }))).get('error'), 'invalid_scope');
+        assert.equal(
+          (await redirectedError(codeRequest({ scope: 'profile admin' }))).get('error'),
+          'invalid_scope',
+          'an unknown scope is invalid_scope',
+        );
       });
 
       test('a scope the app was not allowed', async () => {
         const { client } = await provider.registerClient({ appType: 'web', scopes: ['profile'] });
         const error = await redirectedError(codeRequest({ client_id: client.id, scope: 'email' }));
-        assert.equal(error.get('error'), 'invalid_scope');
+        assert.equal(error.get('error'), 'invalid_scope', 'a scope the app was not allowed is invalid_scope');
       });
 
       test('a repeated parameter', async () => {
-        assert.equal((await redirectedError(codeRequest({ scope: ['profile', 'email'] }))).get('error'), 'invalid_request');
+        assert.equal(
+          (await redirectedError(codeRequest({ scope: ['profile', 'email'] }))).get('error'),
+          'invalid_request',
+          'a repeated scope parameter is invalid_request',
+        );
       });
 
       test('no code_challenge where PKCE is required', async () => {
         const { code_challenge: _, code_challenge_method: __, ...rest } = codeRequest();
         const error = await redirectedError(rest);
-        assert.equal(error.get('error'), 'invalid_request');
-        assert.match(error.get('error_description')!, /PKCE/);
+        assert.equal(error.get('error'), 'invalid_request', 'no code_challenge where PKCE is required is invalid_request');
+        assert.match(error.get('error_description')!, /PKCE/, 'the error_description names PKCE');
       });
 
       test('code_challenge_method=plain is refused', async () => {
         const error = await redirectedError(codeRequest({ code_challenge: verifier, code_challenge_method: 'plain' }));
-        assert.equal(error.get('error'), 'invalid_request');
-        assert.match(error.get('error_description')!, /S256/);
+        assert.equal(error.get('error'), 'invalid_request', 'code_challenge_method=plain is invalid_request');
+        assert.match(error.get('error_description')!, /S256/, 'the error_description names S256');
       });
 
       test('a missing code_challenge_method is not taken to mean plain', async () => {
         const { code_challenge_method: _, ...rest } = codeRequest();
-        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request');
+        assert.equal((await redirectedError(rest)).get('error'), 'invalid_request', 'a code_challenge without its method is invalid_request');
       });
 
       test('response_type=token for an app not allowed the implicit grant comes back in the fragment', async () => {
         const response = await browser.get(authorizePath({ response_type: 'token', client_id: spaClientId, redirect_uri: callback, state: 's1' }));
-        assert.equal(response.status, 302);
+        assert.equal(response.status, 302, 'the refused implicit request is redirected to the app with 302');
         const fragment = new URLSearchParams(new URL(response.location!).hash.slice(1));
-        assert.equal(fragment.get('error'), 'unauthorized_client');
-        assert.equal(fragment.get('state'), 's1');
+        assert.equal(fragment.get('error'), 'unauthorized_client', 'an app not allowed the implicit grant is unauthorized_client, in the fragment');
+        assert.equal(fragment.get('state'), 's1', 'the fragment carries the state back');
       });
     });
 
@@ -155,23 +167,27 @@ for (const kind of storeKinds) {
       test('a client_id holding a NUL or thousands of characters gets the error page', async () => {
         for (const clientId of ['a\u0000b', 'x'.repeat(5000)]) {
           const response = await browser.get(authorizePath(codeRequest({ client_id: clientId })));
-          assert.equal(response.status, 400);
-          assert.equal(response.location, null);
+          assert.equal(response.status, 400, `a client_id of ${clientId.length} characters gets the error page with 400`);
+          assert.equal(response.location, null, `a client_id of ${clientId.length} characters is never redirected`);
         }
       });
 
       test('a native loopback redirect URI with an impossible port gets the error page', async () => {
         const native = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/cb'] });
         const response = await browser.get(authorizePath({ response_type: 'bogus', client_id: native.client.id, redirect_uri: 'http://127.0.0.1:99999/cb' }));
-        assert.equal(response.status, 400);
-        assert.equal(response.location, null);
+        assert.equal(response.status, 400, 'an impossible loopback port gets the error page with 400');
+        assert.equal(response.location, null, 'an impossible loopback port is never redirected to');
       });
 
       test('scope names inherited from JavaScript objects are unknown scopes', async () => {
         for (const scope of ['constructor', 'toString', '__proto__']) {
           const response = await browser.get(authorizePath(codeRequest({ scope })));
-          assert.equal(response.status, 302);
-          assert.equal(new URL(response.location!).searchParams.get('error'), 'invalid_scope');
+          assert.equal(response.status, 302, `the scope ${scope} is sent back to the app with 302`);
+          assert.equal(
+            new URL(response.location!).searchParams.get('error'),
+            'invalid_scope',
+            `the scope ${scope} is an unknown scope (invalid_scope)`,
+          );
         }
       });
 
@@ -183,7 +199,7 @@ for (const kind of storeKinds) {
           body: JSON.stringify({ ...codeRequest({ scope: 5 as unknown as string, state: { x: 1 } as unknown as string }), csrf_token: csrfFrom(page.text), decision: 'allow' }),
           redirect: 'manual',
         });
-        assert.equal(response.status, 403);
+        assert.equal(response.status, 403, 'a JSON body on the consent form is refused with 403');
       });
     });
 
@@ -191,35 +207,43 @@ for (const kind of storeKinds) {
       const stranger = new TestBrowser(provider.url);
       const path = authorizePath(codeRequest());
       const response = await stranger.get(path);
-      assert.equal(response.status, 302);
+      assert.equal(response.status, 302, 'a stranger is redirected with 302');
       const location = new URL(response.location!, provider.url);
-      assert.equal(location.pathname, '/login');
-      assert.equal(location.searchParams.get('return_to'), path);
+      assert.equal(location.pathname, '/login', 'a stranger is sent to the login page');
+      assert.equal(location.searchParams.get('return_to'), path, 'the login page is given the same request to come back to');
     });
 
     test('prompt=login sends even a signed-in user to log in, and back to the request without it', async () => {
       const response = await browser.get(authorizePath(codeRequest({ prompt: 'login consent' })));
-      assert.equal(response.status, 302);
+      assert.equal(response.status, 302, 'prompt=login redirects a signed-in user with 302');
       const location = new URL(response.location!, provider.url);
-      assert.equal(location.pathname, '/login');
+      assert.equal(location.pathname, '/login', 'prompt=login sends a signed-in user to the login page');
       const back = new URL(location.searchParams.get('return_to')!, provider.url);
-      assert.equal(back.searchParams.get('prompt'), 'consent');
-      assert.equal(back.searchParams.get('state'), 'xyz');
+      assert.equal(back.searchParams.get('prompt'), 'consent', 'the way back asks for consent but no longer for a login');
+      assert.equal(back.searchParams.get('state'), 'xyz', 'the way back keeps the state');
     });
 
     test('the consent page names the app, its type, who registered it and the scopes in plain words', async () => {
       const response = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
-      assert.equal(response.status, 200);
-      assert.match(response.text, /<h2 id="app-heading" data-testid="consent-app">Photo Printer<\/h2>/);
-      assert.match(response.text, /data-testid="consent-type"><strong>Web app with a server<\/strong><br><span class="muted">A website whose server keeps its own secret\.<\/span>/);
-      assert.match(response.text, /data-testid="consent-owner">OWNER</);
-      assert.match(response.text, /<li data-scope="email">See your email address /);
-      assert.match(response.text, /<li data-scope="profile">See your user id, username and display name /);
-      assert.match(response.text, /data-testid="consent-destination">https:\/\/app\.example</);
-      assert.match(response.text, />Allow</);
-      assert.match(response.text, />Deny</);
-      assert.equal(response.headers.get('cache-control'), 'no-store');
-      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.status, 200, 'a signed-in user without a remembered consent gets the consent page');
+      assert.match(response.text, /<h2 id="app-heading" data-testid="consent-app">Photo Printer<\/h2>/, 'the consent page names the app');
+      assert.match(
+        response.text,
+        /data-testid="consent-type"><strong>Web app with a server<\/strong><br><span class="muted">A website whose server keeps its own secret\.<\/span>/,
+        "the consent page names the app's type and explains it",
+      );
+      assert.match(response.text, /data-testid="consent-owner">OWNER</, 'the consent page names who registered the app');
+      assert.match(response.text, /<li data-scope="email">See your email address /, 'the consent page lists the email scope in plain words');
+      assert.match(
+        response.text,
+        /<li data-scope="profile">See your user id, username and display name /,
+        'the consent page lists the profile scope in plain words',
+      );
+      assert.match(response.text, /data-testid="consent-destination">https:\/\/app\.example</, 'the consent page shows where the user goes');
+      assert.match(response.text, />Allow</, 'the consent page has an Allow button');
+      assert.match(response.text, />Deny</, 'the consent page has a Deny button');
+      assert.equal(response.headers.get('cache-control'), 'no-store', 'the consent page is not cached');
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', 'the consent page may not be framed');
     });
 
     test('Allow answers with a single code, hashed at rest, with state and iss', async () => {
@@ -229,36 +253,36 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(page.text),
         decision: 'allow',
       });
-      assert.equal(response.status, 303);
+      assert.equal(response.status, 303, 'Allow redirects to the app with 303');
       const location = new URL(response.location!);
-      assert.equal(`${location.origin}${location.pathname}`, callback);
+      assert.equal(`${location.origin}${location.pathname}`, callback, 'Allow redirects to the registered callback');
       const code = location.searchParams.get('code')!;
       assert.ok(code.length >= 43, 'at least 256 bits');
-      assert.equal(location.searchParams.get('state'), 'xyz');
-      assert.equal(location.searchParams.get('iss'), provider.url);
+      assert.equal(location.searchParams.get('state'), 'xyz', 'the code comes back with the state');
+      assert.equal(location.searchParams.get('iss'), provider.url, 'the code comes back with iss (RFC 9207)');
       const redemption = await provider.store.redeemAuthorizationCode(sha256(code));
-      assert.equal(redemption.outcome, 'redeemed');
+      assert.equal(redemption.outcome, 'redeemed', 'the hash of the code is what is stored, and redeems once');
       if (redemption.outcome === 'redeemed') {
-        assert.equal(redemption.code.codeChallenge, challenge);
-        assert.equal(redemption.code.redirectUri, callback);
-        assert.equal(redemption.code.userId, user.id);
-        assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60);
+        assert.equal(redemption.code.codeChallenge, challenge, 'the code keeps the code_challenge');
+        assert.equal(redemption.code.redirectUri, callback, 'the code keeps the redirect_uri');
+        assert.equal(redemption.code.userId, user.id, 'the code belongs to the user who allowed');
+        assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60, 'the code lives for at most 60 seconds');
       }
       assert.equal((await provider.store.redeemAuthorizationCode(code)).outcome, 'unknown', 'the plain code is not what is stored');
     });
 
     test('a remembered consent is not asked again, unless prompt=consent or new scopes are asked for', async () => {
       const again = await browser.get(authorizePath(codeRequest()));
-      assert.equal(again.status, 302);
-      assert.ok(new URL(again.location!).searchParams.get('code'));
+      assert.equal(again.status, 302, 'a remembered consent is sent straight back to the app with 302');
+      assert.ok(new URL(again.location!).searchParams.get('code'), 'a remembered consent gets a code at once');
 
       const prompted = await browser.get(authorizePath(codeRequest({ prompt: 'consent' })));
-      assert.equal(prompted.status, 200);
-      assert.match(prompted.text, />Allow</);
+      assert.equal(prompted.status, 200, 'prompt=consent shows the consent page even when remembered');
+      assert.match(prompted.text, />Allow</, 'the consent page for prompt=consent has an Allow button');
 
       const wider = await browser.get(authorizePath(codeRequest({ scope: 'profile email' })));
-      assert.equal(wider.status, 200);
-      assert.match(wider.text, />Allow</);
+      assert.equal(wider.status, 200, 'asking for new scopes shows the consent page again');
+      assert.match(wider.text, />Allow</, 'the consent page for new scopes has an Allow button');
     });
 
     test('Deny answers access_denied with state and iss', async () => {
@@ -268,31 +292,31 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(page.text),
         decision: 'deny',
       });
-      assert.equal(response.status, 303);
+      assert.equal(response.status, 303, 'Deny redirects to the app with 303');
       const params = new URL(response.location!).searchParams;
-      assert.equal(params.get('error'), 'access_denied');
-      assert.equal(params.get('state'), 'deny-state');
-      assert.equal(params.get('iss'), provider.url);
-      assert.equal(params.get('code'), null);
+      assert.equal(params.get('error'), 'access_denied', 'Deny answers access_denied');
+      assert.equal(params.get('state'), 'deny-state', 'Deny carries the state back');
+      assert.equal(params.get('iss'), provider.url, 'Deny carries iss (RFC 9207)');
+      assert.equal(params.get('code'), null, 'Deny issues no code');
     });
 
     test('the consent form refuses a post without its CSRF token, and issues nothing', async () => {
       const response = await browser.post('/oauth2/authorize', { ...codeRequest(), csrf_token: 'forged', decision: 'allow' });
-      assert.equal(response.status, 403);
-      assert.equal(response.location, null);
+      assert.equal(response.status, 403, 'a consent post with a forged CSRF token is refused with 403');
+      assert.equal(response.location, null, 'a refused consent post is not redirected');
     });
 
     test('the consent form carries the request through hidden fields', async () => {
       const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent', state: 'carry' })));
-      assert.equal(inputValue(page.text, 'state'), 'carry');
-      assert.equal(inputValue(page.text, 'code_challenge'), challenge);
-      assert.equal(inputValue(page.text, 'redirect_uri'), callback);
+      assert.equal(inputValue(page.text, 'state'), 'carry', 'the consent form carries the state');
+      assert.equal(inputValue(page.text, 'code_challenge'), challenge, 'the consent form carries the code_challenge');
+      assert.equal(inputValue(page.text, 'redirect_uri'), callback, 'the consent form carries the redirect_uri');
     });
 
     test('a legacy confidential app with PKCE switched off may send no code_challenge', async () => {
       const response = await browser.get(authorizePath({ response_type: 'code', client_id: legacyClientId, redirect_uri: callback, state: 's' }));
-      assert.equal(response.status, 200);
-      assert.match(response.text, /Allow Legacy to use your account\?/);
+      assert.equal(response.status, 200, 'a legacy app without PKCE gets the consent page');
+      assert.match(response.text, /Allow Legacy to use your account\?/, 'the consent page names the legacy app');
     });
 
     test('a native app may use any port on its loopback redirect URI (RFC 8252); a web app may not', async () => {
@@ -301,10 +325,10 @@ for (const kind of storeKinds) {
         response_type: 'code', client_id: native.client.id, redirect_uri: 'http://127.0.0.1:51234/callback',
         code_challenge: s256(verifier), code_challenge_method: 'S256',
       }));
-      assert.equal(ok.status, 200);
+      assert.equal(ok.status, 200, 'a native app may use any port on its loopback callback');
       const web = await provider.registerClient({ appType: 'web', redirectUris: ['http://127.0.0.1/callback'] });
       const refused = await browser.get(authorizePath(codeRequest({ client_id: web.client.id, redirect_uri: 'http://127.0.0.1:51234/callback' })));
-      assert.equal(refused.status, 400);
+      assert.equal(refused.status, 400, 'a web app may not change the port of its loopback callback');
     });
   });
 }

@@ -29,27 +29,27 @@ for (const kind of storeKinds) {
     for (const path of ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect']) {
       test(`${path}: a NUL in client_id, in the body or in Basic`, async () => {
         const inBody = await post(path, 'grant_type=client_credentials&token=x&client_id=a%00b&client_secret=s');
-        assert.equal(inBody.status, 400);
-        assert.equal((await inBody.json()).error, 'invalid_request');
+        assert.equal(inBody.status, 400, `${path}: a NUL in the client_id of the body is refused with 400`);
+        assert.equal((await inBody.json()).error, 'invalid_request', `${path}: a NUL in the client_id of the body is invalid_request`);
         const inBasic = await post(path, 'grant_type=client_credentials&token=x', basic('a%00b', 'x'));
-        assert.equal(inBasic.status, 401);
-        assert.equal((await inBasic.json()).error, 'invalid_client');
+        assert.equal(inBasic.status, 401, `${path}: a NUL in the client_id of Basic is refused with 401`);
+        assert.equal((await inBasic.json()).error, 'invalid_client', `${path}: a NUL in the client_id of Basic is invalid_client`);
         const long = await post(path, 'grant_type=client_credentials&token=x', basic('x'.repeat(3000), 'x'));
-        assert.equal(long.status, 401);
+        assert.equal(long.status, 401, `${path}: a client_id of 3000 characters in Basic is refused with 401`);
       });
     }
 
     test('another scheme in the Authorization header is challenged with Basic (RFC 6749 §5.2)', async () => {
       const response = await post('/oauth2/token', 'grant_type=client_credentials', 'Bearer something');
-      assert.equal(response.status, 401);
-      assert.match(response.headers.get('www-authenticate')!, /^Basic /);
-      assert.equal((await response.json()).error, 'invalid_client');
+      assert.equal(response.status, 401, 'another scheme in the Authorization header is refused with 401');
+      assert.match(response.headers.get('www-authenticate')!, /^Basic /, 'another scheme in the Authorization header is challenged with Basic');
+      assert.equal((await response.json()).error, 'invalid_client', 'another scheme in the Authorization header is invalid_client');
     });
 
     test('the password grant: a NUL in the username', async () => {
       const response = await post('/oauth2/token', 'grant_type=password&username=a%00&password=p', basic(trusted.id, trusted.secret));
-      assert.equal(response.status, 400);
-      assert.equal((await response.json()).error, 'invalid_request');
+      assert.equal(response.status, 400, 'a NUL in the username is refused with 400');
+      assert.equal((await response.json()).error, 'invalid_request', 'a NUL in the username is invalid_request');
     });
   });
 }

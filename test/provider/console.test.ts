@@ -12,13 +12,13 @@ const appKeyPattern = /data-testid="app-key">([^<]+)<\/code>/;
 async function signedIn(provider: RunningProvider) {
   const user = await provider.createUser();
   const browser = new TestBrowser(provider.url);
-  assert.equal((await browser.login(user.username, user.password)).status, 303);
+  assert.equal((await browser.login(user.username, user.password)).status, 303, 'a registered user signs in with a 303');
   return { user, browser };
 }
 
 async function registerThroughForm(browser: TestBrowser, fields: Record<string, string>) {
   const form = await browser.get('/console/apps/new');
-  assert.equal(form.status, 200);
+  assert.equal(form.status, 200, 'a signed-in user gets the registration form');
   return browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), ...fields });
 }
 
@@ -39,31 +39,35 @@ for (const kind of storeKinds) {
       for (const path of ['/console', '/console/apps/new', '/console/apps/0123456789abcdef0123456789abcdef']) {
         const response = await browser.get(path);
         assert.equal(response.status, 303, path);
-        assert.equal(response.location, `/login?return_to=${encodeURIComponent(path)}`);
+        assert.equal(
+          response.location,
+          `/login?return_to=${encodeURIComponent(path)}`,
+          'a signed-out visitor is sent to log in, with the way back in return_to',
+        );
       }
       const user = await provider.createUser();
       const login = await browser.get('/login?return_to=%2Fconsole');
       const response = await browser.post('/login', {
         username: user.username, password: user.password, csrf_token: csrfFrom(login.text), return_to: inputValue(login.text, 'return_to')!,
       });
-      assert.equal(response.location, '/console');
+      assert.equal(response.location, '/console', 'after signing in, the user is sent back to the console');
       const page = await browser.get('/console');
-      assert.equal(page.status, 200);
-      assert.match(page.text, /You have no apps yet/);
-      assert.ok(page.text.includes('href="/console/apps/new"'));
+      assert.equal(page.status, 200, 'the console answers 200 once signed in');
+      assert.match(page.text, /You have no apps yet/, 'a user without apps is told they have none yet');
+      assert.ok(page.text.includes('href="/console/apps/new"'), 'the empty console links to the registration form');
     });
 
     test('the registration form explains each app type in plain words', async () => {
       const { browser } = await signedIn(provider);
       const form = await browser.get('/console/apps/new');
       for (const type of ['web', 'spa', 'native', 'service']) assert.ok(form.text.includes(`value="${type}"`), type);
-      assert.match(form.text, /Web app with a server/);
-      assert.match(form.text, /runs in the visitor’s browser/);
-      assert.match(form.text, /Mobile or desktop app/);
-      assert.match(form.text, /machine to machine/);
+      assert.match(form.text, /Web app with a server/, 'the form explains the web app type');
+      assert.match(form.text, /runs in the visitor’s browser/, 'the form explains the browser (spa) app type');
+      assert.match(form.text, /Mobile or desktop app/, 'the form explains the native app type');
+      assert.match(form.text, /machine to machine/, 'the form explains the service (machine to machine) app type');
       for (const label of ['App name', 'Description', 'Homepage', 'Callback URLs']) assert.ok(form.text.includes(`>${label}</label>`), label);
-      assert.match(form.text, /<label for="redirect_uris">Callback URLs<\/label>/);
-      assert.match(form.text, /<button type="submit" class="primary">Register app<\/button>/);
+      assert.match(form.text, /<label for="redirect_uris">Callback URLs<\/label>/, 'the callback URLs field has its label');
+      assert.match(form.text, /<button type="submit" class="primary">Register app<\/button>/, 'the form has a Register app button');
     });
 
     test('a web app gets its App Key and, once only, its App Secret', async () => {
@@ -72,31 +76,35 @@ for (const kind of storeKinds) {
         name: 'Notes', description: 'A notebook', homepage: 'https://notes.example', app_type: 'web',
         redirect_uris: 'https://notes.example/callback\r\n\r\nhttp://localhost:8080/cb\n',
       });
-      assert.equal(response.status, 201);
-      assert.equal(response.headers.get('cache-control'), 'no-store');
+      assert.equal(response.status, 201, 'registering a web app answers 201');
+      assert.equal(response.headers.get('cache-control'), 'no-store', 'the page that shows the App Secret is not cached');
       const appKey = appKeyPattern.exec(response.text)![1]!;
       const secret = secretPattern.exec(response.text)![1]!;
-      assert.match(response.text, /it will not be shown again/);
+      assert.match(response.text, /it will not be shown again/, 'the user is warned that the secret will not be shown again');
 
       const client = (await provider.store.findClient(appKey))!;
-      assert.equal(client.ownerId, user.id);
-      assert.equal(client.appType, 'web');
-      assert.equal(client.secretHash, sha256(secret));
-      assert.deepEqual(client.redirectUris, ['https://notes.example/callback', 'http://localhost:8080/cb']);
-      assert.equal(client.trusted, false);
-      assert.equal(client.pkceRequired, true);
+      assert.equal(client.ownerId, user.id, 'the app belongs to the user who registered it');
+      assert.equal(client.appType, 'web', 'the app is stored as a web app');
+      assert.equal(client.secretHash, sha256(secret), 'only the hash of the shown App Secret is stored');
+      assert.deepEqual(
+        client.redirectUris,
+        ['https://notes.example/callback', 'http://localhost:8080/cb'],
+        'the callback URLs are stored one a line, blank lines dropped',
+      );
+      assert.equal(client.trusted, false, 'an app registered in the console is never trusted');
+      assert.equal(client.pkceRequired, true, 'a new web app requires PKCE');
 
       const later = await browser.get(`/console/apps/${appKey}`);
-      assert.equal(later.status, 200);
+      assert.equal(later.status, 200, "the app's page answers 200");
       assert.ok(!later.text.includes(secret), 'the secret must not be shown again');
-      assert.doesNotMatch(later.text, secretPattern);
-      assert.ok(later.text.includes(appKey));
-      assert.match(later.text, /A notebook/);
-      assert.match(later.text, /https:\/\/notes\.example/);
+      assert.doesNotMatch(later.text, secretPattern, "the app's page has no App Secret");
+      assert.ok(later.text.includes(appKey), "the app's page shows its App Key");
+      assert.match(later.text, /A notebook/, "the app's page shows its description");
+      assert.match(later.text, /https:\/\/notes\.example/, "the app's page shows its homepage");
 
       const list = await browser.get('/console');
-      assert.ok(list.text.includes(`href="/console/apps/${appKey}"`));
-      assert.ok(!list.text.includes(secret));
+      assert.ok(list.text.includes(`href="/console/apps/${appKey}"`), "the console's list links to the new app");
+      assert.ok(!list.text.includes(secret), "the console's list does not show the secret");
     });
 
     test('the console counts the users who allowed each app', async () => {
@@ -106,26 +114,30 @@ for (const kind of storeKinds) {
         const page = await browser.get('/console');
         return new RegExp(`<code>${client.id}</code></td>\\s*<td[^>]*>(\\d+)</td>`).exec(page.text)?.[1];
       };
-      assert.equal(await row(), '0');
+      assert.equal(await row(), '0', 'an app nobody allowed counts 0 users');
       for (const person of [await provider.createUser(), await provider.createUser()]) {
         for (let i = 0; i < 2; i++) {
           await provider.store.createGrant({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: 1_700_000_000 });
         }
       }
-      assert.equal(await row(), '2');
-      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /data-testid="usage-users">2</);
+      assert.equal(await row(), '2', 'two users with two grants each count as 2 users');
+      assert.match(
+        (await browser.get(`/console/apps/${client.id}`)).text,
+        /data-testid="usage-users">2</,
+        "the app's page shows the same count of users",
+      );
     });
 
     test('public apps get no secret and always require PKCE', async () => {
       const { browser } = await signedIn(provider);
       for (const appType of ['spa', 'native']) {
         const response = await registerThroughForm(browser, { name: `My ${appType}`, app_type: appType, redirect_uris: 'http://127.0.0.1:5173/cb' });
-        assert.equal(response.status, 201);
-        assert.doesNotMatch(response.text, secretPattern);
-        assert.doesNotMatch(response.text, /Rotate secret/);
+        assert.equal(response.status, 201, `registering a ${appType} app answers 201`);
+        assert.doesNotMatch(response.text, secretPattern, `a ${appType} app is shown no App Secret`);
+        assert.doesNotMatch(response.text, /Rotate secret/, `a ${appType} app is not offered to rotate a secret`);
         const client = (await provider.store.findClient(appKeyPattern.exec(response.text)![1]!))!;
-        assert.equal(client.secretHash, null);
-        assert.equal(client.pkceRequired, true);
+        assert.equal(client.secretHash, null, `a ${appType} app is stored without a secret`);
+        assert.equal(client.pkceRequired, true, `a ${appType} app always requires PKCE`);
       }
     });
 
@@ -145,33 +157,37 @@ for (const kind of storeKinds) {
         const fields = { name: 'Keep <me>', description: 'Kept too', homepage: '', app_type: 'web', redirect_uris: 'https://ok.example/cb', ...change };
         const response = await registerThroughForm(browser, fields);
         assert.equal(response.status, 400, JSON.stringify(change));
-        assert.match(response.text, message);
-        if (!change.name) assert.equal(inputValue(response.text, 'name'), 'Keep <me>');
-        assert.equal(textareaValue(response.text, 'description'), 'Kept too');
-        assert.equal(textareaValue(response.text, 'redirect_uris'), fields.redirect_uris);
+        assert.match(response.text, message, `the refusal says why for ${JSON.stringify(change)}`);
+        if (!change.name) assert.equal(inputValue(response.text, 'name'), 'Keep <me>', `the name entered is kept for ${JSON.stringify(change)}`);
+        assert.equal(textareaValue(response.text, 'description'), 'Kept too', `the description entered is kept for ${JSON.stringify(change)}`);
+        assert.equal(
+          textareaValue(response.text, 'redirect_uris'),
+          fields.redirect_uris,
+          `the callback URLs entered are kept for ${JSON.stringify(change)}`,
+        );
       }
-      assert.deepEqual(await provider.store.listClients(user.id), []);
+      assert.deepEqual(await provider.store.listClients(user.id), [], 'no refused registration stores an app');
     });
 
     test('registering without a valid CSRF token is refused with 403 and creates nothing', async () => {
       const { browser, user } = await signedIn(provider);
       for (const csrf of ['', 'forged']) {
         const response = await browser.post('/console/apps/new', { csrf_token: csrf, name: 'CSRF', app_type: 'service' });
-        assert.equal(response.status, 403);
+        assert.equal(response.status, 403, `a registration with the CSRF token ${JSON.stringify(csrf)} is refused with 403`);
       }
-      assert.deepEqual(await provider.store.listClients(user.id), []);
+      assert.deepEqual(await provider.store.listClients(user.id), [], 'a registration refused for its CSRF token stores no app');
     });
 
     test('an app name is shown escaped everywhere', async () => {
       const { browser } = await signedIn(provider);
       const name = '<script>alert(1)</script>';
       const response = await registerThroughForm(browser, { name, app_type: 'service', description: '"><img src=x onerror=alert(2)>' });
-      assert.equal(response.status, 201);
+      assert.equal(response.status, 201, 'registering an app with markup in its name answers 201');
       const appKey = appKeyPattern.exec(response.text)![1]!;
       for (const page of [response.text, (await browser.get('/console')).text, (await browser.get(`/console/apps/${appKey}`)).text]) {
-        assert.ok(!page.includes('<script>alert(1)</script>'));
-        assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
-        assert.ok(!page.includes('<img src=x'));
+        assert.ok(!page.includes('<script>alert(1)</script>'), 'the name is never shown as a live script tag');
+        assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'the name is shown escaped');
+        assert.ok(!page.includes('<img src=x'), 'the description is never shown as a live img tag');
       }
     });
 
@@ -179,22 +195,22 @@ for (const kind of storeKinds) {
       const { browser, user } = await signedIn(provider);
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: user.id });
       const page = await browser.get(`/console/apps/${client.id}`);
-      assert.match(page.text, /Rotate secret/);
+      assert.match(page.text, /Rotate secret/, "a web app's page offers to rotate its secret");
       const rotateCsrf = csrfFrom(page.text);
 
       const refused = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: 'forged' });
-      assert.equal(refused.status, 403);
-      assert.equal((await provider.store.findClient(client.id))!.secretHash, sha256(clientSecret!));
+      assert.equal(refused.status, 403, 'rotating with a forged CSRF token is refused with 403');
+      assert.equal((await provider.store.findClient(client.id))!.secretHash, sha256(clientSecret!), 'a refused rotation keeps the old secret');
 
       const response = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: rotateCsrf });
-      assert.equal(response.status, 200);
+      assert.equal(response.status, 200, 'rotating the secret answers 200 with the new one');
       const secret = secretPattern.exec(response.text)![1]!;
-      assert.notEqual(secret, clientSecret);
-      assert.match(response.text, /will not be shown again/);
+      assert.notEqual(secret, clientSecret, 'the new secret differs from the old one');
+      assert.match(response.text, /will not be shown again/, 'the user is warned that the new secret will not be shown again');
       const stored = (await provider.store.findClient(client.id))!;
-      assert.equal(stored.secretHash, sha256(secret));
-      assert.notEqual(stored.secretHash, sha256(clientSecret!));
-      assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret));
+      assert.equal(stored.secretHash, sha256(secret), 'only the hash of the new secret is stored');
+      assert.notEqual(stored.secretHash, sha256(clientSecret!), 'the old secret is no longer stored');
+      assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret), "the app's page does not show the new secret again");
 
       // Through the token endpoint: the new secret gets a token, the old one is an unknown client.
       const token = (clientSecretValue: string) =>
@@ -204,17 +220,17 @@ for (const kind of storeKinds) {
           body: new URLSearchParams({ grant_type: 'client_credentials', client_id: service.id, client_secret: clientSecretValue }),
         });
       const { client: service, clientSecret: serviceSecret } = await provider.registerClient({ appType: 'service', ownerId: user.id });
-      assert.equal((await token(serviceSecret!)).status, 200);
+      assert.equal((await token(serviceSecret!)).status, 200, 'the service app gets a token with its first secret');
       const rotated = await browser.post(`/console/apps/${service.id}/rotate-secret`, { csrf_token: rotateCsrf });
       const newServiceSecret = secretPattern.exec(rotated.text)![1]!;
       const refusedOld = await token(serviceSecret!);
-      assert.equal(refusedOld.status, 401);
-      assert.equal((await refusedOld.json()).error, 'invalid_client');
-      assert.equal((await token(newServiceSecret)).status, 200);
+      assert.equal(refusedOld.status, 401, 'the old secret is refused with 401 after a rotation');
+      assert.equal((await refusedOld.json()).error, 'invalid_client', 'the old secret is an unknown client (invalid_client)');
+      assert.equal((await token(newServiceSecret)).status, 200, 'the new secret gets a token');
 
       await provider.ctx.audit.flush();
       const events = await provider.store.listAuditEvents({ event: 'app_secret_rotated', userId: user.id, limit: 10 });
-      assert.deepEqual(events.map((e) => e.clientId).sort(), [client.id, service.id].sort());
+      assert.deepEqual(events.map((e) => e.clientId).sort(), [client.id, service.id].sort(), 'each rotation is in the audit log, with its app');
     });
 
     test('advanced settings change redirect URIs, scopes, PKCE and token format', async () => {
@@ -229,58 +245,81 @@ for (const kind of storeKinds) {
         token_format: 'opaque',
         // pkce_required left out: a confidential (legacy) app may turn it off
       });
-      assert.equal(response.status, 303);
-      assert.equal(response.location, `/console/apps/${client.id}?saved=1`);
+      assert.equal(response.status, 303, 'saving the advanced settings redirects with 303');
+      assert.equal(response.location, `/console/apps/${client.id}?saved=1`, "saving sends the user back to the app's page, marked saved");
       const stored = (await provider.store.findClient(client.id))!;
-      assert.deepEqual(stored.redirectUris, ['https://new.example/cb', 'http://[::1]:3000/cb']);
-      assert.deepEqual(stored.scopes, ['notes:read']);
-      assert.equal(stored.tokenFormat, 'opaque');
-      assert.equal(stored.pkceRequired, false);
+      assert.deepEqual(stored.redirectUris, ['https://new.example/cb', 'http://[::1]:3000/cb'], 'the new callback URLs are stored');
+      assert.deepEqual(stored.scopes, ['notes:read'], 'the chosen scopes are stored');
+      assert.equal(stored.tokenFormat, 'opaque', 'the chosen token format is stored');
+      assert.equal(stored.pkceRequired, false, 'a confidential app may turn PKCE off');
       const saved = await browser.get(response.location!);
-      assert.match(saved.text, /Saved\./);
-      assert.match(saved.text, /name="pkce_required" id="pkce_required" value="1" aria-describedby="pkce-hint">/);
+      assert.match(saved.text, /Saved\./, 'the page says the settings were saved');
+      assert.match(
+        saved.text,
+        /name="pkce_required" id="pkce_required" value="1" aria-describedby="pkce-hint">/,
+        'the PKCE box shows unchecked and can be changed',
+      );
     });
 
     test('a public app cannot turn PKCE off, whatever the form says', async () => {
       const { browser, user } = await signedIn(provider);
       const { client } = await provider.registerClient({ appType: 'native', ownerId: user.id });
       const page = await browser.get(`/console/apps/${client.id}`);
-      assert.match(page.text, /id="pkce_required" checked disabled/);
+      assert.match(page.text, /id="pkce_required" checked disabled/, "a public app's PKCE box is checked and disabled");
       const response = await browser.post(`/console/apps/${client.id}/advanced`, {
         csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt', pkce_required: '',
       });
-      assert.equal(response.status, 303);
-      assert.equal((await provider.store.findClient(client.id))!.pkceRequired, true);
+      assert.equal(response.status, 303, "saving a public app's advanced settings redirects with 303");
+      assert.equal(
+        (await provider.store.findClient(client.id))!.pkceRequired,
+        true,
+        'a public app still requires PKCE after a form without pkce_required',
+      );
     });
 
     test('a browser app may turn the implicit grant on and off, next to a warning about it', async () => {
       const { browser, user } = await signedIn(provider);
       const { client } = await provider.registerClient({ appType: 'spa', ownerId: user.id });
       const page = await browser.get(`/console/apps/${client.id}`);
-      assert.match(page.text, /Allow the implicit grant/);
-      assert.match(page.text, /URL\s+fragment/);
-      assert.match(page.text, /browser history/);
-      assert.match(page.text, /no refresh token/);
-      assert.match(page.text, /authorization-code flow with PKCE/);
+      assert.match(page.text, /Allow the implicit grant/, 'a browser app is offered the implicit grant');
+      assert.match(page.text, /URL\s+fragment/, 'the warning says the token travels in the URL fragment');
+      assert.match(page.text, /browser history/, 'the warning mentions the browser history');
+      assert.match(page.text, /no refresh token/, 'the warning says there is no refresh token');
+      assert.match(page.text, /authorization-code flow with PKCE/, 'the warning points to the authorization-code flow with PKCE');
       const save = (implicit: boolean) =>
         browser.post(`/console/apps/${client.id}/advanced`, {
           csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt',
           ...(implicit ? { implicit: '1' } : {}),
         });
-      assert.equal((await save(true)).status, 303);
-      assert.deepEqual((await provider.store.findClient(client.id))!.grantTypes, ['authorization_code', 'refresh_token', 'implicit']);
-      assert.match((await browser.get(`/console/apps/${client.id}`)).text, /name="implicit" id="implicit" value="1" checked/);
-      assert.equal((await save(false)).status, 303);
-      assert.deepEqual((await provider.store.findClient(client.id))!.grantTypes, ['authorization_code', 'refresh_token']);
+      assert.equal((await save(true)).status, 303, 'turning the implicit grant on redirects with 303');
+      assert.deepEqual(
+        (await provider.store.findClient(client.id))!.grantTypes,
+        ['authorization_code', 'refresh_token', 'implicit'],
+        'the implicit grant is added to the grant types',
+      );
+      assert.match(
+        (await browser.get(`/console/apps/${client.id}`)).text,
+        /name="implicit" id="implicit" value="1" checked/,
+        'the implicit box shows checked once saved',
+      );
+      assert.equal((await save(false)).status, 303, 'turning the implicit grant off redirects with 303');
+      assert.deepEqual(
+        (await provider.store.findClient(client.id))!.grantTypes,
+        ['authorization_code', 'refresh_token'],
+        'the implicit grant is removed from the grant types',
+      );
 
       // Only spa apps are offered it, and a forged field on another type does nothing.
       const { client: web } = await provider.registerClient({ appType: 'web', ownerId: user.id });
       const webPage = await browser.get(`/console/apps/${web.id}`);
-      assert.doesNotMatch(webPage.text, /implicit grant/);
+      assert.doesNotMatch(webPage.text, /implicit grant/, 'a web app is not offered the implicit grant');
       await browser.post(`/console/apps/${web.id}/advanced`, {
         csrf_token: csrfFrom(webPage.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt', implicit: '1',
       });
-      assert.ok(!(await provider.store.findClient(web.id))!.grantTypes.includes('implicit'));
+      assert.ok(
+        !(await provider.store.findClient(web.id))!.grantTypes.includes('implicit'),
+        'a forged implicit field does not give a web app the implicit grant',
+      );
     });
 
     test('a forged trusted=1 (or grant_types) field has no effect, on registration or in the settings', async () => {
@@ -288,12 +327,16 @@ for (const kind of storeKinds) {
       const response = await registerThroughForm(browser, {
         name: 'Sneaky', app_type: 'web', redirect_uris: 'https://sneaky.example/cb', trusted: '1', grant_types: 'password', owner_id: 'someone-else',
       });
-      assert.equal(response.status, 201);
+      assert.equal(response.status, 201, 'a registration with forged fields still answers 201');
       const id = appKeyPattern.exec(response.text)![1]!;
       let stored = (await provider.store.findClient(id))!;
-      assert.equal(stored.trusted, false);
-      assert.equal(stored.ownerId, user.id);
-      assert.deepEqual(stored.grantTypes, ['authorization_code', 'refresh_token']);
+      assert.equal(stored.trusted, false, 'a forged trusted field on registration does not make the app trusted');
+      assert.equal(stored.ownerId, user.id, 'a forged owner_id on registration does not change the owner');
+      assert.deepEqual(
+        stored.grantTypes,
+        ['authorization_code', 'refresh_token'],
+        'a forged grant_types on registration does not add the password grant',
+      );
 
       const page = await browser.get(`/console/apps/${id}`);
       for (const path of ['advanced', 'basic']) {
@@ -304,10 +347,14 @@ for (const kind of storeKinds) {
         assert.equal(saved.status, 303, path);
       }
       stored = (await provider.store.findClient(id))!;
-      assert.equal(stored.trusted, false);
-      assert.equal(stored.ownerId, user.id);
-      assert.deepEqual(stored.grantTypes, ['authorization_code', 'refresh_token']);
-      assert.notEqual(stored.secretHash, 'x');
+      assert.equal(stored.trusted, false, 'a forged trusted field in the settings does not make the app trusted');
+      assert.equal(stored.ownerId, user.id, 'a forged owner_id in the settings does not change the owner');
+      assert.deepEqual(
+        stored.grantTypes,
+        ['authorization_code', 'refresh_token'],
+        'a forged grant_types in the settings does not add the password grant',
+      );
+      assert.notEqual(stored.secretHash, 'x', 'a forged secretHash in the settings is not stored');
     });
 
     test('refused advanced settings say why, keep the entries and change nothing', async () => {
@@ -326,12 +373,16 @@ for (const kind of storeKinds) {
         const fields = { csrf_token: csrfFrom(page.text), redirect_uris: 'https://ok.example/cb', scopes: 'profile', token_format: 'jwt', ...change };
         const response = await browser.post(`/console/apps/${client.id}/advanced`, fields);
         assert.equal(response.status, 400, JSON.stringify(change));
-        assert.match(response.text, message);
-        assert.equal(textareaValue(response.text, 'redirect_uris'), fields.redirect_uris);
+        assert.match(response.text, message, `the refusal says why for ${JSON.stringify(change)}`);
+        assert.equal(
+          textareaValue(response.text, 'redirect_uris'),
+          fields.redirect_uris,
+          `the callback URLs entered are kept for ${JSON.stringify(change)}`,
+        );
       }
       const refused = await browser.post(`/console/apps/${client.id}/advanced`, { csrf_token: 'forged', redirect_uris: 'https://x.example/cb', scopes: 'email', token_format: 'opaque' });
-      assert.equal(refused.status, 403);
-      assert.deepEqual(await provider.store.findClient(client.id), client);
+      assert.equal(refused.status, 403, 'advanced settings with a forged CSRF token are refused with 403');
+      assert.deepEqual(await provider.store.findClient(client.id), client, 'refused advanced settings change nothing');
     });
 
     test('basic information can be edited', async () => {
@@ -341,14 +392,14 @@ for (const kind of storeKinds) {
       const response = await browser.post(`/console/apps/${client.id}/basic`, {
         csrf_token: csrfFrom(page.text), name: 'Renamed', description: 'Now with words', homepage: 'https://svc.example',
       });
-      assert.equal(response.status, 303);
+      assert.equal(response.status, 303, 'saving the basic information redirects with 303');
       const stored = (await provider.store.findClient(client.id))!;
-      assert.equal(stored.name, 'Renamed');
-      assert.equal(stored.description, 'Now with words');
-      assert.equal(stored.homepage, 'https://svc.example');
+      assert.equal(stored.name, 'Renamed', 'the new name is stored');
+      assert.equal(stored.description, 'Now with words', 'the new description is stored');
+      assert.equal(stored.homepage, 'https://svc.example', 'the new homepage is stored');
       const bad = await browser.post(`/console/apps/${client.id}/basic`, { csrf_token: csrfFrom(page.text), name: '', description: '', homepage: '' });
-      assert.equal(bad.status, 400);
-      assert.equal((await provider.store.findClient(client.id))!.name, 'Renamed');
+      assert.equal(bad.status, 400, 'an empty name is refused with 400');
+      assert.equal((await provider.store.findClient(client.id))!.name, 'Renamed', 'a refused edit keeps the stored name');
     });
 
     test("another user's app is not found, and cannot be changed", async () => {
@@ -356,23 +407,27 @@ for (const kind of storeKinds) {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: owner.user.id, name: 'Private app of someone else' });
       const { browser } = await signedIn(provider);
       const page = await browser.get(`/console/apps/${client.id}`);
-      assert.equal(page.status, 404);
+      assert.equal(page.status, 404, "another user's app is not found (404)");
       // Nothing of the app shows; its id appears only in the language switcher's way back to the typed address.
-      assert.doesNotMatch(page.text, /Private app of someone else/);
-      assert.equal(page.text.split(client.id).length - 1, page.text.split('return_to=').length - 1);
+      assert.doesNotMatch(page.text, /Private app of someone else/, "the 404 page shows nothing of another user's app");
+      assert.equal(
+        page.text.split(client.id).length - 1,
+        page.text.split('return_to=').length - 1,
+        "the app id appears only in the language switcher's return_to links",
+      );
       const csrf = csrfFrom((await browser.get('/console')).text);
       for (const action of ['advanced', 'rotate-secret', 'basic']) {
         const response = await browser.post(`/console/apps/${client.id}/${action}`, {
           csrf_token: csrf, name: 'Mine now', redirect_uris: 'https://thief.example/cb', scopes: 'profile', token_format: 'jwt',
         });
         assert.equal(response.status, 404, action);
-        assert.doesNotMatch(response.text, secretPattern);
+        assert.doesNotMatch(response.text, secretPattern, `${action} on another user's app shows no secret`);
       }
       const stored = (await provider.store.findClient(client.id))!;
-      assert.deepEqual(stored, client);
-      assert.equal(stored.secretHash, sha256(clientSecret!));
+      assert.deepEqual(stored, client, "another user's attempts change nothing of the app");
+      assert.equal(stored.secretHash, sha256(clientSecret!), "another user's rotation does not change the secret");
       // Nor is it in their list.
-      assert.ok(!(await browser.get('/console')).text.includes(client.id));
+      assert.ok(!(await browser.get('/console')).text.includes(client.id), "another user's app is not in the console's list");
     });
 
     test('odd ids and odd forms are never a server error', async () => {

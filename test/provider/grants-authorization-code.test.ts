@@ -7,7 +7,7 @@ import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth, countStatements, getMe, makeCode, postForm, redirectUri } from './token-fixtures.ts';
 
 test('RFC 7636 Appendix B: the S256 challenge of the example verifier', () => {
-  assert.equal(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  assert.equal(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'the S256 challenge of the RFC 7636 example verifier is the one in Appendix B');
 });
 
 for (const kind of storeKinds) {
@@ -27,30 +27,30 @@ for (const kind of storeKinds) {
       const { code, verifier, grantId } = await makeCode(provider, { client, user, scope: 'profile email' });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
-      assert.equal(reply.headers.get('cache-control'), 'no-store');
+      assert.equal(reply.headers.get('cache-control'), 'no-store', 'the token response is never cached');
       const body = reply.body;
-      assert.equal(body.token_type, 'Bearer');
-      assert.equal(body.expires_in, provider.config.lifetimes.accessToken);
-      assert.equal(body.scope, 'profile email');
-      assert.equal(body.uid, user.id);
-      assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/);
+      assert.equal(body.token_type, 'Bearer', 'the access token is a Bearer token');
+      assert.equal(body.expires_in, provider.config.lifetimes.accessToken, 'expires_in is the configured access token lifetime');
+      assert.equal(body.scope, 'profile email', 'the token carries the scope that was granted');
+      assert.equal(body.uid, user.id, 'the response names the uid of the user who granted access');
+      assert.match(body.refresh_token, /^[A-Za-z0-9_-]{43}$/, 'the refresh token is 43 base64url characters');
       const header = decodeProtectedHeader(body.access_token);
-      assert.equal(header.typ, 'at+jwt');
-      assert.equal(header.alg, 'EdDSA');
-      assert.equal(header.kid, provider.ctx.keys.signingKey().kid);
+      assert.equal(header.typ, 'at+jwt', 'the access token is typed at+jwt (RFC 9068)');
+      assert.equal(header.alg, 'EdDSA', 'the access token is signed with EdDSA');
+      assert.equal(header.kid, provider.ctx.keys.signingKey().kid, "the access token names the provider's current signing key");
       const claims = decodeJwt(body.access_token);
-      assert.equal(claims.iss, provider.url);
-      assert.equal(claims.sub, user.id);
-      assert.equal(claims.aud, provider.url);
-      assert.equal(claims.client_id, client.id);
-      assert.equal(claims.scope, 'profile email');
-      assert.equal(claims.gid, grantId);
-      assert.equal(typeof claims.jti, 'string');
-      assert.equal(claims.exp! - claims.iat!, provider.config.lifetimes.accessToken);
+      assert.equal(claims.iss, provider.url, 'the issuer is the provider');
+      assert.equal(claims.sub, user.id, 'the subject is the user who granted access');
+      assert.equal(claims.aud, provider.url, 'the audience is the provider');
+      assert.equal(claims.client_id, client.id, 'client_id is the app that redeemed the code');
+      assert.equal(claims.scope, 'profile email', 'the scope claim is the scope that was granted');
+      assert.equal(claims.gid, grantId, 'gid names the grant the code belongs to');
+      assert.equal(typeof claims.jti, 'string', 'the access token has a jti');
+      assert.equal(claims.exp! - claims.iat!, provider.config.lifetimes.accessToken, 'the access token lives for the configured lifetime');
       const grant = await provider.store.findGrant(grantId);
-      assert.equal(grant?.userId, user.id);
-      assert.equal(grant?.revokedAt, null);
-      assert.equal((await getMe(provider, body.access_token)).status, 200);
+      assert.equal(grant?.userId, user.id, 'the grant belongs to the user who granted access');
+      assert.equal(grant?.revokedAt, null, 'the grant is not revoked');
+      assert.equal((await getMe(provider, body.access_token)).status, 200, 'the new access token works at /api/me');
     });
 
     test('the Weibo path /oauth2/access_token answers the same, with client_secret_post', async () => {
@@ -61,8 +61,8 @@ for (const kind of storeKinds) {
         client_id: client.id, client_secret: secret, grant_type: 'authorization_code', redirect_uri: redirectUri, code,
       });
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
-      assert.equal(reply.body.uid, user.id);
-      assert.equal(typeof reply.body.expires_in, 'number');
+      assert.equal(reply.body.uid, user.id, 'the Weibo path names the uid of the user who granted access');
+      assert.equal(typeof reply.body.expires_in, 'number', 'the Weibo path gives expires_in as a number');
     });
 
     test('a public app authenticates with its client_id alone and PKCE', async () => {
@@ -72,7 +72,7 @@ for (const kind of storeKinds) {
       const { code } = await makeCode(provider, { client, user, verifier });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', client_id: client.id, code, redirect_uri: redirectUri, code_verifier: verifier });
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
-      assert.equal(reply.headers.get('access-control-allow-origin'), '*');
+      assert.equal(reply.headers.get('access-control-allow-origin'), '*', 'a public app may read the token response from any origin');
     });
 
     test('an app without the refresh_token grant gets no refresh token', async () => {
@@ -80,8 +80,8 @@ for (const kind of storeKinds) {
       const user = await provider.createUser();
       const { code, verifier } = await makeCode(provider, { client, user });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
-      assert.equal(reply.status, 200);
-      assert.equal(reply.body.refresh_token, undefined);
+      assert.equal(reply.status, 200, `the token endpoint answers 200: ${JSON.stringify(reply.body)}`);
+      assert.equal(reply.body.refresh_token, undefined, 'an app without the refresh_token grant gets no refresh token');
     });
 
     test('an opaque-token app gets an opaque access token that works at /api/me', async () => {
@@ -89,11 +89,11 @@ for (const kind of storeKinds) {
       const user = await provider.createUser();
       const { code, verifier } = await makeCode(provider, { client, user });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
-      assert.equal(reply.status, 200);
-      assert.match(reply.body.access_token, /^[A-Za-z0-9_-]{43}$/);
+      assert.equal(reply.status, 200, `the token endpoint answers 200: ${JSON.stringify(reply.body)}`);
+      assert.match(reply.body.access_token, /^[A-Za-z0-9_-]{43}$/, 'the opaque access token is 43 base64url characters');
       const me = await getMe(provider, reply.body.access_token);
-      assert.equal(me.status, 200);
-      assert.equal(me.body.uid, user.id);
+      assert.equal(me.status, 200, `the opaque access token works at /api/me: ${JSON.stringify(me.body)}`);
+      assert.equal(me.body.uid, user.id, '/api/me names the user who granted access');
     });
 
     describe('refusals', () => {
@@ -109,38 +109,38 @@ for (const kind of storeKinds) {
       test('a missing code is invalid_request', async () => {
         const { auth } = await setup();
         const reply = await exchange({ redirect_uri: redirectUri }, auth);
-        assert.equal(reply.status, 400);
-        assert.deepEqual(Object.keys(reply.body).sort(), ['error', 'error_description']);
-        assert.equal(reply.body.error, 'invalid_request');
+        assert.equal(reply.status, 400, `a missing code is refused with 400: ${JSON.stringify(reply.body)}`);
+        assert.deepEqual(Object.keys(reply.body).sort(), ['error', 'error_description'], 'the error response has only error and error_description');
+        assert.equal(reply.body.error, 'invalid_request', 'a missing code is invalid_request');
       });
 
       test('an unknown code is invalid_grant', async () => {
         const { auth } = await setup();
         const reply = await exchange({ code: 'not-a-code', redirect_uri: redirectUri }, auth);
-        assert.equal(reply.status, 400);
-        assert.equal(reply.body.error, 'invalid_grant');
+        assert.equal(reply.status, 400, `an unknown code is refused with 400: ${JSON.stringify(reply.body)}`);
+        assert.equal(reply.body.error, 'invalid_grant', 'an unknown code is invalid_grant');
       });
 
       test('an expired code is invalid_grant', async () => {
         const { auth, code, verifier } = await setup({ expiresIn: -1 });
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
-        assert.equal(reply.body.error, 'invalid_grant');
-        assert.match(reply.body.error_description, /expired/);
+        assert.equal(reply.body.error, 'invalid_grant', 'an expired code is invalid_grant');
+        assert.match(reply.body.error_description, /expired/, 'the error description says the code expired');
       });
 
       test("another client's code is invalid_grant", async () => {
         const { code, verifier } = await setup();
         const other = await webApp();
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: verifier! }, other.auth);
-        assert.equal(reply.body.error, 'invalid_grant');
-        assert.match(reply.body.error_description, /another client/);
+        assert.equal(reply.body.error, 'invalid_grant', "another client's code is invalid_grant");
+        assert.match(reply.body.error_description, /another client/, 'the error description says the code was issued to another client');
       });
 
       test('a different redirect_uri is invalid_grant', async () => {
         const { auth, code, verifier } = await setup();
         const reply = await exchange({ code, redirect_uri: 'https://app.example/other', code_verifier: verifier! }, auth);
-        assert.equal(reply.body.error, 'invalid_grant');
-        assert.match(reply.body.error_description, /redirect_uri/);
+        assert.equal(reply.body.error, 'invalid_grant', 'a different redirect_uri is invalid_grant');
+        assert.match(reply.body.error_description, /redirect_uri/, 'the error description names redirect_uri');
       });
 
       test('redirect_uri may be left out only when it is the one registered', async () => {
@@ -150,20 +150,20 @@ for (const kind of storeKinds) {
         const { client, auth: auth2 } = await webApp({ appType: 'web', redirectUris: [redirectUri, 'https://app.example/two'] });
         const made = await makeCode(provider, { client, user: await provider.createUser() });
         const refused = await exchange({ code: made.code, code_verifier: made.verifier! }, auth2);
-        assert.equal(refused.body.error, 'invalid_grant');
+        assert.equal(refused.body.error, 'invalid_grant', 'redirect_uri may not be left out when the app registered more than one');
       });
 
       test('a missing code_verifier is invalid_grant when the code has a challenge', async () => {
         const { auth, code } = await setup();
         const reply = await exchange({ code, redirect_uri: redirectUri }, auth);
-        assert.equal(reply.body.error, 'invalid_grant');
-        assert.match(reply.body.error_description, /code_verifier/);
+        assert.equal(reply.body.error, 'invalid_grant', 'a missing code_verifier is invalid_grant when the code has a challenge');
+        assert.match(reply.body.error_description, /code_verifier/, 'the error description names code_verifier');
       });
 
       test('a wrong code_verifier is invalid_grant', async () => {
         const { auth, code } = await setup();
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: 'a'.repeat(43) }, auth);
-        assert.equal(reply.body.error, 'invalid_grant');
+        assert.equal(reply.body.error, 'invalid_grant', 'a wrong code_verifier is invalid_grant');
       });
 
       test('a malformed code_verifier is invalid_request and leaves the code usable', async () => {
@@ -173,14 +173,14 @@ for (const kind of storeKinds) {
           assert.equal(reply.body.error, 'invalid_request', bad);
         }
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
-        assert.equal(reply.status, 200);
+        assert.equal(reply.status, 200, `the code is still usable after malformed verifiers: ${JSON.stringify(reply.body)}`);
       });
 
       test('a code_verifier for a code without a challenge is invalid_grant', async () => {
         const { auth, code } = await setup({ verifier: null });
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: 'a'.repeat(43) }, auth);
-        assert.equal(reply.body.error, 'invalid_grant');
-        assert.match(reply.body.error_description, /no code_challenge/);
+        assert.equal(reply.body.error, 'invalid_grant', 'a code_verifier for a code without a challenge is invalid_grant');
+        assert.match(reply.body.error_description, /no code_challenge/, 'the error description says the code has no code_challenge');
       });
     });
 
@@ -190,22 +190,22 @@ for (const kind of storeKinds) {
       const { code, verifier, grantId } = await makeCode(provider, { client, user });
       const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! };
       const first = await postForm(provider, '/oauth2/token', form, auth);
-      assert.equal(first.status, 200);
-      assert.equal((await getMe(provider, first.body.access_token)).status, 200);
+      assert.equal(first.status, 200, `the first redemption succeeds: ${JSON.stringify(first.body)}`);
+      assert.equal((await getMe(provider, first.body.access_token)).status, 200, 'the access token from the first redemption works before the replay');
 
       const second = await postForm(provider, '/oauth2/token', form, auth);
-      assert.equal(second.status, 400);
-      assert.equal(second.body.error, 'invalid_grant');
+      assert.equal(second.status, 400, `the second redemption is refused with 400: ${JSON.stringify(second.body)}`);
+      assert.equal(second.body.error, 'invalid_grant', 'the second redemption is invalid_grant');
 
       const me = await getMe(provider, first.body.access_token);
-      assert.equal(me.status, 401);
-      assert.match(me.headers.get('www-authenticate')!, /error="invalid_token"/);
+      assert.equal(me.status, 401, 'the access token issued from a replayed code stops working');
+      assert.match(me.headers.get('www-authenticate')!, /error="invalid_token"/, 'the refusal says the token is invalid_token');
       const refresh = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, auth);
-      assert.equal(refresh.body.error, 'invalid_grant');
-      assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'code_replayed');
+      assert.equal(refresh.body.error, 'invalid_grant', 'the refresh token issued from a replayed code stops working');
+      assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'code_replayed', 'the grant is revoked because its code was replayed');
       await provider.ctx.audit.flush();
       const events = (await provider.store.listAuditEvents({ event: 'token_revoked', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
-      assert.deepEqual(events.map((e) => e.detail?.reason), ['authorization_code_replayed']);
+      assert.deepEqual(events.map((e) => e.detail?.reason), ['authorization_code_replayed'], 'one token_revoked event records the replayed authorization code');
     });
 
     test('of 20 simultaneous redemptions of one code exactly one succeeds', async () => {
@@ -214,13 +214,13 @@ for (const kind of storeKinds) {
       const { code, verifier, grantId } = await makeCode(provider, { client, user });
       const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! };
       const replies = await Promise.all(Array.from({ length: 20 }, () => postForm(provider, '/oauth2/token', form, auth)));
-      assert.equal(replies.filter((r) => r.status === 200).length, 1);
-      assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, 19);
+      assert.equal(replies.filter((r) => r.status === 200).length, 1, 'exactly one of 20 simultaneous redemptions succeeds');
+      assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, 19, 'the other 19 simultaneous redemptions are invalid_grant');
       // The replays revoke the grant, whichever of them came before the winner wrote it.
       const grant = await provider.store.findGrant(grantId);
-      assert.notEqual(grant?.revokedAt, null);
+      assert.notEqual(grant?.revokedAt, null, 'the replays revoke the grant');
       const winner = replies.find((r) => r.status === 200)!;
-      assert.equal((await getMe(provider, winner.body.access_token)).status, 401);
+      assert.equal((await getMe(provider, winner.body.access_token)).status, 401, "the winner's access token stops working once the grant is revoked");
     });
 
     test('an exchange takes at most 4 SQL statements', async () => {
@@ -230,7 +230,7 @@ for (const kind of storeKinds) {
       const { result, statements } = await countStatements(provider, () =>
         postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! }, auth),
       );
-      assert.equal(result.status, 200);
+      assert.equal(result.status, 200, `the token endpoint answers 200: ${JSON.stringify(result.body)}`);
       assert.ok(statements.length <= 4, statements.join('\n'));
     });
   });

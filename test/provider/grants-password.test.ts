@@ -21,27 +21,27 @@ for (const kind of storeKinds) {
       const user = await provider.createUser();
       const reply = await passwordRequest(auth, { username: user.username, password: user.password, scope: 'profile email' });
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
-      assert.equal(reply.body.uid, user.id);
-      assert.equal(typeof reply.body.refresh_token, 'string');
-      assert.equal(reply.body.scope, 'profile email');
+      assert.equal(reply.body.uid, user.id, 'the token answer carries the uid of the user');
+      assert.equal(typeof reply.body.refresh_token, 'string', 'the token answer carries a refresh token');
+      assert.equal(reply.body.scope, 'profile email', 'the requested scope is granted');
       const me = await getMe(provider, reply.body.access_token);
-      assert.equal(me.body.email, user.email);
+      assert.equal(me.body.email, user.email, '/api/me gives the email with the email scope');
     });
 
     test('a wrong password or an unknown user is invalid_grant', async () => {
       const { auth } = await trustedApp();
       const user = await provider.createUser();
       const wrong = await passwordRequest(auth, { username: user.username, password: 'nope' });
-      assert.equal(wrong.status, 400);
-      assert.equal(wrong.body.error, 'invalid_grant');
+      assert.equal(wrong.status, 400, `a wrong password is refused with 400: ${JSON.stringify(wrong.body)}`);
+      assert.equal(wrong.body.error, 'invalid_grant', 'a wrong password is invalid_grant');
       const unknown = await passwordRequest(auth, { username: 'nobody-here', password: 'nope' });
-      assert.equal(unknown.body.error, 'invalid_grant');
+      assert.equal(unknown.body.error, 'invalid_grant', 'an unknown user is invalid_grant, like a wrong password');
     });
 
     test('missing credentials are invalid_request', async () => {
       const { auth } = await trustedApp();
-      assert.equal((await passwordRequest(auth, { username: 'x' })).body.error, 'invalid_request');
-      assert.equal((await passwordRequest(auth, { password: 'x' })).body.error, 'invalid_request');
+      assert.equal((await passwordRequest(auth, { username: 'x' })).body.error, 'invalid_request', 'a request without a password is invalid_request');
+      assert.equal((await passwordRequest(auth, { password: 'x' })).body.error, 'invalid_request', 'a request without a username is invalid_request');
     });
 
     test('the login lockout applies here too, and says so', async () => {
@@ -49,10 +49,10 @@ for (const kind of storeKinds) {
       const user = await provider.createUser();
       for (let i = 0; i < 3; i++) await passwordRequest(auth, { username: user.username, password: 'wrong' });
       const locked = await passwordRequest(auth, { username: user.username, password: user.password });
-      assert.equal(locked.status, 400);
-      assert.equal(locked.body.error, 'invalid_grant');
-      assert.match(locked.body.error_description, /locked/);
-      assert.ok(Number(locked.headers.get('retry-after')) > 0);
+      assert.equal(locked.status, 400, `the locked account is refused, the right password included: ${JSON.stringify(locked.body)}`);
+      assert.equal(locked.body.error, 'invalid_grant', 'the locked account is invalid_grant');
+      assert.match(locked.body.error_description, /locked/, 'the error description says the account is locked');
+      assert.ok(Number(locked.headers.get('retry-after')) > 0, `the refusal tells how long the lock lasts: ${locked.headers.get('retry-after')}`);
     });
 
     test('an app not trusted is unauthorized_client, even with the grant in its record', async () => {
@@ -60,14 +60,14 @@ for (const kind of storeKinds) {
       await provider.store.updateClient(client.id, { trusted: false });
       const user = await provider.createUser();
       const reply = await passwordRequest(auth, { username: user.username, password: user.password });
-      assert.equal(reply.body.error, 'unauthorized_client');
+      assert.equal(reply.body.error, 'unauthorized_client', `an app no longer trusted is unauthorized_client: ${JSON.stringify(reply.body)}`);
     });
 
     test('an app without the password grant is unauthorized_client', async () => {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true });
       const user = await provider.createUser();
       const reply = await passwordRequest(basicAuth(client.id, clientSecret!), { username: user.username, password: user.password });
-      assert.equal(reply.body.error, 'unauthorized_client');
+      assert.equal(reply.body.error, 'unauthorized_client', `an app without the password grant is unauthorized_client: ${JSON.stringify(reply.body)}`);
     });
   });
 }

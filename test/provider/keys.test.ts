@@ -24,16 +24,16 @@ for (const kind of storeKinds) {
 
       const waiting = await rotateSigningKeys(provider.store, provider.config, 600);
       await provider.ctx.keys.reload();
-      assert.deepEqual((await jwksKids()).sort(), [oldKid, waiting.kid].sort());
+      assert.deepEqual((await jwksKids()).sort(), [oldKid, waiting.kid].sort(), 'the new key is published at once, beside the old one');
       const during = await webAppWithTokens(provider);
       assert.equal(kidOf(during.tokens.access_token), oldKid, 'the new key does not sign before its time');
 
       const now = await rotateSigningKeys(provider.store, provider.config, 0);
       await provider.ctx.keys.reload();
       const after = await webAppWithTokens(provider);
-      assert.equal(kidOf(after.tokens.access_token), now.kid);
+      assert.equal(kidOf(after.tokens.access_token), now.kid, 'the new key signs once its delay is over');
       assert.ok((await jwksKids()).includes(oldKid!), 'a retired key stays published while its tokens live');
-      assert.equal((await getMe(provider, before.tokens.access_token)).status, 200);
+      assert.equal((await getMe(provider, before.tokens.access_token)).status, 200, 'a token signed by the retired key is still accepted');
     });
 
     test('a key retired longer ago than any token lives is no longer published', async () => {
@@ -47,7 +47,7 @@ for (const kind of storeKinds) {
       await provider.store.deleteSigningKey(kid);
       await provider.store.insertSigningKey({ ...record, retiredAt: longAgo });
       await provider.ctx.keys.reload();
-      assert.ok(!(await jwksKids()).includes(kid));
+      assert.ok(!(await jwksKids()).includes(kid), 'a key retired longer ago than any token lives is no longer published');
     });
   });
 }

@@ -39,22 +39,22 @@ for (const kind of storeKinds) {
 
     test('the start page says what this is and links to logging in, the console and the metadata', async () => {
       const page = await new TestBrowser(provider.url).get('/');
-      assert.equal(page.status, 200);
-      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-      assert.match(page.text, /OAuth 2\.0 provider/);
+      assert.equal(page.status, 200, 'the start page answers 200');
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/, 'the start page is HTML');
+      assert.match(page.text, /OAuth 2\.0 provider/, 'the start page says this is an OAuth 2.0 provider');
       for (const href of ['/login', '/console', '/.well-known/oauth-authorization-server']) assert.ok(page.text.includes(`href="${href}"`), href);
     });
 
     test('the login form has labelled fields, a CSRF token and keeps return_to', async () => {
       const page = await new TestBrowser(provider.url).get('/login?return_to=%2Foauth2%2Fauthorize%3Fclient_id%3Dabc%26state%3Dx');
-      assert.equal(page.status, 200);
-      assert.match(page.text, /<label for="username">Username<\/label>/);
-      assert.match(page.text, /<label for="password">Password<\/label>/);
-      assert.match(page.text, /id="username"/);
-      assert.match(page.text, /type="password" id="password"/);
-      assert.ok(csrfFrom(page.text).length > 20);
-      assert.equal(inputValue(page.text, 'return_to'), '/oauth2/authorize?client_id=abc&state=x');
-      assert.equal(page.headers.get('cache-control'), 'no-store');
+      assert.equal(page.status, 200, 'the login page answers 200');
+      assert.match(page.text, /<label for="username">Username<\/label>/, 'the username field has its label');
+      assert.match(page.text, /<label for="password">Password<\/label>/, 'the password field has its label');
+      assert.match(page.text, /id="username"/, 'the login form has a username field');
+      assert.match(page.text, /type="password" id="password"/, 'the password field is of type password');
+      assert.ok(csrfFrom(page.text).length > 20, 'the login form carries a CSRF token');
+      assert.equal(inputValue(page.text, 'return_to'), '/oauth2/authorize?client_id=abc&state=x', 'the login form keeps return_to in a hidden field');
+      assert.equal(page.headers.get('cache-control'), 'no-store', 'the login page is not cached');
     });
 
     test('the right password signs in, with an HttpOnly SameSite=Lax cookie, and goes back to return_to', async () => {
@@ -67,15 +67,15 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(form.text),
         return_to: inputValue(form.text, 'return_to')!,
       });
-      assert.equal(response.status, 303);
-      assert.equal(response.location, '/account/apps');
+      assert.equal(response.status, 303, 'the right password signs in with a 303');
+      assert.equal(response.location, '/account/apps', 'signing in goes back to return_to');
       const sessionCookie = response.headers.getSetCookie().find((c) => c.startsWith('grantry_session='));
-      assert.ok(sessionCookie);
-      assert.match(sessionCookie, /HttpOnly/i);
-      assert.match(sessionCookie, /SameSite=Lax/i);
-      assert.doesNotMatch(sessionCookie, /Secure/i);
+      assert.ok(sessionCookie, 'signing in sets the session cookie');
+      assert.match(sessionCookie, /HttpOnly/i, 'the session cookie is HttpOnly');
+      assert.match(sessionCookie, /SameSite=Lax/i, 'the session cookie is SameSite=Lax');
+      assert.doesNotMatch(sessionCookie, /Secure/i, 'the session cookie is not Secure when the issuer is http');
       const home = await browser.get('/');
-      assert.match(home.text, new RegExp(`signed in as <strong>${user.username}</strong>`));
+      assert.match(home.text, new RegExp(`signed in as <strong>${user.username}</strong>`), 'the start page names the signed-in user');
     });
 
     test('a return_to that leaves the site is replaced by /console', async () => {
@@ -94,10 +94,10 @@ for (const kind of storeKinds) {
       for (const [username, password] of [[user.username, 'not the password'], ['nobody-here', 'whatever-password']] as const) {
         const browser = new TestBrowser(provider.url);
         const response = await browser.post('/login', { username, password, csrf_token: csrfFrom((await browser.get('/login')).text) });
-        assert.equal(response.status, 401);
-        assert.match(response.text, /Wrong username or password/);
-        assert.equal(inputValue(response.text, 'username'), username);
-        assert.ok(!browser.cookies.has('grantry_session'));
+        assert.equal(response.status, 401, `a wrong login for ${username} is refused with 401`);
+        assert.match(response.text, /Wrong username or password/, `a wrong login for ${username} says the username or password is wrong`);
+        assert.equal(inputValue(response.text, 'username'), username, `the form keeps the username ${username}`);
+        assert.ok(!browser.cookies.has('grantry_session'), `a wrong login for ${username} gets no session`);
       }
       await provider.store.clearLoginFailures(throttleKeys(user.username, '127.0.0.1'));
       await provider.store.clearLoginFailures(throttleKeys('nobody-here', '127.0.0.1'));
@@ -109,22 +109,38 @@ for (const kind of storeKinds) {
       await browser.get('/login');
       for (const csrf of ['', 'forged-token']) {
         const response = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrf });
-        assert.equal(response.status, 403);
-        assert.match(response.text, /Nothing was changed/);
+        assert.equal(response.status, 403, `a login with the CSRF token ${JSON.stringify(csrf)} is refused with 403`);
+        assert.match(response.text, /Nothing was changed/, 'the refusal says nothing was changed');
       }
       // A token from another browser is no good either.
       const other = new TestBrowser(provider.url);
       const stolen = csrfFrom((await other.get('/login')).text);
-      assert.equal((await browser.post('/login', { username: user.username, password: 'wrong', csrf_token: stolen })).status, 403);
-      assert.ok(!browser.cookies.has('grantry_session'));
-      assert.deepEqual(await provider.store.findLoginFailures(throttleKeys(user.username, '127.0.0.1')), []);
+      assert.equal(
+        (await browser.post('/login', { username: user.username, password: 'wrong', csrf_token: stolen })).status,
+        403,
+        'a CSRF token from another browser is refused with 403',
+      );
+      assert.ok(!browser.cookies.has('grantry_session'), 'a login refused for its CSRF token gets no session');
+      assert.deepEqual(
+        await provider.store.findLoginFailures(throttleKeys(user.username, '127.0.0.1')),
+        [],
+        'a login refused for its CSRF token counts no failure',
+      );
     });
 
     test('after lockAfterFailures failures on one account, its right password is refused from anywhere (429)', async () => {
       const victim = await provider.createUser();
       const bystander = await provider.createUser();
-      for (let i = 0; i < 3; i++) assert.equal(await loginFrom('127.0.0.2', provider.url, victim.username, 'guess'), 401);
-      assert.equal(await loginFrom('127.0.0.2', provider.url, victim.username, victim.password), 429);
+      for (let i = 0; i < 3; i++) assert.equal(
+        await loginFrom('127.0.0.2', provider.url, victim.username, 'guess'),
+        401,
+        `wrong guess ${i + 1} is refused with 401`,
+      );
+      assert.equal(
+        await loginFrom('127.0.0.2', provider.url, victim.username, victim.password),
+        429,
+        'the right password is refused with 429 once the account is locked',
+      );
 
       // The account is locked for every address: here 127.0.0.1, where nothing failed.
       const browser = new TestBrowser(provider.url);
@@ -133,13 +149,17 @@ for (const kind of storeKinds) {
         password: victim.password,
         csrf_token: csrfFrom((await browser.get('/login')).text),
       });
-      assert.equal(response.status, 429);
-      assert.match(response.text, /Too many failed attempts\. Try again in about \d+ min\./);
-      assert.ok(Number(response.headers.get('retry-after')) > 0);
-      assert.ok(!browser.cookies.has('grantry_session'));
+      assert.equal(response.status, 429, 'a locked account is refused with 429 from another address too');
+      assert.match(response.text, /Too many failed attempts\. Try again in about \d+ min\./, 'the refusal says how long to wait');
+      assert.ok(Number(response.headers.get('retry-after')) > 0, 'a locked login carries a Retry-After');
+      assert.ok(!browser.cookies.has('grantry_session'), 'a locked login gets no session');
 
       // Another account from 127.0.0.1 is not affected.
-      assert.equal((await new TestBrowser(provider.url).login(bystander.username, bystander.password)).status, 303);
+      assert.equal(
+        (await new TestBrowser(provider.url).login(bystander.username, bystander.password)).status,
+        303,
+        'another account can still sign in from the same address',
+      );
       await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.2')]);
     });
 
@@ -149,17 +169,33 @@ for (const kind of storeKinds) {
       // The account and the address are counted apart, so interleaved attempts may reach either limit first.
       const checked = statuses.filter((status) => status === 401).length;
       assert.ok(checked >= 1 && checked <= 3, `at most lockAfterFailures guesses are checked, not ${checked}`);
-      assert.equal(statuses.filter((status) => status === 429).length, 30 - checked);
-      assert.equal(await loginFrom('127.0.0.6', provider.url, victim.username, victim.password), 429);
+      assert.equal(statuses.filter((status) => status === 429).length, 30 - checked, 'every guess that was not checked is refused with 429');
+      assert.equal(
+        await loginFrom('127.0.0.6', provider.url, victim.username, victim.password),
+        429,
+        'the account is locked afterwards, from another address too',
+      );
       await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
     });
 
     test('after lockAfterFailures failures from one address, every account is refused from there', async () => {
       const user = await provider.createUser();
-      for (const name of ['ghost-a', 'ghost-b', 'ghost-c']) assert.equal(await loginFrom('127.0.0.3', provider.url, name, 'guess'), 401);
-      assert.equal(await loginFrom('127.0.0.3', provider.url, user.username, user.password), 429);
+      for (const name of ['ghost-a', 'ghost-b', 'ghost-c']) assert.equal(
+        await loginFrom('127.0.0.3', provider.url, name, 'guess'),
+        401,
+        `a wrong guess for ${name} is refused with 401`,
+      );
+      assert.equal(
+        await loginFrom('127.0.0.3', provider.url, user.username, user.password),
+        429,
+        'an address locked by its failures refuses every account with 429',
+      );
       // The same account from another address still works.
-      assert.equal(await loginFrom('127.0.0.4', provider.url, user.username, user.password), 303);
+      assert.equal(
+        await loginFrom('127.0.0.4', provider.url, user.username, user.password),
+        303,
+        'the same account still signs in from another address',
+      );
     });
 
     test('logout needs the CSRF token, ends the session and goes to /', async () => {
@@ -167,25 +203,25 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(provider.url);
       await browser.login(user.username, user.password);
       const refused = await browser.post('/logout', { csrf_token: 'nope' });
-      assert.equal(refused.status, 403);
-      assert.match((await browser.get('/')).text, /signed in as/);
+      assert.equal(refused.status, 403, 'a logout with a forged CSRF token is refused with 403');
+      assert.match((await browser.get('/')).text, /signed in as/, 'a refused logout keeps the user signed in');
 
       const home = await browser.get('/');
       const session = browser.cookies.get('grantry_session')!;
       const response = await browser.post('/logout', { csrf_token: csrfFrom(home.text) });
-      assert.equal(response.status, 303);
-      assert.equal(response.location, '/');
-      assert.ok(!browser.cookies.has('grantry_session'));
+      assert.equal(response.status, 303, 'logging out redirects with 303');
+      assert.equal(response.location, '/', 'logging out goes to /');
+      assert.ok(!browser.cookies.has('grantry_session'), 'logging out removes the session cookie');
       // The old cookie is worth nothing now, even if someone kept it.
       const replay = new TestBrowser(provider.url);
       replay.cookies.set('grantry_session', session);
-      assert.doesNotMatch((await replay.get('/')).text, /signed in as/);
+      assert.doesNotMatch((await replay.get('/')).text, /signed in as/, 'the old session cookie no longer signs anyone in');
     });
 
     test('signup creates the account, signs it in and goes to return_to', async () => {
       const browser = new TestBrowser(provider.url);
       const form = await browser.get('/signup?return_to=/account/apps');
-      assert.equal(form.status, 200);
+      assert.equal(form.status, 200, 'the signup page answers 200');
       for (const label of ['Username', 'Display name', 'Email (optional)', 'Password']) assert.ok(form.text.includes(`>${label}</label>`), label);
       const response = await browser.post('/signup', {
         csrf_token: csrfFrom(form.text),
@@ -196,14 +232,18 @@ for (const kind of storeKinds) {
         password: 'long enough password',
         password_confirmation: 'long enough password',
       });
-      assert.equal(response.status, 303);
-      assert.equal(response.location, '/account/apps');
-      assert.ok(browser.cookies.has('grantry_session'));
+      assert.equal(response.status, 303, 'signing up redirects with 303');
+      assert.equal(response.location, '/account/apps', 'signing up goes back to return_to');
+      assert.ok(browser.cookies.has('grantry_session'), 'signing up signs the new account in');
       const stored = await provider.store.findUserByUsername('new.user_1');
-      assert.equal(stored?.displayName, 'New User');
-      assert.equal(stored?.email, null);
-      assert.notEqual(stored?.passwordHash, 'long enough password');
-      assert.equal((await new TestBrowser(provider.url).login('new.user_1', 'long enough password')).status, 303);
+      assert.equal(stored?.displayName, 'New User', 'the display name is stored');
+      assert.equal(stored?.email, null, 'an empty email is stored as null');
+      assert.notEqual(stored?.passwordHash, 'long enough password', 'the password is not stored as it was typed');
+      assert.equal(
+        (await new TestBrowser(provider.url).login('new.user_1', 'long enough password')).status,
+        303,
+        'the new account can sign in with its password',
+      );
     });
 
     test('signup explains what is wrong, keeps the entries, and says when a username is taken', async () => {
@@ -223,20 +263,20 @@ for (const kind of storeKinds) {
         const form = { csrf_token: csrf, username: 'fresh_name', display_name: 'Fresh <b>', email: '', password: 'password123', password_confirmation: 'password123', ...change };
         const response = await browser.post('/signup', form);
         assert.ok(response.status === 400 || response.status === 409, `${response.status} for ${JSON.stringify(change)}`);
-        assert.match(response.text, message);
-        assert.equal(inputValue(response.text, 'display_name'), 'Fresh <b>');
-        assert.ok(response.text.includes('Fresh &lt;b&gt;'));
-        assert.ok(!browser.cookies.has('grantry_session'));
+        assert.match(response.text, message, `the refusal says why for ${JSON.stringify(change)}`);
+        assert.equal(inputValue(response.text, 'display_name'), 'Fresh <b>', `the display name entered is kept for ${JSON.stringify(change)}`);
+        assert.ok(response.text.includes('Fresh &lt;b&gt;'), `the display name is shown escaped for ${JSON.stringify(change)}`);
+        assert.ok(!browser.cookies.has('grantry_session'), `a refused signup gets no session for ${JSON.stringify(change)}`);
       }
-      assert.equal(await provider.store.findUserByUsername('fresh_name'), undefined);
+      assert.equal(await provider.store.findUserByUsername('fresh_name'), undefined, 'no refused signup creates the account');
     });
 
     test('signup without a CSRF token is refused and creates nobody', async () => {
       const response = await new TestBrowser(provider.url).post('/signup', {
         username: 'csrf_victim', display_name: 'X', password: 'password123', password_confirmation: 'password123',
       });
-      assert.equal(response.status, 403);
-      assert.equal(await provider.store.findUserByUsername('csrf_victim'), undefined);
+      assert.equal(response.status, 403, 'a signup without a CSRF token is refused with 403');
+      assert.equal(await provider.store.findUserByUsername('csrf_victim'), undefined, 'a signup refused for its CSRF token creates nobody');
     });
 
     test('odd input (repeated fields, JSON, NUL bytes, huge values) is never a server error', async () => {
@@ -265,7 +305,7 @@ for (const kind of storeKinds) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: { a: 1 }, password: [1], csrf_token: 5 }),
       });
-      assert.equal(json.status, 403);
+      assert.equal(json.status, 403, 'a JSON login without a form CSRF token is refused with 403');
       for (const path of ['/login?return_to=%00', '/login?return_to=a&return_to=b', '/signup?return_to[x]=1']) {
         assert.ok((await fetch(`${provider.url}${path}`)).status < 500, path);
       }
@@ -283,10 +323,10 @@ describe('login pages with other configurations', () => {
       const user = await provider.createUser();
       const port = (provider.app.server.address() as AddressInfo).port;
       const response = await new TestBrowser(`http://127.0.0.1:${port}`).login(user.username, user.password);
-      assert.equal(response.status, 303);
+      assert.equal(response.status, 303, 'the right password signs in with a 303');
       const sessionCookie = response.headers.getSetCookie().find((c) => c.startsWith('grantry_session='));
-      assert.match(sessionCookie ?? '', /; Secure/i);
-      assert.match(sessionCookie ?? '', /HttpOnly/i);
+      assert.match(sessionCookie ?? '', /; Secure/i, 'the session cookie is Secure when the issuer is https');
+      assert.match(sessionCookie ?? '', /HttpOnly/i, 'the session cookie is HttpOnly');
     } finally {
       await provider.close();
     }
@@ -297,13 +337,13 @@ describe('login pages with other configurations', () => {
     try {
       const browser = new TestBrowser(provider.url);
       const login = await browser.get('/login');
-      assert.ok(!login.text.includes('/signup'));
-      assert.equal((await browser.get('/signup')).status, 404);
+      assert.ok(!login.text.includes('/signup'), 'the login page does not link to signup when it is turned off');
+      assert.equal((await browser.get('/signup')).status, 404, 'the signup page is not found when signup is turned off');
       const response = await browser.post('/signup', {
         csrf_token: csrfFrom(login.text), username: 'sneaky', display_name: 'S', password: 'password123', password_confirmation: 'password123',
       });
-      assert.equal(response.status, 404);
-      assert.equal(await provider.store.findUserByUsername('sneaky'), undefined);
+      assert.equal(response.status, 404, 'a signup post is not found when signup is turned off');
+      assert.equal(await provider.store.findUserByUsername('sneaky'), undefined, 'a signup post creates nobody when signup is turned off');
     } finally {
       await provider.close();
     }

@@ -10,19 +10,19 @@ describe('metadata (RFC 8414)', () => {
 
   test('names the issuer and every endpoint under it', async () => {
     const response = await fetch(`${provider.url}/.well-known/oauth-authorization-server`);
-    assert.equal(response.status, 200);
+    assert.equal(response.status, 200, 'the metadata document is served');
     const metadata = await response.json();
-    assert.equal(metadata.issuer, provider.url);
-    assert.equal(metadata.token_endpoint, `${provider.url}/oauth2/token`);
-    assert.equal(metadata.authorization_endpoint, `${provider.url}/oauth2/authorize`);
-    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
-    assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(metadata.issuer, provider.url, 'the issuer is the provider');
+    assert.equal(metadata.token_endpoint, `${provider.url}/oauth2/token`, 'the token endpoint is under the issuer');
+    assert.equal(metadata.authorization_endpoint, `${provider.url}/oauth2/authorize`, 'the authorization endpoint is under the issuer');
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256'], 'PKCE is offered with S256 only');
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true, 'the metadata says authorization responses carry iss (RFC 9207)');
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', 'the metadata is served with nosniff');
   });
 
   test('an unknown path is a JSON 404', async () => {
     const response = await fetch(`${provider.url}/nowhere`);
-    assert.equal(response.status, 404);
-    assert.equal((await response.json()).error, 'not_found');
+    assert.equal(response.status, 404, 'an unknown path is 404');
+    assert.equal((await response.json()).error, 'not_found', 'an unknown path answers with the JSON error not_found');
   });
 });

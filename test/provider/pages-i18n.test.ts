@@ -53,37 +53,49 @@ for (const kind of storeKinds) {
     test('Accept-Language picks the language; without it, English', async () => {
       const browser = new TestBrowser(provider.url);
       const english = await browser.get('/login');
-      assert.match(english.text, /^<!doctype html><html lang="en">/);
-      assert.match(english.text, /<label for="username">Username<\/label>/);
+      assert.match(english.text, /^<!doctype html><html lang="en">/, 'without Accept-Language the page is in English');
+      assert.match(english.text, /<label for="username">Username<\/label>/, 'the English login page labels the username field in English');
       const chinese = await browser.get('/login', { 'accept-language': 'en;q=0.5, zh-CN;q=0.9' });
-      assert.match(chinese.text, /^<!doctype html><html lang="zh-CN">/);
-      assert.match(chinese.text, /<label for="username">用户名<\/label>/);
-      assert.match(chinese.text, /<button type="submit" class="primary">登录<\/button>/);
+      assert.match(chinese.text, /^<!doctype html><html lang="zh-CN">/, 'an Accept-Language preferring zh-CN gives the page in Chinese');
+      assert.match(chinese.text, /<label for="username">用户名<\/label>/, 'the Chinese login page labels the username field in Chinese');
+      assert.match(chinese.text, /<button type="submit" class="primary">登录<\/button>/, 'the Chinese login page has its button in Chinese');
       const french = await browser.get('/login', { 'accept-language': 'fr-FR' });
-      assert.match(french.text, /<html lang="en">/);
+      assert.match(french.text, /<html lang="en">/, 'a language the provider does not have (fr-FR) falls back to English');
     });
 
     test('the switcher sets a cookie that wins over Accept-Language, and comes back to the page', async () => {
       const browser = new TestBrowser(provider.url);
       const page = await browser.get('/signup?return_to=%2Fconsole');
       const link = /<a href="([^"]+)" lang="zh-CN" hreflang="zh-CN" data-testid="lang-zh-CN">简体中文<\/a>/.exec(page.text)?.[1];
-      assert.equal(link, '/lang?to=zh-CN&amp;return_to=%2Fsignup%3Freturn_to%3D%252Fconsole');
-      assert.match(page.text, /<span aria-current="true" lang="en">English<\/span>/);
+      assert.equal(
+        link,
+        '/lang?to=zh-CN&amp;return_to=%2Fsignup%3Freturn_to%3D%252Fconsole',
+        'the switcher links to /lang with the way back to the current page',
+      );
+      assert.match(page.text, /<span aria-current="true" lang="en">English<\/span>/, 'the switcher marks English as the current language');
 
       const switched = await browser.get(link!.replace(/&amp;/g, '&'));
-      assert.equal(switched.status, 303);
-      assert.equal(switched.location, '/signup?return_to=%2Fconsole');
+      assert.equal(switched.status, 303, 'switching the language redirects with 303');
+      assert.equal(switched.location, '/signup?return_to=%2Fconsole', 'switching the language comes back to the page it was asked from');
       const cookie = switched.headers.getSetCookie().find((c) => c.startsWith('grantry_lang='))!;
-      assert.match(cookie, /^grantry_lang=zh-CN; Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax$/);
+      assert.match(
+        cookie,
+        /^grantry_lang=zh-CN; Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax$/,
+        'the switcher sets a year-long, HttpOnly, SameSite=Lax language cookie',
+      );
 
       const after = await browser.get('/signup', { 'accept-language': 'en' });
-      assert.match(after.text, /<html lang="zh-CN">/);
-      assert.match(after.text, /<h1>注册账号<\/h1>/);
-      assert.match(after.text, /<button type="submit" class="primary">注册<\/button>/);
+      assert.match(after.text, /<html lang="zh-CN">/, 'the language cookie wins over Accept-Language');
+      assert.match(after.text, /<h1>注册账号<\/h1>/, 'the signup page heading is in Chinese');
+      assert.match(after.text, /<button type="submit" class="primary">注册<\/button>/, 'the signup button is in Chinese');
 
       const back = await browser.get('/lang?to=en&return_to=%2Flogin', { 'accept-language': 'zh-CN' });
-      assert.equal(back.location, '/login');
-      assert.match((await browser.get('/login', { 'accept-language': 'zh-CN' })).text, /<html lang="en">/);
+      assert.equal(back.location, '/login', 'switching back to English comes back to /login');
+      assert.match(
+        (await browser.get('/login', { 'accept-language': 'zh-CN' })).text,
+        /<html lang="en">/,
+        'the English cookie wins over a zh-CN Accept-Language',
+      );
     });
 
     test('the switcher returns only to a path on this site and ignores unknown languages', async () => {
@@ -95,11 +107,15 @@ for (const kind of storeKinds) {
       }
       const unknown = new TestBrowser(provider.url);
       const response = await unknown.get('/lang?to=fr&return_to=%2Flogin');
-      assert.equal(response.location, '/login');
-      assert.equal(response.headers.getSetCookie().length, 0);
+      assert.equal(response.location, '/login', 'an unknown language still comes back to the page');
+      assert.equal(response.headers.getSetCookie().length, 0, 'an unknown language sets no cookie');
       // An unknown value in the cookie itself falls back to Accept-Language.
       unknown.cookies.set('grantry_lang', 'klingon');
-      assert.match((await unknown.get('/login', { 'accept-language': 'zh' })).text, /<html lang="zh-CN">/);
+      assert.match(
+        (await unknown.get('/login', { 'accept-language': 'zh' })).text,
+        /<html lang="zh-CN">/,
+        'an unknown language in the cookie falls back to Accept-Language',
+      );
     });
 
     test('every page renders in zh-CN with no English catalogue message left', async () => {
@@ -119,14 +135,14 @@ for (const kind of storeKinds) {
       await visit('/signup');
       const loginPage = await browser.get('/login');
       const failed = await browser.post('/login', { username: 'owner1', password: 'wrong password', csrf_token: csrfFrom(loginPage.text) });
-      assert.equal(failed.status, 401);
-      assert.match(failed.text, /用户名或密码错误。/);
+      assert.equal(failed.status, 401, 'a wrong password is refused with 401');
+      assert.match(failed.text, /用户名或密码错误。/, 'the wrong-password message is in Chinese');
       pages.push(['POST /login', failed.text]);
       const signupFail = await browser.post('/signup', { username: 'x', password: 'p', password_confirmation: 'p', csrf_token: csrfFrom(loginPage.text) });
-      assert.equal(signupFail.status, 400);
+      assert.equal(signupFail.status, 400, 'a refused signup answers 400');
       pages.push(['POST /signup', signupFail.text]);
       const refused = await browser.post('/logout', { csrf_token: 'forged' });
-      assert.equal(refused.status, 403);
+      assert.equal(refused.status, 403, 'a logout with a forged CSRF token is refused with 403');
       pages.push(['POST /logout forged', refused.text]);
       await visit('/nowhere', 404);
       await visit('/oauth2/authorize?response_type=code&client_id=nobody', 400);
@@ -139,18 +155,18 @@ for (const kind of storeKinds) {
       const registered = await browser.post('/console/apps/new', {
         csrf_token: csrfFrom(form.text), name: 'Photos', app_type: 'web', redirect_uris: callback, description: 'Prints photos',
       });
-      assert.equal(registered.status, 201);
+      assert.equal(registered.status, 201, 'registering an app answers 201');
       pages.push(['POST /console/apps/new', registered.text]);
       const appKey = /data-testid="app-key">([^<]+)</.exec(registered.text)![1]!;
       const badNew = await browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), name: 'X', app_type: 'web', redirect_uris: 'http://x.example/cb' });
-      assert.equal(badNew.status, 400);
+      assert.equal(badNew.status, 400, 'a registration with an http callback URL is refused with 400');
       pages.push(['POST /console/apps/new (refused)', badNew.text]);
       await visit('/console');
       const appPage = await visit(`/console/apps/${appKey}`);
       const bad = await browser.post(`/console/apps/${appKey}/advanced`, {
         csrf_token: csrfFrom(appPage.text), redirect_uris: 'https://ok.example/cb#frag', scopes: 'profile', token_format: 'jwt',
       });
-      assert.equal(bad.status, 400);
+      assert.equal(bad.status, 400, 'a callback URL with a fragment is refused with 400');
       pages.push(['POST advanced (refused)', bad.text]);
       const rotated = await browser.post(`/console/apps/${appKey}/rotate-secret`, { csrf_token: csrfFrom(appPage.text) });
       pages.push(['POST rotate-secret', rotated.text]);
@@ -164,9 +180,13 @@ for (const kind of storeKinds) {
       const consent = await visit(
         `/oauth2/authorize?response_type=code&client_id=${appKey}&redirect_uri=${encodeURIComponent(callback)}&scope=profile%20email&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
       );
-      assert.match(consent.text, /<button type="submit" name="decision" value="allow" class="primary">同意授权<\/button>/);
+      assert.match(
+        consent.text,
+        /<button type="submit" name="decision" value="allow" class="primary">同意授权<\/button>/,
+        'the consent page has its Allow button in Chinese',
+      );
       const mismatch = await visit(`/oauth2/authorize?response_type=code&client_id=${appKey}&redirect_uri=https%3A%2F%2Fevil.example%2F`, 400);
-      assert.match(mismatch.text, /回调地址（redirect_uri）不是该应用注册过的地址。/);
+      assert.match(mismatch.text, /回调地址（redirect_uri）不是该应用注册过的地址。/, 'the redirect_uri mismatch page explains it in Chinese');
 
       await visit('/account/apps');
       await provider.store.createGrant({ id: randomUUID(), clientId: appKey, userId: owner.id, scope: 'profile email', createdAt: 1_767_225_600 });
@@ -181,7 +201,10 @@ for (const kind of storeKinds) {
 
     test('the leak check finds English when there is some', async () => {
       const page = await new TestBrowser(provider.url).get('/login');
-      assert.ok(englishLeaks(page.text).includes('field.password: Password'));
+      assert.ok(
+        englishLeaks(page.text).includes('field.password: Password'),
+        'the leak check finds the English password label on the English login page',
+      );
     });
 
     test('the consent page shows the app, its type explained, who registered it, each scope and where the person goes', async () => {
@@ -199,29 +222,41 @@ for (const kind of storeKinds) {
         const browser = new TestBrowser(provider.url);
         await signIn(provider, browser, person);
         const page = await browser.get(request, { 'accept-language': lang });
-        assert.equal(page.status, 200);
-        assert.match(page.text, new RegExp(`<html lang="${lang}">`));
+        assert.equal(page.status, 200, `the consent page answers 200 in ${lang}`);
+        assert.match(page.text, new RegExp(`<html lang="${lang}">`), `the consent page is marked as ${lang}`);
         assert.ok(page.text.includes(`<h1>${words.title}</h1>`), lang);
-        assert.ok(page.text.includes(`data-testid="consent-app">Album Printer</h2>`));
+        assert.ok(page.text.includes(`data-testid="consent-app">Album Printer</h2>`), `the consent page names the app in ${lang}`);
         assert.ok(page.text.includes(`data-testid="consent-type"><strong>${words.type}</strong><br><span class="muted">${words.explained}</span>`), lang);
-        assert.ok(page.text.includes('data-testid="consent-owner">Photo Studio</dd>'));
+        assert.ok(page.text.includes('data-testid="consent-owner">Photo Studio</dd>'), `the consent page names who registered the app in ${lang}`);
         assert.ok(page.text.includes(`<li data-scope="profile">${words.profile} <span class="muted">(<code>profile</code>)</span></li>`), lang);
         // The operator's own scope keeps the operator's words in every language.
-        assert.ok(page.text.includes('<li data-scope="photos:read">Read your photo albums <span class="muted">(<code>photos:read</code>)</span></li>'));
-        assert.doesNotMatch(page.text, /data-scope="email"/);
-        assert.ok(page.text.includes('data-testid="consent-destination">https://photos.example:8443</p>'));
-        assert.ok(page.text.includes(`value="allow" class="primary">${words.allow}</button>`));
-        assert.ok(page.text.includes(`value="deny">${words.deny}</button>`));
+        assert.ok(
+          page.text.includes('<li data-scope="photos:read">Read your photo albums <span class="muted">(<code>photos:read</code>)</span></li>'),
+          `the operator's own scope keeps the operator's words in ${lang}`,
+        );
+        assert.doesNotMatch(page.text, /data-scope="email"/, `a scope that was not asked for is not listed in ${lang}`);
+        assert.ok(
+          page.text.includes('data-testid="consent-destination">https://photos.example:8443</p>'),
+          `the consent page shows where the person goes in ${lang}`,
+        );
+        assert.ok(page.text.includes(`value="allow" class="primary">${words.allow}</button>`), `the Allow button is worded in ${lang}`);
+        assert.ok(page.text.includes(`value="deny">${words.deny}</button>`), `the Deny button is worded in ${lang}`);
       }
       // An app registered from the command line has no owner: the operator registered it.
       const { client: operatorApp } = await provider.registerClient({ appType: 'native', name: 'Desk', redirectUris: ['com.example.desk:/cb'] });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, person);
       const page = await browser.get(`/oauth2/authorize?response_type=code&client_id=${operatorApp.id}&redirect_uri=${encodeURIComponent('com.example.desk:/cb')}&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
-      assert.equal(page.status, 200);
-      assert.ok(page.text.includes('data-testid="consent-owner">the operator of this site</dd>'));
-      assert.ok(page.text.includes('<strong>Mobile or desktop app</strong>'));
-      assert.ok(page.text.includes('data-testid="consent-destination">com.example.desk:</p>'));
+      assert.equal(page.status, 200, 'the consent page for an app without an owner answers 200');
+      assert.ok(
+        page.text.includes('data-testid="consent-owner">the operator of this site</dd>'),
+        'an app without an owner is shown as registered by the operator',
+      );
+      assert.ok(page.text.includes('<strong>Mobile or desktop app</strong>'), 'the native app type is named on the consent page');
+      assert.ok(
+        page.text.includes('data-testid="consent-destination">com.example.desk:</p>'),
+        'the destination of a native app is its custom scheme',
+      );
     });
 
     test('OAuth error_description stays ASCII English whatever the language', async () => {
@@ -229,10 +264,10 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(provider.url);
       browser.cookies.set('grantry_lang', 'zh-CN');
       const response = await browser.get(`/oauth2/authorize?response_type=code&client_id=${client.id}&redirect_uri=${encodeURIComponent(callback)}&scope=nope&state=s`, { 'accept-language': 'zh-CN' });
-      assert.equal(response.status, 302);
+      assert.equal(response.status, 302, 'an unknown scope is sent back to the callback with 302');
       const description = new URL(response.location!).searchParams.get('error_description')!;
-      assert.match(description, /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
-      assert.match(description, /scope/);
+      assert.match(description, /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, 'error_description uses only the characters RFC 6749 allows there');
+      assert.match(description, /scope/, 'error_description names the scope, in English');
     });
 
     test('console: usage figures, grants with their warnings, the audit link, the copy-once secret dialog', async () => {
@@ -246,40 +281,102 @@ for (const kind of storeKinds) {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ grant_type: 'client_credentials', client_id: service.id, client_secret: clientSecret! }),
         });
-        assert.equal(response.status, 200);
+        assert.equal(response.status, 200, 'the service app gets a token with its secret');
       }
       await provider.ctx.audit.flush();
       const page = await browser.get(`/console/apps/${service.id}`);
-      assert.match(page.text, /<span class="figure" data-testid="usage-tokens">3<\/span>tokens issued in the last 24 hours/);
-      assert.match(page.text, /<span class="figure" data-testid="usage-users">0<\/span>people have allowed it/);
-      assert.ok(page.text.includes(`<a href="/console/apps/${service.id}/audit" data-testid="audit-link">Audit log of this app</a>`));
-      assert.match(page.text, /<li>Client credentials <span class="muted">\(<code>client_credentials<\/code>\)<\/span><\/li>/);
-      assert.match(page.text, /Password<\/strong> <span class="muted">\(<code>password<\/code>\)<\/span>:\noff \(only an operator can turn it on/);
-      assert.match(page.text, /<strong>Not recommended\.<\/strong> With the password grant people type their password into the app itself/);
-      assert.doesNotMatch(page.text, /name="implicit"/);
-      assert.doesNotMatch(page.text, /name="redirect_uris"/);
+      assert.match(
+        page.text,
+        /<span class="figure" data-testid="usage-tokens">3<\/span>tokens issued in the last 24 hours/,
+        'the console counts the 3 tokens issued in the last 24 hours',
+      );
+      assert.match(
+        page.text,
+        /<span class="figure" data-testid="usage-users">0<\/span>people have allowed it/,
+        'the console counts 0 people who allowed the service app',
+      );
+      assert.ok(
+        page.text.includes(`<a href="/console/apps/${service.id}/audit" data-testid="audit-link">Audit log of this app</a>`),
+        "the app's page links to its audit log",
+      );
+      assert.match(
+        page.text,
+        /<li>Client credentials <span class="muted">\(<code>client_credentials<\/code>\)<\/span><\/li>/,
+        'the client credentials grant is listed',
+      );
+      assert.match(
+        page.text,
+        /Password<\/strong> <span class="muted">\(<code>password<\/code>\)<\/span>:\noff \(only an operator can turn it on/,
+        'the password grant shows as off, turned on only by an operator',
+      );
+      assert.match(
+        page.text,
+        /<strong>Not recommended\.<\/strong> With the password grant people type their password into the app itself/,
+        'the password grant carries its warning',
+      );
+      assert.doesNotMatch(page.text, /name="implicit"/, 'a service app is not offered the implicit grant');
+      assert.doesNotMatch(page.text, /name="redirect_uris"/, 'a service app has no callback URLs field');
 
       const { client: trusted } = await provider.registerClient({ appType: 'web', ownerId: owner.id, trusted: true, grantTypes: ['authorization_code', 'password', 'refresh_token'], redirectUris: [callback] });
       const trustedPage = await browser.get(`/console/apps/${trusted.id}`);
-      assert.match(trustedPage.text, /<code>password<\/code>\)<\/span>:\non \(set by an operator\)/);
+      assert.match(
+        trustedPage.text,
+        /<code>password<\/code>\)<\/span>:\non \(set by an operator\)/,
+        'a trusted app shows the password grant as on, set by an operator',
+      );
 
       const { client: spa } = await provider.registerClient({ appType: 'spa', ownerId: owner.id, redirectUris: ['http://localhost:5173/cb'] });
       const spaPage = await browser.get(`/console/apps/${spa.id}`);
-      assert.match(spaPage.text, /<input type="checkbox" name="implicit" id="implicit" value="1" aria-describedby="implicit-warning">/);
-      assert.match(spaPage.text, /id="implicit-warning"><p><strong>Not recommended\.<\/strong> With the implicit grant/);
-      assert.match(spaPage.text, /data-testid="app-secret-status"><span class="muted">none: a public app cannot keep one/);
-      assert.doesNotMatch(spaPage.text, />Rotate secret</);
+      assert.match(
+        spaPage.text,
+        /<input type="checkbox" name="implicit" id="implicit" value="1" aria-describedby="implicit-warning">/,
+        'a browser app has the implicit box, tied to its warning',
+      );
+      assert.match(
+        spaPage.text,
+        /id="implicit-warning"><p><strong>Not recommended\.<\/strong> With the implicit grant/,
+        'the implicit grant carries its warning',
+      );
+      assert.match(
+        spaPage.text,
+        /data-testid="app-secret-status"><span class="muted">none: a public app cannot keep one/,
+        'a browser app is said to have no secret, being public',
+      );
+      assert.doesNotMatch(spaPage.text, />Rotate secret</, 'a browser app is not offered to rotate a secret');
 
       // Rotation: the secret in an open dialog that closes without script; copy buttons wait for the script.
       const rotated = await browser.post(`/console/apps/${service.id}/rotate-secret`, { csrf_token: csrfFrom(page.text) });
-      assert.equal(rotated.status, 200);
-      assert.match(rotated.text, /<dialog open class="secret" aria-labelledby="secret-title" data-testid="secret-dialog">/);
-      assert.match(rotated.text, /<code class="secret-value" id="app-secret" data-testid="app-secret">[A-Za-z0-9_-]{43}<\/code>/);
-      assert.match(rotated.text, /<button type="button" data-copy="app-secret" data-copied="Copied\." data-copy-failed="[^"]+" hidden>Copy App Secret<\/button>/);
-      assert.match(rotated.text, /<form method="dialog"><button type="submit" class="primary">I have stored it<\/button><\/form>/);
-      assert.match(rotated.text, /<button type="button" data-copy="app-key"[^>]* hidden>Copy App Key<\/button>/);
+      assert.equal(rotated.status, 200, 'rotating the secret answers 200');
+      assert.match(
+        rotated.text,
+        /<dialog open class="secret" aria-labelledby="secret-title" data-testid="secret-dialog">/,
+        'the new secret is shown in an open dialog',
+      );
+      assert.match(
+        rotated.text,
+        /<code class="secret-value" id="app-secret" data-testid="app-secret">[A-Za-z0-9_-]{43}<\/code>/,
+        'the dialog shows the new 43-character secret',
+      );
+      assert.match(
+        rotated.text,
+        /<button type="button" data-copy="app-secret" data-copied="Copied\." data-copy-failed="[^"]+" hidden>Copy App Secret<\/button>/,
+        'the copy button for the secret is hidden until the script shows it',
+      );
+      assert.match(
+        rotated.text,
+        /<form method="dialog"><button type="submit" class="primary">I have stored it<\/button><\/form>/,
+        'the dialog closes without script',
+      );
+      assert.match(
+        rotated.text,
+        /<button type="button" data-copy="app-key"[^>]* hidden>Copy App Key<\/button>/,
+        'the copy button for the App Key is hidden until the script shows it',
+      );
       // The switcher on a page that answered a form goes back to the app's page, not to the POST-only path.
-      assert.ok(rotated.text.includes(`return_to=${encodeURIComponent(`/console/apps/${service.id}`)}"`));
+      assert.ok(
+        rotated.text.includes(`return_to=${encodeURIComponent(`/console/apps/${service.id}`)}"`),
+        "the switcher goes back to the app's page, not to the POST-only path",
+      );
     });
 
     test('callback URLs: the refusal is next to the field, which is marked invalid', async () => {
@@ -288,49 +385,65 @@ for (const kind of storeKinds) {
       await signIn(provider, browser, owner);
       const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback] });
       const page = await browser.get(`/console/apps/${client.id}`);
-      assert.match(page.text, /<textarea id="redirect_uris" name="redirect_uris" rows="3" [^>]*aria-describedby="redirect_uris-hint">/);
-      assert.match(page.text, /id="redirect_uris-live" aria-live="polite" data-message="This does not look like an allowed callback URL: \{uri\}"/);
+      assert.match(
+        page.text,
+        /<textarea id="redirect_uris" name="redirect_uris" rows="3" [^>]*aria-describedby="redirect_uris-hint">/,
+        'the callback URLs field is described by its hint',
+      );
+      assert.match(
+        page.text,
+        /id="redirect_uris-live" aria-live="polite" data-message="This does not look like an allowed callback URL: \{uri\}"/,
+        'the callback URLs field has a live region with the message for a wrong URL',
+      );
       const refused = await browser.post(`/console/apps/${client.id}/advanced`, {
         csrf_token: csrfFrom(page.text), redirect_uris: `${callback}\nhttp://evil.example/cb`, scopes: 'profile', token_format: 'jwt',
       });
-      assert.equal(refused.status, 400);
-      assert.match(refused.text, /aria-describedby="redirect_uris-hint redirect_uris-error" aria-invalid="true">/);
-      assert.match(refused.text, /<p class="field-error" id="redirect_uris-error" data-testid="redirect_uris-error">“http:\/\/evil\.example\/cb” uses http\. Use https, or http only on localhost, 127\.0\.0\.1 or \[::1\]\.<\/p>/);
-      assert.deepEqual((await provider.store.findClient(client.id))!.redirectUris, [callback]);
+      assert.equal(refused.status, 400, 'an http callback URL is refused with 400');
+      assert.match(
+        refused.text,
+        /aria-describedby="redirect_uris-hint redirect_uris-error" aria-invalid="true">/,
+        'the refused field is marked invalid and described by its error',
+      );
+      assert.match(
+        refused.text,
+        /<p class="field-error" id="redirect_uris-error" data-testid="redirect_uris-error">“http:\/\/evil\.example\/cb” uses http\. Use https, or http only on localhost, 127\.0\.0\.1 or \[::1\]\.<\/p>/,
+        'the refusal next to the field says why the URL is refused',
+      );
+      assert.deepEqual((await provider.store.findClient(client.id))!.redirectUris, [callback], 'a refused callback URL changes nothing');
     });
 
     test('one stylesheet and one script, served by Grantry with a long cache, under a CSP without inline code', async () => {
       const browser = new TestBrowser(provider.url);
       const page = await browser.get('/login');
       const csp = page.headers.get('content-security-policy')!;
-      assert.match(csp, /style-src 'self'/);
-      assert.match(csp, /script-src 'self'/);
-      assert.match(csp, /frame-ancestors 'none'/);
-      assert.doesNotMatch(csp, /unsafe-inline/);
-      assert.doesNotMatch(page.text, /<style|style="|<script>| on[a-z]+="/);
-      assert.ok(page.text.includes(`<link rel="stylesheet" href="${assetPaths.css}">`));
-      assert.ok(page.text.includes(`<script src="${assetPaths.js}" defer></script>`));
-      assert.match(assetPaths.css, /^\/assets\/grantry\.css\?v=[0-9a-f]{12}$/);
+      assert.match(csp, /style-src 'self'/, 'the CSP allows stylesheets from the site itself');
+      assert.match(csp, /script-src 'self'/, 'the CSP allows scripts from the site itself');
+      assert.match(csp, /frame-ancestors 'none'/, 'the CSP forbids framing');
+      assert.doesNotMatch(csp, /unsafe-inline/, 'the CSP allows no inline code');
+      assert.doesNotMatch(page.text, /<style|style="|<script>| on[a-z]+="/, 'the page has no inline style, script or event handler');
+      assert.ok(page.text.includes(`<link rel="stylesheet" href="${assetPaths.css}">`), 'the page links the served stylesheet');
+      assert.ok(page.text.includes(`<script src="${assetPaths.js}" defer></script>`), 'the page loads the served script, deferred');
+      assert.match(assetPaths.css, /^\/assets\/grantry\.css\?v=[0-9a-f]{12}$/, 'the stylesheet path carries a 12-digit hash of its content');
       const css = await browser.get(assetPaths.css);
-      assert.equal(css.status, 200);
-      assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
-      assert.equal(css.headers.get('cache-control'), 'public, max-age=31536000, immutable');
-      assert.equal(css.text, stylesheet);
+      assert.equal(css.status, 200, 'the stylesheet is served with 200');
+      assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8', 'the stylesheet is served as CSS in UTF-8');
+      assert.equal(css.headers.get('cache-control'), 'public, max-age=31536000, immutable', 'the stylesheet is cached for a year, immutable');
+      assert.equal(css.text, stylesheet, 'the stylesheet served is the one in the source');
       const js = await browser.get(assetPaths.js);
-      assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
-      assert.equal(js.text, script);
-      assert.doesNotMatch(stylesheet, /@import|url\(/);
+      assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8', 'the script is served as JavaScript in UTF-8');
+      assert.equal(js.text, script, 'the script served is the one in the source');
+      assert.doesNotMatch(stylesheet, /@import|url\(/, 'the stylesheet loads nothing else (no @import, no url())');
     });
 
     test('an unknown path: a page for browsers, JSON for API clients', async () => {
       const browser = new TestBrowser(provider.url);
       const html = await browser.get('/no/such/page', { accept: 'text/html,application/xhtml+xml', 'accept-language': 'zh-CN' });
-      assert.equal(html.status, 404);
-      assert.match(html.headers.get('content-type')!, /^text\/html/);
-      assert.match(html.text, /<h1>页面不存在<\/h1>/);
+      assert.equal(html.status, 404, 'an unknown path answers 404');
+      assert.match(html.headers.get('content-type')!, /^text\/html/, 'a browser gets an HTML page for an unknown path');
+      assert.match(html.text, /<h1>页面不存在<\/h1>/, 'the not-found page is in the language asked for');
       const json = await browser.get('/no/such/page', { accept: 'application/json' });
-      assert.equal(json.status, 404);
-      assert.equal(json.json().error, 'not_found');
+      assert.equal(json.status, 404, 'an API client gets 404 for an unknown path');
+      assert.equal(json.json().error, 'not_found', 'an API client gets a JSON not_found error');
     });
   });
 }

@@ -15,23 +15,23 @@ async function authorizeAndAllow(browser: TestBrowser, params: Record<string, st
   const path = `/oauth2/authorize?${new URLSearchParams(params)}`;
   let response = await browser.get(path);
   if (login) {
-    assert.equal(response.status, 302);
+    assert.equal(response.status, 302, 'a browser without a session is sent to log in (302)');
     const loginUrl = response.location!;
     const page = await browser.get(loginUrl);
-    assert.match(page.text, /<label[^>]*>Username<\/label>/);
-    assert.match(page.text, /<label[^>]*>Password<\/label>/);
+    assert.match(page.text, /<label[^>]*>Username<\/label>/, 'the login page has a Username field');
+    assert.match(page.text, /<label[^>]*>Password<\/label>/, 'the login page has a Password field');
     const loggedIn = await browser.post('/login', {
       username: login.username,
       password: login.password,
       csrf_token: csrfFrom(page.text),
       return_to: new URL(loginUrl, browser.base).searchParams.get('return_to')!,
     });
-    assert.equal(loggedIn.status, 303);
+    assert.equal(loggedIn.status, 303, 'the login form redirects back to the authorization request (303)');
     response = await browser.get(loggedIn.location!);
   }
   assert.equal(response.status, 200, response.text.slice(0, 300));
   const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(response.text), decision: 'allow' });
-  assert.equal(allowed.status, 303);
+  assert.equal(allowed.status, 303, 'allowing redirects to the app\'s callback (303)');
   return new URL(allowed.location!);
 }
 
@@ -47,7 +47,7 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(provider.url);
       const params = { response_type: 'code', client_id: client.id, redirect_uri: callback, scope: '', state: 'seed-state' };
       const redirected = await authorizeAndAllow(browser, params, user);
-      assert.equal(`${redirected.origin}${redirected.pathname}`, callback);
+      assert.equal(`${redirected.origin}${redirected.pathname}`, callback, 'the code is sent to the registered callback');
       const code = redirected.searchParams.get('code')!;
 
       const tokenResponse = await fetch(`${provider.url}/oauth2/access_token`, {
@@ -55,21 +55,21 @@ for (const kind of storeKinds) {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ client_id: client.id, client_secret: clientSecret!, grant_type: 'authorization_code', redirect_uri: callback, code }),
       });
-      assert.equal(tokenResponse.status, 200);
-      assert.equal(tokenResponse.headers.get('cache-control'), 'no-store');
+      assert.equal(tokenResponse.status, 200, 'the seed\'s token endpoint /oauth2/access_token answers 200');
+      assert.equal(tokenResponse.headers.get('cache-control'), 'no-store', 'the token answer is never cached');
       const token = await tokenResponse.json();
-      assert.equal(token.token_type, 'Bearer');
-      assert.equal(token.uid, user.id);
-      assert.equal(token.scope, 'profile');
-      assert.ok(token.refresh_token);
-      assert.equal(typeof token.expires_in, 'number');
+      assert.equal(token.token_type, 'Bearer', 'the token is a Bearer token');
+      assert.equal(token.uid, user.id, 'the token answer carries the uid of the user, as the seed\'s client reads it');
+      assert.equal(token.scope, 'profile', 'an empty scope is granted as profile');
+      assert.ok(token.refresh_token, 'the token answer carries a refresh token');
+      assert.equal(typeof token.expires_in, 'number', 'the token answer says when the token expires');
 
       const me = await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${token.access_token}` } });
-      assert.equal(me.status, 200);
+      assert.equal(me.status, 200, '/api/me accepts the access token');
       const profile = await me.json();
-      assert.equal(profile.uid, user.id);
-      assert.equal(profile.username, 'weibo_user');
-      assert.equal(profile.display_name, 'Weibo User');
+      assert.equal(profile.uid, user.id, '/api/me gives the uid of the user');
+      assert.equal(profile.username, 'weibo_user', '/api/me gives the username');
+      assert.equal(profile.display_name, 'Weibo User', '/api/me gives the display name');
       assert.equal(profile.email, undefined, 'no email without the email scope');
 
       // Nothing that grants access is kept in plain.
@@ -97,10 +97,10 @@ for (const kind of storeKinds) {
           code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
         }),
       });
-      assert.equal(tokenResponse.status, 200);
+      assert.equal(tokenResponse.status, 200, 'the public client redeems its code with the PKCE verifier');
       const token = await tokenResponse.json();
       const me = await (await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${token.access_token}` } })).json();
-      assert.equal(me.email, 'spa@example.com');
+      assert.equal(me.email, 'spa@example.com', '/api/me gives the email with the email scope');
     });
   });
 }

@@ -18,10 +18,14 @@ for (const kind of storeKinds) {
 
     function assertOAuthError(reply: { status: number; headers: Headers; body: any }, status: number, error: string) {
       assert.equal(reply.status, status, JSON.stringify(reply.body));
-      assert.equal(reply.body.error, error);
-      assert.equal(typeof reply.body.error_description, 'string');
-      assert.deepEqual(Object.keys(reply.body).sort(), ['error', 'error_description']);
-      assert.equal(reply.headers.get('cache-control'), 'no-store');
+      assert.equal(reply.body.error, error, `the error is ${error}: ${JSON.stringify(reply.body)}`);
+      assert.equal(typeof reply.body.error_description, 'string', `an error_description comes with the error: ${JSON.stringify(reply.body)}`);
+      assert.deepEqual(
+        Object.keys(reply.body).sort(),
+        ['error', 'error_description'],
+        `the error body has error and error_description only: ${JSON.stringify(reply.body)}`,
+      );
+      assert.equal(reply.headers.get('cache-control'), 'no-store', 'an error from the token endpoint is not cached');
     }
 
     describe('request shape', () => {
@@ -46,8 +50,8 @@ for (const kind of storeKinds) {
           headers: { 'content-type': 'application/x-www-form-urlencoded', ...basicAuth(client.id, secret) },
           body: 'grant_type=client_credentials&scope=profile&scope=email',
         });
-        assert.equal(response.status, 400);
-        assert.equal((await response.json()).error, 'invalid_request');
+        assert.equal(response.status, 400, 'a repeated parameter is refused with 400');
+        assert.equal((await response.json()).error, 'invalid_request', 'a repeated parameter is invalid_request');
       });
 
       test('a body that is not a form is invalid_request', async () => {
@@ -57,8 +61,8 @@ for (const kind of storeKinds) {
           headers: { 'content-type': 'application/json', ...basicAuth(client.id, secret) },
           body: JSON.stringify({ grant_type: 'client_credentials' }),
         });
-        assert.equal(response.status, 400);
-        assert.equal((await response.json()).error, 'invalid_request');
+        assert.equal(response.status, 400, 'a JSON body is refused with 400');
+        assert.equal((await response.json()).error, 'invalid_request', 'a body that is not a form is invalid_request');
       });
 
       test('a grant the app did not register for is unauthorized_client', async () => {
@@ -92,7 +96,11 @@ for (const kind of storeKinds) {
             });
             assert.ok(response.status < 500, `${body} ${JSON.stringify(headers)} → ${response.status}`);
             const json = await response.json();
-            if (response.status !== 200) assert.equal(typeof json.error, 'string');
+            if (response.status !== 200) assert.equal(
+              typeof json.error,
+              'string',
+              `an error answer carries an error code: ${body} ${JSON.stringify(headers)} → ${response.status}`,
+            );
           }
         }
         for (const contentType of ['text/plain', 'multipart/form-data; boundary=x', 'application/json']) {
@@ -117,7 +125,7 @@ for (const kind of storeKinds) {
       test('client_secret_post works', async () => {
         const { client, secret } = await serviceApp();
         const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', client_id: client.id, client_secret: secret });
-        assert.equal(reply.status, 200);
+        assert.equal(reply.status, 200, `client_secret_post gets a token: ${JSON.stringify(reply.body)}`);
       });
 
       test('both methods at once is invalid_request', async () => {
@@ -132,21 +140,25 @@ for (const kind of storeKinds) {
         const { client } = await serviceApp();
         const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, 'wrong'));
         assertOAuthError(reply, 401, 'invalid_client');
-        assert.match(reply.headers.get('www-authenticate')!, /^Basic realm="grantry"/);
+        assert.match(
+          reply.headers.get('www-authenticate')!,
+          /^Basic realm="grantry"/,
+          'a wrong secret over Basic is challenged with Basic realm="grantry"',
+        );
       });
 
       test('a wrong secret in the body is a 401 without a Basic challenge', async () => {
         const { client } = await serviceApp();
         const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', client_id: client.id, client_secret: 'wrong' });
         assertOAuthError(reply, 401, 'invalid_client');
-        assert.equal(reply.headers.get('www-authenticate'), null);
+        assert.equal(reply.headers.get('www-authenticate'), null, 'a wrong secret in the body gets no Basic challenge');
       });
 
       test('an unknown client is invalid_client', async () => {
         assertOAuthError(await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }), 401, 'invalid_client');
         const basic = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth('nobody', 'x'));
         assertOAuthError(basic, 401, 'invalid_client');
-        assert.match(basic.headers.get('www-authenticate')!, /^Basic /);
+        assert.match(basic.headers.get('www-authenticate')!, /^Basic /, 'an unknown client over Basic is challenged with Basic');
       });
 
       test('no client at all is invalid_client', async () => {

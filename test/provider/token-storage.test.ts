@@ -42,9 +42,9 @@ for (const kind of storeKinds) {
       const auth = basicAuth(client.id, clientSecret!);
       const { code, verifier } = await makeCode(provider, { client, user });
       const first = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
-      assert.equal(first.status, 200);
+      assert.equal(first.status, 200, `the code is exchanged for tokens: ${JSON.stringify(first.body)}`);
       const second = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, auth);
-      assert.equal(second.status, 200);
+      assert.equal(second.status, 200, `the refresh token is exchanged for new tokens: ${JSON.stringify(second.body)}`);
       const dump = await dumpDatabase(provider);
       assert.ok(dump.includes(client.id), 'the dump holds the data');
       for (const [name, secret] of Object.entries({

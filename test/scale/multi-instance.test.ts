@@ -89,7 +89,7 @@ function sameBrowserAt(browser: TestBrowser, base: string): TestBrowser {
  */
 async function startNginx(dir: string, port: number, instances: Instance[]): Promise<ChildProcess> {
   const proxyLines = resolve('deploy/grantry-proxy.conf');
-  assert.ok(readFileSync(proxyLines, 'utf8').includes('proxy_pass http://grantry;'));
+  assert.ok(readFileSync(proxyLines, 'utf8').includes('proxy_pass http://grantry;'), 'deploy/grantry-proxy.conf passes requests to the grantry upstream');
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, `
     pid ${join(dir, 'nginx.pid')};
@@ -195,7 +195,7 @@ describe('three instances on one PostgreSQL database', () => {
     if (page.status === 302) {
       // Consent already remembered (an earlier test gave it): B answers with a code at once, not with a login.
       const location = new URL(page.location!, b.url);
-      assert.equal(`${location.origin}${location.pathname}`, callback);
+      assert.equal(`${location.origin}${location.pathname}`, callback, 'with remembered consent B sends the browser straight back to the app\'s callback');
       return location.searchParams.get('code')!;
     }
     assert.equal(page.status, 200, 'the session made on A is known on B: B asks for consent, not for a login');
@@ -204,7 +204,7 @@ describe('three instances on one PostgreSQL database', () => {
     const allowed = await atC.post('/oauth2/authorize', { ...Object.fromEntries(new URLSearchParams(authorizePath().split('?')[1])), csrf_token: csrfFrom(page.text), decision: 'allow' });
     assert.equal(allowed.status, 303, allowed.text);
     const location = new URL(allowed.location!);
-    assert.equal(location.searchParams.get('iss'), issuer);
+    assert.equal(location.searchParams.get('iss'), issuer, 'C names the issuer as iss on the redirect back, not its own address');
     return location.searchParams.get('code')!;
   }
 
@@ -213,27 +213,27 @@ describe('three instances on one PostgreSQL database', () => {
     const tokens = await post(a.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     const profile = await me(b.url, tokens.body.access_token);
-    assert.equal(profile.status, 200);
-    assert.equal(profile.body.username, username);
+    assert.equal(profile.status, 200, `a token issued at A works at /api/me on B: ${JSON.stringify(profile.body)}`);
+    assert.equal(profile.body.username, username, 'the token issued at A speaks for the user at B');
     // The same code at another instance is a replay, seen as one everywhere.
     const replay = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
-    assert.equal(replay.status, 400);
-    assert.equal(replay.body.error, 'invalid_grant');
+    assert.equal(replay.status, 400, `the same code at another instance is a replay: ${JSON.stringify(replay.body)}`);
+    assert.equal(replay.body.error, 'invalid_grant', 'a replayed code is invalid_grant on every instance');
   });
 
   test('a remembered consent given on one instance is remembered on the others', async () => {
     const atB = new TestBrowser(b.url);
-    assert.equal((await atB.login(username, password)).status, 303);
+    assert.equal((await atB.login(username, password)).status, 303, 'the user logs in on B with a 303');
     const atC = sameBrowserAt(atB, c.url);
     const again = await atC.get(authorizePath());
     assert.equal(again.status, 302, 'no consent page: the consent given earlier is remembered');
-    assert.ok(new URL(again.location!).searchParams.get('code'));
+    assert.ok(new URL(again.location!).searchParams.get('code'), `C answers with a code at once: ${again.location}`);
   });
 
   test('40 concurrent uses of one refresh token across the three instances: exactly one succeeds', async () => {
     const code = await codeThroughInstances();
     const tokens = await post(b.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
-    assert.equal(tokens.status, 200);
+    assert.equal(tokens.status, 200, `the code is redeemed at B: ${JSON.stringify(tokens.body)}`);
     const instances = [a, b, c];
     const replies = await Promise.all(
       Array.from({ length: 40 }, (_, i) => post(instances[i % 3]!.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret))),
@@ -241,8 +241,8 @@ describe('three instances on one PostgreSQL database', () => {
     const succeeded = replies.filter((reply) => reply.status === 200);
     assert.equal(succeeded.length, 1, JSON.stringify(replies.map((reply) => reply.status)));
     for (const reply of replies.filter((r) => r.status !== 200)) {
-      assert.equal(reply.status, 400);
-      assert.equal(reply.body.error, 'invalid_grant');
+      assert.equal(reply.status, 400, `every other use of the refresh token is refused with 400: ${JSON.stringify(reply.body)}`);
+      assert.equal(reply.body.error, 'invalid_grant', 'every other use of the refresh token is invalid_grant');
     }
   });
 
@@ -251,34 +251,55 @@ describe('three instances on one PostgreSQL database', () => {
     const tokens = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
     const token = tokens.body.access_token;
     // B has seen (and remembered the signature of) the token before the revocation.
-    assert.equal((await me(b.url, token)).status, 200);
-    assert.equal((await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body.active, true);
-    assert.equal((await post(a.url, '/oauth2/revoke', { token }, basic(web.id, web.secret))).status, 200);
+    assert.equal((await me(b.url, token)).status, 200, 'the token works at B before the revocation');
+    assert.equal(
+      (await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body.active,
+      true,
+      'the token introspects as active at C before the revocation',
+    );
+    assert.equal((await post(a.url, '/oauth2/revoke', { token }, basic(web.id, web.secret))).status, 200, 'the revocation at A answers 200');
     const refused = await me(b.url, token);
-    assert.equal(refused.status, 401);
-    assert.equal(refused.body.error, 'invalid_token');
-    assert.deepEqual((await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body, { active: false });
+    assert.equal(refused.status, 401, `the token revoked at A is refused at once at B: ${JSON.stringify(refused.body)}`);
+    assert.equal(refused.body.error, 'invalid_token', 'the token revoked at A is invalid_token at B');
+    assert.deepEqual(
+      (await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body,
+      { active: false },
+      'the token revoked at A introspects as inactive at C',
+    );
     const refresh = await post(b.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret));
-    assert.equal(refresh.body.error, 'invalid_grant');
+    assert.equal(refresh.body.error, 'invalid_grant', `the refresh token of the revoked grant is invalid_grant at B: ${JSON.stringify(refresh.body)}`);
   });
 
   test('an app\'s own token revoked at A is refused at once at B and C (JWT by jti, opaque by its row)', async () => {
     const jwt = (await post(b.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token;
-    assert.equal((await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body.active, true);
-    assert.equal((await post(a.url, '/oauth2/revoke', { token: jwt }, basic(service.id, service.secret))).status, 200);
-    assert.deepEqual((await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body, { active: false });
-    assert.equal((await me(b.url, jwt)).status, 401);
+    assert.equal(
+      (await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body.active,
+      true,
+      'the app\'s JWT introspects as active at C before the revocation',
+    );
+    assert.equal((await post(a.url, '/oauth2/revoke', { token: jwt }, basic(service.id, service.secret))).status, 200, 'revoking the app\'s JWT at A answers 200');
+    assert.deepEqual(
+      (await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body,
+      { active: false },
+      'the JWT revoked at A (by its jti) introspects as inactive at C',
+    );
+    assert.equal((await me(b.url, jwt)).status, 401, 'the JWT revoked at A is refused at B');
     const auth = basic(opaqueService.id, opaqueService.secret);
     const opaque = (await post(c.url, '/oauth2/token', { grant_type: 'client_credentials' }, auth)).body.access_token;
-    assert.equal((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body.active, true);
-    assert.equal((await post(a.url, '/oauth2/revoke', { token: opaque }, auth)).status, 200);
-    assert.deepEqual((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body, { active: false });
-    assert.equal((await me(c.url, opaque)).status, 401);
+    assert.equal((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body.active, true, 'the app\'s opaque token introspects as active at B before the revocation');
+    assert.equal((await post(a.url, '/oauth2/revoke', { token: opaque }, auth)).status, 200, 'revoking the opaque token at A answers 200');
+    assert.deepEqual((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body, { active: false }, 'the opaque token revoked at A introspects as inactive at B');
+    assert.equal((await me(c.url, opaque)).status, 401, 'the opaque token revoked at A is refused at C');
   });
 
   test('a client secret rotated through the CLI (another process) works at once on every instance, caches warm or not', async () => {
     // Warm B's and C's client caches with the current secret first.
-    for (const instance of [b, c]) assert.equal((await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).status, 200);
+    for (const instance of [b, c])
+      assert.equal(
+        (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).status,
+        200,
+        `${instance.url} issues a token with the current secret (warming its client cache)`,
+      );
     const rotated = await runCli(['client', 'rotate-secret', service.id, '--json'], { env: { GRANTRY_DATABASE_URL: opened.url, GRANTRY_CONFIG: configFile } });
     assert.equal(rotated.code, 0, rotated.stderr);
     const fresh = rotated.json<{ client_secret: string }>().client_secret;
@@ -309,39 +330,47 @@ describe('three instances on one PostgreSQL database', () => {
     const tokens = await Promise.all(
       [a, b, c].map(async (instance) => (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token as string),
     );
-    for (const token of tokens) assert.equal(decodeProtectedHeader(token).kid, kid);
+    for (const token of tokens) assert.equal(decodeProtectedHeader(token).kid, kid, 'every instance signs with the new key once it is active');
     // A token the new key signed at B is good at A and C.
-    assert.equal((await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
-    assert.equal((await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active, true);
+    assert.equal(
+      (await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active,
+      true,
+      'a token the new key signed at B introspects as active at A',
+    );
+    assert.equal(
+      (await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active,
+      true,
+      'a token the new key signed at B introspects as active at C',
+    );
   });
 
   test('behind nginx with deploy/grantry-proxy.conf: the whole flow at the issuer\'s address, requests spread over the three', async () => {
     assert.ok(existsSync(nginxBinary), `nginx is needed at ${nginxBinary} (apt-get install nginx-light; .ci/run installs it)`);
     nginx = await startNginx(dir, Number(new URL(issuer).port), [a, b, c]);
     const metadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
-    assert.equal(metadata.issuer, issuer);
-    assert.equal(metadata.token_endpoint, `${issuer}/oauth2/token`);
+    assert.equal(metadata.issuer, issuer, 'the metadata through nginx names the issuer\'s address');
+    assert.equal(metadata.token_endpoint, `${issuer}/oauth2/token`, 'the token endpoint in the metadata is at the issuer\'s address');
 
     const before = await Promise.all([a, b, c].map((instance) => answered(instance, '/healthz')));
-    for (let i = 0; i < 30; i++) assert.equal((await fetch(`${issuer}/healthz`)).status, 200);
+    for (let i = 0; i < 30; i++) assert.equal((await fetch(`${issuer}/healthz`)).status, 200, 'nginx answers /healthz through the instances');
     const after = await Promise.all([a, b, c].map((instance) => answered(instance, '/healthz')));
     const spread = after.map((count, i) => count - before[i]!);
-    assert.equal(spread.reduce((x, y) => x + y), 30);
+    assert.equal(spread.reduce((x, y) => x + y), 30, `the instances together answered the 30 requests: ${spread.join(', ')}`);
     assert.ok(spread.every((count) => count >= 5), `round robin reaches every instance: ${spread.join(', ')}`);
 
     // A browser that only knows the issuer's address: login, remembered consent, code, token, profile.
     const browser = new TestBrowser(issuer);
-    assert.equal((await browser.login(username, password)).status, 303);
+    assert.equal((await browser.login(username, password)).status, 303, 'the browser logs in at the issuer\'s address with a 303');
     const authorized = await browser.get(authorizePath());
     assert.equal(authorized.status, 302, authorized.text);
     const location = new URL(authorized.location!, issuer);
-    assert.equal(`${location.origin}${location.pathname}`, callback);
-    assert.equal(location.searchParams.get('iss'), issuer);
+    assert.equal(`${location.origin}${location.pathname}`, callback, 'the remembered consent sends the browser straight back to the app\'s callback');
+    assert.equal(location.searchParams.get('iss'), issuer, 'the redirect back names the issuer as iss');
     const tokens = await post(issuer, '/oauth2/token', { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
-    assert.equal((await me(issuer, tokens.body.access_token)).body.username, username);
+    assert.equal((await me(issuer, tokens.body.access_token)).body.username, username, 'the token issued through nginx speaks for the user at /api/me');
     // /metrics is for whoever scrapes each instance, not for callers through the proxy.
-    assert.equal((await fetch(`${issuer}/metrics`)).status, 403);
+    assert.equal((await fetch(`${issuer}/metrics`)).status, 403, '/metrics through the proxy is refused with 403');
   });
 
   test('behind nginx: an instance stopped with SIGTERM is left out, and no request through nginx fails', async () => {
@@ -350,9 +379,13 @@ describe('three instances on one PostgreSQL database', () => {
     const replies = await Promise.all(
       Array.from({ length: 30 }, () => post(issuer, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))),
     );
-    assert.deepEqual(replies.map((reply) => reply.status), Array(30).fill(200));
+    assert.deepEqual(replies.map((reply) => reply.status), Array(30).fill(200), 'no request through nginx fails while an instance is stopped');
     for (const reply of replies.slice(0, 5)) {
-      assert.equal((await post(issuer, '/oauth2/introspect', { token: reply.body.access_token }, basic(service.id, service.secret))).body.active, true);
+      assert.equal(
+        (await post(issuer, '/oauth2/introspect', { token: reply.body.access_token }, basic(service.id, service.secret))).body.active,
+        true,
+        'each token issued while an instance is stopped introspects as active',
+      );
     }
   });
 });

@@ -50,7 +50,7 @@ for (const kind of storeKinds) {
       const token = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, setup.auth);
       assert.equal(token.status, 200, JSON.stringify(token.body));
       const me = await getMe(provider, token.body.access_token);
-      assert.equal(me.status, 200);
+      assert.equal(me.status, 200, `/api/me accepts the access token: ${JSON.stringify(me.body)}`);
       return token.body as { access_token: string; refresh_token: string };
     }
 
@@ -74,10 +74,10 @@ for (const kind of storeKinds) {
         const { client, clientSecret } = await provider.registerClient({ appType: 'service', tokenFormat });
         const auth = basicAuth(client.id, clientSecret!);
         const cold = await count(() => postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth));
-        assert.equal(cold.result.status, 200);
+        assert.equal(cold.result.status, 200, `${tokenFormat}: the first client_credentials request is answered: ${JSON.stringify(cold.result.body)}`);
         assert.equal(cold.statements.length, expected + 1, show(cold.statements));
         const warm = await count(() => postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, auth));
-        assert.equal(warm.result.status, 200);
+        assert.equal(warm.result.status, 200, `${tokenFormat}: the cached client_credentials request is answered: ${JSON.stringify(warm.result.body)}`);
         assert.equal(warm.statements.length, expected, `${tokenFormat}: ${show(warm.statements)}`);
       }
     });
@@ -103,7 +103,7 @@ for (const kind of storeKinds) {
       const own = (await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!))).body.access_token;
       for (const [token, status] of [[jwt.access_token, 200], [opaque.access_token, 200], [own, 403]] as const) {
         const { result, statements } = await count(() => getMe(provider, token));
-        assert.equal(result.status, status);
+        assert.equal(result.status, status, `/api/me answers ${status}: ${JSON.stringify(result.body)}`);
         assert.equal(statements.length, 1, show(statements));
       }
     });
@@ -134,9 +134,9 @@ for (const kind of storeKinds) {
       const own = (await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, service)).body.access_token;
       for (const [token, auth] of [[user.access_token, setup.auth], [own, service]] as const) {
         const { result, statements } = await count(() => postForm(provider, '/oauth2/revoke', { token }, auth));
-        assert.equal(result.status, 200);
+        assert.equal(result.status, 200, `the revocation answers 200: ${JSON.stringify(result.body)}`);
         assert.equal(statements.length, 1, show(statements));
-        assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, false);
+        assert.equal((await postForm(provider, '/oauth2/introspect', { token }, auth)).body.active, false, 'the revoked token is inactive');
       }
     });
   });

@@ -75,7 +75,7 @@ for (const kind of storeKinds) {
     before(async () => {
       // The limits are the defaults (startProvider only makes Argon2 cheaper).
       provider = await startProvider(kind);
-      assert.deepEqual(provider.config.login, policy);
+      assert.deepEqual(provider.config.login, policy, 'the provider runs with the default login limits');
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
       trustedAuth = basicAuth(client.id, clientSecret!);
     });
@@ -104,27 +104,27 @@ for (const kind of storeKinds) {
       for (const [what, answers] of [['login, known', knownLogin], ['login, unknown', unknownLogin], ['grant, known', knownToken], ['grant, unknown', unknownToken]] as const) {
         assertThrottled(answers, what);
       }
-      assert.ok(knownLogin.every((a) => a.status === 401));
-      assert.ok(knownToken.every((a) => a.status === 400 && JSON.parse(a.body).error === 'invalid_grant'));
+      assert.ok(knownLogin.every((a) => a.status === 401), `every wrong password at the login page is refused with 401: ${knownLogin.map((a) => a.status).join(', ')}`);
+      assert.ok(knownToken.every((a) => a.status === 400 && JSON.parse(a.body).error === 'invalid_grant'), 'every wrong password at the password grant is refused as invalid_grant');
       // Same answers for an account that exists and one that does not.
-      assert.deepEqual(knownLogin.map((a) => [a.status, a.body, a.retryAfter]), unknownLogin.map((a) => [a.status, a.body.split('nobody-login').join('<username>'), a.retryAfter]));
-      assert.deepEqual(knownToken.map((a) => [a.status, a.body, a.retryAfter]), unknownToken.map((a) => [a.status, a.body, a.retryAfter]));
+      assert.deepEqual(knownLogin.map((a) => [a.status, a.body, a.retryAfter]), unknownLogin.map((a) => [a.status, a.body.split('nobody-login').join('<username>'), a.retryAfter]), 'the login page answers a known and an unknown account alike');
+      assert.deepEqual(knownToken.map((a) => [a.status, a.body, a.retryAfter]), unknownToken.map((a) => [a.status, a.body, a.retryAfter]), 'the password grant answers a known and an unknown account alike');
 
       // Locked now: the right password is refused, from an address that never failed, at both doors.
       const lockedLogin = await login(provider.url, address(), known.username, known.password);
       const lockedUnknown = await login(provider.url, address(), 'nobody-login', known.password);
-      assert.equal(lockedLogin.status, 429);
+      assert.equal(lockedLogin.status, 429, `the locked account is refused at the login page with 429, the right password included: ${lockedLogin.status}`);
       assert.ok(Number(lockedLogin.retryAfter) > 0 && Number(lockedLogin.retryAfter) <= policy.lockSeconds, lockedLogin.retryAfter);
-      assert.deepEqual([lockedUnknown.status, lockedUnknown.body.split('nobody-login').join('<username>')], [lockedLogin.status, lockedLogin.body]);
+      assert.deepEqual([lockedUnknown.status, lockedUnknown.body.split('nobody-login').join('<username>')], [lockedLogin.status, lockedLogin.body], 'the login page answers a locked unknown account like a locked known one');
       const lockedToken = await passwordGrant(address(), knownGrant.username, knownGrant.password);
       const lockedTokenUnknown = await passwordGrant(address(), 'nobody-grant', knownGrant.password);
-      assert.equal(lockedToken.status, 400);
-      assert.equal(JSON.parse(lockedToken.body).error, 'invalid_grant');
-      assert.ok(Number(lockedToken.retryAfter) > 0 && Number(lockedToken.retryAfter) <= policy.lockSeconds);
-      assert.deepEqual([lockedTokenUnknown.status, lockedTokenUnknown.body], [lockedToken.status, lockedToken.body]);
+      assert.equal(lockedToken.status, 400, `the locked account is refused at the password grant, the right password included: ${lockedToken.body}`);
+      assert.equal(JSON.parse(lockedToken.body).error, 'invalid_grant', 'the locked account is refused at the password grant as invalid_grant');
+      assert.ok(Number(lockedToken.retryAfter) > 0 && Number(lockedToken.retryAfter) <= policy.lockSeconds, `the password grant tells how long the lock lasts: ${lockedToken.retryAfter}`);
+      assert.deepEqual([lockedTokenUnknown.status, lockedTokenUnknown.body], [lockedToken.status, lockedToken.body], 'the password grant answers a locked unknown account like a locked known one');
       // The lock is shared: failures at the login page lock the password grant, and the other way round.
-      assert.equal((await passwordGrant(address(), known.username, known.password)).status, 400);
-      assert.equal((await login(provider.url, address(), knownGrant.username, knownGrant.password)).status, 429);
+      assert.equal((await passwordGrant(address(), known.username, known.password)).status, 400, 'failures at the login page lock the password grant too');
+      assert.equal((await login(provider.url, address(), knownGrant.username, knownGrant.password)).status, 429, 'failures at the password grant lock the login page too');
       t.diagnostic(`${4 * policy.lockAfterFailures + 6} attempts; delays before attempts 1–${policy.lockAfterFailures}: ${knownLogin.map((a) => Math.round(a.ms)).join(', ')} ms (login, known account)`);
     });
 
@@ -145,29 +145,29 @@ for (const kind of storeKinds) {
       ]);
       assertThrottled(pageAnswers, 'login, per address');
       assertThrottled(grantAnswers, 'grant, per address');
-      assert.ok(pageAnswers.every((a) => a.status === 401));
-      assert.ok(grantAnswers.every((a) => a.status === 400));
+      assert.ok(pageAnswers.every((a) => a.status === 401), `every guess at the login page is refused with 401: ${pageAnswers.map((a) => a.status).join(', ')}`);
+      assert.ok(grantAnswers.every((a) => a.status === 400), `every guess at the password grant is refused with 400: ${grantAnswers.map((a) => a.status).join(', ')}`);
       for (const from of [fromPage, fromGrant]) {
         assert.equal((await login(provider.url, from, victim.username, victim.password)).status, 429, from);
         const refused = await passwordGrant(from, victim.username, victim.password);
-        assert.equal(refused.status, 400);
-        assert.ok(Number(refused.retryAfter) > 0);
+        assert.equal(refused.status, 400, `the locked address is refused at the password grant: ${refused.body}`);
+        assert.ok(Number(refused.retryAfter) > 0, `the password grant tells how long the address is locked: ${refused.retryAfter}`);
       }
       // The victim is not locked elsewhere, and a success clears nothing for the locked address.
-      assert.equal((await login(provider.url, address(), victim.username, victim.password)).status, 303);
-      assert.equal((await passwordGrant(address(), victim.username, victim.password)).status, 200);
-      assert.equal((await login(provider.url, fromPage, victim.username, victim.password)).status, 429);
+      assert.equal((await login(provider.url, address(), victim.username, victim.password)).status, 303, 'the victim signs in from another address: the account is not locked');
+      assert.equal((await passwordGrant(address(), victim.username, victim.password)).status, 200, 'the victim gets a token from another address: the account is not locked');
+      assert.equal((await login(provider.url, fromPage, victim.username, victim.password)).status, 429, 'a success elsewhere clears nothing for the locked address');
       t.diagnostic(`${2 * policy.lockAfterFailures + 7} attempts from ${2 + 2} addresses`);
     });
 
     test('a success before the limit clears the account\'s count', async () => {
       const user = await provider.createUser('clears');
       const from = address();
-      for (let i = 0; i < policy.slowAfterFailures; i++) assert.equal((await passwordGrant(from, user.username, wrong)).status, 400);
-      assert.equal((await passwordGrant(from, user.username, user.password)).status, 200);
+      for (let i = 0; i < policy.slowAfterFailures; i++) assert.equal((await passwordGrant(from, user.username, wrong)).status, 400, 'a wrong password is refused before the limit');
+      assert.equal((await passwordGrant(from, user.username, user.password)).status, 200, 'the right password is accepted before the limit');
       const afterSuccess = await passwordGrant(from, user.username, wrong);
-      assert.equal(afterSuccess.status, 400);
-      assert.deepEqual(await provider.store.findLoginFailures([`user:${user.username}`]).then((rows) => rows.map((r) => r.failures)), [1]);
+      assert.equal(afterSuccess.status, 400, 'a failure after the success is refused');
+      assert.deepEqual(await provider.store.findLoginFailures([`user:${user.username}`]).then((rows) => rows.map((r) => r.failures)), [1], 'the success cleared the count: one failure since');
     });
   });
 }

@@ -161,7 +161,7 @@ for (const kind of storeKinds) {
             const reply = await post(agent, port, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: token }, webAuth);
             assert.equal(reply.status, 200, JSON.stringify(reply.body));
             const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${reply.body.access_token}` } });
-            assert.equal(me.status, 200);
+            assert.equal(me.status, 200, 'the refreshed access token is accepted at /api/me after the last restart');
             checked++;
           }),
         ];
@@ -171,16 +171,16 @@ for (const kind of storeKinds) {
         // Access tokens that speak for a user also read /api/me (a sample: introspection covered them all).
         for (const a of accessTokens.filter((x) => x.user).slice(0, 50)) {
           const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${a.token}` } });
-          assert.equal(me.status, 200);
+          assert.equal(me.status, 200, `access token ${a.token.slice(0, 12)}… is accepted at /api/me after the last restart`);
         }
         agent.destroy();
         const { problems, counts } = await checkStoreConsistency(opened.url);
-        assert.deepEqual(problems, []);
+        assert.deepEqual(problems, [], 'the store is consistent after the kills');
         const message = `crash on ${kind.name}: ${figures.kills} SIGKILLs survived; ${figures.sent} token requests sent, ${figures.answered} answered, ${figures.lost} cut off by a kill; ` +
           `${checked} tokens checked afterwards (${accessTokens.length} access tokens active, ${unusedRefreshTokens.size} refresh tokens refreshed), 0 lost; store: ${JSON.stringify(counts)}, no orphan rows, at most one live refresh token per grant`;
         t.diagnostic(message);
-        assert.equal(figures.kills, kills);
-        assert.ok(figures.answered > kills * 60);
+        assert.equal(figures.kills, kills, `every planned SIGKILL was sent: ${message}`);
+        assert.ok(figures.answered > kills * 60, `the provider answered requests between the kills: ${message}`);
       } finally {
         provider.child.kill('SIGKILL');
         await provider.exited;

@@ -54,7 +54,7 @@ for (const kind of storeKinds) {
     async function signedIn() {
       const user = await provider.createUser();
       const browser = new TestBrowser(provider.url);
-      assert.equal((await browser.login(user.username, user.password)).status, 303);
+      assert.equal((await browser.login(user.username, user.password)).status, 303, 'a person with the right password is signed in with a 303');
       return { user, browser };
     }
 
@@ -62,7 +62,7 @@ for (const kind of storeKinds) {
       const { user, browser } = await signedIn();
       const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id });
       const consent = await browser.get(`/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.id, redirect_uri: 'https://app.example/callback', state: 's', code_challenge: s256(verifier), code_challenge_method: 'S256' })}`);
-      assert.equal(consent.status, 200);
+      assert.equal(consent.status, 200, `a signed-in person is shown the consent page: ${consent.text.slice(0, 300)}`);
       assertBrowserHeaders(consent, 'consent');
       const stranger = new TestBrowser(provider.url);
       for (const [what, response] of [
@@ -81,8 +81,8 @@ for (const kind of storeKinds) {
       ] as const) {
         assertBrowserHeaders(response, what);
       }
-      assert.equal(consent.headers.get('cache-control'), 'no-store');
-      assert.equal((await stranger.get('/login')).headers.get('cache-control'), 'no-store');
+      assert.equal(consent.headers.get('cache-control'), 'no-store', 'the consent page is not cached (Cache-Control: no-store)');
+      assert.equal((await stranger.get('/login')).headers.get('cache-control'), 'no-store', 'the login page is not cached (Cache-Control: no-store)');
     });
 
     test('cookies are HttpOnly, SameSite=Lax, on path /, and not Secure on an http issuer', async () => {
@@ -91,7 +91,10 @@ for (const kind of storeKinds) {
       const page = await browser.get('/login');
       const response = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(page.text) });
       const cookies = [...page.headers.getSetCookie(), ...response.headers.getSetCookie()];
-      assert.ok(cookies.some((c) => c.startsWith('grantry_session=')) && cookies.some((c) => c.startsWith('grantry_csrf=')));
+      assert.ok(
+        cookies.some((c) => c.startsWith('grantry_session=')) && cookies.some((c) => c.startsWith('grantry_csrf=')),
+        `the login sets both the session and the CSRF cookie: ${cookies.join(' | ')}`,
+      );
       for (const cookie of cookies) {
         assert.match(cookie, /;\s*HttpOnly/i, cookie);
         assert.match(cookie, /;\s*SameSite=Lax/i, cookie);
@@ -111,12 +114,12 @@ for (const kind of storeKinds) {
         const authorization = { response_type: 'code', client_id: client.id, redirect_uri: 'https://app.example/callback', state: 's', code_challenge: s256(verifier), code_challenge_method: 'S256' };
         const unchanged = async () => {
           const now = (await provider.store.findClient(client.id))!;
-          assert.equal(now.name, before.name);
-          assert.equal(now.secretHash, before.secretHash);
-          assert.deepEqual(now.redirectUris, before.redirectUris);
-          assert.equal((await provider.store.findGrant(grantId))!.revokedAt, null);
-          assert.equal((await provider.store.listClients(user.id)).length, 1);
-          assert.equal(await provider.store.findUserByUsername('forged'), undefined);
+          assert.equal(now.name, before.name, 'a forged post leaves the app name unchanged');
+          assert.equal(now.secretHash, before.secretHash, 'a forged post leaves the client secret unchanged');
+          assert.deepEqual(now.redirectUris, before.redirectUris, 'a forged post leaves the redirect URIs unchanged');
+          assert.equal((await provider.store.findGrant(grantId))!.revokedAt, null, 'a forged post leaves the grant unrevoked');
+          assert.equal((await provider.store.listClients(user.id)).length, 1, 'a forged post registers no new app');
+          assert.equal(await provider.store.findUserByUsername('forged'), undefined, 'a forged signup creates no user');
         };
         const list: [string, string, Record<string, string>][] = [
           ['login', '/login', { username: user.username, password: user.password }],
@@ -144,12 +147,12 @@ for (const kind of storeKinds) {
             assert.equal(response.status, 403, `${what}, ${how} token`);
             assert.equal(response.location, null, `${what}, ${how} token`);
             assert.equal(browser.cookies.get('grantry_session'), sessionBefore, `${what} changed the session`);
-            assert.match(response.headers.get('content-type') ?? '', /text\/html/);
+            assert.match(response.headers.get('content-type') ?? '', /text\/html/, `${what}, ${how} token: the refusal is an HTML page`);
           }
         }
         await unchanged();
         // The same browser, still signed in: the session survived every forged logout.
-        assert.equal((await browser.get('/console')).status, 200);
+        assert.equal((await browser.get('/console')).status, 200, 'the same browser is still signed in: the session survived every forged logout');
       });
 
       test('a cross-site POST to the consent form (no cookies: SameSite=Lax keeps them home) gives no consent', async () => {
@@ -163,25 +166,29 @@ for (const kind of storeKinds) {
           headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
           body: new URLSearchParams({ ...allow, csrf_token: token }),
         });
-        assert.equal(crossSite.status, 403);
-        assert.equal(crossSite.headers.get('location'), null);
+        assert.equal(crossSite.status, 403, 'a cross-site post without cookies gives no consent (403)');
+        assert.equal(crossSite.headers.get('location'), null, 'a cross-site post without cookies is not redirected to the app');
         // …and with the session cookie alone (a browser without SameSite) the token is not bound to it.
         const withSession = await fetch(`${provider.url}/oauth2/authorize`, {
           method: 'POST', redirect: 'manual',
           headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', cookie: `grantry_session=${browser.cookies.get('grantry_session')}` },
           body: new URLSearchParams({ ...allow, csrf_token: token }),
         });
-        assert.equal(withSession.status, 403);
-        assert.equal(withSession.headers.get('location'), null);
+        assert.equal(withSession.status, 403, 'a cross-site post with the session cookie alone gives no consent: the token is bound to the CSRF cookie');
+        assert.equal(withSession.headers.get('location'), null, 'a cross-site post with the session cookie alone is not redirected to the app');
         // A text/plain body (what a cross-site form may send without a preflight) is refused too.
         const plain = await fetch(`${provider.url}/oauth2/authorize`, {
           method: 'POST', redirect: 'manual',
           headers: { 'content-type': 'text/plain', cookie: [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; ') },
           body: new URLSearchParams({ ...allow, csrf_token: token }).toString(),
         });
-        assert.equal(plain.status, 403);
+        assert.equal(plain.status, 403, 'a text/plain body (a cross-site form without preflight) is refused with 403');
         // The page itself cannot be framed by that site.
-        assert.deepEqual(directives(page.headers.get('content-security-policy')).get('frame-ancestors'), ["'none'"]);
+        assert.deepEqual(
+          directives(page.headers.get('content-security-policy')).get('frame-ancestors'),
+          ["'none'"],
+          'the consent page cannot be framed by another site (frame-ancestors none)',
+        );
       });
     });
 
@@ -195,7 +202,7 @@ for (const kind of storeKinds) {
       assertEscaped(created, 'the registration answer');
       const [client] = await provider.store.listClients(user.id);
       assert.equal(client!.name, hostile.name, 'stored as entered');
-      assert.deepEqual(client!.redirectUris, [hostile.redirectUri]);
+      assert.deepEqual(client!.redirectUris, [hostile.redirectUri], 'the hostile redirect URI is stored as entered');
       assertEscaped(await browser.get('/console'), 'the console');
       assertEscaped(await browser.get(`/console/apps/${client!.id}`), 'the app page');
 
@@ -203,22 +210,22 @@ for (const kind of storeKinds) {
       const { browser: visitor } = await signedIn();
       const request = { response_type: 'code', client_id: client!.id, redirect_uri: hostile.redirectUri, state: hostile.state, code_challenge: s256(verifier), code_challenge_method: 'S256' };
       const consent = await visitor.get(`/oauth2/authorize?${new URLSearchParams(request)}`);
-      assert.equal(consent.status, 200);
+      assert.equal(consent.status, 200, `a second person is shown the consent page for the hostile app: ${consent.text.slice(0, 300)}`);
       assertEscaped(consent, 'the consent page');
       assert.ok(consent.text.includes('&lt;script&gt;alert('), 'the name is shown, escaped');
       const allowed = await visitor.post('/oauth2/authorize', { ...request, csrf_token: csrfFrom(consent.text), decision: 'allow' });
-      assert.equal(allowed.status, 303);
+      assert.equal(allowed.status, 303, `allowing sends the browser back to the app: ${allowed.text.slice(0, 300)}`);
       const location = new URL(allowed.location!);
-      assert.equal(location.origin, 'https://evil.example');
+      assert.equal(location.origin, 'https://evil.example', 'the browser is sent back to the registered redirect URI');
       assert.equal(location.searchParams.get('state'), hostile.state, 'state goes back to the app as given, URL-encoded');
-      assert.ok(!allowed.location!.includes('<'));
+      assert.ok(!allowed.location!.includes('<'), `the redirect back to the app carries no raw markup: ${allowed.location}`);
       assertEscaped(await visitor.get('/account/apps'), 'the account page');
 
       // A homepage must be http or https: a javascript: link is refused, and nothing is stored.
       const refused = await browser.post('/console/apps/new', { name: 'x', description: '', homepage: 'javascript:alert(1)', app_type: 'service', redirect_uris: '', csrf_token: csrfFrom((await browser.get('/console/apps/new')).text) });
-      assert.equal(refused.status, 400);
-      assert.ok(!refused.text.includes('href="javascript:'));
-      assert.equal((await provider.store.listClients(user.id)).length, 1);
+      assert.equal(refused.status, 400, 'a javascript: homepage is refused with 400');
+      assert.ok(!refused.text.includes('href="javascript:'), 'the refusal page does not render the javascript: link');
+      assert.equal((await provider.store.listClients(user.id)).length, 1, 'a refused registration stores no app');
     });
 
     test('request parameters reflected on pages are escaped: return_to, state, scope, error pages', async () => {
@@ -251,16 +258,16 @@ describe('under an https issuer', () => {
       const browser = new TestBrowser(`http://127.0.0.1:${port}`);
       const page = await browser.get('/login');
       const response = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(page.text) });
-      assert.equal(response.status, 303);
+      assert.equal(response.status, 303, 'a person with the right password is signed in with a 303');
       const cookies = [...page.headers.getSetCookie(), ...response.headers.getSetCookie()];
-      assert.ok(cookies.length >= 2);
+      assert.ok(cookies.length >= 2, `the login sets at least the session and the CSRF cookie: ${cookies.join(' | ')}`);
       for (const cookie of cookies) {
         assert.match(cookie, /;\s*Secure/i, cookie);
         assert.match(cookie, /;\s*HttpOnly/i, cookie);
         assert.match(cookie, /;\s*SameSite=Lax/i, cookie);
       }
-      assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
-      assert.match(page.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/);
+      assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/, 'the login answer under an https issuer carries HSTS with a long max-age');
+      assert.match(page.headers.get('strict-transport-security') ?? '', /max-age=\d{7,}/, 'the login page under an https issuer carries HSTS with a long max-age');
     } finally {
       await provider.close();
     }

@@ -19,7 +19,7 @@ for (const kind of storeKinds) {
     before(async () => (provider = await startProvider(kind)));
     after(async () => {
       const { problems } = await checkStoreConsistency(provider.databaseUrl);
-      assert.deepEqual(problems, []);
+      assert.deepEqual(problems, [], 'the store is consistent after all the races');
       await provider.close();
       console.log(`# races on ${kind.name}: ${figures.races} races, ${figures.requests} simultaneous uses, one winner each, a consistent store`);
     });
@@ -33,11 +33,11 @@ for (const kind of storeKinds) {
         const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier! };
         const replies = await Promise.all(Array.from({ length: racers }, () => postForm(provider, '/oauth2/token', form, auth)));
         assert.equal(replies.filter((r) => r.status === 200).length, 1, JSON.stringify(replies.map((r) => r.body.error ?? 'ok')));
-        assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, racers - 1);
+        assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, racers - 1, `the ${racers - 1} other redemptions get invalid_grant`);
         // A replayed code revokes what it was exchanged for (RFC 6749 §4.1.2).
-        assert.notEqual((await provider.store.findGrant(grantId))?.revokedAt, null);
+        assert.notEqual((await provider.store.findGrant(grantId))?.revokedAt, null, 'the replayed code revoked its grant');
         const winner = replies.find((r) => r.status === 200)!;
-        assert.equal((await getMe(provider, winner.body.access_token)).status, 401);
+        assert.equal((await getMe(provider, winner.body.access_token)).status, 401, 'the winner\'s access token is refused once the code is replayed');
         figures.races++;
         figures.requests += racers;
       }
@@ -50,9 +50,9 @@ for (const kind of storeKinds) {
         const auth = basicAuth(client.id, clientSecret);
         const replies = await Promise.all(Array.from({ length: racers }, () => postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, auth)));
         assert.equal(replies.filter((r) => r.status === 200).length, 1, JSON.stringify(replies.map((r) => r.body.error ?? 'ok')));
-        assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, racers - 1);
+        assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, racers - 1, `the ${racers - 1} other refreshes get invalid_grant`);
         const winner = replies.find((r) => r.status === 200)!;
-        assert.notEqual(winner.body.refresh_token, tokens.refresh_token);
+        assert.notEqual(winner.body.refresh_token, tokens.refresh_token, 'the winner gets a new refresh token');
         // Whatever the losers did to the grant (a reuse revokes it), it has at most one live refresh token.
         const { problems } = await checkStoreConsistency(provider.databaseUrl);
         assert.deepEqual(problems, [], `grant ${grantId}`);
@@ -72,13 +72,13 @@ for (const kind of storeKinds) {
           const results = await Promise.all(
             tickets.map((ticket, i) => registerAndBind(store, { ticket, browserHash: `browser-${i}`, username: `racer-${tag}-${i}`, displayName: 'Racer' })),
           );
-          assert.equal(results.filter((r) => r.ok).length, 1);
+          assert.equal(results.filter((r) => r.ok).length, 1, `exactly one of the ${registrations} registrations binds the identity`);
           assert.ok(results.every((r) => r.ok || r.code === 'identity_taken'), JSON.stringify(results.filter((r) => !r.ok)));
           const winner = results.find((r) => r.ok)!;
-          assert.ok(winner.ok);
-          assert.equal((await store.findIdentity(identity.id))!.userId, winner.user.id);
+          assert.ok(winner.ok, 'one registration won');
+          assert.equal((await store.findIdentity(identity.id))!.userId, winner.user.id, 'the identity is bound to the winner\'s account');
           const created = await Promise.all(tickets.map((_, i) => store.findConnectUserByUsername(`racer-${tag}-${i}`)));
-          assert.deepEqual(created.filter(Boolean).map((u) => u!.id), [winner.user.id]);
+          assert.deepEqual(created.filter(Boolean).map((u) => u!.id), [winner.user.id], 'only the winner\'s account was created');
           figures.races++;
           figures.requests += registrations;
         }

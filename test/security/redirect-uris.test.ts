@@ -90,7 +90,7 @@ for (const kind of storeKinds) {
       for (const uri of [registered, idnRegistered]) {
         const page = await browser.get(authorizePath(request(clients.web!, uri)));
         assert.equal(page.status, 200, uri);
-        assert.equal(page.location, null);
+        assert.equal(page.location, null, `${uri}: the consent page is shown, not a redirect`);
       }
     });
 
@@ -100,8 +100,8 @@ for (const kind of storeKinds) {
           for (const responseType of name === 'spaImplicit' ? ['code', 'token'] : ['code']) {
             const page = await browser.get(authorizePath(request(clientId, uri, responseType)));
             assert.equal(page.status, 400, `${name} ${responseType} ${JSON.stringify(uri)}`);
-            assert.equal(page.location, null);
-            assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+            assert.equal(page.location, null, `${name} ${responseType} ${JSON.stringify(uri)}: an error page, never a redirect`);
+            assert.match(page.headers.get('content-type') ?? '', /text\/html/, `${name} ${responseType} ${JSON.stringify(uri)}: the error is an HTML page`);
           }
         }
       });
@@ -115,7 +115,7 @@ for (const kind of storeKinds) {
         assert.equal(posted.status, 400, why);
         assert.equal(posted.location, null, why);
       }
-      assert.deepEqual(JSON.parse(await dumpDatabase(provider.databaseUrl)).authorization_codes, []);
+      assert.deepEqual(JSON.parse(await dumpDatabase(provider.databaseUrl)).authorization_codes, [], 'no authorization code was issued for a swapped redirect_uri');
     });
 
     test('a native app may use any port on a loopback redirect URI (RFC 8252 §7.3), and nothing else may vary', async () => {
@@ -148,10 +148,10 @@ for (const kind of storeKinds) {
     test('web and browser apps get no loopback port leeway', async () => {
       for (const appType of ['web', 'spa'] as const) {
         const id = (await provider.registerClient({ appType, redirectUris: ['http://127.0.0.1/callback'] })).client.id;
-        assert.equal((await browser.get(authorizePath(request(id, 'http://127.0.0.1/callback')))).status, 200);
+        assert.equal((await browser.get(authorizePath(request(id, 'http://127.0.0.1/callback')))).status, 200, `${appType}: the registered loopback URI is accepted`);
         const page = await browser.get(authorizePath(request(id, 'http://127.0.0.1:51234/callback')));
         assert.equal(page.status, 400, appType);
-        assert.equal(page.location, null);
+        assert.equal(page.location, null, `${appType}: a loopback URI with another port gets the error page, never a redirect`);
       }
     });
 

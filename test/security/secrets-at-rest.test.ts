@@ -171,9 +171,9 @@ for (const kind of storeKinds) {
         const signupPage = await browser.get('/signup');
         const signedUp = await browser.post('/signup', { username: 'ada', display_name: 'Ada', email: 'ada@example.com', password, password_confirmation: password, csrf_token: csrfFrom(signupPage.text) });
         assert.equal(signedUp.status, 303, signedUp.text.slice(0, 500));
-        assert.equal((await browser.post('/logout', { csrf_token: csrfFrom((await browser.get('/console')).text) })).status, 303);
-        assert.equal((await browser.login('ada', password)).status, 303);
-        assert.equal((await browser.login('ada', `${password}-wrong`)).status, 401);
+        assert.equal((await browser.post('/logout', { csrf_token: csrfFrom((await browser.get('/console')).text) })).status, 303, 'logging out redirects with 303');
+        assert.equal((await browser.login('ada', password)).status, 303, 'ada signs in with her password');
+        assert.equal((await browser.login('ada', `${password}-wrong`)).status, 401, 'a wrong password is refused with 401');
 
         // console: a web app and a service app registered, the web app's secret rotated
         const user = (await opened.store.findUserByUsername('ada'))!;
@@ -198,7 +198,7 @@ for (const kind of storeKinds) {
         const serviceSecret = await secretOn(servicePage, service.id);
         const appPage = await browser.get(`/console/apps/${web.id}`);
         const rotated = await browser.post(`/console/apps/${web.id}/rotate-secret`, { csrf_token: csrfFrom(appPage.text) });
-        assert.equal(rotated.status, 200);
+        assert.equal(rotated.status, 200, `rotating the web app's secret shows the new one: ${rotated.text.slice(0, 500)}`);
         const webSecret = await secretOn(rotated.text, web.id);
         const webAuth = basicAuth(web.id, webSecret);
         const serviceAuth = basicAuth(service.id, serviceSecret);
@@ -214,10 +214,10 @@ for (const kind of storeKinds) {
         const codeRedirect = await authorize(browser, { response_type: 'code', client_id: web.id, redirect_uri: 'https://web.example/cb', scope: 'profile email', state: randomToken(16), code_challenge: s256(verifier), code_challenge_method: 'S256' });
         const tokens = await token({ grant_type: 'authorization_code', code: codeRedirect.searchParams.get('code')!, redirect_uri: 'https://web.example/cb', code_verifier: verifier }, webAuth);
         const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, webAuth);
-        assert.equal((await browser.get('/api/me', { authorization: `Bearer ${refreshed.access_token}` })).status, 200);
+        assert.equal((await browser.get('/api/me', { authorization: `Bearer ${refreshed.access_token}` })).status, 200, '/api/me accepts the refreshed access token');
         const introspected = await browser.request('POST', '/oauth2/introspect', { form: { token: refreshed.access_token }, headers: serviceAuth });
-        assert.equal(introspected.json().active, true);
-        assert.equal((await browser.request('POST', '/oauth2/revoke', { form: { token: refreshed.refresh_token, token_type_hint: 'refresh_token' }, headers: webAuth })).status, 200);
+        assert.equal(introspected.json().active, true, 'the service app introspects the refreshed access token as active');
+        assert.equal((await browser.request('POST', '/oauth2/revoke', { form: { token: refreshed.refresh_token, token_type_hint: 'refresh_token' }, headers: webAuth })).status, 200, 'the web app revokes its refresh token');
         // a replayed code (which revokes its grant) and a reused refresh token
         await browser.request('POST', '/oauth2/token', { form: { grant_type: 'authorization_code', code: codeRedirect.searchParams.get('code')!, redirect_uri: 'https://web.example/cb', code_verifier: verifier }, headers: webAuth });
 
@@ -227,7 +227,7 @@ for (const kind of storeKinds) {
         await token({ grant_type: 'refresh_token', refresh_token: byPassword.refresh_token, client_id: trusted.client.id, client_secret: trusted.clientSecret! }, {});
         const implicit = await authorize(browser, { response_type: 'token', client_id: spa.client.id, redirect_uri: 'https://spa.example/cb', scope: 'profile', state: randomToken(16) });
         const fragment = new URLSearchParams(implicit.hash.slice(1));
-        assert.ok(fragment.get('access_token'));
+        assert.ok(fragment.get('access_token'), 'the implicit grant puts an access token in the fragment');
         // a public app's code flow (PKCE, no secret)
         const spaVerifier = randomToken(32);
         const spaRedirect = await authorize(browser, { response_type: 'code', client_id: spa.client.id, redirect_uri: 'https://spa.example/cb', scope: 'profile', state: randomToken(16), code_challenge: s256(spaVerifier), code_challenge_method: 'S256' });
@@ -236,18 +236,18 @@ for (const kind of storeKinds) {
         // Connect: the demo site's own account, then "Log in with Grantry" bound to it
         const site = new TestBrowser(demo.url.replace('localhost', '127.0.0.1'));
         const sitePassword = `site-${randomToken(16)}`;
-        assert.equal((await site.post('/auth/local/register', { username: 'ada-site', displayName: 'Ada', password: sitePassword })).location, '/account');
+        assert.equal((await site.post('/auth/local/register', { username: 'ada-site', displayName: 'Ada', password: sitePassword })).location, '/account', 'the demo site\'s own account is registered and signed in');
         const started = await site.post('/auth/grantry/login', { link: '1' });
-        assert.equal(started.status, 303);
+        assert.equal(started.status, 303, 'the demo site starts "Log in with Grantry"');
         const back = await authorize(browser, Object.fromEntries(new URL(started.location!).searchParams));
         const callback = await site.get(`${back.pathname}${back.search}`);
         assert.equal(callback.location, '/account', callback.text.slice(0, 300));
-        assert.match((await site.get('/account')).text, /ada/i);
-        assert.equal((await site.post('/auth/local/login', { username: 'ada-site', password: sitePassword })).status, 303);
+        assert.match((await site.get('/account')).text, /ada/i, 'the demo site\'s account page shows ada');
+        assert.equal((await site.post('/auth/local/login', { username: 'ada-site', password: sitePassword })).status, 303, 'ada signs in to the demo site with her site password');
 
         // the account page: access removed
         const apps = await browser.get('/account/apps');
-        assert.equal((await browser.post(`/account/apps/${web.id}/revoke`, { csrf_token: csrfFrom(apps.text) })).status, 303);
+        assert.equal((await browser.post(`/account/apps/${web.id}/revoke`, { csrf_token: csrfFrom(apps.text) })).status, 303, 'removing the web app\'s access on the account page redirects with 303');
 
         uninstall();
         await provider.stop();
@@ -266,7 +266,7 @@ for (const kind of storeKinds) {
           const at = text.indexOf(secret);
           return `${secret.slice(0, 6)}… in ${text === dump ? 'the database' : 'the log'}: …${text.slice(Math.max(0, at - 120), at).replace(secret, '<secret>')}<secret>`;
         };
-        assert.deepEqual(found.map(where), []);
+        assert.deepEqual(found.map(where), [], message);
       } finally {
         uninstall();
         await demo.close();

@@ -12,8 +12,8 @@ for (const kind of storeKinds) {
 
     test('a taken username is a ConflictError, and nothing stored is lost', async () => {
       const user = await store.createUser({ username: 'ada', passwordHash: 'x', displayName: 'Ada', email: null });
-      await assert.rejects(store.createUser({ username: 'ada', passwordHash: 'y', displayName: 'Other', email: null }), ConflictError);
-      assert.equal((await store.findUserByUsername('ada'))?.id, user.id);
+      await assert.rejects(store.createUser({ username: 'ada', passwordHash: 'y', displayName: 'Other', email: null }), ConflictError, 'a second user named ada is a ConflictError');
+      assert.equal((await store.findUserByUsername('ada'))?.id, user.id, 'the first ada is still stored');
     });
 
     test('a transaction that throws keeps none of its writes', async () => {
@@ -23,8 +23,9 @@ for (const kind of storeKinds) {
           throw new Error('abort');
         }),
         /abort/,
+        'the transaction\'s error reaches the caller',
       );
-      assert.equal(await store.findUserByUsername('grace'), undefined);
+      assert.equal(await store.findUserByUsername('grace'), undefined, 'the user created in the transaction that threw is not kept');
     });
 
     test('of concurrent redemptions of one code exactly one wins', async () => {
@@ -34,9 +35,9 @@ for (const kind of storeKinds) {
         scope: 'profile', codeChallenge: null, expiresAt: 2_000_000_000,
       });
       const results = await Promise.all(Array.from({ length: 20 }, () => store.redeemAuthorizationCode('h1')));
-      assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1);
-      assert.equal(results.filter((r) => r.outcome === 'replayed').length, 19);
-      assert.deepEqual(await store.redeemAuthorizationCode('nope'), { outcome: 'unknown' });
+      assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1, 'exactly one of the concurrent redemptions wins');
+      assert.equal(results.filter((r) => r.outcome === 'replayed').length, 19, 'the 19 other redemptions are replays');
+      assert.deepEqual(await store.redeemAuthorizationCode('nope'), { outcome: 'unknown' }, 'an unknown code is unknown');
     });
   });
 }
