@@ -43,7 +43,7 @@ const app = await buildProviderServer(ctx);
 const issuer = await app.listen({ port: 0, host: '127.0.0.1' });
 Object.assign(ctx.config, { issuer });
 
-const user = await store.createUser({ username: person.username, passwordHash: await hashPassword(ctx.config, person.password), displayName: person.displayName, email: person.email });
+const user = await store.users.create({ username: person.username, passwordHash: await hashPassword(ctx.config, person.password), displayName: person.displayName, email: person.email });
 const { client, clientSecret } = await registerClient(store, ctx.config, {
   name: 'Grantry demo website',
   appType: 'web',

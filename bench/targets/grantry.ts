@@ -31,11 +31,11 @@ export async function startGrantry(storeKind: 'sqlite' | 'postgres'): Promise<Ru
   const serviceOpaque = await registerClient(store, ctx.config, { name: 'bench service, opaque', appType: 'service', tokenFormat: 'opaque' });
   const web = await registerClient(store, ctx.config, { name: 'bench web', appType: 'web', redirectUris: [redirectUri] });
   const webOpaque = await registerClient(store, ctx.config, { name: 'bench web, opaque', appType: 'web', redirectUris: [redirectUri], tokenFormat: 'opaque' });
-  const user = await store.createUser({ username: 'bench', passwordHash: await hashPassword(ctx.config, randomToken(16)), displayName: 'Bench', email: 'bench@example.com' });
+  const user = await store.users.create({ username: 'bench', passwordHash: await hashPassword(ctx.config, randomToken(16)), displayName: 'Bench', email: 'bench@example.com' });
   const sessionId = randomToken(32);
   const now = Math.floor(Date.now() / 1000);
-  await store.createSession({ sessionHash: sha256(sessionId), userId: user.id, createdAt: now, expiresAt: now + 86400 });
-  for (const app of [web, webOpaque]) await store.saveConsent(user.id, app.client.id, 'profile');
+  await store.sessions.create({ sessionHash: sha256(sessionId), userId: user.id, createdAt: now, expiresAt: now + 86400 });
+  for (const app of [web, webOpaque]) await store.consents.save(user.id, app.client.id, 'profile');
   const cookie = `${defaults.cookies.session}=${sessionId}`;
 
   /** One code from GET /oauth2/authorize, as the returning user's browser gets it. */

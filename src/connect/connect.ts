@@ -1,6 +1,5 @@
 import { deriveKey } from '../lib/crypto.ts';
-import type { ConnectIdentity, ConnectUser } from '../store/connect-store.ts';
-import type { Store } from '../store/index.ts';
+import type { ConnectIdentity, ConnectStore, ConnectUser } from './storage.ts';
 import { ConnectError } from './client/errors.ts';
 import { refreshTokens, revokeToken } from './client/token.ts';
 import type { Provider, TokenSet } from './client/types.ts';
@@ -23,7 +22,7 @@ export function lazyProvider(id: string, name: string, load: () => Promise<Provi
 }
 
 export interface ConnectOptions {
-  store: Store;
+  store: ConnectStore;
   /** At least 32 characters; the keys for provider tokens at rest and for the site's access tokens derive from it. */
   secret: string;
   /** The site's origin as browsers see it, e.g. https://www.example.com. */
@@ -49,7 +48,7 @@ export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store
 
 /** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
 export class Connect {
-  readonly store: Store;
+  readonly store: ConnectStore;
   readonly options: ResolvedOptions;
   readonly origin: string;
   readonly tokenKey: Buffer;

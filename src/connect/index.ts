@@ -20,5 +20,6 @@ export { escapeHtml, parseCookies, type ConnectRequest, type ConnectResponse } f
 export { pendingPage, errorPage, type ConnectPages, type ErrorPageInput, type PendingPageInput } from './adapters/pages.ts';
 export { connectFastify } from './adapters/fastify.ts';
 export { connectExpress } from './adapters/express.ts';
-export type { ConnectIdentity, ConnectProfile, ConnectUser } from '../store/connect-store.ts';
-export { openStore, type Store } from '../store/index.ts';
+export type { ConnectIdentity, ConnectProfile, ConnectUser } from './storage.ts';
+export { openConnectStore, openConnectStore as openStore } from '../store/connect/index.ts';
+export type { ConnectStore, ConnectOperations } from './storage.ts';

@@ -1,6 +1,5 @@
 import { safeEqual, sha256 } from '../lib/crypto.ts';
-import type { ConnectLoginState } from '../store/connect-store.ts';
-import type { Store } from '../store/index.ts';
+import type { ConnectLoginState, ConnectOperations } from './storage.ts';
 import { createAuthorizationRequest } from './client/authorize.ts';
 import type { CallbackParams } from './client/callback.ts';
 import { ConnectError } from './client/errors.ts';
@@ -21,7 +20,7 @@ export interface BeginLogin {
   linkUserId: string | null;
 }
 
-export async function beginLogin(store: Store, provider: Provider, input: BeginLogin): Promise<string> {
+export async function beginLogin(store: ConnectOperations, provider: Provider, input: BeginLogin): Promise<string> {
   const request = createAuthorizationRequest(provider, { redirectUri: input.redirectUri });
   const at = now();
   await store.saveLoginState({
@@ -40,7 +39,7 @@ export async function beginLogin(store: Store, provider: Provider, input: BeginL
 }
 
 /** Takes the state out of the store first, so that whatever fails next, it cannot be tried again. */
-async function takeState(store: Store, params: CallbackParams): Promise<ConnectLoginState> {
+async function takeState(store: ConnectOperations, params: CallbackParams): Promise<ConnectLoginState> {
   const state = params.state;
   if (!state) throw new ConnectError('missing_state', 'the callback has no state');
   const record = await store.takeLoginState(sha256(state));
@@ -56,7 +55,7 @@ function checkStateBinding(record: ConnectLoginState, provider: Provider, browse
 }
 
 export async function finishLogin(
-  store: Store,
+  store: ConnectOperations,
   provider: Provider,
   input: { params: CallbackParams; browserHash: string | null },
 ): Promise<{ completed: CompletedAuthorization; state: ConnectLoginState }> {

@@ -1,8 +1,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { randomToken, sha256 } from '../lib/crypto.ts';
-import type { ConnectUser } from '../store/connect-store.ts';
-import type { Store } from '../store/index.ts';
+import type { ConnectUser } from './storage.ts';
+import type { ConnectOperations } from './storage.ts';
 
 // The site's own sign-in: a server-side session (random id in an HttpOnly cookie, its hash in the
 // store) and, for single-page front ends, short-lived access tokens signed by the site and
@@ -11,7 +11,7 @@ import type { Store } from '../store/index.ts';
 const now = () => Math.floor(Date.now() / 1000);
 
 export interface SiteSessionOptions {
-  store: Store;
+  store: ConnectOperations;
   /** HS256 key for the site's access tokens. */
   key: Buffer;
   /** The site's origin: issuer and audience of its access tokens. */

@@ -5,7 +5,8 @@ import { serializeCookie } from '../connect/adapters/http.ts';
 import { safeReturnTo } from '../connect/binding/index.ts';
 import { defaults } from '../config/defaults.ts';
 import { isLocale, langCookie, langCookieMaxAge, pickLocale } from '../i18n/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { ConnectStore } from '../connect/storage.ts';
+import { openConnectStore } from '../store/connect/index.ts';
 import { accountPage, errorPage, homePage, implicitPage, pendingPage, reloginPage, spaPage, type LiveProfile, type PageContext } from './pages.ts';
 import { forgetProviderToken, readProviderProfile } from './profile.ts';
 import { demoProviders } from './providers.ts';
@@ -18,8 +19,8 @@ export interface DemoSiteOptions {
   clientSecret: string;
   /** A `spa` app at the provider with the implicit grant allowed, for the browser-only page (/implicit). */
   implicitClientId?: string;
-  /** Either a store to share, or a database URL to open one from. */
-  store?: Store;
+  /** Either Connect's store to use, or a database URL to open one from (it may be the provider's database: the tables differ). */
+  store?: ConnectStore;
   databaseUrl?: string;
   secret: string;
   host?: string;
@@ -45,7 +46,7 @@ function contextOf(request: { url?: string; path?: string; headers: Record<strin
 
 /** A small website using grantry/connect: local accounts, "Log in with Grantry" (and others), binding, two single-page parts. */
 export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
-  const ownStore = options.store ? undefined : await openStore(options.databaseUrl ?? defaults.databaseUrl);
+  const ownStore = options.store ? undefined : await openConnectStore(options.databaseUrl ?? defaults.databaseUrl);
   const store = options.store ?? ownStore!;
   // localhost, not 127.0.0.1: the demo app's redirect URIs are registered that way.
   const url = `http://localhost:${options.port}`;

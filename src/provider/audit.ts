@@ -1,4 +1,4 @@
-import type { AuditEventInput, Store } from '../store/index.ts';
+import type { AuditEventInput, AuditStore } from './storage.ts';
 
 // The audit trail's writer. Recording is synchronous and only appends to a buffer, so that no
 // request runs an audit statement: the buffer goes to the store in one multi-row INSERT when the
@@ -9,6 +9,7 @@ import type { AuditEventInput, Store } from '../store/index.ts';
 // rate of the token endpoint, and a row per token cost more than the token itself.
 
 export type AuditEventName =
+  | 'user_signed_up'
   | 'login_succeeded'
   | 'login_failed'
   | 'consent_granted'
@@ -21,6 +22,7 @@ export type AuditEventName =
   | 'app_access_revoked';
 
 export const auditEventNames: readonly AuditEventName[] = [
+  'user_signed_up',
   'login_succeeded',
   'login_failed',
   'consent_granted',
@@ -62,7 +64,7 @@ export interface AuditRecorderOptions {
 /** If the store stays unreachable, the oldest events are dropped past this many, so memory stays bounded. */
 const maxBuffered = 100_000;
 
-export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, options: AuditRecorderOptions): AuditRecorder {
+export function createAuditRecorder(store: { audit: Pick<AuditStore, 'insert'> }, options: AuditRecorderOptions): AuditRecorder {
   let buffer: AuditEventInput[] = [];
   /** The buffered token_issued rows by what makes them alike; a row leaves it when its batch is taken. */
   const alike = new Map<string, AuditEventInput>();
@@ -90,7 +92,7 @@ export function createAuditRecorder(store: Pick<Store, 'insertAuditEvents'>, opt
         // From here on these rows are on their way to the store: later events must not add to them.
         release(batch);
         try {
-          await store.insertAuditEvents(batch);
+          await store.audit.insert(batch);
         } catch (error) {
           onError(error);
           if (!timer) {

@@ -21,7 +21,7 @@ export function runHousekeeping(ctx: ProviderContext, options: { onError?: (erro
 
   const runOnce = () => {
     const now = Math.floor(Date.now() / 1000);
-    const pass = ctx.store.purgeExpired({
+    const pass = ctx.store.housekeeping.purgeExpired({
       now,
       batchSize: settings.batchSize,
       maxBatches: settings.maxBatches,

@@ -1,4 +1,4 @@
-import type { Client } from './types.ts';
+import type { Client } from '../provider/storage.ts';
 
 /**
  * Client records kept in memory for a few seconds (`clientCacheSeconds`), so that a warm token

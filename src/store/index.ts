@@ -1,47 +1,83 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { ProviderStorage, Readiness } from '../provider/storage.ts';
 import { ClientCache } from './client-cache.ts';
-import { createAuditStore } from './audit-store.ts';
-import { createConnectStore } from './connect-store.ts';
-import { createOpsStore } from './ops-store.ts';
-import { createHousekeepingStore } from './housekeeping-store.ts';
+import { migrations } from './migrations/index.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
-import { createProviderStore } from './provider-store.ts';
+import { createAccessTokenStore } from './provider/access-tokens.ts';
+import { createAuditStore } from './provider/audit.ts';
+import { createClientStore } from './provider/clients.ts';
+import { createCodeStore } from './provider/codes.ts';
+import { createConsentStore } from './provider/consents.ts';
+import { createGrantStore } from './provider/grants.ts';
+import { createHousekeepingStore } from './provider/housekeeping.ts';
+import { createSigningKeyStore } from './provider/keys.ts';
+import { createRefreshTokenStore } from './provider/refresh-tokens.ts';
+import { createAuthorizationRequestStore } from './provider/requests.ts';
+import { createSessionStore } from './provider/sessions.ts';
+import { createUserStore } from './provider/users.ts';
 import type { Database } from './schema.ts';
+import { createThrottleStore } from './throttle.ts';
 
-export { ConflictError, isUniqueViolation } from './provider-store.ts';
-export type { PublicUser } from './provider-store.ts';
-export type { CodeRedemption, RefreshRotation, NewUser, ClientPatch } from './provider-store.ts';
-export type * from './types.ts';
-export { redactUrl, DatabaseUrlError, type OpenOptions } from './open.ts';
-export type { AuditEventInput, AuditEventRow, AuditFilter } from './audit-store.ts';
-export type { Readiness } from './ops-store.ts';
-export type { PurgePolicy, PurgeCounts } from './housekeeping-store.ts';
+export { redactUrl, DatabaseUrlError, type OpenOptions, type Dialect } from './open.ts';
+export * from '../provider/storage.ts';
+export { isUniqueViolation } from './provider/rows.ts';
 
-function bind(db: Kysely<Database>, clients?: ClientCache) {
-  return { ...createProviderStore(db, clients), ...createConnectStore(db), ...createAuditStore(db), ...createOpsStore(db), ...createHousekeepingStore(db) };
+const providerMigrations = { migrations, table: 'grantry_migrations', lockTable: 'grantry_migrations_lock' };
+const latestMigration = Object.keys(migrations).sort().at(-1)!;
+
+function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage {
+  return {
+    users: createUserStore(db),
+    clients: createClientStore(db, clients),
+    consents: createConsentStore(db),
+    requests: createAuthorizationRequestStore(db),
+    grants: createGrantStore(db),
+    codes: createCodeStore(db),
+    refreshTokens: createRefreshTokenStore(db),
+    accessTokens: createAccessTokenStore(db),
+    keys: createSigningKeyStore(db),
+    sessions: createSessionStore(db),
+    throttle: createThrottleStore(db, 'login_failures'),
+    audit: createAuditStore(db),
+    housekeeping: createHousekeepingStore(db),
+  };
 }
 
-export type StoreOperations = ReturnType<typeof bind>;
-
 /**
- * The one storage interface of Grantry. Everything that reads or writes data goes through it; no
- * SQL is written anywhere else.
+ * The provider's store: one field per aggregate (./provider/), each behind the interface that
+ * src/provider/storage.ts declares. Nothing outside src/store/ writes SQL.
  */
-export interface Store extends StoreOperations {
+export interface Store extends ProviderStorage {
   dialect: Dialect;
   /** Runs `work` in one database transaction: all of its writes land, or none does. */
-  transaction<T>(work: (store: StoreOperations) => Promise<T>): Promise<T>;
+  transaction<T>(work: (store: ProviderStorage) => Promise<T>): Promise<T>;
+  /**
+   * One query that proves both things a load balancer needs before it sends traffic: the database
+   * answers, and its schema is the one this code expects (the newest migration has run).
+   */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
 
+/** Opens the provider's store (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`) and brings its schema up to date. */
 export async function openStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
-  const opened = await openDatabase(databaseUrl, options);
-  // One cache per opened store, shared by its transactions, so that an update inside one drops the entry too.
+  const opened = await openDatabase<Database>(databaseUrl, providerMigrations, options);
+  // One app cache per opened store, shared by its transactions, so that an update inside one drops the entry too.
   const clients = new ClientCache();
   return {
-    ...bind(opened.db, clients),
+    ...aggregates(opened.db, clients),
     dialect: opened.dialect,
-    transaction: (work) => opened.db.transaction().execute((trx) => work(bind(trx, clients))),
+    transaction: (work) => opened.db.transaction().execute((trx) => work(aggregates(trx, clients))),
+    readiness: () => readiness(opened.db),
     close: opened.close,
   };
+}
+
+async function readiness(db: Kysely<Database>): Promise<Readiness> {
+  const { rows } = await sql<{ name: string }>`select max(name) as name from grantry_migrations`.execute(db);
+  const applied = rows[0]?.name ?? null;
+  // A store ahead of this code is fine: during a rolling deploy the new instances migrate first,
+  // and migrations only add, so the old instances keep serving until they are replaced.
+  if (applied !== null && applied >= latestMigration) return { ready: true };
+  return { ready: false, reason: `migrations not current: the store is at ${applied ?? 'none'}, this code needs ${latestMigration}` };
 }

@@ -1,16 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type LogEvent, type Migration } from 'kysely';
 import pg from 'pg';
 import { defaults } from '../config/defaults.ts';
-import { migrations } from './migrations/index.ts';
-import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export interface OpenedDatabase {
-  db: Kysely<Database>;
+export interface OpenedDatabase<DB = any> {
+  db: Kysely<DB>;
   dialect: Dialect;
   close(): Promise<void>;
 }
@@ -33,14 +31,24 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
-export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+/**
+ * One side's migrations and the tables that record which have run: the provider and Connect each
+ * have their own, so that each creates only its own tables, in a database of its own or a shared one.
+ */
+export interface MigrationSet {
+  migrations: Record<string, Migration>;
+  table: string;
+  lockTable: string;
+}
+
+export async function openDatabase<DB>(url: string, migrationSet: MigrationSet, options: OpenOptions = {}): Promise<OpenedDatabase<DB>> {
   const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql, event.queryDurationMillis / 1000) : undefined;
-  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : await openPostgres(url, options.schema, log, options.poolSize);
-  await migrate(opened.db, opened.dialect);
+  const opened = url.startsWith('sqlite:') ? openSqlite<DB>(url.slice('sqlite:'.length), log) : await openPostgres<DB>(url, options.schema, log, options.poolSize);
+  await migrate(opened.db, opened.dialect, migrationSet);
   return opened;
 }
 
-function openSqlite(path: string, log?: (event: LogEvent) => void): OpenedDatabase {
+function openSqlite<DB>(path: string, log?: (event: LogEvent) => void): OpenedDatabase<DB> {
   if (!path) throw new DatabaseUrlError('a SQLite URL names a file: sqlite:./data/grantry.sqlite');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
@@ -49,7 +57,7 @@ function openSqlite(path: string, log?: (event: LogEvent) => void): OpenedDataba
   // Another process (the CLI beside a running server) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), ...(log ? { log } : {}) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -87,7 +95,7 @@ const pgTypes = {
   },
 };
 
-async function openPostgres(url: string, schema?: string, log?: (event: LogEvent) => void, poolSize: number = defaults.databasePoolSize): Promise<OpenedDatabase> {
+async function openPostgres<DB>(url: string, schema?: string, log?: (event: LogEvent) => void, poolSize: number = defaults.databasePoolSize): Promise<OpenedDatabase<DB>> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
   }
@@ -106,7 +114,7 @@ async function openPostgres(url: string, schema?: string, log?: (event: LogEvent
     types: pgTypes as any,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });
+  const db = new Kysely<DB>({ dialect: new OwnSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
@@ -138,16 +146,16 @@ class OwnSchemaPostgresDialect extends PostgresDialect {
   }
 }
 
-async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+async function migrate(db: Kysely<any>, dialect: Dialect, set: MigrationSet): Promise<void> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one: on a PostgreSQL
   // server that holds several Grantry schemas, it must look in ours only.
   const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db,
     ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: 'grantry_migrations',
-    migrationLockTableName: 'grantry_migrations_lock',
+    provider: { getMigrations: async () => set.migrations },
+    migrationTableName: set.table,
+    migrationLockTableName: set.lockTable,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

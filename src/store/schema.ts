@@ -3,7 +3,6 @@
 // the same way. Every secret that grants access is kept as its SHA-256 (`*_hash`), never in plain.
 
 import type { Generated } from 'kysely';
-import type { ConnectTables } from './connect-schema.ts';
 
 export interface UsersTable {
   id: string;
@@ -33,6 +32,20 @@ export interface ClientsTable {
   updated_at: number;
 }
 
+/** Authorization requests waiting for a person (migration 008); see AuthorizationRequestRecord. */
+export interface AuthorizationRequestsTable {
+  handle_hash: string;
+  client_id: string;
+  /** JSON: the request's accepted parameters. */
+  parameters: string;
+  browser_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  user_id: string | null;
+  auth_time: number | null;
+  completed_at: number | null;
+}
+
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
@@ -49,6 +62,8 @@ export interface GrantsTable {
   created_at: number;
   revoked_at: number | null;
   revoke_reason: string | null;
+  /** JSON of the issuance facts (migration 008); null when there are none. */
+  context: string | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -61,6 +76,8 @@ export interface AuthorizationCodesTable {
   code_challenge: string | null;
   expires_at: number;
   consumed_at: number | null;
+  /** JSON of the issuance facts the grant will carry (migration 008); null when there are none. */
+  context: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -113,16 +130,6 @@ export interface LoginFailuresTable {
   locked_until: number | null;
 }
 
-export interface EventsTable {
-  id: string;
-  type: string;
-  client_id: string | null;
-  user_id: string | null;
-  grant_id: string | null;
-  detail: string;
-  created_at: number;
-}
-
 /** The audit trail (migration 004); written in batches by src/provider/audit.ts. */
 export interface AuditEventsTable {
   id: Generated<number>;
@@ -150,6 +157,7 @@ export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
   consents: ConsentsTable;
+  authorization_requests: AuthorizationRequestsTable;
   grants: GrantsTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
@@ -158,10 +166,8 @@ export interface ProviderTables {
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
-  events: EventsTable;
   audit_events: AuditEventsTable;
 }
 
-// The website side's tables (Connect) are declared in ./connect-schema.ts and joined here, so that
-// one Kysely instance serves both halves.
-export type Database = ProviderTables & ConnectTables;
+/** The provider's database. Connect's tables are its own (./connect/schema.ts), opened apart. */
+export type Database = ProviderTables;

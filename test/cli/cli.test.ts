@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/lib/crypto.ts';
 import type { Store } from '../../src/store/index.ts';
-import { grantryBin, runCli } from '../helpers/cli.ts';
+import { grantryCommand, runCli } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { freePort } from '../helpers/ports.ts';
 
 for (const kind of storeKinds) {
   describe(`grantry command line on ${kind.name}`, () => {
@@ -27,7 +26,7 @@ for (const kind of storeKinds) {
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
       assert.equal(printed.username, 'weibo_fan', 'user create prints the new username');
-      const user = await store.findUserByUsername('weibo_fan');
+      const user = await store.users.findByUsername('weibo_fan');
       assert.equal(user?.id, printed.uid, 'the printed uid is the stored user\'s id');
       assert.match(user!.passwordHash, /^\$argon2id\$/, 'only an Argon2id hash of the password is stored');
     });
@@ -42,7 +41,7 @@ for (const kind of storeKinds) {
       const result = await cli('client', 'create', '--name', 'Seed app', '--type', 'web', '--redirect-uri', 'https://seed.example/callback', '--no-pkce');
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
-      const client = await store.findClient(printed.client_id);
+      const client = await store.clients.find(printed.client_id);
       assert.equal(client?.secretHash, sha256(printed.client_secret), 'the client secret is stored as its SHA-256');
       assert.equal(client?.pkceRequired, false, '--no-pkce turns PKCE off for a confidential web app');
       assert.deepEqual(client?.grantTypes, ['authorization_code', 'refresh_token'], 'a web app gets authorization_code and refresh_token by default');
@@ -79,7 +78,7 @@ for (const kind of storeKinds) {
       assert.match(refused.stderr, /trusted/, 'the refusal says the password grant needs trusted');
       const updated = await cli('client', 'update', client_id, '--grant', 'authorization_code', '--grant', 'password', '--trusted', '--token-format', 'opaque');
       assert.equal(updated.code, 0, updated.stderr);
-      const client = await store.findClient(client_id);
+      const client = await store.clients.find(client_id);
       assert.deepEqual(client?.grantTypes, ['authorization_code', 'password'], 'client update replaces the grant types');
       assert.equal(client?.trusted, true, 'client update sets the trusted flag');
       assert.equal(client?.tokenFormat, 'opaque', 'client update sets the token format');
@@ -90,7 +89,7 @@ for (const kind of storeKinds) {
       assert.equal(result.code, 0, result.stderr);
       const printed = result.json();
       assert.ok(printed.active_from >= Date.now() / 1000 + 590, `the new key signs only after the 600 seconds it is published for: ${result.stdout}`);
-      const keys = await store.listSigningKeys();
+      const keys = await store.keys.list();
       assert.ok(keys.some((key) => key.kid === printed.kid), `the rotated key is stored: ${result.stdout}`);
       assert.ok(keys.every((key) => !key.privateJwk.includes('"d"')), 'private keys are sealed at rest');
     });
@@ -119,30 +118,32 @@ for (const kind of storeKinds) {
 }
 
 describe('grantry start', () => {
-  test('serves the provider on the given port and store, and creates no users or apps', async () => {
+  test('serves the provider on the port the system gives (--port 0) and its store, and creates no users or apps', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'grantry-start-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, [grantryBin, 'start', '--port', String(port)], {
+    const child = spawn(process.execPath, [...grantryCommand, 'start', '--port', '0'], {
       cwd,
       env: { ...process.env, GRANTRY_SECRET: testSecret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
       let output = '';
-      await new Promise<void>((resolve, reject) => {
+      const port = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk) => {
           output += chunk;
-          if (output.includes('listening')) resolve();
+          const found = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+          if (found) resolve(found);
         });
-        child.on('close', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+        void exited.then((code) => reject(new Error(`exited with ${code}: ${output}`)));
       });
-      assert.match(output, new RegExp(`http://localhost:${port}`), `grantry start prints the URL it serves: ${output}`);
+      assert.notEqual(port, '0', `grantry start prints the port it was given, not 0: ${output}`);
       const metadata = await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`)).json();
-      assert.equal(metadata.issuer, `http://localhost:${port}`, 'the issuer defaults to localhost on the given port');
+      assert.equal(metadata.issuer, `http://localhost:${port}`, 'the issuer defaults to localhost on the port it listens on');
       const list = await runCli(['client', 'list', '--json'], { cwd });
       assert.deepEqual(list.json().clients, [], `grantry start creates no apps: ${list.stderr}`);
     } finally {
       child.kill('SIGTERM');
     }
+    assert.equal(await exited, 0, 'grantry start ends cleanly on SIGTERM');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
-import { grantryBin, runCli } from '../helpers/cli.ts';
+import { grantryCommand, runCli } from '../helpers/cli.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { sqliteKind } from '../helpers/stores.ts';
@@ -51,7 +51,7 @@ describe('grantry token', () => {
   test('code prints the authorize URL, receives the callback on loopback and exchanges the code with PKCE', async () => {
     const user = await provider.createUser('code_user');
     const { client } = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/callback'] });
-    const child = spawn(process.execPath, [grantryBin, 'token', 'code', '--issuer', provider.url, '--client-id', client.id, '--timeout', '60'], {
+    const child = spawn(process.execPath, [...grantryCommand, 'token', 'code', '--issuer', provider.url, '--client-id', client.id, '--timeout', '60'], {
       env: { ...process.env, GRANTRY_SECRET: testSecret },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { github, qq, registerAndBind, issueTicketForTest, weibo } from './binding-support.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startGitHub, githubClient } from './doubles/github.ts';
 import { startQQ, qqClient } from './doubles/qq.ts';
@@ -13,7 +13,7 @@ import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
 
 for (const kind of storeKinds) {
   describe(`binding on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let weiboDouble: Double;
     let qqDouble: Double;
@@ -23,7 +23,7 @@ for (const kind of storeKinds) {
     let userCounter = 0;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       [weiboDouble, qqDouble, githubDouble] = await Promise.all([startWeibo(), startQQ(), startGitHub()]);
       const providers = () => [
         weibo({ ...weiboClient, baseUrl: weiboDouble.url }),

@@ -4,7 +4,7 @@ import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { sealTokens } from '../../src/connect/index.ts';
 import { deriveKey } from '../../src/lib/crypto.ts';
 import { t } from '../../src/i18n/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
 import { loginWith, secret, TestBrowser } from './helpers.ts';
@@ -15,13 +15,13 @@ import { freePort } from '../helpers/ports.ts';
 
 for (const kind of storeKinds) {
   describe(`demo site on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let double: GrantryDouble;
     let site: DemoSite;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       double = await startGrantry();
       site = await startDemoSite({ port: await freePort(), providerIssuer: double.url, ...grantryClient, store, secret });
     });

@@ -5,7 +5,7 @@ import express from 'express';
 import { decodeProtectedHeader } from 'jose';
 import { connectExpress, createConnect, unsealTokens, weibo } from '../../src/connect/index.ts';
 import { sha256 } from '../../src/lib/crypto.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import type { Double } from './doubles/server.ts';
 import { startWeibo, weiboClient } from './doubles/weibo.ts';
@@ -37,7 +37,7 @@ TestBrowser.prototype.request = async function (this: TestBrowser, method: strin
 
 for (const kind of storeKinds) {
   describe(`login flows on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let double: Double;
     let site: TestSite;
@@ -45,7 +45,7 @@ for (const kind of storeKinds) {
     const nextPerson = () => (double.nextUser = `flow${++n}`);
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       double = await startWeibo();
       site = await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url }), { ...weibo({ ...weiboClient, baseUrl: double.url }), id: 'weibo2', name: 'Weibo again' }]);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { google, unsealTokens } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { googleClient, googleIssuer, startGoogle, type GoogleDouble } from './doubles/google.ts';
 import { loginWith, startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
@@ -11,13 +11,13 @@ import { loginWith, startSite, TestBrowser, visible, type TestSite } from './hel
 
 for (const kind of storeKinds) {
   describe(`Google preset on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let double: GoogleDouble;
     let site: TestSite;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       double = await startGoogle();
       site = await startSite(store, [google({ ...googleClient, baseUrl: double.url })]);
       double.people.set('ada', { sub: '110169484474386276334', name: 'Ada Lovelace', email: 'ada@gmail.example', email_verified: true, picture: 'https://lh3.googleusercontent.example/a/ada' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { grantry, lazyProvider } from '../../src/connect/index.ts';
+import { grantry, lazyProvider, openConnectStore, type ConnectStore } from '../../src/connect/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startSite, TestBrowser, type TestSite } from './helpers.ts';
@@ -19,6 +19,7 @@ for (const kind of storeKinds) {
   describe(`grantry preset against Grantry's provider on ${kind.name}`, () => {
     let provider: RunningProvider;
     let site: TestSite;
+    let siteStore: ConnectStore;
 
     before(async () => {
       provider = await startProvider(kind);
@@ -32,10 +33,13 @@ for (const kind of storeKinds) {
       });
       const siteUrl = `http://127.0.0.1:${port}`;
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
-      site = await startSite(provider.store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))], { siteUrl });
+      // The site keeps its own tables, here in the provider's database.
+      siteStore = await openConnectStore(provider.databaseUrl);
+      site = await startSite(siteStore, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))], { siteUrl });
     });
     after(async () => {
       await site.close();
+      await siteStore.close();
       await provider.close();
     });
 
@@ -54,7 +58,7 @@ for (const kind of storeKinds) {
       assert.equal(landing.searchParams.get('iss'), provider.url, 'the provider names itself as iss on the redirect back (RFC 9207)');
       const callback = await browser.get(landing.href);
       assert.equal(callback.location, '/auth/pending', callback.text.slice(0, 500));
-      const identity = (await provider.store.findIdentityBySubject('grantry', user.id))!;
+      const identity = (await siteStore.findIdentityBySubject('grantry', user.id))!;
       assert.equal(identity.profile.name, user.displayName, 'the identity keeps the display name from the provider profile');
       assert.equal(identity.profile.email, user.email, 'the identity keeps the email from the provider profile');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ClientCredentialsCache, grantry, lazyProvider, oauth2, passwordGrant, ProviderError, rfc8414Url, sealTokens, unsealTokens } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
 import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
@@ -10,13 +10,13 @@ import { loginWith, startSite, TestBrowser, type TestSite } from './helpers.ts';
 
 for (const kind of storeKinds) {
   describe(`grantry preset on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let double: GrantryDouble;
     let site: TestSite;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       double = await startGrantry();
       site = await startSite(store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: double.url, ...grantryClient }))]);
     });

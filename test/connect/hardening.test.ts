@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { github, weibo } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { githubClient, startGitHub } from './doubles/github.ts';
 import type { Double } from './doubles/server.ts';
@@ -39,7 +39,7 @@ async function postRawForm(browser: TestBrowser, path: string, body: string) {
 
 for (const kind of storeKinds) {
   describe(`Connect hardening on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let weiboDouble: Double;
     let githubDouble: Double;
@@ -48,7 +48,7 @@ for (const kind of storeKinds) {
     let n = 0;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       weiboDouble = await startWeibo();
       site = await startSite(store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })]);
       githubDouble = await startGitHub();

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { createConnect, connectFastify, type Connect, type ConnectOptions } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { TestBrowser, type BrowserResponse } from '../helpers/browser.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -13,7 +13,7 @@ export interface TestSite {
 }
 
 /** A website using Connect through its Fastify plugin, with an account page to land on. */
-export async function startSite(store: Store, providers: ConnectOptions['providers'], options: Partial<ConnectOptions> = {}): Promise<TestSite> {
+export async function startSite(store: ConnectStore, providers: ConnectOptions['providers'], options: Partial<ConnectOptions> = {}): Promise<TestSite> {
   const port = options.siteUrl ? Number(new URL(options.siteUrl).port) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const connect = createConnect({ store, secret, siteUrl: url, providers, ...options });

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 // @ts-expect-error oidc-provider 8 ships no type declarations.
 import OidcProvider from 'oidc-provider';
 import { oidc, refreshTokens, revokeToken, unsealTokens, ConnectError, validateIdToken } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -39,14 +39,14 @@ async function throughProvider(browser: TestBrowser, authorizeUrl: string, issue
 
 for (const kind of storeKinds) {
   describe(`OpenID Connect against oidc-provider on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let opServer: Server;
     let site: TestSite;
     let issuer: string;
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       const opPort = await freePort();
       issuer = `http://127.0.0.1:${opPort}`;
       const sitePort = await freePort();
@@ -81,7 +81,7 @@ for (const kind of storeKinds) {
       await dispose();
     });
 
-    async function startSiteOn(s: Store, provider: Awaited<ReturnType<typeof oidc>>, url: string) {
+    async function startSiteOn(s: ConnectStore, provider: Awaited<ReturnType<typeof oidc>>, url: string) {
       return startSite(s, [provider], { siteUrl: url });
     }
 

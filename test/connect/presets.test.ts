@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { github, qq, unsealTokens, wechat, weibo, createAuthorizationRequest, parseBody, checkProviderError, ProviderError } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startGitHub, githubClient } from './doubles/github.ts';
 import { startQQ, qqClient } from './doubles/qq.ts';
@@ -15,11 +15,11 @@ import { loginWith, startSite, TestBrowser, visible, type TestSite } from './hel
 
 for (const kind of storeKinds) {
   describe(`presets on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     const doubles: Double[] = [];
     const sites: TestSite[] = [];
-    before(async () => ({ store, dispose } = await kind.open()));
+    before(async () => ({ store, dispose } = await kind.openConnect()));
     after(async () => {
       for (const site of sites) await site.close();
       for (const double of doubles) await double.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { weibo } from '../../src/connect/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import type { Double } from './doubles/server.ts';
 import { startWeibo, weiboClient } from './doubles/weibo.ts';
@@ -24,7 +24,7 @@ async function postJson(browser: TestBrowser, path: string, data: unknown): Prom
 
 for (const kind of storeKinds) {
   describe(`returnTo through the binding page on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
     let double: Double;
     let site: TestSite;
@@ -32,7 +32,7 @@ for (const kind of storeKinds) {
     const nextPerson = () => (double.nextUser = `back${++n}`);
 
     before(async () => {
-      ({ store, dispose } = await kind.open());
+      ({ store, dispose } = await kind.openConnect());
       double = await startWeibo();
       site = await startSite(store, [weibo({ ...weiboClient, baseUrl: double.url })]);
     });

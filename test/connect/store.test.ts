@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Store } from '../../src/store/index.ts';
+import type { ConnectStore } from '../../src/connect/storage.ts';
 import { unbindIdentity } from '../../src/connect/binding/index.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -10,9 +10,9 @@ const profile = { name: null, email: null, emailVerified: false, avatar: null };
 
 for (const kind of storeKinds) {
   describe(`connect store on ${kind.name}`, () => {
-    let store: Store;
+    let store: ConnectStore;
     let dispose: () => Promise<void>;
-    before(async () => ({ store, dispose } = await kind.open()));
+    before(async () => ({ store, dispose } = await kind.openConnect()));
     after(() => dispose());
 
     test('one row per provider and subject, however many first logins race', async () => {

@@ -32,7 +32,7 @@ describe('accessibility of every page, in both languages (axe-core in Chromium)'
     const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
     site = await startDemoSite({
       port: sitePort, providerIssuer: provider.url, clientId: client.id, clientSecret: clientSecret!, implicitClientId: spa.client.id,
-      store: provider.store, secret: 'accessibility-demo-secret-0123456789abcdef',
+      databaseUrl: provider.databaseUrl, secret: 'accessibility-demo-secret-0123456789abcdef',
     });
   });
   after(async () => {
@@ -49,7 +49,7 @@ describe('accessibility of every page, in both languages (axe-core in Chromium)'
     if (signedInAs) {
       const id = randomToken(32);
       const at = Math.floor(Date.now() / 1000);
-      await provider.store.createSession({ sessionHash: sha256(id), userId: signedInAs.id, createdAt: at, expiresAt: at + 3600 });
+      await provider.store.sessions.create({ sessionHash: sha256(id), userId: signedInAs.id, createdAt: at, expiresAt: at + 3600 });
       await context.addCookies([{ name: 'grantry_session', value: id, url: provider.url }]);
     }
     return context.newPage();
@@ -133,7 +133,7 @@ describe('accessibility of every page, in both languages (axe-core in Chromium)'
       // Consent, then connected apps with one app.
       await page.goto(`${provider.url}/oauth2/authorize?response_type=code&client_id=${appKey}&redirect_uri=${encodeURIComponent('https://printer.example/cb')}&scope=profile%20email&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
       await check(page, 'consent');
-      await provider.store.createGrant({ id: randomUUID(), clientId: appKey, userId: developer.id, scope: 'profile email', createdAt: Math.floor(Date.now() / 1000) });
+      await provider.store.grants.create({ id: randomUUID(), clientId: appKey, userId: developer.id, scope: 'profile email', createdAt: Math.floor(Date.now() / 1000) });
       const apps = await page.context().newPage();
       await apps.goto(`${provider.url}/account/apps`);
       await apps.getByTestId('connected-app').waitFor();

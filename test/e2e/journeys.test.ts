@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openConnectStore, type ConnectStore } from '../../src/connect/index.ts';
 import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { t, type Locale, type MessageKey } from '../../src/i18n/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
@@ -26,6 +27,8 @@ describe('journeys in a real browser (SQLite)', () => {
   let site: DemoSite | undefined;
   let siteApp: { clientId: string; clientSecret: string } | undefined;
   let implicitClientId: string;
+  /** The demo site's own tables (Connect's), in the provider's database. */
+  let siteStore: ConnectStore;
   const contexts: BrowserContext[] = [];
 
   before(async () => {
@@ -33,10 +36,12 @@ describe('journeys in a real browser (SQLite)', () => {
     siteUrl = `http://localhost:${sitePort}`;
     const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
     implicitClientId = spa.client.id;
+    siteStore = await openConnectStore(provider.databaseUrl);
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => {});
     await site?.close();
+    await siteStore?.close();
     await provider?.close();
     await browser?.close();
   });
@@ -100,7 +105,7 @@ describe('journeys in a real browser (SQLite)', () => {
         const { client, clientSecret } = await provider.registerClient({ appType: 'web', name: 'Demo site', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
         siteApp = { clientId: client.id, clientSecret: clientSecret! };
       }
-      site = await startDemoSite({ port: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, store: provider.store, secret: siteSecret });
+      site = await startDemoSite({ port: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, databaseUrl: provider.databaseUrl, secret: siteSecret });
     }
     return site;
   }
@@ -153,7 +158,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByText('Saved.').waitFor();
     assert.equal(await page.getByLabel('Callback URLs').inputValue(), `${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`, 'the saved callback URLs are shown back, one a line');
     await shots.take(page, 'saved');
-    const stored = (await provider.store.findClient(clientId))!;
+    const stored = (await provider.store.clients.find(clientId))!;
     assert.deepEqual(stored.redirectUris, [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], 'both callback URLs are stored, in order');
     assert.equal(stored.appType, 'web', 'the app is stored as a web app');
 
@@ -185,7 +190,7 @@ describe('journeys in a real browser (SQLite)', () => {
     const token = await tokenRequest(clientSecret);
     assert.equal(token.status, 200, 'the copied App Key and App Secret exchange the code (200)');
     const body = await token.json();
-    const developer = (await provider.store.findUserByUsername('devon'))!;
+    const developer = (await provider.store.users.findByUsername('devon'))!;
     assert.equal(body.uid, developer.id, 'the token response names the developer by uid');
     const me = await (await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${body.access_token}` } })).json();
     assert.deepEqual(me, { uid: developer.id, username: 'devon', display_name: 'Devon Developer' }, "the token reads the developer's profile at /api/me");
@@ -237,8 +242,8 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.equal(await live.locator('[data-field="username"]').textContent(), person.username, "the live profile shows the provider's username");
     assert.equal(await live.locator('[data-field="display_name"]').textContent(), person.displayName, "the live profile shows the provider's display name");
     await shots.take(page, 'account');
-    const identity = (await provider.store.findIdentityBySubject('grantry', person.id))!;
-    assert.equal((await provider.store.findConnectUserById(identity.userId!))!.username, siteUsername, 'the identity is bound to the site account just created');
+    const identity = (await siteStore.findIdentityBySubject('grantry', person.id))!;
+    assert.equal((await siteStore.findConnectUserById(identity.userId!))!.username, siteUsername, 'the identity is bound to the site account just created');
     assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
     return page;
   }
@@ -370,8 +375,8 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByRole('heading', { name: 'Bob of the site' }).waitFor();
     await page.getByTestId('live-profile').locator('[data-field="username"]').getByText('bob').waitFor();
     await shots.take(page, 'bound');
-    const local = (await provider.store.findConnectUserByUsername('bob-site'))!;
-    assert.equal((await provider.store.findIdentityBySubject('grantry', bob.id))!.userId, local.id, "Bob's Grantry identity is bound to the site account he already had");
+    const local = (await siteStore.findConnectUserByUsername('bob-site'))!;
+    assert.equal((await siteStore.findIdentityBySubject('grantry', bob.id))!.userId, local.id, "Bob's Grantry identity is bound to the site account he already had");
     assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });
 
@@ -391,7 +396,7 @@ describe('journeys in a real browser (SQLite)', () => {
     await page.getByRole('heading', { name: 'Please log in again', level: 1 }).waitFor();
     assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.relogin.body', { provider: 'Grantry' }), 'the alert asks to log in again with Grantry');
     await shots.take(page, 'please-log-in-again');
-    const identity = (await provider.store.findIdentityBySubject('grantry', ada.id))!;
+    const identity = (await siteStore.findIdentityBySubject('grantry', ada.id))!;
     assert.equal(identity.sealedTokens, null, 'the refused token is forgotten');
     assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/', 'and the visitor logged out');
 
@@ -456,7 +461,7 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.equal(await page.getByRole('alert').textContent(), t('en', 'demo.error.access_denied'), 'the alert says consent was denied');
     await page.getByRole('link', { name: 'Back to the home page' }).waitFor();
     await shots.take(page, 'message');
-    assert.equal(await provider.store.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
+    assert.equal(await siteStore.findIdentityBySubject('grantry', dave.id), undefined, 'nothing was shared');
     assert.equal(new URL((await page.goto(`${siteUrl}/account`))!.url()).pathname, '/', 'denying consent signs nobody in: the account page sends the visitor home');
     assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });

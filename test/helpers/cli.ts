@@ -31,5 +31,3 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   });
 }
 
-/** @deprecated the built bin; kept until the CLI tests start the sources through grantryCommand. */
-export const grantryBin = fileURLToPath(new URL('../../bin/grantry.js', import.meta.url));

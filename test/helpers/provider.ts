@@ -51,7 +51,7 @@ export async function startProvider(kind: TestStoreKind, overrides: ConfigOverri
     app,
     queries,
     async createUser(username = `user${++userCounter}`, password = 'correct horse battery staple', extra = {}) {
-      const user = await opened.store.createUser({
+      const user = await opened.store.users.create({
         username,
         passwordHash: await hashPassword(ctx.config, password),
         displayName: extra.displayName ?? username.toUpperCase(),

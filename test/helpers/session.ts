@@ -7,6 +7,6 @@ import type { RunningProvider } from './provider.ts';
 export async function signIn(provider: RunningProvider, browser: TestBrowser, user: User): Promise<void> {
   const id = randomToken(32);
   const at = Math.floor(Date.now() / 1000);
-  await provider.store.createSession({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + 3600 });
+  await provider.store.sessions.create({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + 3600 });
   browser.cookies.set('grantry_session', id);
 }

@@ -21,7 +21,7 @@ for (const kind of storeKinds) {
       const store = provider.store;
       const at = Math.floor(Date.now() / 1000);
       const before = provider.queries.length;
-      await store.insertAuditEvents([
+      await store.audit.insert([
         { at: at - 100, event: 'app_created', clientId: 'store-a', userId: 'u1', ip: '10.0.0.1', detail: { app_type: 'web' } },
         { at: at - 50, event: 'token_issued', clientId: 'store-a', detail: { grant_type: 'client_credentials' } },
         { at, event: 'token_issued', clientId: 'store-a', userId: 'u2', count: 4 },
@@ -30,7 +30,7 @@ for (const kind of storeKinds) {
       assert.equal(provider.queries.slice(before).filter(isAuditInsert).length, 1, 'the four events are written in one INSERT');
       assert.equal(provider.queries.length - before, 1, 'writing a batch runs no statement besides the INSERT');
 
-      const all = await store.listAuditEvents({ clientId: 'store-a', limit: 10 });
+      const all = await store.audit.list({ clientId: 'store-a', limit: 10 });
       assert.deepEqual(all.map((e) => [e.event, e.userId]), [['token_issued', 'u2'], ['token_issued', null], ['app_created', 'u1']], "the app's events are listed newest first");
       assert.deepEqual(
         all[2],
@@ -40,14 +40,14 @@ for (const kind of storeKinds) {
       assert.equal(all[1]!.detail!.grant_type, 'client_credentials', 'the detail reads back as it was written');
       assert.ok(all[0]!.id > all[1]!.id && all[1]!.id > all[2]!.id, 'events are listed newest first by id');
 
-      assert.deepEqual((await store.listAuditEvents({ userId: 'u2', limit: 10 })).map((e) => e.clientId), ['store-b', 'store-a'], "a user's events are listed newest first, across apps");
-      assert.deepEqual((await store.listAuditEvents({ clientId: 'store-a', event: 'app_created', limit: 10 })).length, 1, 'filtering by app and event finds the one app_created');
-      const firstPage = await store.listAuditEvents({ clientId: 'store-a', limit: 2 });
-      const nextPage = await store.listAuditEvents({ clientId: 'store-a', limit: 2, beforeId: firstPage[1]!.id });
+      assert.deepEqual((await store.audit.list({ userId: 'u2', limit: 10 })).map((e) => e.clientId), ['store-b', 'store-a'], "a user's events are listed newest first, across apps");
+      assert.deepEqual((await store.audit.list({ clientId: 'store-a', event: 'app_created', limit: 10 })).length, 1, 'filtering by app and event finds the one app_created');
+      const firstPage = await store.audit.list({ clientId: 'store-a', limit: 2 });
+      const nextPage = await store.audit.list({ clientId: 'store-a', limit: 2, beforeId: firstPage[1]!.id });
       assert.deepEqual(nextPage.map((e) => e.event), ['app_created'], 'the next page starts after the last event of the first');
 
-      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at - 60 }), 5, 'a row with a count of 4 counts as 4');
-      assert.equal(await store.countAuditEvents({ clientId: 'store-a', event: 'token_issued', since: at + 1 }), 0, 'no event of the app was issued after now');
+      assert.equal(await store.audit.count({ clientId: 'store-a', event: 'token_issued', since: at - 60 }), 5, 'a row with a count of 4 counts as 4');
+      assert.equal(await store.audit.count({ clientId: 'store-a', event: 'token_issued', since: at + 1 }), 0, 'no event of the app was issued after now');
     });
 
     test('record runs no statement; a full batch is written in one INSERT; flush writes the rest', async () => {
@@ -61,7 +61,7 @@ for (const kind of storeKinds) {
       await provider.ctx.audit.flush();
       const inserts = provider.queries.slice(before).filter(isAuditInsert);
       assert.equal(inserts.length, 2, 'one INSERT for the full batch of 3, one for the flushed remainder');
-      const rows = await provider.store.listAuditEvents({ clientId: 'batch', limit: 10 });
+      const rows = await provider.store.audit.list({ clientId: 'batch', limit: 10 });
       assert.deepEqual(rows.map((e) => e.detail!.n), [4, 3, 2, 1], 'every recorded event is written, newest first');
     });
 
@@ -70,7 +70,7 @@ for (const kind of storeKinds) {
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!));
       assert.equal(reply.status, 200, `the token endpoint answers 200: ${JSON.stringify(reply.body)}`);
       await provider.ctx.audit.flush();
-      const events = await provider.store.listAuditEvents({ clientId: client.id, limit: 10 });
+      const events = await provider.store.audit.list({ clientId: client.id, limit: 10 });
       assert.deepEqual(events.map((e) => ({ event: e.event, userId: e.userId, ip: e.ip, detail: e.detail })), [
         { event: 'token_issued', userId: null, ip: '127.0.0.1', detail: { grant_type: 'client_credentials' } },
       ], 'the token endpoint records token_issued with the grant type and the address, without a user');
@@ -90,12 +90,12 @@ for (const kind of storeKinds) {
       provider.ctx.audit.record({ event: 'token_revoked', clientId: client.id, ip: '127.0.0.1' });
       await provider.ctx.audit.flush();
       assert.equal(provider.queries.slice(before).filter(isAuditInsert).length, 1, '30 tokens and two other events: one batch of three rows');
-      const events = await provider.store.listAuditEvents({ clientId: client.id, limit: 10 });
+      const events = await provider.store.audit.list({ clientId: client.id, limit: 10 });
       assert.deepEqual(events.map((e) => [e.event, e.count, e.ip, e.detail]), [
         ['token_revoked', 1, '127.0.0.1', null],
         ['token_issued', 30, '127.0.0.1', { grant_type: 'client_credentials' }],
       ], 'the 30 tokens are one token_issued row with a count of 30; the revocation is a row of its own');
-      assert.equal(await provider.store.countAuditEvents({ clientId: client.id, event: 'token_issued', since: 0 }), 30, 'the usage figure counts each of the 30 tokens');
+      assert.equal(await provider.store.audit.count({ clientId: client.id, event: 'token_issued', since: 0 }), 30, 'the usage figure counts each of the 30 tokens');
 
       // A token issued after the batch was written starts a new row.
       assert.equal(
@@ -104,7 +104,7 @@ for (const kind of storeKinds) {
         'a token issued after the batch was written is answered 200',
       );
       await provider.ctx.audit.flush();
-      const issued = await provider.store.listAuditEvents({ clientId: client.id, event: 'token_issued', limit: 10 });
+      const issued = await provider.store.audit.list({ clientId: client.id, event: 'token_issued', limit: 10 });
       assert.deepEqual(issued.map((e) => e.count), [1, 30], 'a token issued after the batch was written starts a new row');
 
       const browser = new TestBrowser(provider.url);
@@ -126,13 +126,13 @@ for (const kind of storeKinds) {
       assert.equal(right.status, 200, `the right password is answered 200: ${JSON.stringify(right.body)}`);
       await provider.ctx.audit.flush();
 
-      const mine = await provider.store.listAuditEvents({ userId: user.id, limit: 10 });
+      const mine = await provider.store.audit.list({ userId: user.id, limit: 10 });
       assert.deepEqual(mine.map((e) => [e.event, e.detail]), [
         ['token_issued', { grant_type: 'password' }],
         ['login_succeeded', { via: 'password_grant' }],
         ['login_failed', { via: 'password_grant', reason: 'invalid_credentials' }],
       ], "the user's failed login, successful login and issued token are recorded, newest first");
-      const failures = await provider.store.listAuditEvents({ event: 'login_failed', limit: 10 });
+      const failures = await provider.store.audit.list({ event: 'login_failed', limit: 10 });
       assert.ok(failures.some((e) => e.userId === null && e.detail?.via === 'password_grant'), 'an unknown name is recorded without a user');
       // Neither the password nor the username typed is kept.
       for (const e of failures) assert.ok(!JSON.stringify(e).includes('wrong password!'), 'neither the password nor the username typed is kept in a login_failed event');
@@ -170,7 +170,7 @@ for (const kind of storeKinds) {
       const owner = await provider.createUser();
       const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id });
       const at = Math.floor(Date.now() / 1000);
-      await provider.store.insertAuditEvents(Array.from({ length: 52 }, (_, i) => ({ at, event: 'token_issued', clientId: client.id, detail: { n: i } })));
+      await provider.store.audit.insert(Array.from({ length: 52 }, (_, i) => ({ at, event: 'token_issued', clientId: client.id, detail: { n: i } })));
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, owner);
       const first = await browser.get(`/console/apps/${client.id}/audit`);
@@ -184,7 +184,7 @@ for (const kind of storeKinds) {
 
     test('grantry audit prints events, filtered by app, user and event, as lines or JSON', async () => {
       const at = Math.floor(Date.now() / 1000);
-      await provider.store.insertAuditEvents([
+      await provider.store.audit.insert([
         { at, event: 'app_created', clientId: 'cli-app', userId: 'cli-user', ip: '198.51.100.1' },
         { at, event: 'token_issued', clientId: 'cli-app', detail: { grant_type: 'client_credentials' } },
         { at, event: 'token_issued', clientId: 'cli-other', userId: 'cli-user' },
@@ -206,7 +206,7 @@ for (const kind of storeKinds) {
 
       const badEvent = await runCli(['audit', ...db, '--event', 'nonsense']);
       assert.equal(badEvent.code, 2, `an unknown --event is a usage error (exit 2): ${badEvent.stderr}`);
-      assert.match(badEvent.stderr, /--event takes one of login_succeeded, .*"nonsense" is none of them/, 'the error names the events --event takes');
+      assert.match(badEvent.stderr, /--event takes one of user_signed_up, login_succeeded, .*"nonsense" is none of them/, 'the error names the events --event takes');
       const badLimit = await runCli(['audit', ...db, '--limit', '0']);
       assert.equal(badLimit.code, 2, `--limit 0 is a usage error (exit 2): ${badLimit.stderr}`);
       assert.match(badLimit.stderr, /--limit takes a whole number from 1 to 10000, not "0"/, 'the error says what --limit takes');
@@ -217,7 +217,7 @@ for (const kind of storeKinds) {
 describe('the audit recorder', () => {
   test('writes a waiting batch after the flush interval, by itself', async () => {
     const written: unknown[][] = [];
-    const recorder = createAuditRecorder({ insertAuditEvents: async (events) => void written.push(events) }, { flushIntervalMs: 30, batchSize: 100 });
+    const recorder = createAuditRecorder({ audit: { insert: async (events) => void written.push(events) } }, { flushIntervalMs: 30, batchSize: 100 });
     recorder.record({ event: 'login_failed', ip: '127.0.0.1' });
     recorder.record({ event: 'login_failed', ip: '127.0.0.2' });
     assert.equal(written.length, 0, 'record writes nothing before the flush interval');
@@ -233,9 +233,11 @@ describe('the audit recorder', () => {
     const errors: unknown[] = [];
     const recorder = createAuditRecorder(
       {
-        insertAuditEvents: async (events) => {
-          if (fail) throw new Error('store down');
-          written.push(...events.map((e) => e.clientId!));
+        audit: {
+          insert: async (events) => {
+            if (fail) throw new Error('store down');
+            written.push(...events.map((e) => e.clientId!));
+          },
         },
       },
       { flushIntervalMs: 60_000, batchSize: 100, onError: (error) => errors.push(error) },
@@ -250,7 +252,7 @@ describe('the audit recorder', () => {
   });
 
   test('listeners see every event as it is recorded', () => {
-    const recorder = createAuditRecorder({ insertAuditEvents: async () => {} }, { flushIntervalMs: 60_000, batchSize: 100 });
+    const recorder = createAuditRecorder({ audit: { insert: async () => {} } }, { flushIntervalMs: 60_000, batchSize: 100 });
     const seen: string[] = [];
     recorder.onRecord((event) => seen.push(event.event));
     recorder.record({ event: 'refresh_token_reused' });

@@ -93,7 +93,7 @@ describe('trustProxy', () => {
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, { ...basicAuth(client.id, clientSecret!), 'x-forwarded-for': '203.0.113.50' });
       assert.equal(reply.status, 200, `the service gets a token: ${JSON.stringify(reply.body)}`);
       await provider.ctx.audit.flush();
-      return (await provider.store.listAuditEvents({ clientId: client.id, limit: 1 }))[0]!.ip;
+      return (await provider.store.audit.list({ clientId: client.id, limit: 1 }))[0]!.ip;
     } finally {
       await provider.close();
     }
@@ -121,7 +121,7 @@ describe('databasePoolSize', () => {
       const order: string[] = [];
       let outside!: Promise<unknown>;
       await opened.store.transaction(async (inside) => {
-        await inside.readiness();
+        await inside.users.findById('nobody');
         outside = opened.store.readiness().then(() => order.push('outside'));
         await new Promise((resolve) => setTimeout(resolve, 200));
         order.push('transaction');

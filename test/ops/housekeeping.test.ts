@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { runHousekeeping } from '../../src/provider/housekeeping.ts';
+import { openConnectStore } from '../../src/store/connect/index.ts';
 import type { PurgePolicy } from '../../src/store/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds, type TestStoreKind } from '../helpers/stores.ts';
@@ -55,10 +56,10 @@ for (const kind of storeKinds) {
       const { client } = await provider.registerClient({ appType: 'web' });
       const { client: consented } = await provider.registerClient({ appType: 'web' });
       const { client: service } = await provider.registerClient({ appType: 'service' });
-      await store.saveConsent(user.id, consented.id, 'profile');
+      await store.consents.save(user.id, consented.id, 'profile');
       const grant = async (name: string, input: { clientId: string; userId: string | null; createdAt: number; revoked?: boolean }) => {
-        const created = await store.createGrant({ id: `${name}-${randomUUID()}`, clientId: input.clientId, userId: input.userId, scope: 'profile', createdAt: input.createdAt });
-        if (input.revoked) await store.revokeGrant(created.id, 'revoked_by_client');
+        const created = await store.grants.create({ id: `${name}-${randomUUID()}`, clientId: input.clientId, userId: input.userId, scope: 'profile', createdAt: input.createdAt });
+        if (input.revoked) await store.grants.revoke(created.id, 'revoked_by_client');
         return created.id;
       };
 
@@ -75,20 +76,20 @@ for (const kind of storeKinds) {
       };
 
       const code = (hash: string, expiresAt: number) =>
-        store.createAuthorizationCode({ codeHash: hash, grantId: randomUUID(), clientId: client.id, userId: user.id, redirectUri: 'https://app.example/callback', scope: 'profile', codeChallenge: null, expiresAt });
+        store.codes.create({ codeHash: hash, grantId: randomUUID(), clientId: client.id, userId: user.id, redirectUri: 'https://app.example/callback', scope: 'profile', codeChallenge: null, expiresAt });
       for (const n of [1, 2, 3]) await code(`code-dead-${n}`, now - 2 * day);
       await code('code-in-grace', now - hour);
       await code('code-live', now + 60);
 
-      await store.createSession({ sessionHash: 'session-dead', userId: user.id, createdAt: now - 15 * day, expiresAt: now - 1 });
-      await store.createSession({ sessionHash: 'session-live', userId: user.id, createdAt: now, expiresAt: now + day });
+      await store.sessions.create({ sessionHash: 'session-dead', userId: user.id, createdAt: now - 15 * day, expiresAt: now - 1 });
+      await store.sessions.create({ sessionHash: 'session-live', userId: user.id, createdAt: now, expiresAt: now + day });
 
-      const access = (hash: string, grantId: string, expiresAt: number) => store.createAccessToken({ tokenHash: hash, grantId, clientId: service.id, userId: null, scope: 'profile', expiresAt });
+      const access = (hash: string, grantId: string, expiresAt: number) => store.accessTokens.create({ tokenHash: hash, grantId, clientId: service.id, userId: null, scope: 'profile', expiresAt });
       await access('access-dead', grants.appOld, now - 1);
       await access('access-live', grants.withAccess, now + hour);
 
       const refresh = (hash: string, grantId: string, expiresAt: number) =>
-        store.createRefreshToken({ tokenHash: hash, grantId, clientId: client.id, userId: user.id, scope: 'profile', createdAt: now - 100 * day, expiresAt, absoluteExpiresAt: expiresAt + day });
+        store.refreshTokens.create({ tokenHash: hash, grantId, clientId: client.id, userId: user.id, scope: 'profile', createdAt: now - 100 * day, expiresAt, absoluteExpiresAt: expiresAt + day });
       await refresh('refresh-dead', grants.personalPastEnd, now - 2 * day);
       await refresh('refresh-in-grace', grants.withRefresh, now - hour);
       await refresh('refresh-live', grants.withRefresh, now + day);
@@ -105,28 +106,35 @@ for (const kind of storeKinds) {
       await revoked('jti-dead', now - 1);
       await revoked('jti-live', now + 600);
 
-      await store.insertAuditEvents([
+      await store.audit.insert([
         { at: now - 91 * day, event: 'token_issued', clientId: 'audit-old' },
         { at: now - 89 * day, event: 'token_issued', clientId: 'audit-kept' },
       ]);
 
-      const siteUser = await store.createConnectUser({ username: `site-${randomUUID().slice(0, 8)}`, passwordHash: null, displayName: 'S', email: null });
+      for (const [hash, expiresAt] of [['request-dead', now - 1], ['request-live', now + 600]] as const) {
+        await store.requests.create({ handleHash: hash, clientId: client.id, parameters: { response_type: 'code' }, browserHash: 'b', createdAt: now - 700, expiresAt });
+      }
+
+      // A website's Connect tables in the same database: Connect purges them, the provider does not.
+      const site = await openConnectStore(provider.databaseUrl);
+      const siteUser = await site.createConnectUser({ username: `site-${randomUUID().slice(0, 8)}`, passwordHash: null, displayName: 'S', email: null });
       const identityId = randomUUID();
       await exec(kind, provider.databaseUrl, 'insert into connect_identities (id, provider, subject, user_id, profile, tokens, token_expires_at, created_at, updated_at, last_login_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
         identityId, 'weibo', `subject-${identityId}`, null, '{}', null, null, now, now, null,
       ]);
       for (const [hash, expiresAt] of [['ticket-dead', now - 1], ['ticket-live', now + 600]] as const) {
-        await store.createTicket({ ticketHash: hash, identityId, browserHash: 'b', returnTo: null, createdAt: now - 700, expiresAt });
+        await site.createTicket({ ticketHash: hash, identityId, browserHash: 'b', returnTo: null, createdAt: now - 700, expiresAt });
       }
       for (const [hash, expiresAt] of [['state-dead', now - 1], ['state-live', now + 600]] as const) {
-        await store.saveLoginState({ stateHash: hash, browserHash: 'b', provider: 'weibo', codeVerifier: 'v', nonce: null, redirectUri: 'https://site.example/cb', returnTo: null, linkUserId: null, createdAt: now - 700, expiresAt });
+        await site.saveLoginState({ stateHash: hash, browserHash: 'b', provider: 'weibo', codeVerifier: 'v', nonce: null, redirectUri: 'https://site.example/cb', returnTo: null, linkUserId: null, createdAt: now - 700, expiresAt });
       }
       for (const [hash, expiresAt] of [['site-session-dead', now - 1], ['site-session-live', now + day]] as const) {
-        await store.createConnectSession({ sessionHash: hash, userId: siteUser.id, createdAt: now - day, expiresAt });
+        await site.createConnectSession({ sessionHash: hash, userId: siteUser.id, createdAt: now - day, expiresAt });
       }
 
-      const counts = await store.purgeExpired(policy(now));
+      const counts = await store.housekeeping.purgeExpired(policy(now));
       assert.deepEqual(counts, {
+        authorization_requests: 1,
         authorization_codes: 3,
         sessions: 1,
         access_tokens: 1,
@@ -135,12 +143,10 @@ for (const kind of storeKinds) {
         grants: 4,
         login_failures: 2,
         audit_events: 1,
-        connect_tickets: 1,
-        connect_login_states: 1,
-        connect_sessions: 1,
       }, 'one pass deletes exactly the expired rows of each table');
+      assert.equal(await site.purgeExpiredConnect(now), 3, "Connect's own purge deletes its expired ticket, login state and session");
 
-      const gone = async (id: string) => (await store.findGrant(id)) === undefined;
+      const gone = async (id: string) => (await store.grants.find(id)) === undefined;
       assert.deepEqual(
         Object.fromEntries(await Promise.all(Object.entries(grants).map(async ([name, id]) => [name, await gone(id)]))),
         {
@@ -156,38 +162,41 @@ for (const kind of storeKinds) {
         },
         'grants are deleted once nothing keeps them: no live token, no consent, within their lifetime',
       );
-      assert.equal(await store.findSession('session-dead'), undefined, 'an expired session is deleted');
-      assert.ok(await store.findSession('session-live'), 'a live session is kept');
-      assert.equal(await store.findAccessToken('access-dead'), undefined, 'an expired access token is deleted');
-      assert.ok(await store.findAccessToken('access-live'), 'a live access token is kept');
-      assert.equal(await store.isTokenIdRevoked('jti-dead'), false, 'an expired revoked jti is forgotten');
-      assert.equal(await store.isTokenIdRevoked('jti-live'), true, 'a revoked jti that has not expired is still revoked');
-      assert.equal(await store.findRefreshToken('refresh-dead'), undefined, 'a refresh token past its grace period is deleted');
-      assert.ok(await store.findRefreshToken('refresh-in-grace'), 'a refresh token within its grace period is kept');
-      assert.ok(await store.findRefreshToken('refresh-live'), 'a live refresh token is kept');
-      assert.equal((await store.redeemAuthorizationCode('code-dead-1')).outcome, 'unknown', 'an authorization code past its grace period is deleted');
-      assert.equal((await store.redeemAuthorizationCode('code-in-grace')).outcome, 'redeemed', 'an expired code within its grace period is kept, so that a replay is still seen');
-      assert.equal((await store.redeemAuthorizationCode('code-live')).outcome, 'redeemed', 'a live authorization code is kept');
+      assert.equal(await store.sessions.find('session-dead'), undefined, 'an expired session is deleted');
+      assert.ok(await store.sessions.find('session-live'), 'a live session is kept');
+      assert.equal(await store.accessTokens.find('access-dead'), undefined, 'an expired access token is deleted');
+      assert.ok(await store.accessTokens.find('access-live'), 'a live access token is kept');
+      assert.equal(await store.accessTokens.isJwtIdRevoked('jti-dead'), false, 'an expired revoked jti is forgotten');
+      assert.equal(await store.accessTokens.isJwtIdRevoked('jti-live'), true, 'a revoked jti that has not expired is still revoked');
+      assert.equal(await store.refreshTokens.find('refresh-dead'), undefined, 'a refresh token past its grace period is deleted');
+      assert.ok(await store.refreshTokens.find('refresh-in-grace'), 'a refresh token within its grace period is kept');
+      assert.ok(await store.refreshTokens.find('refresh-live'), 'a live refresh token is kept');
+      assert.equal((await store.codes.redeem('code-dead-1')).outcome, 'unknown', 'an authorization code past its grace period is deleted');
+      assert.equal((await store.codes.redeem('code-in-grace')).outcome, 'redeemed', 'an expired code within its grace period is kept, so that a replay is still seen');
+      assert.equal((await store.codes.redeem('code-live')).outcome, 'redeemed', 'a live authorization code is kept');
       assert.deepEqual(
-        (await store.listAuditEvents({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')),
+        (await store.audit.list({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')),
         ['audit-kept'],
         'audit events past the retention are deleted, newer ones kept',
       );
-      assert.equal(await store.findTicket('ticket-dead'), undefined, 'an expired Connect ticket is deleted');
-      assert.ok(await store.findTicket('ticket-live'), 'a live Connect ticket is kept');
-      assert.equal(await store.takeLoginState('state-dead'), undefined, 'an expired Connect login state is deleted');
-      assert.ok(await store.takeLoginState('state-live'), 'a live Connect login state is kept');
-      assert.equal(await store.findConnectSessionUser('site-session-dead'), undefined, 'an expired Connect site session is deleted');
-      assert.ok(await store.findConnectSessionUser('site-session-live'), 'a live Connect site session is kept');
+      assert.equal(await store.requests.find('request-dead'), undefined, 'an expired authorization request is deleted');
+      assert.ok(await store.requests.find('request-live'), 'a live authorization request is kept');
+      assert.equal(await site.findTicket('ticket-dead'), undefined, 'an expired Connect ticket is deleted');
+      assert.ok(await site.findTicket('ticket-live'), 'a live Connect ticket is kept');
+      assert.equal(await site.takeLoginState('state-dead'), undefined, 'an expired Connect login state is deleted');
+      assert.ok(await site.takeLoginState('state-live'), 'a live Connect login state is kept');
+      assert.equal(await site.findConnectSessionUser('site-session-dead'), undefined, 'an expired Connect site session is deleted');
+      assert.ok(await site.findConnectSessionUser('site-session-live'), 'a live Connect site session is kept');
+      await site.close();
       // The person still sees the app they consent to on /account/apps.
       assert.deepEqual(
-        (await store.listAuthorizedApps(user.id)).map((a) => a.client.id).sort(),
+        (await store.grants.listAuthorizedApps(user.id)).map((a) => a.client.id).sort(),
         [client.id, consented.id].sort(),
         'the person still sees the apps they consent to on /account/apps',
       );
 
       // A second pass finds nothing more.
-      const again = await store.purgeExpired(policy(now));
+      const again = await store.housekeeping.purgeExpired(policy(now));
       assert.ok(Object.values(again).every((n) => n === 0), JSON.stringify(again));
     });
 
@@ -195,25 +204,25 @@ for (const kind of storeKinds) {
       const { store } = provider;
       const now = Math.floor(Date.now() / 1000);
       const user = await provider.createUser();
-      for (let n = 0; n < 25; n++) await store.createSession({ sessionHash: `parallel-${n}`, userId: user.id, createdAt: now - day, expiresAt: now - 1 });
-      await store.createSession({ sessionHash: 'parallel-live', userId: user.id, createdAt: now, expiresAt: now + day });
-      const passes = await Promise.all([store.purgeExpired(policy(now)), store.purgeExpired(policy(now)), store.purgeExpired(policy(now))]);
+      for (let n = 0; n < 25; n++) await store.sessions.create({ sessionHash: `parallel-${n}`, userId: user.id, createdAt: now - day, expiresAt: now - 1 });
+      await store.sessions.create({ sessionHash: 'parallel-live', userId: user.id, createdAt: now, expiresAt: now + day });
+      const passes = await Promise.all([store.housekeeping.purgeExpired(policy(now)), store.housekeeping.purgeExpired(policy(now)), store.housekeeping.purgeExpired(policy(now))]);
       assert.equal(passes.reduce((sum, counts) => sum + counts.sessions, 0), 25, `passes side by side delete each of the 25 expired sessions once: ${JSON.stringify(passes)}`);
-      assert.ok(await store.findSession('parallel-live'), 'the live session survives the parallel passes');
+      assert.ok(await store.sessions.find('parallel-live'), 'the live session survives the parallel passes');
     });
 
     test('runHousekeeping purges with the configured policy, and stop() waits for a pass in progress', async () => {
       const now = Math.floor(Date.now() / 1000);
       const user = await provider.createUser();
-      await provider.store.createSession({ sessionHash: 'runner-dead', userId: user.id, createdAt: now - day, expiresAt: now - 1 });
-      await provider.store.insertAuditEvents([{ at: now - (provider.config.audit.retentionDays + 1) * day, event: 'app_created', clientId: 'runner-old' }]);
+      await provider.store.sessions.create({ sessionHash: 'runner-dead', userId: user.id, createdAt: now - day, expiresAt: now - 1 });
+      await provider.store.audit.insert([{ at: now - (provider.config.audit.retentionDays + 1) * day, event: 'app_created', clientId: 'runner-old' }]);
       const housekeeping = runHousekeeping(provider.ctx);
       const pass = housekeeping.runOnce();
       await housekeeping.stop();
       const counts = await pass;
       assert.equal(counts.sessions, 1, `the pass deletes the expired session: ${JSON.stringify(counts)}`);
       assert.equal(counts.audit_events, 1, `the pass deletes the audit event past the configured retention: ${JSON.stringify(counts)}`);
-      assert.equal(await provider.store.findSession('runner-dead'), undefined, 'the expired session is gone after stop()');
+      assert.equal(await provider.store.sessions.find('runner-dead'), undefined, 'the expired session is gone after stop()');
     });
   });
 }

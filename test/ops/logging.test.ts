@@ -42,7 +42,7 @@ describe('the JSON request log', () => {
       name: 'First party', appType: 'web', redirectUris: ['https://app.example/cb'], trusted: true, grantTypes: ['password', 'refresh_token', 'authorization_code'],
     });
     const password = 'log-test-password-Xq7';
-    await ctx.store.createUser({ username: 'logged-user', passwordHash: await hashPassword(ctx.config, password), displayName: 'L', email: null });
+    await ctx.store.users.create({ username: 'logged-user', passwordHash: await hashPassword(ctx.config, password), displayName: 'L', email: null });
     secrets.push(serviceSecret!, appSecret!, password);
 
     const post = async (path: string, values: Record<string, string>, headers: Record<string, string> = {}) => {

@@ -65,7 +65,7 @@ for (const kind of storeKinds) {
       const { client: first, clientSecret: firstSecret } = await registerClient(provider.ctx.store, provider.ctx.config, {
         name: 'First party', appType: 'web', redirectUris: ['https://app.example/cb'], trusted: true, grantTypes: ['password'],
       });
-      await provider.ctx.store.createUser({ username: 'metric-user', passwordHash: await hashPassword(provider.ctx.config, 'right password'), displayName: 'M', email: null });
+      await provider.ctx.store.users.create({ username: 'metric-user', passwordHash: await hashPassword(provider.ctx.config, 'right password'), displayName: 'M', email: null });
 
       const before = (await scrape(provider)).text;
       assert.equal(sample(before, 'grantry_tokens_issued_total{grant_type="client_credentials"}'), undefined, 'no client_credentials token is counted before one is issued');

@@ -89,7 +89,7 @@ describe('grantry start on SIGTERM', () => {
     // (Issued tokens are counted from the audit trail, written only by the shutdown flush.)
     const store = await openStore(databaseUrl);
     try {
-      const issued = await store.listAuditEvents({ clientId, event: 'token_issued', limit: 10_000 });
+      const issued = await store.audit.list({ clientId, event: 'token_issued', limit: 10_000 });
       // Tokens issued alike share a row with a count (src/provider/audit.ts).
       assert.equal(issued.reduce((sum, event) => sum + event.count, 0), answered.length, 'every token the server issued was received');
     } finally {

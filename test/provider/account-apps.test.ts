@@ -18,7 +18,7 @@ async function signedIn(provider: RunningProvider) {
 }
 
 async function grant(provider: RunningProvider, user: User, clientId: string, scope: string, createdAt: number) {
-  return provider.store.createGrant({ id: randomUUID(), clientId, userId: user.id, scope, createdAt });
+  return provider.store.grants.create({ id: randomUUID(), clientId, userId: user.id, scope, createdAt });
 }
 
 for (const kind of storeKinds) {
@@ -42,7 +42,7 @@ for (const kind of storeKinds) {
       await grant(provider, user, notes.id, 'profile email', firstDay + 10 * day);
       await grant(provider, user, photos.id, 'profile', firstDay + 2 * day);
       const revoked = await grant(provider, user, gone.id, 'profile', firstDay);
-      await provider.store.revokeGrant(revoked.id, 'test');
+      await provider.store.grants.revoke(revoked.id, 'test');
       // Someone else's grant is not on this person's page.
       const other = await provider.createUser();
       const { client: theirs } = await provider.registerClient({ appType: 'web', name: 'Their app' });
@@ -70,9 +70,9 @@ for (const kind of storeKinds) {
       const kept = await grant(provider, user, photos.id, 'profile', firstDay);
       const other = await provider.createUser();
       const othersGrant = await grant(provider, other, notes.id, 'profile', firstDay);
-      await provider.store.saveConsent(user.id, notes.id, 'profile email');
-      await provider.store.saveConsent(user.id, photos.id, 'profile');
-      await provider.store.saveConsent(other.id, notes.id, 'profile');
+      await provider.store.consents.save(user.id, notes.id, 'profile email');
+      await provider.store.consents.save(user.id, photos.id, 'profile');
+      await provider.store.consents.save(other.id, notes.id, 'profile');
 
       const page = await browser.get('/account/apps');
       const response = await browser.post(`/account/apps/${notes.id}/revoke`, { csrf_token: csrfFrom(page.text) });
@@ -80,18 +80,18 @@ for (const kind of storeKinds) {
       assert.equal(response.location, '/account/apps?revoked=1', 'the redirect says access was revoked');
 
       for (const { id } of [first, second]) {
-        const stored = (await provider.store.findGrant(id))!;
+        const stored = (await provider.store.grants.find(id))!;
         assert.ok(stored.revokedAt, `grant ${id} is revoked`);
         assert.equal(stored.revokeReason, 'revoked_by_user', `grant ${id} is recorded as revoked by the user`);
       }
-      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null, 'the grant to another app is kept');
-      assert.equal((await provider.store.findGrant(othersGrant.id))!.revokedAt, null, 'another person\'s grant to the same app is kept');
-      assert.equal(await provider.store.findConsent(user.id, notes.id), undefined, 'the consent to the app is forgotten');
-      assert.equal(await provider.store.findConsent(user.id, photos.id), 'profile', 'the consent to another app is kept');
-      assert.equal(await provider.store.findConsent(other.id, notes.id), 'profile', 'another person\'s consent to the same app is kept');
+      assert.equal((await provider.store.grants.find(kept.id))!.revokedAt, null, 'the grant to another app is kept');
+      assert.equal((await provider.store.grants.find(othersGrant.id))!.revokedAt, null, 'another person\'s grant to the same app is kept');
+      assert.equal(await provider.store.consents.find(user.id, notes.id), undefined, 'the consent to the app is forgotten');
+      assert.equal(await provider.store.consents.find(user.id, photos.id), 'profile', 'the consent to another app is kept');
+      assert.equal(await provider.store.consents.find(other.id, notes.id), 'profile', 'another person\'s consent to the same app is kept');
 
       await provider.ctx.audit.flush();
-      const events = await provider.store.listAuditEvents({ event: 'app_access_revoked', userId: user.id, limit: 10 });
+      const events = await provider.store.audit.list({ event: 'app_access_revoked', userId: user.id, limit: 10 });
       assert.equal(events.length, 1, 'removing access is audited once');
       assert.equal(events[0]!.clientId, notes.id, 'the audit event names the app');
       assert.equal(events[0]!.ip, '127.0.0.1', 'the audit event records the IP address');
@@ -128,14 +128,14 @@ for (const kind of storeKinds) {
       const { user, browser } = await signedIn(provider);
       const { client } = await provider.registerClient({ appType: 'web', name: 'Kept' });
       const kept = await grant(provider, user, client.id, 'profile', firstDay);
-      await provider.store.saveConsent(user.id, client.id, 'profile');
+      await provider.store.consents.save(user.id, client.id, 'profile');
       const stolen = csrfFrom((await new TestBrowser(provider.url).get('/login')).text);
       for (const csrf of ['', 'forged', stolen]) {
         const response = await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrf });
         assert.equal(response.status, 403, `a revoke with CSRF token "${csrf.slice(0, 10)}" is refused with 403`);
       }
-      assert.equal((await provider.store.findGrant(kept.id))!.revokedAt, null, 'without a valid CSRF token the grant is not revoked');
-      assert.equal(await provider.store.findConsent(user.id, client.id), 'profile', 'without a valid CSRF token the consent is kept');
+      assert.equal((await provider.store.grants.find(kept.id))!.revokedAt, null, 'without a valid CSRF token the grant is not revoked');
+      assert.equal(await provider.store.consents.find(user.id, client.id), 'profile', 'without a valid CSRF token the consent is kept');
     });
 
     test('app names and scopes are shown escaped', async () => {

@@ -80,7 +80,7 @@ for (const kind of storeKinds) {
       const badHeader = await fetch(`${provider.url}/api/me`, { headers: { authorization: 'Bearer two words' } });
       assert.equal(badHeader.status, 401, 'an Authorization header of two words after Bearer is a 401');
 
-      await provider.store.revokeGrant(grantId, 'test');
+      await provider.store.grants.revoke(grantId, 'test');
       const revoked = await getMe(provider, tokens.access_token);
       assert.equal(revoked.status, 401, 'a token of a revoked grant is a 401');
       assert.match(challenge(revoked)!, /error="invalid_token"/, 'a token of a revoked grant is answered with invalid_token in the challenge');

@@ -260,7 +260,7 @@ for (const kind of storeKinds) {
       assert.ok(code.length >= 43, 'at least 256 bits');
       assert.equal(location.searchParams.get('state'), 'xyz', 'the code comes back with the state');
       assert.equal(location.searchParams.get('iss'), provider.url, 'the code comes back with iss (RFC 9207)');
-      const redemption = await provider.store.redeemAuthorizationCode(sha256(code));
+      const redemption = await provider.store.codes.redeem(sha256(code));
       assert.equal(redemption.outcome, 'redeemed', 'the hash of the code is what is stored, and redeems once');
       if (redemption.outcome === 'redeemed') {
         assert.equal(redemption.code.codeChallenge, challenge, 'the code keeps the code_challenge');
@@ -268,7 +268,7 @@ for (const kind of storeKinds) {
         assert.equal(redemption.code.userId, user.id, 'the code belongs to the user who allowed');
         assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60, 'the code lives for at most 60 seconds');
       }
-      assert.equal((await provider.store.redeemAuthorizationCode(code)).outcome, 'unknown', 'the plain code is not what is stored');
+      assert.equal((await provider.store.codes.redeem(code)).outcome, 'unknown', 'the plain code is not what is stored');
     });
 
     test('a remembered consent is not asked again, unless prompt=consent or new scopes are asked for', async () => {

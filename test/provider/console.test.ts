@@ -82,7 +82,7 @@ for (const kind of storeKinds) {
       const secret = secretPattern.exec(response.text)![1]!;
       assert.match(response.text, /it will not be shown again/, 'the user is warned that the secret will not be shown again');
 
-      const client = (await provider.store.findClient(appKey))!;
+      const client = (await provider.store.clients.find(appKey))!;
       assert.equal(client.ownerId, user.id, 'the app belongs to the user who registered it');
       assert.equal(client.appType, 'web', 'the app is stored as a web app');
       assert.equal(client.secretHash, sha256(secret), 'only the hash of the shown App Secret is stored');
@@ -117,7 +117,7 @@ for (const kind of storeKinds) {
       assert.equal(await row(), '0', 'an app nobody allowed counts 0 users');
       for (const person of [await provider.createUser(), await provider.createUser()]) {
         for (let i = 0; i < 2; i++) {
-          await provider.store.createGrant({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: 1_700_000_000 });
+          await provider.store.grants.create({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: 1_700_000_000 });
         }
       }
       assert.equal(await row(), '2', 'two users with two grants each count as 2 users');
@@ -135,7 +135,7 @@ for (const kind of storeKinds) {
         assert.equal(response.status, 201, `registering a ${appType} app answers 201`);
         assert.doesNotMatch(response.text, secretPattern, `a ${appType} app is shown no App Secret`);
         assert.doesNotMatch(response.text, /Rotate secret/, `a ${appType} app is not offered to rotate a secret`);
-        const client = (await provider.store.findClient(appKeyPattern.exec(response.text)![1]!))!;
+        const client = (await provider.store.clients.find(appKeyPattern.exec(response.text)![1]!))!;
         assert.equal(client.secretHash, null, `a ${appType} app is stored without a secret`);
         assert.equal(client.pkceRequired, true, `a ${appType} app always requires PKCE`);
       }
@@ -166,7 +166,7 @@ for (const kind of storeKinds) {
           `the callback URLs entered are kept for ${JSON.stringify(change)}`,
         );
       }
-      assert.deepEqual(await provider.store.listClients(user.id), [], 'no refused registration stores an app');
+      assert.deepEqual(await provider.store.clients.list(user.id), [], 'no refused registration stores an app');
     });
 
     test('registering without a valid CSRF token is refused with 403 and creates nothing', async () => {
@@ -175,7 +175,7 @@ for (const kind of storeKinds) {
         const response = await browser.post('/console/apps/new', { csrf_token: csrf, name: 'CSRF', app_type: 'service' });
         assert.equal(response.status, 403, `a registration with the CSRF token ${JSON.stringify(csrf)} is refused with 403`);
       }
-      assert.deepEqual(await provider.store.listClients(user.id), [], 'a registration refused for its CSRF token stores no app');
+      assert.deepEqual(await provider.store.clients.list(user.id), [], 'a registration refused for its CSRF token stores no app');
     });
 
     test('an app name is shown escaped everywhere', async () => {
@@ -200,14 +200,14 @@ for (const kind of storeKinds) {
 
       const refused = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: 'forged' });
       assert.equal(refused.status, 403, 'rotating with a forged CSRF token is refused with 403');
-      assert.equal((await provider.store.findClient(client.id))!.secretHash, sha256(clientSecret!), 'a refused rotation keeps the old secret');
+      assert.equal((await provider.store.clients.find(client.id))!.secretHash, sha256(clientSecret!), 'a refused rotation keeps the old secret');
 
       const response = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: rotateCsrf });
       assert.equal(response.status, 200, 'rotating the secret answers 200 with the new one');
       const secret = secretPattern.exec(response.text)![1]!;
       assert.notEqual(secret, clientSecret, 'the new secret differs from the old one');
       assert.match(response.text, /will not be shown again/, 'the user is warned that the new secret will not be shown again');
-      const stored = (await provider.store.findClient(client.id))!;
+      const stored = (await provider.store.clients.find(client.id))!;
       assert.equal(stored.secretHash, sha256(secret), 'only the hash of the new secret is stored');
       assert.notEqual(stored.secretHash, sha256(clientSecret!), 'the old secret is no longer stored');
       assert.ok(!(await browser.get(`/console/apps/${client.id}`)).text.includes(secret), "the app's page does not show the new secret again");
@@ -229,7 +229,7 @@ for (const kind of storeKinds) {
       assert.equal((await token(newServiceSecret)).status, 200, 'the new secret gets a token');
 
       await provider.ctx.audit.flush();
-      const events = await provider.store.listAuditEvents({ event: 'app_secret_rotated', userId: user.id, limit: 10 });
+      const events = await provider.store.audit.list({ event: 'app_secret_rotated', userId: user.id, limit: 10 });
       assert.deepEqual(events.map((e) => e.clientId).sort(), [client.id, service.id].sort(), 'each rotation is in the audit log, with its app');
     });
 
@@ -247,7 +247,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(response.status, 303, 'saving the advanced settings redirects with 303');
       assert.equal(response.location, `/console/apps/${client.id}?saved=1`, "saving sends the user back to the app's page, marked saved");
-      const stored = (await provider.store.findClient(client.id))!;
+      const stored = (await provider.store.clients.find(client.id))!;
       assert.deepEqual(stored.redirectUris, ['https://new.example/cb', 'http://[::1]:3000/cb'], 'the new callback URLs are stored');
       assert.deepEqual(stored.scopes, ['notes:read'], 'the chosen scopes are stored');
       assert.equal(stored.tokenFormat, 'opaque', 'the chosen token format is stored');
@@ -271,7 +271,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(response.status, 303, "saving a public app's advanced settings redirects with 303");
       assert.equal(
-        (await provider.store.findClient(client.id))!.pkceRequired,
+        (await provider.store.clients.find(client.id))!.pkceRequired,
         true,
         'a public app still requires PKCE after a form without pkce_required',
       );
@@ -293,7 +293,7 @@ for (const kind of storeKinds) {
         });
       assert.equal((await save(true)).status, 303, 'turning the implicit grant on redirects with 303');
       assert.deepEqual(
-        (await provider.store.findClient(client.id))!.grantTypes,
+        (await provider.store.clients.find(client.id))!.grantTypes,
         ['authorization_code', 'refresh_token', 'implicit'],
         'the implicit grant is added to the grant types',
       );
@@ -304,7 +304,7 @@ for (const kind of storeKinds) {
       );
       assert.equal((await save(false)).status, 303, 'turning the implicit grant off redirects with 303');
       assert.deepEqual(
-        (await provider.store.findClient(client.id))!.grantTypes,
+        (await provider.store.clients.find(client.id))!.grantTypes,
         ['authorization_code', 'refresh_token'],
         'the implicit grant is removed from the grant types',
       );
@@ -317,7 +317,7 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(webPage.text), redirect_uris: 'https://app.example/callback', scopes: 'profile', token_format: 'jwt', implicit: '1',
       });
       assert.ok(
-        !(await provider.store.findClient(web.id))!.grantTypes.includes('implicit'),
+        !(await provider.store.clients.find(web.id))!.grantTypes.includes('implicit'),
         'a forged implicit field does not give a web app the implicit grant',
       );
     });
@@ -329,7 +329,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(response.status, 201, 'a registration with forged fields still answers 201');
       const id = appKeyPattern.exec(response.text)![1]!;
-      let stored = (await provider.store.findClient(id))!;
+      let stored = (await provider.store.clients.find(id))!;
       assert.equal(stored.trusted, false, 'a forged trusted field on registration does not make the app trusted');
       assert.equal(stored.ownerId, user.id, 'a forged owner_id on registration does not change the owner');
       assert.deepEqual(
@@ -346,7 +346,7 @@ for (const kind of storeKinds) {
         });
         assert.equal(saved.status, 303, path);
       }
-      stored = (await provider.store.findClient(id))!;
+      stored = (await provider.store.clients.find(id))!;
       assert.equal(stored.trusted, false, 'a forged trusted field in the settings does not make the app trusted');
       assert.equal(stored.ownerId, user.id, 'a forged owner_id in the settings does not change the owner');
       assert.deepEqual(
@@ -382,7 +382,7 @@ for (const kind of storeKinds) {
       }
       const refused = await browser.post(`/console/apps/${client.id}/advanced`, { csrf_token: 'forged', redirect_uris: 'https://x.example/cb', scopes: 'email', token_format: 'opaque' });
       assert.equal(refused.status, 403, 'advanced settings with a forged CSRF token are refused with 403');
-      assert.deepEqual(await provider.store.findClient(client.id), client, 'refused advanced settings change nothing');
+      assert.deepEqual(await provider.store.clients.find(client.id), client, 'refused advanced settings change nothing');
     });
 
     test('basic information can be edited', async () => {
@@ -393,13 +393,13 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(page.text), name: 'Renamed', description: 'Now with words', homepage: 'https://svc.example',
       });
       assert.equal(response.status, 303, 'saving the basic information redirects with 303');
-      const stored = (await provider.store.findClient(client.id))!;
+      const stored = (await provider.store.clients.find(client.id))!;
       assert.equal(stored.name, 'Renamed', 'the new name is stored');
       assert.equal(stored.description, 'Now with words', 'the new description is stored');
       assert.equal(stored.homepage, 'https://svc.example', 'the new homepage is stored');
       const bad = await browser.post(`/console/apps/${client.id}/basic`, { csrf_token: csrfFrom(page.text), name: '', description: '', homepage: '' });
       assert.equal(bad.status, 400, 'an empty name is refused with 400');
-      assert.equal((await provider.store.findClient(client.id))!.name, 'Renamed', 'a refused edit keeps the stored name');
+      assert.equal((await provider.store.clients.find(client.id))!.name, 'Renamed', 'a refused edit keeps the stored name');
     });
 
     test("another user's app is not found, and cannot be changed", async () => {
@@ -423,7 +423,7 @@ for (const kind of storeKinds) {
         assert.equal(response.status, 404, action);
         assert.doesNotMatch(response.text, secretPattern, `${action} on another user's app shows no secret`);
       }
-      const stored = (await provider.store.findClient(client.id))!;
+      const stored = (await provider.store.clients.find(client.id))!;
       assert.deepEqual(stored, client, "another user's attempts change nothing of the app");
       assert.equal(stored.secretHash, sha256(clientSecret!), "another user's rotation does not change the secret");
       // Nor is it in their list.

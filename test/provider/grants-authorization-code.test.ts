@@ -47,7 +47,7 @@ for (const kind of storeKinds) {
       assert.equal(claims.gid, grantId, 'gid names the grant the code belongs to');
       assert.equal(typeof claims.jti, 'string', 'the access token has a jti');
       assert.equal(claims.exp! - claims.iat!, provider.config.lifetimes.accessToken, 'the access token lives for the configured lifetime');
-      const grant = await provider.store.findGrant(grantId);
+      const grant = await provider.store.grants.find(grantId);
       assert.equal(grant?.userId, user.id, 'the grant belongs to the user who granted access');
       assert.equal(grant?.revokedAt, null, 'the grant is not revoked');
       assert.equal((await getMe(provider, body.access_token)).status, 200, 'the new access token works at /api/me');
@@ -202,9 +202,9 @@ for (const kind of storeKinds) {
       assert.match(me.headers.get('www-authenticate')!, /error="invalid_token"/, 'the refusal says the token is invalid_token');
       const refresh = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, auth);
       assert.equal(refresh.body.error, 'invalid_grant', 'the refresh token issued from a replayed code stops working');
-      assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'code_replayed', 'the grant is revoked because its code was replayed');
+      assert.equal((await provider.store.grants.find(grantId))?.revokeReason, 'code_replayed', 'the grant is revoked because its code was replayed');
       await provider.ctx.audit.flush();
-      const events = (await provider.store.listAuditEvents({ event: 'token_revoked', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
+      const events = (await provider.store.audit.list({ event: 'token_revoked', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
       assert.deepEqual(events.map((e) => e.detail?.reason), ['authorization_code_replayed'], 'one token_revoked event records the replayed authorization code');
     });
 
@@ -217,7 +217,7 @@ for (const kind of storeKinds) {
       assert.equal(replies.filter((r) => r.status === 200).length, 1, 'exactly one of 20 simultaneous redemptions succeeds');
       assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, 19, 'the other 19 simultaneous redemptions are invalid_grant');
       // The replays revoke the grant, whichever of them came before the winner wrote it.
-      const grant = await provider.store.findGrant(grantId);
+      const grant = await provider.store.grants.find(grantId);
       assert.notEqual(grant?.revokedAt, null, 'the replays revoke the grant');
       const winner = replies.find((r) => r.status === 200)!;
       assert.equal((await getMe(provider, winner.body.access_token)).status, 401, "the winner's access token stops working once the grant is revoked");

@@ -48,7 +48,7 @@ for (const kind of storeKinds) {
     test('a public app is refused, even if its record says otherwise', async () => {
       const { client } = await provider.registerClient({ appType: 'spa' });
       // Registration refuses this; a hand-edited record must still not get tokens for itself.
-      await provider.store.updateClient(client.id, { grantTypes: ['authorization_code', 'client_credentials'] });
+      await provider.store.clients.update(client.id, { grantTypes: ['authorization_code', 'client_credentials'] });
       const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', client_id: client.id });
       assert.equal(reply.body.error, 'unauthorized_client', `a public app gets no token for itself: ${JSON.stringify(reply.body)}`);
     });

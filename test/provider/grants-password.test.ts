@@ -57,7 +57,7 @@ for (const kind of storeKinds) {
 
     test('an app not trusted is unauthorized_client, even with the grant in its record', async () => {
       const { client, auth } = await trustedApp();
-      await provider.store.updateClient(client.id, { trusted: false });
+      await provider.store.clients.update(client.id, { trusted: false });
       const user = await provider.createUser();
       const reply = await passwordRequest(auth, { username: user.username, password: user.password });
       assert.equal(reply.body.error, 'unauthorized_client', `an app no longer trusted is unauthorized_client: ${JSON.stringify(reply.body)}`);

@@ -31,7 +31,7 @@ for (const kind of storeKinds) {
       assert.notEqual(reply.body.access_token, tokens.access_token, 'each use issues a new access token');
       assert.equal(reply.body.scope, 'profile email', 'the refreshed token keeps the scope of the grant');
       assert.equal(reply.body.uid, user.id, 'the refreshed answer names the user as uid');
-      const stored = await provider.store.findRefreshToken(sha256(tokens.refresh_token));
+      const stored = await provider.store.refreshTokens.find(sha256(tokens.refresh_token));
       assert.notEqual(stored?.rotatedAt, null, 'the used refresh token is marked as rotated');
       assert.equal(await isActive(tokens.refresh_token, auth), false, 'the old refresh token is spent: it introspects as inactive');
       assert.equal(await isActive(reply.body.refresh_token, auth), true, 'the new refresh token introspects as active');
@@ -39,7 +39,7 @@ for (const kind of storeKinds) {
 
     test('scopes taken from the app since are not in the refreshed access token', async () => {
       const { client, clientSecret, tokens } = await webAppWithTokens(provider, { scope: 'profile email' });
-      await provider.store.updateClient(client.id, { scopes: ['profile'] });
+      await provider.store.clients.update(client.id, { scopes: ['profile'] });
       const reply = await refresh(basicAuth(client.id, clientSecret), tokens.refresh_token);
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
       assert.equal(reply.body.scope, 'profile', 'a scope taken from the app since is not in the refreshed access token');
@@ -67,9 +67,9 @@ for (const kind of storeKinds) {
       }
       assert.equal(await isActive(third.body.refresh_token, auth), false, 'after the replay the newest refresh token introspects as inactive');
       assert.equal((await refresh(auth, third.body.refresh_token)).body.error, 'invalid_grant', 'after the replay the newest refresh token is refused as invalid_grant');
-      assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'refresh_token_reused', 'the grant is recorded as revoked for refresh_token_reused');
+      assert.equal((await provider.store.grants.find(grantId))?.revokeReason, 'refresh_token_reused', 'the grant is recorded as revoked for refresh_token_reused');
       await provider.ctx.audit.flush();
-      const reuses = (await provider.store.listAuditEvents({ event: 'refresh_token_reused', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
+      const reuses = (await provider.store.audit.list({ event: 'refresh_token_reused', limit: 100 })).filter((e) => e.detail?.grant_id === grantId);
       assert.equal(reuses.length, 1, 'the reuse is audited once for the grant');
     });
 
@@ -115,7 +115,7 @@ for (const kind of storeKinds) {
     test('a revoked grant, an unknown token, a missing token', async () => {
       const { client, clientSecret, grantId, tokens } = await webAppWithTokens(provider);
       const auth = basicAuth(client.id, clientSecret);
-      await provider.store.revokeGrant(grantId, 'test');
+      await provider.store.grants.revoke(grantId, 'test');
       assert.equal((await refresh(auth, tokens.refresh_token)).body.error, 'invalid_grant', 'the refresh token of a revoked grant is invalid_grant');
       assert.equal((await refresh(auth, 'unknown')).body.error, 'invalid_grant', 'an unknown refresh token is invalid_grant');
       const missing = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token' }, auth);
@@ -149,9 +149,9 @@ describe('refresh token lifetimes', () => {
     try {
       const { client, clientSecret, tokens } = await webAppWithTokens(provider);
       const auth = basicAuth(client.id, clientSecret);
-      const stored = (await provider.store.findRefreshToken(sha256(tokens.refresh_token)))!;
+      const stored = (await provider.store.refreshTokens.find(sha256(tokens.refresh_token)))!;
       assert.equal(stored.expiresAt - stored.createdAt, provider.config.lifetimes.refreshTokenIdle, 'a new refresh token expires after the idle lifetime');
-      const grant = (await provider.store.findGrant(stored.grantId))!;
+      const grant = (await provider.store.grants.find(stored.grantId))!;
       assert.equal(
         stored.absoluteExpiresAt,
         grant.createdAt + provider.config.lifetimes.refreshTokenAbsolute,
@@ -159,11 +159,11 @@ describe('refresh token lifetimes', () => {
       );
 
       const past = Math.floor(Date.now() / 1000) - 1;
-      await provider.store.createRefreshToken({ ...stored, tokenHash: sha256('idle-expired'), expiresAt: past });
+      await provider.store.refreshTokens.create({ ...stored, tokenHash: sha256('idle-expired'), expiresAt: past });
       const idle = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: 'idle-expired' }, auth);
       assert.equal(idle.body.error, 'invalid_grant', `an idle-expired refresh token is invalid_grant: ${JSON.stringify(idle.body)}`);
       assert.match(idle.body.error_description, /expired/, 'the error description says the token expired');
-      await provider.store.createRefreshToken({ ...stored, tokenHash: sha256('absolute-expired'), absoluteExpiresAt: past });
+      await provider.store.refreshTokens.create({ ...stored, tokenHash: sha256('absolute-expired'), absoluteExpiresAt: past });
       const absolute = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: 'absolute-expired' }, auth);
       assert.equal(absolute.body.error, 'invalid_grant', `a refresh token past the absolute lifetime is invalid_grant: ${JSON.stringify(absolute.body)}`);
     } finally {
@@ -181,7 +181,7 @@ describe('refresh token lifetimes', () => {
       const retry = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, auth);
       assert.equal(retry.status, 200, JSON.stringify(retry.body));
       assert.notEqual(retry.body.refresh_token, first.body.refresh_token, 'a retry within the grace period gets a fresh refresh token');
-      assert.equal((await provider.store.findGrant(grantId))?.revokedAt, null, 'a retry within the grace period revokes nothing');
+      assert.equal((await provider.store.grants.find(grantId))?.revokedAt, null, 'a retry within the grace period revokes nothing');
       assert.equal((await getMe(provider, first.body.access_token)).status, 200, 'the first access token still works after the retry');
       assert.equal((await getMe(provider, retry.body.access_token)).status, 200, 'the retry\'s access token works');
     } finally {

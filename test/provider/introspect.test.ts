@@ -76,7 +76,7 @@ for (const kind of storeKinds) {
       const { client, clientSecret, user, grantId, tokens } = await webAppWithTokens(provider);
       const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
       const opaque = await webAppWithTokens(provider, { tokenFormat: 'opaque' });
-      await provider.store.revokeGrant(opaque.grantId, 'test');
+      await provider.store.grants.revoke(opaque.grantId, 'test');
       for (const token of [expired, 'unknown', 'a.b.c', opaque.tokens.access_token, opaque.tokens.refresh_token]) {
         const reply = await introspect(token);
         assert.equal(reply.status, 200, `the introspection endpoint answers 200: ${JSON.stringify(reply.body)}`);
@@ -84,7 +84,7 @@ for (const kind of storeKinds) {
       }
       const asOwner = (token: string) => postForm(provider, '/oauth2/introspect', { token }, basicAuth(client.id, clientSecret));
       assert.equal((await asOwner(tokens.refresh_token)).body.active, true, 'the owner\'s refresh token is active before the grant is revoked');
-      await provider.store.revokeGrant(grantId, 'test');
+      await provider.store.grants.revoke(grantId, 'test');
       assert.deepEqual((await introspect(tokens.access_token)).body, { active: false }, 'the access token of a revoked grant is inactive');
       assert.deepEqual((await asOwner(tokens.refresh_token)).body, { active: false }, 'the refresh token of a revoked grant is inactive');
     });

@@ -42,10 +42,10 @@ for (const kind of storeKinds) {
       await rotateSigningKeys(provider.store, provider.config, 0);
       const longAgo = Math.floor(Date.now() / 1000) - provider.config.lifetimes.accessToken - provider.config.lifetimes.retiredKeyMargin - 10;
       // The rotation retired it just now; move that date back past every token's lifetime.
-      const keys = await provider.store.listSigningKeys();
+      const keys = await provider.store.keys.list();
       const record = keys.find((key) => key.kid === kid)!;
-      await provider.store.deleteSigningKey(kid);
-      await provider.store.insertSigningKey({ ...record, retiredAt: longAgo });
+      await provider.store.keys.delete(kid);
+      await provider.store.keys.insert({ ...record, retiredAt: longAgo });
       await provider.ctx.keys.reload();
       assert.ok(!(await jwksKids()).includes(kid), 'a key retired longer ago than any token lives is no longer published');
     });

@@ -99,8 +99,8 @@ for (const kind of storeKinds) {
         assert.equal(inputValue(response.text, 'username'), username, `the form keeps the username ${username}`);
         assert.ok(!browser.cookies.has('grantry_session'), `a wrong login for ${username} gets no session`);
       }
-      await provider.store.clearLoginFailures(throttleKeys(user.username, '127.0.0.1'));
-      await provider.store.clearLoginFailures(throttleKeys('nobody-here', '127.0.0.1'));
+      await provider.store.throttle.clear(throttleKeys(user.username, '127.0.0.1'));
+      await provider.store.throttle.clear(throttleKeys('nobody-here', '127.0.0.1'));
     });
 
     test('a login without a valid CSRF token is refused with 403 and counts nothing', async () => {
@@ -122,7 +122,7 @@ for (const kind of storeKinds) {
       );
       assert.ok(!browser.cookies.has('grantry_session'), 'a login refused for its CSRF token gets no session');
       assert.deepEqual(
-        await provider.store.findLoginFailures(throttleKeys(user.username, '127.0.0.1')),
+        await provider.store.throttle.find(throttleKeys(user.username, '127.0.0.1')),
         [],
         'a login refused for its CSRF token counts no failure',
       );
@@ -160,7 +160,7 @@ for (const kind of storeKinds) {
         303,
         'another account can still sign in from the same address',
       );
-      await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.2')]);
+      await provider.store.throttle.clear([...throttleKeys(victim.username, '127.0.0.2')]);
     });
 
     test('guesses sent in parallel are each counted: the account is locked afterwards', async () => {
@@ -175,7 +175,7 @@ for (const kind of storeKinds) {
         429,
         'the account is locked afterwards, from another address too',
       );
-      await provider.store.clearLoginFailures([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
+      await provider.store.throttle.clear([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
     });
 
     test('after lockAfterFailures failures from one address, every account is refused from there', async () => {
@@ -235,7 +235,7 @@ for (const kind of storeKinds) {
       assert.equal(response.status, 303, 'signing up redirects with 303');
       assert.equal(response.location, '/account/apps', 'signing up goes back to return_to');
       assert.ok(browser.cookies.has('grantry_session'), 'signing up signs the new account in');
-      const stored = await provider.store.findUserByUsername('new.user_1');
+      const stored = await provider.store.users.findByUsername('new.user_1');
       assert.equal(stored?.displayName, 'New User', 'the display name is stored');
       assert.equal(stored?.email, null, 'an empty email is stored as null');
       assert.notEqual(stored?.passwordHash, 'long enough password', 'the password is not stored as it was typed');
@@ -268,7 +268,7 @@ for (const kind of storeKinds) {
         assert.ok(response.text.includes('Fresh &lt;b&gt;'), `the display name is shown escaped for ${JSON.stringify(change)}`);
         assert.ok(!browser.cookies.has('grantry_session'), `a refused signup gets no session for ${JSON.stringify(change)}`);
       }
-      assert.equal(await provider.store.findUserByUsername('fresh_name'), undefined, 'no refused signup creates the account');
+      assert.equal(await provider.store.users.findByUsername('fresh_name'), undefined, 'no refused signup creates the account');
     });
 
     test('signup without a CSRF token is refused and creates nobody', async () => {
@@ -276,7 +276,7 @@ for (const kind of storeKinds) {
         username: 'csrf_victim', display_name: 'X', password: 'password123', password_confirmation: 'password123',
       });
       assert.equal(response.status, 403, 'a signup without a CSRF token is refused with 403');
-      assert.equal(await provider.store.findUserByUsername('csrf_victim'), undefined, 'a signup refused for its CSRF token creates nobody');
+      assert.equal(await provider.store.users.findByUsername('csrf_victim'), undefined, 'a signup refused for its CSRF token creates nobody');
     });
 
     test('odd input (repeated fields, JSON, NUL bytes, huge values) is never a server error', async () => {
@@ -309,7 +309,7 @@ for (const kind of storeKinds) {
       for (const path of ['/login?return_to=%00', '/login?return_to=a&return_to=b', '/signup?return_to[x]=1']) {
         assert.ok((await fetch(`${provider.url}${path}`)).status < 500, path);
       }
-      await provider.store.clearLoginFailures(['addr:127.0.0.1']);
+      await provider.store.throttle.clear(['addr:127.0.0.1']);
     });
   });
 }
@@ -343,7 +343,7 @@ describe('login pages with other configurations', () => {
         csrf_token: csrfFrom(login.text), username: 'sneaky', display_name: 'S', password: 'password123', password_confirmation: 'password123',
       });
       assert.equal(response.status, 404, 'a signup post is not found when signup is turned off');
-      assert.equal(await provider.store.findUserByUsername('sneaky'), undefined, 'a signup post creates nobody when signup is turned off');
+      assert.equal(await provider.store.users.findByUsername('sneaky'), undefined, 'a signup post creates nobody when signup is turned off');
     } finally {
       await provider.close();
     }

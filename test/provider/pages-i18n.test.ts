@@ -189,7 +189,7 @@ for (const kind of storeKinds) {
       assert.match(mismatch.text, /回调地址（redirect_uri）不是该应用注册过的地址。/, 'the redirect_uri mismatch page explains it in Chinese');
 
       await visit('/account/apps');
-      await provider.store.createGrant({ id: randomUUID(), clientId: appKey, userId: owner.id, scope: 'profile email', createdAt: 1_767_225_600 });
+      await provider.store.grants.create({ id: randomUUID(), clientId: appKey, userId: owner.id, scope: 'profile email', createdAt: 1_767_225_600 });
       await visit('/account/apps');
       await visit('/account/apps?revoked=1');
 
@@ -409,7 +409,7 @@ for (const kind of storeKinds) {
         /<p class="field-error" id="redirect_uris-error" data-testid="redirect_uris-error">“http:\/\/evil\.example\/cb” uses http\. Use https, or http only on localhost, 127\.0\.0\.1 or \[::1\]\.<\/p>/,
         'the refusal next to the field says why the URL is refused',
       );
-      assert.deepEqual((await provider.store.findClient(client.id))!.redirectUris, [callback], 'a refused callback URL changes nothing');
+      assert.deepEqual((await provider.store.clients.find(client.id))!.redirectUris, [callback], 'a refused callback URL changes nothing');
     });
 
     test('one stylesheet and one script, served by Grantry with a long cache, under a CSP without inline code', async () => {

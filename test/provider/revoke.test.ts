@@ -22,7 +22,7 @@ for (const kind of storeKinds) {
       assert.equal(reply.headers.get('cache-control'), 'no-store', 'the revocation answer is not cached (Cache-Control: no-store)');
       assert.equal((await getMe(provider, tokens.access_token)).status, 401, 'the revoked access token is refused at /api/me');
       assert.equal((await refreshWith(auth, tokens.refresh_token)).body.error, 'invalid_grant', 'the refresh token of the revoked grant dies too');
-      assert.equal((await provider.store.findGrant(grantId))?.revokeReason, 'revoked_by_client', 'the grant is recorded as revoked by the client');
+      assert.equal((await provider.store.grants.find(grantId))?.revokeReason, 'revoked_by_client', 'the grant is recorded as revoked by the client');
     });
 
     test('revoking the refresh token (no hint, client_secret_post) revokes the access token too', async () => {

@@ -114,7 +114,7 @@ for (const kind of storeKinds) {
       test('client_secret_basic decodes form-urlencoded ids and secrets (RFC 6749 §2.3.1)', async () => {
         const { client } = await serviceApp();
         const secret = 'p@ss:word+with%special/chars and space';
-        await provider.store.updateClient(client.id, { secretHash: sha256(secret) });
+        await provider.store.clients.update(client.id, { secretHash: sha256(secret) });
         const reply = await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, secret));
         assert.equal(reply.status, 200, JSON.stringify(reply.body));
         // Sent without the form-encoding, "+" would be read as a space: the secret no longer matches.

@@ -43,7 +43,7 @@ export async function makeCode(
   const code = randomToken(32);
   const grantId = randomUUID();
   const verifier = options.verifier === null ? undefined : (options.verifier ?? randomToken(32));
-  await provider.store.createAuthorizationCode({
+  await provider.store.codes.create({
     codeHash: sha256(code),
     grantId,
     clientId: options.client.id,

@@ -99,7 +99,7 @@ for (const kind of storeKinds) {
       const missing = '0123456789abcdef0123456789abcdef';
       assert.equal((await token(missing, 'x')).status, 401, 'an unknown client id is refused (401)');
       const at = Math.floor(Date.now() / 1000);
-      await elsewhere.createClient({
+      await elsewhere.clients.create({
         id: missing, ownerId: null, name: 'Late', description: '', homepage: '', appType: 'service',
         secretHash: sha256('late-secret'), redirectUris: [], scopes: ['profile'],
         grantTypes: ['client_credentials'], pkceRequired: true, trusted: false, tokenFormat: 'jwt', createdAt: at, updatedAt: at,

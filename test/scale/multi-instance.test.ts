@@ -168,7 +168,7 @@ describe('three instances on one PostgreSQL database', () => {
     const opaqueApp = await registerClient(store, config, { name: 'Opaque service', appType: 'service', tokenFormat: 'opaque' });
     opaqueService = { id: opaqueApp.client.id, secret: opaqueApp.clientSecret! };
     username = 'multi';
-    await store.createUser({ username, passwordHash: await hashPassword(config, password), displayName: 'Multi', email: null });
+    await store.users.create({ username, passwordHash: await hashPassword(config, password), displayName: 'Multi', email: null });
   });
 
   after(async () => {

@@ -31,7 +31,7 @@ for (const kind of storeKinds) {
     async function returningUser() {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web' });
       const user = await provider.createUser();
-      await provider.store.saveConsent(user.id, client.id, 'profile');
+      await provider.store.consents.save(user.id, client.id, 'profile');
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       return { client, auth: basicAuth(client.id, clientSecret!), browser };
@@ -85,7 +85,7 @@ for (const kind of storeKinds) {
     test('refresh, client cached: 3 statements (4 with an opaque access token)', async () => {
       for (const [tokenFormat, expected] of [['jwt', 3], ['opaque', 4]] as const) {
         const setup = await returningUser();
-        if (tokenFormat === 'opaque') await provider.store.updateClient(setup.client.id, { tokenFormat });
+        if (tokenFormat === 'opaque') await provider.store.clients.update(setup.client.id, { tokenFormat });
         const tokens = await fullFlow(setup);
         const { result, statements } = await count(() => postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, setup.auth));
         assert.equal(result.status, 200, JSON.stringify(result.body));
@@ -97,7 +97,7 @@ for (const kind of storeKinds) {
     test('GET /api/me: 1 statement with a JWT, 1 with an opaque token, 1 for an app\'s own JWT (403)', async () => {
       const jwt = await fullFlow(await returningUser());
       const opaqueSetup = await returningUser();
-      await provider.store.updateClient(opaqueSetup.client.id, { tokenFormat: 'opaque' });
+      await provider.store.clients.update(opaqueSetup.client.id, { tokenFormat: 'opaque' });
       const opaque = await fullFlow(opaqueSetup);
       const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
       const own = (await postForm(provider, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(client.id, clientSecret!))).body.access_token;

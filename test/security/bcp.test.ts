@@ -180,7 +180,7 @@ describe('Connect and tokens from the implicit flow', () => {
     const port = await freePort();
     const siteUrl = `http://localhost:${port}`;
     const app = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
-    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, store: provider.store, secret: testSecret, host: '127.0.0.1' });
+    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
     try {
       const base = `http://127.0.0.1:${port}`;
       // A real access token, issued to this very site for a real user: what an attacker would inject.

@@ -167,7 +167,7 @@ for (const kind of storeKinds) {
       assert.equal((await passwordGrant(from, user.username, user.password)).status, 200, 'the right password is accepted before the limit');
       const afterSuccess = await passwordGrant(from, user.username, wrong);
       assert.equal(afterSuccess.status, 400, 'a failure after the success is refused');
-      assert.deepEqual(await provider.store.findLoginFailures([`user:${user.username}`]).then((rows) => rows.map((r) => r.failures)), [1], 'the success cleared the count: one failure since');
+      assert.deepEqual(await provider.store.throttle.find([`user:${user.username}`]).then((rows) => rows.map((r) => r.failures)), [1], 'the success cleared the count: one failure since');
     });
   });
 }

@@ -78,13 +78,13 @@ for (const kind of storeKinds) {
       const config = makeConfig({ secret: testSecret });
       const web = await registerClient(opened.store, config, { appType: 'web', name: 'Crash web', redirectUris: [redirectUri] });
       const service = await registerClient(opened.store, config, { appType: 'service', name: 'Crash service' });
-      const user = await opened.store.createUser({ username: 'crash', passwordHash: 'unused', displayName: 'Crash', email: 'crash@example.com' });
+      const user = await opened.store.users.create({ username: 'crash', passwordHash: 'unused', displayName: 'Crash', email: 'crash@example.com' });
       const at = Math.floor(Date.now() / 1000);
       // Codes made as the authorization endpoint makes them, valid for the whole test.
       const codes = await Promise.all(Array.from({ length: 400 }, async () => {
         const code = randomToken(32);
         const verifier = randomToken(32);
-        await opened.store.createAuthorizationCode({
+        await opened.store.codes.create({
           codeHash: sha256(code), grantId: randomUUID(), clientId: web.client.id, userId: user.id, redirectUri, scope: 'profile', codeChallenge: s256(verifier), expiresAt: at + 3600,
         });
         return { code, verifier };

@@ -409,7 +409,7 @@ describe('fuzzing every endpoint', () => {
     const app = await provider.registerClient({ appType: 'web', redirectUris: [`http://localhost:${port}/auth/grantry/callback`] });
     let site: DemoSite | undefined;
     try {
-      site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, store: provider.store, secret: testSecret, host: '127.0.0.1' });
+      site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
       const browser = new TestBrowser(site.url.replace('localhost', '127.0.0.1'));
       await browser.post('/auth/local/register', { username: 'fuzzed', displayName: 'Fuzzed', password: 'fuzzed password' });
       // Live login states of this browser, so that generated callbacks get past the state check to
@@ -438,7 +438,7 @@ describe('fuzzing every endpoint', () => {
     const provider = await startProvider(sqliteKind, unthrottled);
     const port = await freePort();
     const app = await provider.registerClient({ appType: 'web', redirectUris: [`http://localhost:${port}/auth/grantry/callback`] });
-    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, store: provider.store, secret: testSecret, host: '127.0.0.1' });
+    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
     const agent = new Agent({ keepAlive: true });
     let sent = 0;
     try {

@@ -108,18 +108,18 @@ for (const kind of storeKinds) {
       async function forms() {
         const { user, browser } = await signedIn();
         const { client } = await provider.registerClient({ appType: 'web', ownerId: user.id, name: 'Mine' });
-        const before = (await provider.store.findClient(client.id))!;
+        const before = (await provider.store.clients.find(client.id))!;
         const grantId = randomUUID();
-        await provider.store.createGrant({ id: grantId, clientId: client.id, userId: user.id, scope: 'profile', createdAt: 1_700_000_000 });
+        await provider.store.grants.create({ id: grantId, clientId: client.id, userId: user.id, scope: 'profile', createdAt: 1_700_000_000 });
         const authorization = { response_type: 'code', client_id: client.id, redirect_uri: 'https://app.example/callback', state: 's', code_challenge: s256(verifier), code_challenge_method: 'S256' };
         const unchanged = async () => {
-          const now = (await provider.store.findClient(client.id))!;
+          const now = (await provider.store.clients.find(client.id))!;
           assert.equal(now.name, before.name, 'a forged post leaves the app name unchanged');
           assert.equal(now.secretHash, before.secretHash, 'a forged post leaves the client secret unchanged');
           assert.deepEqual(now.redirectUris, before.redirectUris, 'a forged post leaves the redirect URIs unchanged');
-          assert.equal((await provider.store.findGrant(grantId))!.revokedAt, null, 'a forged post leaves the grant unrevoked');
-          assert.equal((await provider.store.listClients(user.id)).length, 1, 'a forged post registers no new app');
-          assert.equal(await provider.store.findUserByUsername('forged'), undefined, 'a forged signup creates no user');
+          assert.equal((await provider.store.grants.find(grantId))!.revokedAt, null, 'a forged post leaves the grant unrevoked');
+          assert.equal((await provider.store.clients.list(user.id)).length, 1, 'a forged post registers no new app');
+          assert.equal(await provider.store.users.findByUsername('forged'), undefined, 'a forged signup creates no user');
         };
         const list: [string, string, Record<string, string>][] = [
           ['login', '/login', { username: user.username, password: user.password }],
@@ -200,7 +200,7 @@ for (const kind of storeKinds) {
       });
       assert.equal(created.status, 201, created.text.slice(0, 400));
       assertEscaped(created, 'the registration answer');
-      const [client] = await provider.store.listClients(user.id);
+      const [client] = await provider.store.clients.list(user.id);
       assert.equal(client!.name, hostile.name, 'stored as entered');
       assert.deepEqual(client!.redirectUris, [hostile.redirectUri], 'the hostile redirect URI is stored as entered');
       assertEscaped(await browser.get('/console'), 'the console');
@@ -225,7 +225,7 @@ for (const kind of storeKinds) {
       const refused = await browser.post('/console/apps/new', { name: 'x', description: '', homepage: 'javascript:alert(1)', app_type: 'service', redirect_uris: '', csrf_token: csrfFrom((await browser.get('/console/apps/new')).text) });
       assert.equal(refused.status, 400, 'a javascript: homepage is refused with 400');
       assert.ok(!refused.text.includes('href="javascript:'), 'the refusal page does not render the javascript: link');
-      assert.equal((await provider.store.listClients(user.id)).length, 1, 'a refused registration stores no app');
+      assert.equal((await provider.store.clients.list(user.id)).length, 1, 'a refused registration stores no app');
     });
 
     test('request parameters reflected on pages are escaped: return_to, state, scope, error pages', async () => {

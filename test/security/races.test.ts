@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { registerAndBind } from '../../src/connect/index.ts';
+import { openConnectStore, registerAndBind } from '../../src/connect/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { issueTicketForTest } from '../connect/binding-support.ts';
@@ -35,7 +35,7 @@ for (const kind of storeKinds) {
         assert.equal(replies.filter((r) => r.status === 200).length, 1, JSON.stringify(replies.map((r) => r.body.error ?? 'ok')));
         assert.equal(replies.filter((r) => r.status === 400 && r.body.error === 'invalid_grant').length, racers - 1, `the ${racers - 1} other redemptions get invalid_grant`);
         // A replayed code revokes what it was exchanged for (RFC 6749 §4.1.2).
-        assert.notEqual((await provider.store.findGrant(grantId))?.revokedAt, null, 'the replayed code revoked its grant');
+        assert.notEqual((await provider.store.grants.find(grantId))?.revokedAt, null, 'the replayed code revoked its grant');
         const winner = replies.find((r) => r.status === 200)!;
         assert.equal((await getMe(provider, winner.body.access_token)).status, 401, 'the winner\'s access token is refused once the code is replayed');
         figures.races++;
@@ -64,7 +64,9 @@ for (const kind of storeKinds) {
 
     for (const registrations of [2, racers]) {
       test(`one identity bound by ${registrations} registrations at once: one account, bound; the others create nothing`, async (t) => {
-        const store = provider.store;
+        // A website's Connect tables, in the provider's database.
+        const store = await openConnectStore(provider.databaseUrl);
+        t.after(() => store.close());
         for (let round = 0; round < rounds; round++) {
           const tag = `${registrations}-${round}`;
           const identity = await store.recordIdentity({ provider: 'race', subject: `subject-${tag}`, profile: { name: null, email: null, emailVerified: false, avatar: null } });

@@ -162,7 +162,7 @@ for (const kind of storeKinds) {
       const trusted = await registerClient(opened.store, config, { appType: 'web', name: 'First party', trusted: true, grantTypes: ['password', 'refresh_token'] });
       const spa = await registerClient(opened.store, config, { appType: 'spa', name: 'Browser app', redirectUris: ['https://spa.example/cb'], grantTypes: ['authorization_code', 'implicit', 'refresh_token'] });
       const demoApp = await registerClient(opened.store, config, { appType: 'web', name: 'Demo', redirectUris: [`http://localhost:${demoPort}/auth/grantry/callback`] });
-      const demo = await startDemoSite({ port: demoPort, providerIssuer: issuer, clientId: demoApp.client.id, clientSecret: demoApp.clientSecret!, store: opened.store, secret: testSecret, host: '127.0.0.1' });
+      const demo = await startDemoSite({ port: demoPort, providerIssuer: issuer, clientId: demoApp.client.id, clientSecret: demoApp.clientSecret!, databaseUrl: opened.url, secret: testSecret, host: '127.0.0.1' });
       try {
         const browser = new TestBrowser(issuer);
         const password = `pw-${randomToken(16)}`;
@@ -176,7 +176,7 @@ for (const kind of storeKinds) {
         assert.equal((await browser.login('ada', `${password}-wrong`)).status, 401, 'a wrong password is refused with 401');
 
         // console: a web app and a service app registered, the web app's secret rotated
-        const user = (await opened.store.findUserByUsername('ada'))!;
+        const user = (await opened.store.users.findByUsername('ada'))!;
         const register = async (form: Record<string, string>) => {
           const page = await browser.get('/console/apps/new');
           const created = await browser.post('/console/apps/new', { ...form, csrf_token: csrfFrom(page.text) });
@@ -184,14 +184,14 @@ for (const kind of storeKinds) {
           return created.text;
         };
         const secretOn = async (page: string, clientId: string) => {
-          const client = (await opened.store.findClient(clientId))!;
+          const client = (await opened.store.clients.find(clientId))!;
           const shown = [...page.matchAll(/[A-Za-z0-9_-]{43}/g)].map(([m]) => m).find((candidate) => sha256(candidate) === client.secretHash);
           assert.ok(shown, 'the page shows the app secret once');
           return shown!;
         };
         const webPage = await register({ name: 'Web app', app_type: 'web', redirect_uris: 'https://web.example/cb', description: '', homepage: '' });
         const servicePage = await register({ name: 'Service app', app_type: 'service', redirect_uris: '', description: '', homepage: '' });
-        const owned = await opened.store.listClients(user.id);
+        const owned = await opened.store.clients.list(user.id);
         const web = owned.find((c) => c.name === 'Web app')!;
         const service = owned.find((c) => c.name === 'Service app')!;
         await secretOn(webPage, web.id);

@@ -11,33 +11,33 @@ for (const kind of storeKinds) {
     after(() => dispose());
 
     test('a taken username is a ConflictError, and nothing stored is lost', async () => {
-      const user = await store.createUser({ username: 'ada', passwordHash: 'x', displayName: 'Ada', email: null });
-      await assert.rejects(store.createUser({ username: 'ada', passwordHash: 'y', displayName: 'Other', email: null }), ConflictError, 'a second user named ada is a ConflictError');
-      assert.equal((await store.findUserByUsername('ada'))?.id, user.id, 'the first ada is still stored');
+      const user = await store.users.create({ username: 'ada', passwordHash: 'x', displayName: 'Ada', email: null });
+      await assert.rejects(store.users.create({ username: 'ada', passwordHash: 'y', displayName: 'Other', email: null }), ConflictError, 'a second user named ada is a ConflictError');
+      assert.equal((await store.users.findByUsername('ada'))?.id, user.id, 'the first ada is still stored');
     });
 
     test('a transaction that throws keeps none of its writes', async () => {
       await assert.rejects(
         store.transaction(async (tx) => {
-          await tx.createUser({ username: 'grace', passwordHash: 'x', displayName: 'Grace', email: null });
+          await tx.users.create({ username: 'grace', passwordHash: 'x', displayName: 'Grace', email: null });
           throw new Error('abort');
         }),
         /abort/,
         'the transaction\'s error reaches the caller',
       );
-      assert.equal(await store.findUserByUsername('grace'), undefined, 'the user created in the transaction that threw is not kept');
+      assert.equal(await store.users.findByUsername('grace'), undefined, 'the user created in the transaction that threw is not kept');
     });
 
     test('of concurrent redemptions of one code exactly one wins', async () => {
-      const user = await store.createUser({ username: 'linus', passwordHash: 'x', displayName: 'Linus', email: null });
-      await store.createAuthorizationCode({
+      const user = await store.users.create({ username: 'linus', passwordHash: 'x', displayName: 'Linus', email: null });
+      await store.codes.create({
         codeHash: 'h1', grantId: 'g1', clientId: 'c1', userId: user.id, redirectUri: 'https://a.example/cb',
         scope: 'profile', codeChallenge: null, expiresAt: 2_000_000_000,
       });
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.redeemAuthorizationCode('h1')));
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.codes.redeem('h1')));
       assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1, 'exactly one of the concurrent redemptions wins');
       assert.equal(results.filter((r) => r.outcome === 'replayed').length, 19, 'the 19 other redemptions are replays');
-      assert.deepEqual(await store.redeemAuthorizationCode('nope'), { outcome: 'unknown' }, 'an unknown code is unknown');
+      assert.deepEqual(await store.codes.redeem('nope'), { outcome: 'unknown' }, 'an unknown code is unknown');
     });
   });
 }

@@ -20,7 +20,7 @@ export async function audit(flags: AuditFlags): Promise<void> {
     throw new UsageError(`--event takes one of ${auditEventNames.join(', ')}; "${flags.event}" is none of them`);
   }
   await withStore(flags, async ({ store }) => {
-    const events = await store.listAuditEvents({
+    const events = await store.audit.list({
       limit,
       ...(flags.client !== undefined ? { clientId: flags.client } : {}),
       ...(flags.user !== undefined ? { userId: flags.user } : {}),

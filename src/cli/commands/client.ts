@@ -71,7 +71,7 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
   if (!flags.name) throw new UsageError('client create needs --name');
   if (!flags.type || !appTypes.includes(flags.type as AppType)) throw new UsageError(`client create needs --type ${appTypes.join('|')}`);
   await withStore(flags, async ({ store, config }) => {
-    const owner = flags.owner ? await store.findUserByUsername(flags.owner) : undefined;
+    const owner = flags.owner ? await store.users.findByUsername(flags.owner) : undefined;
     if (flags.owner && !owner) throw new UsageError(`no user is named ${flags.owner}`);
     try {
       const { client, clientSecret } = await registerClient(store, config, {
@@ -141,7 +141,7 @@ export async function clientRotateSecret(id: string | undefined, flags: ClientFl
 /** grantry client list */
 export async function clientList(flags: ClientFlags): Promise<void> {
   await withStore(flags, async ({ store }) => {
-    const clients = await store.listClients();
+    const clients = await store.clients.list();
     print(flags.json, { clients: clients.map(describeClient) }, clients.length === 0 ? ['No apps are registered.'] : clients.map((c) => `${c.id}  ${c.appType.padEnd(7)}  ${c.name}`));
   });
 }

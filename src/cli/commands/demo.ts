@@ -43,7 +43,8 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
       clientId: demo.clientId,
       clientSecret: demo.clientSecret,
       implicitClientId: demo.implicitClientId,
-      store: ctx.store,
+      // The site keeps its users and bindings in Connect's own tables, in the provider's database.
+      databaseUrl: ctx.config.databaseUrl,
       secret: ctx.config.secret,
     });
     lines.push(`  demo website: ${siteUrl}`);
@@ -56,20 +57,20 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
 
 async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<DemoFile> {
   const saved = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, 'utf8')) as DemoFile) : undefined;
-  if (saved && (await ctx.store.findUserByUsername(saved.username)) && (await ctx.store.findClient(saved.clientId))) {
-    if (saved.implicitClientId && (await ctx.store.findClient(saved.implicitClientId))) return saved;
-    const user = (await ctx.store.findUserByUsername(saved.username))!;
+  if (saved && (await ctx.store.users.findByUsername(saved.username)) && (await ctx.store.clients.find(saved.clientId))) {
+    if (saved.implicitClientId && (await ctx.store.clients.find(saved.implicitClientId))) return saved;
+    const user = (await ctx.store.users.findByUsername(saved.username))!;
     return writeDemoFile({ ...saved, implicitClientId: await registerImplicitApp(ctx, siteUrl, user.id) });
   }
 
   const password = saved?.password ?? randomToken(9);
-  let user = await ctx.store.findUserByUsername('demo');
+  let user = await ctx.store.users.findByUsername('demo');
   if (user && !saved) {
     // The demo user outlived ./data/demo.json: give it a password that can be printed again.
-    await ctx.store.updateUserPassword(user.id, await hashPassword(ctx.config, password));
+    await ctx.store.users.updatePassword(user.id, await hashPassword(ctx.config, password));
   }
   if (!user) {
-    user = await ctx.store.createUser({
+    user = await ctx.store.users.create({
       username: 'demo',
       passwordHash: await hashPassword(ctx.config, password),
       displayName: 'Demo User',

@@ -25,7 +25,7 @@ export async function keysRotate(flags: CommonFlags & { 'publish-for'?: string; 
 
 export async function keysList(flags: CommonFlags & { json?: boolean }): Promise<void> {
   await withStore(flags, async ({ store }) => {
-    const keys = await store.listSigningKeys();
+    const keys = await store.keys.list();
     const rows = keys.map((key) => ({ kid: key.kid, alg: key.alg, created_at: key.createdAt, active_from: key.activeFrom, retired_at: key.retiredAt }));
     print(flags.json, { keys: rows }, rows.map((key) => `${key.kid}  ${key.alg}  ${key.retired_at ? `retired ${new Date(key.retired_at * 1000).toISOString()}` : 'active'}`));
   });

@@ -20,7 +20,7 @@ export async function userCreate(flags: UserFlags): Promise<void> {
   if (flags.password.length < 8) throw new UsageError('the password must be at least 8 characters long');
   await withStore(flags, async ({ store, config }) => {
     try {
-      const user = await store.createUser({
+      const user = await store.users.create({
         username: flags.username!,
         passwordHash: await hashPassword(config, flags.password!),
         displayName: flags['display-name'] ?? flags.username!,

@@ -1,5 +1,5 @@
 import { randomToken, sha256 } from '../../lib/crypto.ts';
-import type { ConnectUser } from '../../store/connect-store.ts';
+import type { ConnectUser } from '../storage.ts';
 import {
   authenticateLocalUser, loginAndBind, peekTicket, registerAndBind, registerLocalUser, resolveCallback, safeReturnTo,
   ticketLifetime, type BindingFailure, type CallbackOutcome,

@@ -1,4 +1,4 @@
-import type { ConnectIdentity } from '../../store/connect-store.ts';
+import type { ConnectIdentity } from '../storage.ts';
 import { escapeHtml as e, type ConnectRequest } from './http.ts';
 
 // The two pages the library shows itself. Plain and unstyled on purpose: a site that wants its own

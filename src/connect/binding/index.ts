@@ -1,6 +1,6 @@
 import { randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
-import type { ConnectIdentity, ConnectUser } from '../../store/connect-store.ts';
-import { ConflictError, type Store, type StoreOperations } from '../../store/index.ts';
+import type { ConnectIdentity, ConnectUser } from '../storage.ts';
+import { ConnectConflictError, type ConnectOperations, type ConnectStore } from '../storage.ts';
 import type { NormalizedIdentity, TokenSet } from '../client/types.ts';
 import { checkSitePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkPassword, checkUsername, type FieldProblem } from './rules.ts';
@@ -57,7 +57,7 @@ function invalidField(problem: FieldProblem): BindingFailure {
 
 /** Stores the identity at once (seen or not), its tokens sealed, and decides what happens next. */
 export async function resolveCallback(
-  store: Store,
+  store: ConnectStore,
   options: BindingOptions,
   input: { identity: NormalizedIdentity; tokens: TokenSet; browserHash: string; linkUserId: string | null; returnTo?: string | null },
 ): Promise<CallbackOutcome> {
@@ -75,7 +75,7 @@ export async function resolveCallback(
   return { kind: 'pending', ticket: await issueTicket(store, identity.id, input.browserHash, input.returnTo ?? null), identity };
 }
 
-async function linkToSignedInUser(store: Store, identity: ConnectIdentity, userId: string): Promise<CallbackOutcome> {
+async function linkToSignedInUser(store: ConnectStore, identity: ConnectIdentity, userId: string): Promise<CallbackOutcome> {
   const user = await store.findConnectUserById(userId);
   const binding = user ? await store.bindIdentity(identity.id, userId) : { outcome: 'unknown' as const };
   if (!user || binding.outcome === 'taken' || binding.outcome === 'unknown') return { kind: 'link-refused', identity };
@@ -83,7 +83,7 @@ async function linkToSignedInUser(store: Store, identity: ConnectIdentity, userI
 }
 
 /** Only a verified address, and only when exactly one account has it: anything else is a guess. */
-async function autoLinkByEmail(store: Store, identity: ConnectIdentity): Promise<CallbackOutcome | null> {
+async function autoLinkByEmail(store: ConnectStore, identity: ConnectIdentity): Promise<CallbackOutcome | null> {
   const { email, emailVerified } = identity.profile;
   if (!email || !emailVerified) return null;
   const users = await store.findConnectUsersByEmail(email);
@@ -92,7 +92,7 @@ async function autoLinkByEmail(store: Store, identity: ConnectIdentity): Promise
   return binding.outcome === 'bound' ? { kind: 'signed-in', user: users[0]!, identity: { ...identity, userId: users[0]!.id } } : null;
 }
 
-export async function issueTicket(store: Store, identityId: string, browserHash: string, returnTo: string | null = null): Promise<string> {
+export async function issueTicket(store: ConnectStore, identityId: string, browserHash: string, returnTo: string | null = null): Promise<string> {
   const ticket = randomToken(32);
   const at = now();
   await store.createTicket({ ticketHash: sha256(ticket), identityId, browserHash, returnTo, createdAt: at, expiresAt: at + ticketLifetime });
@@ -100,7 +100,7 @@ export async function issueTicket(store: Store, identityId: string, browserHash:
 }
 
 /** The pending identity a ticket stands for, without using the ticket (to show the binding page). */
-export async function peekTicket(store: Store, holder: TicketHolder): Promise<ConnectIdentity | undefined> {
+export async function peekTicket(store: ConnectStore, holder: TicketHolder): Promise<ConnectIdentity | undefined> {
   const ticket = await store.findTicket(sha256(holder.ticket));
   if (!ticket || ticket.expiresAt <= now() || !safeEqual(ticket.browserHash, holder.browserHash)) return undefined;
   // Returned even when bound meanwhile, so that the page can say so instead of "expired".
@@ -108,7 +108,7 @@ export async function peekTicket(store: Store, holder: TicketHolder): Promise<Co
 }
 
 /** Uses a ticket up inside a transaction; if anything later fails the rollback brings it back. */
-async function takeTicket(tx: StoreOperations, holder: TicketHolder): Promise<{ identity: ConnectIdentity; returnTo: string | null }> {
+async function takeTicket(tx: ConnectOperations, holder: TicketHolder): Promise<{ identity: ConnectIdentity; returnTo: string | null }> {
   const ticket = await tx.takeTicket(sha256(holder.ticket));
   // Another browser's ticket is refused as if unknown: a stolen ticket must not say it exists.
   if (!ticket || ticket.expiresAt <= now() || !safeEqual(ticket.browserHash, holder.browserHash)) {
@@ -119,19 +119,19 @@ async function takeTicket(tx: StoreOperations, holder: TicketHolder): Promise<{ 
   return { identity, returnTo: ticket.returnTo };
 }
 
-async function bindOrAbort(tx: StoreOperations, identity: ConnectIdentity, userId: string): Promise<void> {
+async function bindOrAbort(tx: ConnectOperations, identity: ConnectIdentity, userId: string): Promise<void> {
   const binding = await tx.bindIdentity(identity.id, userId);
   if (binding.outcome !== 'bound') {
     throw new BindingAbort({ ok: false, code: 'identity_taken', message: 'This login was bound to another account in the meantime; nothing was created.' });
   }
 }
 
-async function inTransaction(store: Store, work: (tx: StoreOperations) => Promise<BindingResult>): Promise<BindingResult> {
+async function inTransaction(store: ConnectStore, work: (tx: ConnectOperations) => Promise<BindingResult>): Promise<BindingResult> {
   try {
     return await store.transaction(work);
   } catch (error) {
     if (error instanceof BindingAbort) return error.failure;
-    if (error instanceof ConflictError) return { ok: false, code: 'username_taken', message: 'That username is taken; please choose another. Nothing was created.' };
+    if (error instanceof ConnectConflictError) return { ok: false, code: 'username_taken', message: 'That username is taken; please choose another. Nothing was created.' };
     throw error;
   }
 }
@@ -141,7 +141,7 @@ async function inTransaction(store: Store, work: (tx: StoreOperations) => Promis
  * or the identity was bound meanwhile, nothing is kept — not the user, not the used ticket.
  */
 export async function registerAndBind(
-  store: Store,
+  store: ConnectStore,
   input: TicketHolder & { username: string; displayName: string; password?: string; email?: string | null },
 ): Promise<BindingResult> {
   const problem = checkUsername(input.username) ?? checkDisplayName(input.displayName) ?? (input.password ? checkPassword(input.password) : null);
@@ -160,7 +160,7 @@ export async function registerAndBind(
 }
 
 /** "Bind to an account I have": the account's password proves it is theirs. */
-export async function loginAndBind(store: Store, input: TicketHolder & { username: string; password: string }): Promise<BindingResult> {
+export async function loginAndBind(store: ConnectStore, input: TicketHolder & { username: string; password: string }): Promise<BindingResult> {
   const check = await checkSitePassword(store, input.username, input.password);
   if (!check.ok) return { ok: false, code: 'invalid_credentials', message: passwordMessage(check) };
   const { user } = check;
@@ -173,7 +173,7 @@ export async function loginAndBind(store: Store, input: TicketHolder & { usernam
 
 export type LocalResult = { ok: true; user: ConnectUser } | BindingFailure;
 
-export async function registerLocalUser(store: Store, input: { username: string; displayName: string; password: string; email?: string | null }): Promise<LocalResult> {
+export async function registerLocalUser(store: ConnectStore, input: { username: string; displayName: string; password: string; email?: string | null }): Promise<LocalResult> {
   const problem = checkUsername(input.username) ?? checkDisplayName(input.displayName) ?? checkPassword(input.password);
   if (problem) return invalidField(problem);
   try {
@@ -182,7 +182,7 @@ export async function registerLocalUser(store: Store, input: { username: string;
     });
     return { ok: true, user };
   } catch (error) {
-    if (error instanceof ConflictError) return { ok: false, code: 'username_taken', message: 'That username is taken; please choose another.' };
+    if (error instanceof ConnectConflictError) return { ok: false, code: 'username_taken', message: 'That username is taken; please choose another.' };
     throw error;
   }
 }
@@ -193,7 +193,7 @@ function passwordMessage(check: { locked: boolean; retryAfter: number }): string
 
 export type LocalLogin = { ok: true; user: ConnectUser } | { ok: false; message: string };
 
-export async function authenticateLocalUser(store: Store, username: string, password: string): Promise<LocalLogin> {
+export async function authenticateLocalUser(store: ConnectStore, username: string, password: string): Promise<LocalLogin> {
   const check = await checkSitePassword(store, username, password);
   return check.ok ? check : { ok: false, message: passwordMessage(check) };
 }
@@ -201,7 +201,7 @@ export async function authenticateLocalUser(store: Store, username: string, pass
 export type UnbindResult = { ok: true } | { ok: false; code: 'last_login_method' | 'not_found'; message: string };
 
 /** Unbinding the last way to log in (no password, no other provider) is refused. */
-export async function unbindIdentity(store: Store, userId: string, identityId: string): Promise<UnbindResult> {
+export async function unbindIdentity(store: ConnectStore, userId: string, identityId: string): Promise<UnbindResult> {
   const result = await store.transaction(async (tx) => {
     await tx.lockConnectUser(userId);
     return tx.unbindIdentity(identityId, userId);

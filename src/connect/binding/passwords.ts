@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { defaults } from '../../config/defaults.ts';
-import type { ConnectUser } from '../../store/connect-store.ts';
-import type { Store } from '../../store/index.ts';
+import type { ConnectUser } from '../storage.ts';
+import type { ConnectOperations } from '../storage.ts';
 
 // The site's own passwords: Argon2id with the same parameters as the provider's.
 
@@ -31,7 +31,7 @@ export type PasswordCheck = { ok: true; user: ConnectUser } | { ok: false; locke
  * attempt that reaches `lockAfterFailures` within the window is still checked; while the lock
  * lasts, every further attempt is refused without a check. A right password clears the count.
  */
-export async function checkSitePassword(store: Store, username: string, password: string): Promise<PasswordCheck> {
+export async function checkSitePassword(store: ConnectOperations, username: string, password: string): Promise<PasswordCheck> {
   const policy = defaults.login;
   const key = `connect:user:${username.toLowerCase()}`;
   const at = now();

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import type { ConnectProfile } from '../../store/connect-store.ts';
+import type { ConnectProfile } from '../storage.ts';
 
 export type { ConnectProfile };
 

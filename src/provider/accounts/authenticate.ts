@@ -39,7 +39,7 @@ export async function authenticateUser(
   // Every attempt is counted before its password is checked, atomically, so that guesses sent in
   // parallel each see their own count; a success clears the count again.
   const counted = await Promise.all(
-    keys.map((key) => store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds })),
+    keys.map((key) => store.throttle.countAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds })),
   );
   const lockedUntil = Math.max(0, ...counted.map((c) => c.lockedUntil ?? 0));
   // The attempt that reaches the limit is still checked; any beyond it is refused unchecked.
@@ -51,11 +51,11 @@ export async function authenticateUser(
     await sleep(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (previousFailures - policy.slowAfterFailures)));
   }
 
-  const user = await store.findUserByUsername(input.username);
+  const user = await store.users.findByUsername(input.username);
   decoyHash ??= hashPassword(config, 'grantry-decoy-password');
   const valid = await verify(user?.passwordHash ?? (await decoyHash), input.password).catch(() => false);
   if (user && valid) {
-    await store.clearLoginFailures(keys);
+    await store.throttle.clear(keys);
     return { ok: true, user };
   }
   return { ok: false, reason: 'invalid_credentials', ...(user ? { userId: user.id } : {}) };

@@ -13,7 +13,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
   app.get('/account/apps', async (request, reply) => {
     const user = await requireUser(ctx, request, reply, '/account/apps');
     if (!user) return reply;
-    const apps = await ctx.store.listAuthorizedApps(user.id);
+    const apps = await ctx.store.grants.listAuthorizedApps(user.id);
     const basics = await pageBasics(ctx, request, reply);
     const notice = formText(request.query, 'revoked') ? t(basics.locale, 'account.revoked') : undefined;
     return sendPage(reply, connectedAppsPage({ ...basics, user, apps, scopes: ctx.config.scopes, notice }));
@@ -36,9 +36,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
 /** The ids of the grants taken back. */
 async function revokeApp(ctx: ProviderContext, userId: string, clientId: string): Promise<string[]> {
   return ctx.store.transaction(async (store) => {
-    const grantIds = (await store.listAuthorizedApps(userId)).find((app) => app.client.id === clientId)?.grantIds ?? [];
-    await store.revokeGrantsOf(userId, clientId, 'revoked_by_user');
-    await store.deleteConsent(userId, clientId);
+    const grantIds = (await store.grants.listAuthorizedApps(userId)).find((app) => app.client.id === clientId)?.grantIds ?? [];
+    await store.grants.revokeAllOf(userId, clientId, 'revoked_by_user');
+    await store.consents.delete(userId, clientId);
     return grantIds;
   });
 }

@@ -71,7 +71,7 @@ async function showConsent(
   params: Record<string, string | string[]>,
 ) {
   const { client } = authorization;
-  const owner = client.ownerId ? await ctx.store.findUserById(client.ownerId) : undefined;
+  const owner = client.ownerId ? await ctx.store.users.findById(client.ownerId) : undefined;
   const carried = Object.fromEntries(
     requestParameters.filter((name) => typeof params[name] === 'string' && params[name] !== '').map((name) => [name, params[name] as string]),
   );

@@ -16,13 +16,13 @@ export async function consoleAuditRoutes(app: FastifyInstance, { ctx }: { ctx: P
     const id = (request.params as { id?: string }).id ?? '';
     const user = await requireUser(ctx, request, reply, `/console/apps/${encodeURIComponent(id)}/audit`);
     if (!user) return reply;
-    const client = /^[\x21-\x7e]{1,200}$/.test(id) ? await ctx.store.findClient(id) : undefined;
+    const client = /^[\x21-\x7e]{1,200}$/.test(id) ? await ctx.store.clients.find(id) : undefined;
     if (!client || client.ownerId !== user.id) return sendNotFound(ctx, request, reply);
 
     const beforeText = formText(request.query, 'before');
     const before = /^[1-9][0-9]{0,15}$/.test(beforeText) ? Number(beforeText) : undefined;
     // One more than a page, to know whether an "older" link leads anywhere.
-    const rows = await ctx.store.listAuditEvents({ clientId: client.id, limit: pageSize + 1, ...(before !== undefined ? { beforeId: before } : {}) });
+    const rows = await ctx.store.audit.list({ clientId: client.id, limit: pageSize + 1, ...(before !== undefined ? { beforeId: before } : {}) });
     const events = rows.slice(0, pageSize);
     const locale = pickLocale({ cookie: request.cookies[langCookie], acceptLanguage: request.headers['accept-language'] });
     const basics = { ...(await pageBasics(ctx, request, reply)), locale, here: request.url };

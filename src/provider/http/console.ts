@@ -19,8 +19,8 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
   app.get('/console', async (request, reply) => {
     const user = await requireUser(ctx, request, reply, '/console');
     if (!user) return reply;
-    const clients = await ctx.store.listClients(user.id);
-    const counts = await ctx.store.countAuthorizedUsers(clients.map((c) => c.id));
+    const clients = await ctx.store.clients.list(user.id);
+    const counts = await ctx.store.grants.countAuthorizedUsers(clients.map((c) => c.id));
     const apps = clients.map((client) => ({ client, users: counts.get(client.id) ?? 0 }));
     return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps }));
   });
@@ -100,7 +100,7 @@ async function ownedApp(ctx: ProviderContext, request: FastifyRequest, reply: Fa
   const id = (request.params as { id?: string }).id ?? '';
   const user = await requireUser(ctx, request, reply, `/console/apps/${encodeURIComponent(id)}`);
   if (!user) return null;
-  const client = isPlausibleId(id) ? await ctx.store.findClient(id) : undefined;
+  const client = isPlausibleId(id) ? await ctx.store.clients.find(id) : undefined;
   if (!client || client.ownerId !== user.id) {
     await sendNotFound(ctx, request, reply, 'console.error.noSuchApp');
     return null;
@@ -219,9 +219,9 @@ async function appPageView(
   owned: OwnedApp,
   extra: Partial<AppView>,
 ): Promise<AppView> {
-  const counts = await ctx.store.countAuthorizedUsers([owned.client.id]);
+  const counts = await ctx.store.grants.countAuthorizedUsers([owned.client.id]);
   const since = Math.floor(Date.now() / 1000) - 24 * 3600;
-  const tokensLastDay = await ctx.store.countAuditEvents({ clientId: owned.client.id, event: 'token_issued', since });
+  const tokensLastDay = await ctx.store.audit.count({ clientId: owned.client.id, event: 'token_issued', since });
   const basics = await pageBasics(ctx, request, reply);
   return appView(ctx, { ...basics, user: owned.user, client: owned.client, authorizedUsers: counts.get(owned.client.id) ?? 0, tokensLastDay, ...extra });
 }

@@ -101,7 +101,7 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     if (problem) return again(problem);
     let user: User;
     try {
-      user = await ctx.store.createUser({
+      user = await ctx.store.users.create({
         username: values.username,
         passwordHash: await hashPassword(ctx.config, password),
         displayName: values.displayName || values.username,
@@ -111,7 +111,7 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
       if (error instanceof ConflictError) return again({ key: 'signup.error.taken', params: { username: values.username } }, 409);
       throw error;
     }
-    await ctx.store.recordEvent({ type: 'user_signed_up', userId: user.id });
+    ctx.audit.record({ event: 'user_signed_up', userId: user.id, ip: request.ip });
     await startSession(ctx, request, reply, user);
     return reply.redirect(returnTo ?? '/console', 303);
   });

@@ -27,7 +27,7 @@ function cookieOptions(ctx: ProviderContext, maxAge?: number) {
 export async function currentUser(ctx: ProviderContext, request: FastifyRequest): Promise<User | null> {
   if (loaded.has(request)) return loaded.get(request)!;
   const id = request.cookies[sessionCookie];
-  const found = id ? await ctx.store.findSession(sha256(id)) : undefined;
+  const found = id ? await ctx.store.sessions.find(sha256(id)) : undefined;
   const user = found?.user ?? null;
   loaded.set(request, user);
   return user;
@@ -39,7 +39,7 @@ export async function currentUser(ctx: ProviderContext, request: FastifyRequest)
  */
 export async function currentUserWithConsent(ctx: ProviderContext, request: FastifyRequest, clientId: string): Promise<{ user: User | null; consent: string | undefined }> {
   const id = request.cookies[sessionCookie];
-  const found = id ? await ctx.store.findSessionWithConsent(sha256(id), clientId) : undefined;
+  const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
   const user = found?.user ?? null;
   loaded.set(request, user);
   return { user, consent: found?.consent };
@@ -48,10 +48,10 @@ export async function currentUserWithConsent(ctx: ProviderContext, request: Fast
 /** Signs a user in: a fresh session id and a fresh CSRF secret (no fixation of either). */
 export async function startSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, user: User): Promise<void> {
   const previous = request.cookies[sessionCookie];
-  if (previous) await ctx.store.deleteSession(sha256(previous));
+  if (previous) await ctx.store.sessions.delete(sha256(previous));
   const id = randomToken(32);
   const at = Math.floor(Date.now() / 1000);
-  await ctx.store.createSession({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + ctx.config.lifetimes.session });
+  await ctx.store.sessions.create({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + ctx.config.lifetimes.session });
   reply.setCookie(sessionCookie, id, cookieOptions(ctx, ctx.config.lifetimes.session));
   setCsrfCookie(ctx, reply);
   loaded.set(request, user);
@@ -59,7 +59,7 @@ export async function startSession(ctx: ProviderContext, request: FastifyRequest
 
 export async function endSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const id = request.cookies[sessionCookie];
-  if (id) await ctx.store.deleteSession(sha256(id));
+  if (id) await ctx.store.sessions.delete(sha256(id));
   reply.clearCookie(sessionCookie, { path: '/' });
   reply.clearCookie(csrfCookie, { path: '/' });
   loaded.set(request, null);

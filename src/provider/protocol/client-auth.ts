@@ -52,14 +52,14 @@ export async function authenticateClient(ctx: ProviderContext, credentials: Clie
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
   const plausible = presented.clientId.length <= 200 && !presented.clientId.includes('\0');
   const maxAge = ctx.config.clientCacheSeconds;
-  const client = plausible ? await ctx.store.findCachedClient(presented.clientId, maxAge) : undefined;
+  const client = plausible ? await ctx.store.clients.findCached(presented.clientId, maxAge) : undefined;
   if (!client) throw invalidClient('no app has this client_id');
   try {
     checkSecret(client, presented);
     return { client, method: presented.method };
   } catch (error) {
     if (maxAge <= 0) throw error;
-    const current = await ctx.store.findCachedClient(presented.clientId, maxAge, { fresh: true });
+    const current = await ctx.store.clients.findCached(presented.clientId, maxAge, { fresh: true });
     if (!current) throw invalidClient('no app has this client_id');
     checkSecret(current, presented);
     return { client: current, method: presented.method };

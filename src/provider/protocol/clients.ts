@@ -81,26 +81,26 @@ export async function registerClient(
   validateClient(draft, config);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
   draft.secretHash = clientSecret ? sha256(clientSecret) : null;
-  await store.createClient(draft);
+  await store.clients.create(draft);
   return { client: draft, clientSecret };
 }
 
 /** Changes what registration set; the result is validated as a whole. */
 export async function updateClient(store: Store, config: GrantryConfig, id: string, patch: ClientPatch): Promise<Client> {
-  const current = await store.findClient(id);
+  const current = await store.clients.find(id);
   if (!current) throw new RegistrationError(`no app has the id ${id}`);
   const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
   validateClient(next, config);
-  return (await store.updateClient(id, patch))!;
+  return (await store.clients.update(id, patch))!;
 }
 
 /** Issues a new secret for a confidential app; the old one stops working at once. */
 export async function rotateClientSecret(store: Store, id: string): Promise<string> {
-  const client = await store.findClient(id);
+  const client = await store.clients.find(id);
   if (!client) throw new RegistrationError(`no app has the id ${id}`);
   if (!isConfidential(client)) throw new RegistrationError(`a ${client.appType} app is public and has no secret`);
   const secret = randomToken(32);
-  await store.updateClient(id, { secretHash: sha256(secret) });
+  await store.clients.update(id, { secretHash: sha256(secret) });
   return secret;
 }
 

@@ -64,7 +64,7 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
 async function introspectRefreshToken(ctx: ProviderContext, caller: Client, token: string): Promise<IntrospectionResponse | undefined> {
   // A JWT is never a refresh token: no need to look.
   if (token.includes('.')) return undefined;
-  const found = await ctx.store.findRefreshTokenWithGrant(sha256(token));
+  const found = await ctx.store.refreshTokens.findWithGrant(sha256(token));
   if (!found) return undefined;
   const { token: refresh, grant, user } = found;
   if (refresh.clientId !== caller.id) return inactive;

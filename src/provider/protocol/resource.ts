@@ -11,7 +11,7 @@ import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './to
 
 export interface ValidatedAccess {
   /** Null for a token an app got for itself (client_credentials), which no grant row stands behind. */
-  grant: Grant | null;
+  grant: Omit<Grant, 'context'> | null;
   /** Null when the app acts for itself (client_credentials). */
   user: PublicUser | null;
   scope: string[];
@@ -59,17 +59,17 @@ async function validateJwt(ctx: ProviderContext, token: string): Promise<Validat
   const scope = claims.scope.split(' ').filter(Boolean);
   if (claims.gid === undefined) {
     // An app's own token: one statement, whether its jti was revoked.
-    if (await ctx.store.isTokenIdRevoked(claims.jti)) throw invalidToken('the token has been revoked');
+    if (await ctx.store.accessTokens.isJwtIdRevoked(claims.jti)) throw invalidToken('the token has been revoked');
     return { grant: null, user: null, scope, clientId: claims.client_id, expiresAt: claims.exp, claims };
   }
-  const live = await ctx.store.findLiveGrantWithUser(claims.gid);
+  const live = await ctx.store.grants.findLiveWithUser(claims.gid);
   if (!live || live.grant.clientId !== claims.client_id) throw invalidToken('the token has been revoked');
   checkUserStillExists(live.grant, live.user);
   return { grant: live.grant, user: live.user, scope, clientId: claims.client_id, expiresAt: claims.exp, claims };
 }
 
 async function validateOpaque(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
-  const found = await ctx.store.findLiveAccessTokenWithUser(sha256(token));
+  const found = await ctx.store.accessTokens.findLiveWithUser(sha256(token));
   // Unknown and revoked look the same from here: the join finds no live grant either way.
   if (!found) throw invalidToken('the token is unknown or has been revoked');
   if (found.token.expiresAt <= now()) throw invalidToken('the token has expired');
@@ -77,7 +77,7 @@ async function validateOpaque(ctx: ProviderContext, token: string): Promise<Vali
   return { grant: found.grant, user: found.user, scope: found.token.scope.split(' ').filter(Boolean), clientId: found.token.clientId, expiresAt: found.token.expiresAt };
 }
 
-function checkUserStillExists(grant: Grant | null, user: PublicUser | null): void {
+function checkUserStillExists(grant: Omit<Grant, 'context'> | null, user: PublicUser | null): void {
   if (grant !== null && grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
 }
 

@@ -34,10 +34,10 @@ export async function revokeToken(ctx: ProviderContext, client: Client, params: 
 }
 
 async function revokeOwned(ctx: ProviderContext, owner: TokenOwner): Promise<boolean> {
-  if (owner.grantId !== null) return ctx.store.revokeGrant(owner.grantId, 'revoked_by_client');
+  if (owner.grantId !== null) return ctx.store.grants.revoke(owner.grantId, 'revoked_by_client');
   if (!owner.alone) return false;
-  if ('jti' in owner.alone) return ctx.store.revokeTokenId(owner.alone.jti, owner.clientId, owner.alone.expiresAt);
-  return ctx.store.deleteAccessToken(owner.alone.tokenHash);
+  if ('jti' in owner.alone) return ctx.store.accessTokens.revokeJwtId(owner.alone.jti, owner.clientId, owner.alone.expiresAt);
+  return ctx.store.accessTokens.delete(owner.alone.tokenHash);
 }
 
 async function findOwner(ctx: ProviderContext, token: string, hint: string | undefined): Promise<TokenOwner | undefined> {
@@ -60,10 +60,10 @@ async function ownerOfJwt(ctx: ProviderContext, token: string): Promise<TokenOwn
   return { grantId: claims.gid, clientId: claims.client_id, userId: claims.sub === claims.client_id ? null : claims.sub };
 }
 
-const ownerOfRefreshToken: Finder = (ctx, token) => ctx.store.findRefreshToken(sha256(token));
+const ownerOfRefreshToken: Finder = (ctx, token) => ctx.store.refreshTokens.find(sha256(token));
 const ownerOfOpaqueAccessToken: Finder = async (ctx, token) => {
   const tokenHash = sha256(token);
-  const found = await ctx.store.findAccessToken(tokenHash);
+  const found = await ctx.store.accessTokens.find(tokenHash);
   if (!found) return undefined;
   return { grantId: found.grantId, clientId: found.clientId, userId: found.userId, ...(found.grantId === null ? { alone: { tokenHash } } : {}) };
 };

@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
 
-// A pending binding ticket remembers where the person was going, so that "create a new account"
-// and "bind to an account I have" end where the login began.
-export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('connect_tickets').addColumn('return_to', 'text').execute();
-}
+// Added connect_tickets.return_to to the provider's database, until Connect got a store and
+// migrations of its own (see 002-connect.ts): kept by name, it does nothing now. Connect's first
+// migration creates the column with its table.
+export async function up(_db: Kysely<any>): Promise<void> {}
 
-export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('connect_tickets').dropColumn('return_to').execute();
-}
+export async function down(_db: Kysely<any>): Promise<void> {}

@@ -6,8 +6,13 @@ import * as audit from './004-audit.ts';
 import * as clientTokens from './005-client-tokens.ts';
 import * as auditCount from './006-audit-count.ts';
 import * as accessTokenGrantIndex from './007-access-token-grant-index.ts';
+import * as requestsAndContext from './008-requests-and-context.ts';
 
-/** Every migration, in order. A released migration is never edited: add a new one. */
+/**
+ * Every migration of the provider's database, in order. A released migration is never edited (add
+ * a new one); 002 and 003 are the one exception, emptied when Connect's tables moved to Connect's own
+ * migrations (see 002-connect.ts).
+ */
 export const migrations: Record<string, Migration> = {
   '001-provider': provider,
   '002-connect': connect,
@@ -16,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '005-client-tokens': clientTokens,
   '006-audit-count': auditCount,
   '007-access-token-grant-index': accessTokenGrantIndex,
+  '008-requests-and-context': requestsAndContext,
 };

@@ -74,7 +74,7 @@ export const checkClient: Check = async (ctx, state) => {
   const clientId = single(state, 'client_id');
   if (!clientId) throw new UnredirectableError(unredirectable.client_id_missing);
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
-  const client = plausibleId(clientId) ? await ctx.store.findCachedClient(clientId, ctx.config.clientCacheSeconds) : undefined;
+  const client = plausibleId(clientId) ? await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds) : undefined;
   if (!client) throw new UnredirectableError(unredirectable.client_unknown);
   state.client = client;
 };

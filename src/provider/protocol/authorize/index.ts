@@ -48,21 +48,21 @@ export async function needsConsent(
   known?: { remembered: string | undefined },
 ): Promise<boolean> {
   if (request.prompt?.split(' ').includes('consent')) return true;
-  const remembered = known ? known.remembered : await ctx.store.findConsent(user.id, request.client.id);
+  const remembered = known ? known.remembered : await ctx.store.consents.find(user.id, request.client.id);
   return remembered === undefined || !isSubset(request.scope, remembered);
 }
 
 /** The user allowed: remember it, and answer the app with a code (or, for the implicit grant, a token). */
 export async function approveAuthorization(ctx: ProviderContext, request: AuthorizationRequest, user: User, options: { remember: boolean }): Promise<string> {
   if (options.remember) {
-    const previous = await ctx.store.findConsent(user.id, request.client.id);
-    await ctx.store.saveConsent(user.id, request.client.id, formatScope(new Set([...(previous?.split(' ') ?? []), ...request.scope])));
+    const previous = await ctx.store.consents.find(user.id, request.client.id);
+    await ctx.store.consents.save(user.id, request.client.id, formatScope(new Set([...(previous?.split(' ') ?? []), ...request.scope])));
   }
   const scope = formatScope(request.scope);
   if (request.responseType === 'token') return implicitResponse(ctx, request, user, scope);
 
   const code = randomToken(32);
-  await ctx.store.createAuthorizationCode({
+  await ctx.store.codes.create({
     codeHash: sha256(code),
     grantId: randomUUID(),
     clientId: request.client.id,
@@ -71,6 +71,7 @@ export async function approveAuthorization(ctx: ProviderContext, request: Author
     scope,
     codeChallenge: request.codeChallenge ?? null,
     expiresAt: Math.floor(Date.now() / 1000) + ctx.config.lifetimes.authorizationCode,
+    context: {},
   });
   return withParams(request.redirectUri, 'query', { code, state: request.state, iss: ctx.config.issuer });
 }
@@ -82,12 +83,13 @@ export function denyAuthorization(ctx: ProviderContext, request: AuthorizationRe
 }
 
 async function implicitResponse(ctx: ProviderContext, request: AuthorizationRequest, user: User, scope: string): Promise<string> {
-  const grant = await ctx.store.createGrant({
+  const grant = await ctx.store.grants.create({
     id: randomUUID(),
     clientId: request.client.id,
     userId: user.id,
     scope,
     createdAt: Math.floor(Date.now() / 1000),
+    context: {},
   });
   const token = await issueAccessToken(ctx, {
     client: request.client,

@@ -25,10 +25,10 @@ export const authorizationCodeGrant: GrantHandler = {
     checkIssuedToClient(redeemed, client);
     checkRedirectUri(redeemed, client, params.redirect_uri);
     checkProofKey(redeemed, params.code_verifier);
-    const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now() };
+    const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now(), context: redeemed.context };
     // If a replay of this code got in first, the grant already stands revoked and this writes
     // nothing: the tokens below are then dead on arrival, as they must be.
-    await ctx.store.createGrantOnce(grant);
+    await ctx.store.grants.createOnce(grant);
     return issueTokens(ctx, { client, grant, scope: redeemed.scope, refresh: { scope: redeemed.scope } });
   },
 };
@@ -51,11 +51,11 @@ function checkVerifierSyntax(verifier: string | undefined): void {
  * it: RFC 6749 §4.1.2 says to revoke what was issued from it, so the grant goes, with every token.
  */
 async function redeemCode(ctx: ProviderContext, code: string): Promise<AuthorizationCode> {
-  const redemption = await ctx.store.redeemAuthorizationCode(sha256(code));
+  const redemption = await ctx.store.codes.redeem(sha256(code));
   if (redemption.outcome === 'redeemed') return redemption.code;
   if (redemption.outcome === 'unknown') throw invalidGrant('the authorization code is unknown');
   const replayed = redemption.code;
-  await ctx.store.revokeGrantOfCode(replayed, 'code_replayed');
+  await ctx.store.grants.revokeOfCode(replayed, 'code_replayed');
   ctx.audit.record({ event: 'token_revoked', clientId: replayed.clientId, userId: replayed.userId, detail: { grant_id: replayed.grantId, reason: 'authorization_code_replayed' } });
   throw invalidGrant('the authorization code was already used; every token issued from it is now revoked');
 }

@@ -22,7 +22,7 @@ export const passwordGrant: GrantHandler = {
     const password = requireParam(params, 'password');
     const scope = formatScope(resolveRequestedScope(ctx.config, client, params.scope));
     const userId = await checkCredentials(ctx, username, password, info);
-    const grant = await ctx.store.createGrant({ id: randomUUID(), clientId: client.id, userId, scope, createdAt: now() });
+    const grant = await ctx.store.grants.create({ id: randomUUID(), clientId: client.id, userId, scope, createdAt: now(), context: {} });
     return issueTokens(ctx, { client, grant, scope, refresh: { scope } });
   },
 };

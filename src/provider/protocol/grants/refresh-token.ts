@@ -44,7 +44,7 @@ export const refreshTokenGrant: GrantHandler = {
 };
 
 async function findRefreshToken(ctx: ProviderContext, tokenHash: string): Promise<PresentedRefreshToken> {
-  const found = await ctx.store.findRefreshTokenWithGrant(tokenHash);
+  const found = await ctx.store.refreshTokens.findWithGrant(tokenHash);
   if (!found) throw invalidGrant('the refresh token is unknown');
   return found;
 }
@@ -78,7 +78,7 @@ function withinAppScopes(scope: string, client: Client): string {
 
 /** The atomic gate: of any number of concurrent uses exactly one rotates the token. */
 async function rotate(ctx: ProviderContext, found: PresentedRefreshToken, tokenHash: string): Promise<void> {
-  const { outcome } = await ctx.store.rotateRefreshToken(tokenHash, ctx.config.lifetimes.refreshTokenReuseGrace);
+  const { outcome } = await ctx.store.refreshTokens.rotate(tokenHash, ctx.config.lifetimes.refreshTokenReuseGrace);
   if (outcome === 'unknown') throw invalidGrant('the refresh token is unknown');
   if (outcome === 'reused') await handleReuse(ctx, found, outcome);
 }
@@ -90,7 +90,7 @@ async function rotate(ctx: ProviderContext, found: PresentedRefreshToken, tokenH
  */
 async function handleReuse(ctx: ProviderContext, found: PresentedRefreshToken, outcome: 'grace' | 'reused'): Promise<void> {
   if (outcome === 'grace') return;
-  await ctx.store.revokeGrant(found.grant.id, 'refresh_token_reused');
+  await ctx.store.grants.revoke(found.grant.id, 'refresh_token_reused');
   ctx.audit.record({ event: 'refresh_token_reused', clientId: found.token.clientId, userId: found.token.userId, detail: { grant_id: found.grant.id } });
   throw invalidGrant('the refresh token was already used; every token of this grant is now revoked');
 }

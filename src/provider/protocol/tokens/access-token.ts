@@ -90,7 +90,7 @@ function encodedHeader(kid: string): string {
 /** One statement: the row that makes an opaque token known. */
 export async function createOpaqueAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
   const token = randomToken(32);
-  await ctx.store.createAccessToken({
+  await ctx.store.accessTokens.create({
     tokenHash: sha256(token),
     grantId: input.grantId,
     clientId: input.clientId,

@@ -54,7 +54,7 @@ export async function createSigningKey(store: Store, config: GrantryConfig, acti
     activeFrom,
     retiredAt: null,
   };
-  await store.insertSigningKey(record);
+  await store.keys.insert(record);
   return record;
 }
 
@@ -66,10 +66,10 @@ export async function createSigningKey(store: Store, config: GrantryConfig, acti
 export async function rotateSigningKeys(store: Store, config: GrantryConfig, publishFor: number): Promise<{ kid: string; activeFrom: number; retired: string[] }> {
   const activeFrom = now() + publishFor;
   // Every key that would still sign at activeFrom hands over to the new one then.
-  const existing = (await store.listSigningKeys()).filter((key) => key.retiredAt === null || key.retiredAt > activeFrom);
+  const existing = (await store.keys.list()).filter((key) => key.retiredAt === null || key.retiredAt > activeFrom);
   const created = await createSigningKey(store, config, activeFrom);
   const retired = existing.map((key) => key.kid);
-  await store.retireSigningKeys(retired, activeFrom);
+  await store.keys.retire(retired, activeFrom);
   return { kid: created.kid, activeFrom, retired };
 }
 
@@ -80,10 +80,10 @@ export async function loadKeyRing(store: Store, config: GrantryConfig): Promise<
   const keepAfterRetirement = Math.max(config.lifetimes.accessToken, config.lifetimes.implicitAccessToken) + config.lifetimes.retiredKeyMargin;
 
   async function load(): Promise<void> {
-    let records = await store.listSigningKeys();
+    let records = await store.keys.list();
     if (records.length === 0) {
       await createSigningKey(store, config);
-      records = await store.listSigningKeys();
+      records = await store.keys.list();
     }
     const at = now();
     const loaded: LoadedKey[] = [];

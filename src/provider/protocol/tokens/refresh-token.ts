@@ -21,7 +21,7 @@ export async function createRefreshToken(ctx: ProviderContext, input: RefreshTok
   const token = randomToken(32);
   const at = now();
   const absoluteExpiresAt = input.absoluteExpiresAt ?? input.grant.createdAt + ctx.config.lifetimes.refreshTokenAbsolute;
-  await ctx.store.createRefreshToken({
+  await ctx.store.refreshTokens.create({
     tokenHash: sha256(token),
     grantId: input.grant.id,
     clientId: input.grant.clientId,

@@ -1,0 +1,387 @@
+// What the provider asks of its storage: the records it works with, and one narrow interface per
+// aggregate. The provider declares them; src/store/provider/ implements them over SQL (SQLite and
+// PostgreSQL), and the protocol's unit tests implement them in memory. Nothing here knows SQL.
+
+import type { AppType, GrantType, TokenFormat } from '../config/defaults.ts';
+import type { IssuanceFacts } from './protocol/issuance/context.ts';
+
+// ── records ──────────────────────────────────────────────────────────────────────────────────
+
+export interface User {
+  id: string;
+  username: string;
+  passwordHash: string;
+  displayName: string;
+  email: string | null;
+  createdAt: number;
+}
+
+/** A user as the token paths see one: everything but the password hash. */
+export type PublicUser = Omit<User, 'passwordHash'>;
+
+export type NewUser = Omit<User, 'id' | 'createdAt'> & { id?: string; createdAt?: number };
+
+export interface Client {
+  id: string;
+  ownerId: string | null;
+  name: string;
+  description: string;
+  homepage: string;
+  appType: AppType;
+  /** SHA-256 of the secret; null for public apps. */
+  secretHash: string | null;
+  redirectUris: string[];
+  scopes: string[];
+  grantTypes: GrantType[];
+  pkceRequired: boolean;
+  /** First-party: may use the password grant. Only an operator sets it. */
+  trusted: boolean;
+  tokenFormat: TokenFormat;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ClientPatch = Partial<Omit<Client, 'id' | 'createdAt'>>;
+
+/** The parameters of an authorization request, each a string or, where repeated, a list. */
+export type AuthorizationParameters = Record<string, string | string[]>;
+
+/**
+ * An authorization request that has passed its checks, kept while the person logs in and decides.
+ * It is found by the SHA-256 of a random handle, which is all that login and consent carry; the
+ * authorization endpoint creates it, and pushed requests (PAR's request_uri) and the device flow
+ * (its user_code) are other ways to create and find the same row.
+ */
+export interface AuthorizationRequestRecord {
+  handleHash: string;
+  clientId: string;
+  parameters: AuthorizationParameters;
+  /** The SHA-256 of the browser cookie it is bound to: no other browser may continue it. */
+  browserHash: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** Set once the person decided: who, and when they had signed in. */
+  userId: string | null;
+  authTime: number | null;
+  completedAt: number | null;
+}
+
+/** One authorization: everything issued from one code, one password or one implicit response. */
+export interface Grant {
+  id: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  createdAt: number;
+  revokedAt: number | null;
+  revokeReason: string | null;
+  /** The facts the grant was made with (authentication time, audience, …), carried to each token. */
+  context: IssuanceFacts;
+}
+
+/** A grant to write; without facts, it has none. */
+export type NewGrant = Omit<Grant, 'revokedAt' | 'revokeReason' | 'context'> & { context?: IssuanceFacts };
+
+/** A code to write; without facts, it has none. */
+export type NewAuthorizationCode = Omit<AuthorizationCode, 'consumedAt' | 'context'> & { context?: IssuanceFacts };
+
+export interface AuthorizationCode {
+  codeHash: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  expiresAt: number;
+  consumedAt: number | null;
+  /** What the grant made from this code will carry. */
+  context: IssuanceFacts;
+}
+
+export interface RefreshToken {
+  tokenHash: string;
+  grantId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  absoluteExpiresAt: number;
+  rotatedAt: number | null;
+}
+
+export interface AccessTokenRecord {
+  tokenHash: string;
+  /** Null for a token an app got for itself (client_credentials). */
+  grantId: string | null;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  expiresAt: number;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  publicJwk: string;
+  /** Sealed; only protocol/tokens/keys.ts opens it. */
+  privateJwk: string;
+  createdAt: number;
+  activeFrom: number;
+  retiredAt: number | null;
+}
+
+export interface Session {
+  sessionHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface LoginFailure {
+  key: string;
+  failures: number;
+  firstFailureAt: number;
+  lockedUntil: number | null;
+}
+
+/** One counted login attempt: how many within the window, and until when the key is locked. */
+export interface CountedAttempt {
+  failures: number;
+  lockedUntil: number | null;
+}
+
+export interface AuthorizedApp {
+  client: Pick<Client, 'id' | 'name' | 'homepage' | 'appType'>;
+  scope: string;
+  firstAuthorizedAt: number;
+  lastAuthorizedAt: number;
+  grantIds: string[];
+}
+
+export type RefreshRotation =
+  | { outcome: 'rotated'; token: RefreshToken }
+  /** Presented again within the grace period: the client's own retry, not theft. */
+  | { outcome: 'grace'; token: RefreshToken }
+  /** Presented again after rotation: a replay. */
+  | { outcome: 'reused'; token: RefreshToken }
+  | { outcome: 'unknown' };
+
+export type CodeRedemption =
+  | { outcome: 'redeemed'; code: AuthorizationCode }
+  | { outcome: 'replayed'; code: AuthorizationCode }
+  | { outcome: 'unknown' };
+
+export interface AuditEventInput {
+  /** Seconds since the epoch, when the event happened (not when the batch was written). */
+  at: number;
+  event: string;
+  userId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  detail?: Record<string, unknown> | null;
+  /** Alike events this one stands for; 1 when not given. */
+  count?: number;
+}
+
+export interface AuditEventRow {
+  id: number;
+  at: number;
+  event: string;
+  userId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  detail: Record<string, unknown> | null;
+  count: number;
+}
+
+export interface AuditFilter {
+  clientId?: string;
+  userId?: string;
+  event?: string;
+  limit: number;
+  /** Only events older than this id: the next page of a newest-first listing. */
+  beforeId?: number;
+}
+
+export interface PurgePolicy {
+  /** Seconds since the epoch. */
+  now: number;
+  batchSize: number;
+  maxBatches: number;
+  /** Codes and refresh tokens stay this long past their expiry, for replay detection. */
+  expiredGraceSeconds: number;
+  /** The longest an access token lives: a grant outlives its last token by this much. */
+  accessTokenLifetime: number;
+  /** How long a grant's refresh tokens may live at most (lifetimes.refreshTokenAbsolute). */
+  refreshTokenAbsolute: number;
+  /** Login-attempt counters older than this window (and not locked) count for nothing. */
+  loginWindowSeconds: number;
+  /** Audit events older than this many seconds go. */
+  auditRetentionSeconds: number;
+}
+
+export type PurgeCounts = Record<
+  | 'authorization_requests' | 'authorization_codes' | 'sessions' | 'access_tokens' | 'revoked_tokens' | 'refresh_tokens' | 'grants' | 'login_failures' | 'audit_events',
+  number
+>;
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/** Thrown when an insert would break a unique constraint (a taken username, a known id). */
+export class ConflictError extends Error {}
+
+// ── one interface per aggregate ────────────────────────────────────────────────────────────
+
+export interface UserStore {
+  /** Throws ConflictError when the username is taken. */
+  create(input: NewUser): Promise<User>;
+  findById(id: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  updatePassword(id: string, passwordHash: string): Promise<void>;
+}
+
+export interface ClientStore {
+  create(client: Client): Promise<Client>;
+  find(id: string): Promise<Client | undefined>;
+  /**
+   * The client from the in-memory cache when an entry younger than `maxAgeSeconds` is there (0:
+   * never), else from the store, then cached. `fresh` skips the cache but still refills it: for a
+   * second look after a secret that did not match (see src/store/client-cache.ts).
+   */
+  findCached(id: string, maxAgeSeconds: number, options?: { fresh?: boolean }): Promise<Client | undefined>;
+  update(id: string, patch: ClientPatch): Promise<Client | undefined>;
+  list(ownerId?: string): Promise<Client[]>;
+}
+
+export interface ConsentStore {
+  find(userId: string, clientId: string): Promise<string | undefined>;
+  save(userId: string, clientId: string, scope: string): Promise<void>;
+  delete(userId: string, clientId: string): Promise<void>;
+}
+
+export interface AuthorizationRequestStore {
+  create(request: Omit<AuthorizationRequestRecord, 'userId' | 'authTime' | 'completedAt'>): Promise<void>;
+  find(handleHash: string): Promise<AuthorizationRequestRecord | undefined>;
+  /** Marks the request decided, once: of concurrent completions exactly one gets true. */
+  complete(handleHash: string, decision: { userId: string; authTime: number; at: number }): Promise<boolean>;
+}
+
+export interface GrantStore {
+  create(grant: NewGrant): Promise<Grant>;
+  find(id: string): Promise<Grant | undefined>;
+  /**
+   * Writes the grant a redeemed code stands for. A replay of the same code may have got there
+   * first and written it revoked (see revokeOfCode): then this writes nothing and says so.
+   */
+  createOnce(grant: NewGrant): Promise<boolean>;
+  /**
+   * Revokes the grant of a replayed code in one statement, writing it revoked if the first
+   * redemption has not yet written it. Returns whether anything changed.
+   */
+  revokeOfCode(code: Pick<AuthorizationCode, 'grantId' | 'clientId' | 'userId' | 'scope'> & { context?: IssuanceFacts }, reason: string): Promise<boolean>;
+  /** The resource path's one read: whether the grant still stands, and its user. */
+  findLiveWithUser(grantId: string): Promise<{ grant: Omit<Grant, 'context'>; user: PublicUser | null } | undefined>;
+  /** Revokes a grant and so every token issued under it. False if it was already revoked or unknown. */
+  revoke(id: string, reason: string): Promise<boolean>;
+  /** Revokes every live grant a user gave an app; returns how many. */
+  revokeAllOf(userId: string, clientId: string, reason: string): Promise<number>;
+  /** The apps a user has live grants for, one entry per app. */
+  listAuthorizedApps(userId: string): Promise<AuthorizedApp[]>;
+  /** How many distinct users hold a live grant for each of the given apps. */
+  countAuthorizedUsers(clientIds: string[]): Promise<Map<string, number>>;
+}
+
+export interface CodeStore {
+  create(code: NewAuthorizationCode): Promise<void>;
+  /**
+   * Marks a code used, atomically: of any number of concurrent redemptions exactly one sees
+   * `redeemed`; the others, and every later one, see `replayed`.
+   */
+  redeem(codeHash: string): Promise<CodeRedemption>;
+}
+
+export interface RefreshTokenStore {
+  create(token: Omit<RefreshToken, 'rotatedAt'>): Promise<void>;
+  find(tokenHash: string): Promise<RefreshToken | undefined>;
+  /** Marks a refresh token rotated, atomically, and says whether this use was the first. */
+  rotate(tokenHash: string, graceSeconds: number): Promise<RefreshRotation>;
+  /** A refresh token with its grant and the grant's user, in one statement. */
+  findWithGrant(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant; user: PublicUser | null } | undefined>;
+}
+
+export interface AccessTokenStore {
+  /** An opaque access token's row (JWT access tokens are not stored). */
+  create(token: AccessTokenRecord): Promise<void>;
+  find(tokenHash: string): Promise<AccessTokenRecord | undefined>;
+  /** An opaque token whose grant still stands, with the grant's user: one statement per resource request. */
+  findLiveWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Omit<Grant, 'context'> | null; user: PublicUser | null } | undefined>;
+  /** Ends an opaque token that has no grant (an app's own). Says whether there was one. */
+  delete(tokenHash: string): Promise<boolean>;
+  /** Records a grantless JWT as revoked until its own expiry. Says whether it was not already. */
+  revokeJwtId(jti: string, clientId: string, expiresAt: number): Promise<boolean>;
+  /** The one statement that checks a grantless JWT: whether its jti was revoked. */
+  isJwtIdRevoked(jti: string): Promise<boolean>;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<SigningKeyRecord[]>;
+  insert(key: SigningKeyRecord): Promise<void>;
+  /** Keys that would still sign at `at` retire then; one retired earlier stays as it is. */
+  retire(kids: string[], at: number): Promise<void>;
+  delete(kid: string): Promise<void>;
+}
+
+export interface SessionStore {
+  create(session: Session): Promise<void>;
+  /** The live session and its user, in one statement. */
+  find(sessionHash: string): Promise<{ session: Session; user: User } | undefined>;
+  /**
+   * The authorization endpoint's one read: the live session, its user and the consent that user
+   * gave this app (undefined when none), in one statement.
+   */
+  findWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: string | undefined } | undefined>;
+  delete(sessionHash: string): Promise<void>;
+}
+
+export interface ThrottleStore {
+  find(keys: string[]): Promise<LoginFailure[]>;
+  /**
+   * Counts one attempt against `key` before its password is checked, in one statement, so that
+   * parallel guesses each get a count of their own.
+   */
+  countAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt>;
+  clear(keys: string[]): Promise<void>;
+}
+
+export interface AuditStore {
+  /** One multi-row INSERT for the whole batch. */
+  insert(events: AuditEventInput[]): Promise<void>;
+  /** Newest first. */
+  list(filter: AuditFilter): Promise<AuditEventRow[]>;
+  /** The events a filter matches, coalesced ones counted one by one. */
+  count(filter: { clientId: string; event: string; since: number }): Promise<number>;
+}
+
+export interface HousekeepingStore {
+  /** Deletes what has expired, table by table; returns how many rows went from each. */
+  purgeExpired(policy: PurgePolicy): Promise<PurgeCounts>;
+}
+
+/** Everything the provider keeps, one aggregate per field. */
+export interface ProviderStorage {
+  users: UserStore;
+  clients: ClientStore;
+  consents: ConsentStore;
+  requests: AuthorizationRequestStore;
+  grants: GrantStore;
+  codes: CodeStore;
+  refreshTokens: RefreshTokenStore;
+  accessTokens: AccessTokenStore;
+  keys: SigningKeyStore;
+  sessions: SessionStore;
+  throttle: ThrottleStore;
+  audit: AuditStore;
+  housekeeping: HousekeepingStore;
+}

@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { AccessTokenRecord, AccessTokenStore } from '../../provider/storage.ts';
+import { precompile } from '../compiled.ts';
+import type { Database } from '../schema.ts';
+import { joinedUser, joinedUserColumns, now } from './rows.ts';
+
+/** Opaque access tokens (JWTs are not stored), and the jtis of revoked JWTs that have no grant. */
+export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
+  const hot = {
+    create: precompile(db, 6, (tokenHash: string, grantId: string | null, clientId: string, userId: string | null, scope: string, expiresAt: number) =>
+      db.insertInto('access_tokens').values({ token_hash: tokenHash, grant_id: grantId, client_id: clientId, user_id: userId, scope, expires_at: expiresAt }),
+    ),
+    findLiveWithUser: precompile(db, 1, (tokenHash: string) =>
+      db
+        .selectFrom('access_tokens')
+        .leftJoin('grants', 'grants.id', 'access_tokens.grant_id')
+        .leftJoin('users', 'users.id', 'grants.user_id')
+        .selectAll('access_tokens')
+        .select([
+          'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
+          'grants.user_id as grant_user_id',
+          ...joinedUserColumns,
+        ])
+        .where('access_tokens.token_hash', '=', tokenHash)
+        .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])])),
+    ),
+    isJwtIdRevoked: precompile(db, 1, (jti: string) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti)),
+  };
+
+  return {
+    async create(token) {
+      await hot.create(token.tokenHash, token.grantId, token.clientId, token.userId, token.scope, token.expiresAt);
+    },
+
+    async find(tokenHash) {
+      const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && { tokenHash: row.token_hash, grantId: row.grant_id, clientId: row.client_id, userId: row.user_id, scope: row.scope, expiresAt: row.expires_at };
+    },
+
+    async findLiveWithUser(tokenHash) {
+      const row = (await hot.findLiveWithUser(tokenHash)).rows[0];
+      if (!row) return undefined;
+      const token: AccessTokenRecord = {
+        tokenHash: row.token_hash,
+        grantId: row.grant_id,
+        clientId: row.client_id,
+        userId: row.user_id,
+        scope: row.scope,
+        expiresAt: row.expires_at,
+      };
+      if (row.grant_id === null) return { token, grant: null, user: null };
+      return {
+        token,
+        grant: {
+          id: row.grant_id,
+          clientId: row.grant_client_id!,
+          userId: row.grant_user_id,
+          scope: row.grant_scope!,
+          createdAt: row.grant_created_at!,
+          revokedAt: null,
+          revokeReason: null,
+        },
+        user: joinedUser(row.grant_user_id, row),
+      };
+    },
+
+    async delete(tokenHash) {
+      const result = await db.deleteFrom('access_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async revokeJwtId(jti, clientId, expiresAt) {
+      const result = await db
+        .insertInto('revoked_tokens')
+        .values({ jti, client_id: clientId, expires_at: expiresAt, revoked_at: now() })
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async isJwtIdRevoked(jti) {
+      return (await hot.isJwtIdRevoked(jti)).rows.length > 0;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import type { Selectable } from 'kysely';
+import type { AppType, GrantType, TokenFormat } from '../../config/defaults.ts';
+import type { IssuanceFacts } from '../../provider/protocol/issuance/context.ts';
+import type { AuthorizationCode, Client, Grant, PublicUser, RefreshToken, User } from '../../provider/storage.ts';
+import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.ts';
+
+// Rows to records and back: camelCase, lists as arrays, flags as booleans, facts as JSON. How the
+// records are laid out in SQL is the store's business alone (../schema.ts).
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function splitList(value: string): string[] {
+  return value.split(' ').filter(Boolean);
+}
+
+const noFacts: IssuanceFacts = Object.freeze({});
+
+/** An issuance context's facts as a column: JSON, or null when there are none (most app tokens). */
+export function factsColumn(facts: IssuanceFacts): string | null {
+  for (const _ in facts) return JSON.stringify(facts);
+  return null;
+}
+
+/** Reads what factsColumn wrote; a row from before facts existed has none. */
+export function readFacts(text: string | null | undefined): IssuanceFacts {
+  if (!text) return noFacts;
+  const parsed = JSON.parse(text) as unknown;
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as IssuanceFacts) : noFacts;
+}
+
+export function userRow(user: User): UsersTable {
+  return {
+    id: user.id,
+    username: user.username,
+    password_hash: user.passwordHash,
+    display_name: user.displayName,
+    email: user.email,
+    created_at: user.createdAt,
+  };
+}
+
+export function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    displayName: row.display_name,
+    email: row.email,
+    createdAt: row.created_at,
+  };
+}
+
+export function clientRow(client: Client): ClientsTable {
+  return {
+    id: client.id,
+    owner_id: client.ownerId,
+    name: client.name,
+    description: client.description,
+    homepage: client.homepage,
+    app_type: client.appType,
+    secret_hash: client.secretHash,
+    redirect_uris: JSON.stringify(client.redirectUris),
+    scopes: client.scopes.join(' '),
+    grant_types: client.grantTypes.join(' '),
+    pkce_required: client.pkceRequired ? 1 : 0,
+    trusted: client.trusted ? 1 : 0,
+    token_format: client.tokenFormat,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+export function toClient(row: Selectable<ClientsTable>): Client {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    description: row.description,
+    homepage: row.homepage,
+    appType: row.app_type as AppType,
+    secretHash: row.secret_hash,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    scopes: splitList(row.scopes),
+    grantTypes: splitList(row.grant_types) as GrantType[],
+    pkceRequired: Boolean(row.pkce_required),
+    trusted: Boolean(row.trusted),
+    tokenFormat: row.token_format as TokenFormat,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toGrant(row: Selectable<GrantsTable>): Grant {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    revokeReason: row.revoke_reason,
+    context: readFacts(row.context),
+  };
+}
+
+export function toCode(row: Selectable<Database['authorization_codes']>): AuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    redirectUri: row.redirect_uri,
+    scope: row.scope,
+    codeChallenge: row.code_challenge,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+    context: readFacts(row.context),
+  };
+}
+
+export function toRefresh(row: Selectable<RefreshTokensTable>): RefreshToken {
+  return {
+    tokenHash: row.token_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    rotatedAt: row.rotated_at,
+  };
+}
+
+/** The user's columns that a grant or token read joins in (see joinedUser). */
+export const joinedUserColumns = ['users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at'] as const;
+
+/**
+ * The user columns of a left join onto users (null when the grant has no user or the user is
+ * gone). The password hash is left out: nothing on a token's path needs it.
+ */
+export function joinedUser(
+  userId: string | null,
+  row: { username: string | null; display_name: string | null; email: string | null; user_created_at: number | null },
+): PublicUser | null {
+  if (!userId || row.username === null) return null;
+  return {
+    id: userId,
+    username: row.username,
+    displayName: row.display_name!,
+    email: row.email ?? null,
+    createdAt: row.user_created_at!,
+  };
+}
