@@ -7,6 +7,7 @@ type Lifetimes = { -readonly [K in keyof typeof defaults.lifetimes]: number };
 type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
 type AuditSettings = { -readonly [K in keyof typeof defaults.audit]: number };
 type HousekeepingSettings = { -readonly [K in keyof typeof defaults.housekeeping]: number };
+type Features = { -readonly [K in keyof typeof defaults.features]: boolean };
 
 /** The whole of a running provider's configuration, every field filled. */
 export interface GrantryConfig {
@@ -36,9 +37,14 @@ export interface GrantryConfig {
   trustProxy: boolean | string;
   logLevel: (typeof defaults)['logLevel'];
   housekeeping: HousekeepingSettings;
+  /** Protocol features switched on or off (see defaults.features). */
+  features: Features;
+  /** Seconds an authorization request waits for its person to log in and decide. */
+  authorizationRequestLifetime: number;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'features'>> & {
+  features?: Partial<Features>;
   audit?: Partial<AuditSettings>;
   housekeeping?: Partial<HousekeepingSettings>;
   lifetimes?: Partial<Lifetimes>;
@@ -73,6 +79,8 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     trustProxy: overrides.trustProxy ?? defaults.trustProxy,
     logLevel: overrides.logLevel ?? defaults.logLevel,
     housekeeping: { ...defaults.housekeeping, ...overrides.housekeeping },
+    features: { ...defaults.features, ...overrides.features },
+    authorizationRequestLifetime: overrides.authorizationRequestLifetime ?? defaults.authorizationRequestLifetime,
   };
   validateConfig(config);
   return config;
@@ -116,6 +124,7 @@ function validateOperations(config: GrantryConfig): void {
     ['housekeeping.maxBatches', config.housekeeping.maxBatches],
     ['readyTimeoutMs', config.readyTimeoutMs],
     ['databasePoolSize', config.databasePoolSize],
+    ['authorizationRequestLifetime', config.authorizationRequestLifetime],
   ];
   for (const [name, value] of atLeastOne) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number, 1 or more, not ${value}`);

@@ -108,9 +108,35 @@ export const defaults = {
     expiredGraceSeconds: 24 * 3600,
   },
 
+  /**
+   * Protocol features, each switched on or off for the whole provider. A grant that is off is
+   * refused where it would start (unsupported_grant_type at the token endpoint,
+   * unsupported_response_type at the authorization endpoint), left out of the metadata, and
+   * cannot be given to an app. Each grant module (src/provider/protocol/grants/) names its switch.
+   */
+  features: {
+    /** RFC 6749 §4.1 with PKCE: how every app that signs people in gets its tokens. */
+    authorizationCode: true,
+    /** RFC 6749 §6, rotated on every use. */
+    refreshToken: true,
+    /** RFC 6749 §4.4: an app acting for itself. */
+    clientCredentials: true,
+    /** RFC 6749 §4.3, for apps an operator marks trusted; RFC 9700 §2.4 says not to use it. */
+    password: true,
+    /** RFC 6749 §4.2, for spa apps that allow it; RFC 9700 §2.1.2 says not to use it. */
+    implicit: true,
+    /** `uid` beside the tokens, as Weibo answers, for clients written against it (the seed's flow). */
+    uidInTokenResponse: true,
+  },
+
+  /** How long an authorization request waits for its person to log in and decide. */
+  authorizationRequestLifetime: 30 * 60,
+
   cookies: {
     session: 'grantry_session',
     csrf: 'grantry_csrf',
+    /** A random id per browser, to which pending authorization requests are bound. */
+    browser: 'grantry_browser',
   },
 } as const;
 
@@ -120,14 +146,13 @@ export const appTypes: readonly AppType[] = ['web', 'spa', 'native', 'service'];
 /** Confidential apps can keep a secret (a server); public apps cannot (a browser or a device). */
 export const confidentialAppTypes: readonly AppType[] = ['web', 'service'];
 
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password' | 'implicit';
-export const grantTypes: readonly GrantType[] = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'password',
-  'implicit',
-];
+/**
+ * A grant an app may hold: the grant_type of a registered grant module (src/provider/protocol/grants/),
+ * or `implicit`, which the authorization endpoint answers alone.
+ */
+export type GrantType = string;
+
+export type FeatureName = keyof (typeof defaults)['features'];
 
 /** The grants an app of each type gets when its owner names none. */
 export const defaultGrantTypes: Record<AppType, GrantType[]> = {

@@ -102,6 +102,7 @@ export const en = {
   'authorizeError.redirect_uri_repeated': 'The request gives its callback URL more than once (redirect_uri).',
   'authorizeError.redirect_uri_missing': 'The request gives no callback URL (redirect_uri), and the app registered more than one.',
   'authorizeError.redirect_uri_mismatch': 'The callback URL (redirect_uri) is not one this app registered.',
+  'authorizeError.request_unknown': 'This sign-in request has expired, was already answered, or was started in another browser. Go back to the app and start again.',
 
   'account.title': 'Connected apps',
   'account.intro': 'These apps may use your account, within what you allowed. Revoking an app’s access ends it at once: its tokens stop working, and it has to ask you again.',

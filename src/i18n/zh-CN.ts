@@ -105,6 +105,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'authorizeError.redirect_uri_repeated': '请求中多次给出了回调地址（redirect_uri）。',
   'authorizeError.redirect_uri_missing': '请求中没有给出回调地址（redirect_uri），而该应用注册了多个回调地址。',
   'authorizeError.redirect_uri_mismatch': '回调地址（redirect_uri）不是该应用注册过的地址。',
+  'authorizeError.request_unknown': '这次登录请求已过期、已处理过，或是在另一个浏览器中发起的。请回到应用重新开始。',
 
   'account.title': '已授权的应用',
   'account.intro': '以下应用可以在你授权的范围内使用你的账号。取消授权会立即生效：它的令牌随即失效，下次必须重新征得你的同意。',

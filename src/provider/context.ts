@@ -1,5 +1,5 @@
 import type { GrantryConfig } from '../config/config.ts';
-import type { Store } from '../store/index.ts';
+import type { ProviderStore } from './storage.ts';
 import { createAuditRecorder, type AuditRecorder } from './audit.ts';
 import { loadKeyRing, type KeyRing } from './protocol/tokens/keys.ts';
 
@@ -9,13 +9,13 @@ import { loadKeyRing, type KeyRing } from './protocol/tokens/keys.ts';
  */
 export interface ProviderContext {
   config: GrantryConfig;
-  store: Store;
+  store: ProviderStore;
   keys: KeyRing;
   /** The audit trail: `record` buffers, batches are written in the background (./audit.ts). */
   audit: AuditRecorder;
 }
 
-export async function createProviderContext(config: GrantryConfig, store: Store): Promise<ProviderContext> {
+export async function createProviderContext(config: GrantryConfig, store: ProviderStore): Promise<ProviderContext> {
   const audit = createAuditRecorder(store, { flushIntervalMs: config.audit.flushIntervalMs, batchSize: config.audit.batchSize });
   return { config, store, keys: await loadKeyRing(store, config), audit };
 }

@@ -1,4 +1,4 @@
-import type { PurgeCounts } from '../store/index.ts';
+import type { PurgeCounts } from './storage.ts';
 import type { ProviderContext } from './context.ts';
 
 // The periodic purge of expired rows (codes, sessions, tickets, login states, tokens, dead grants,

@@ -55,7 +55,11 @@ export type AuthorizationParameters = Record<string, string | string[]>;
 export interface AuthorizationRequestRecord {
   handleHash: string;
   clientId: string;
-  parameters: AuthorizationParameters;
+  /**
+   * The accepted parameters, sealed (AES-256-GCM under a key derived from GRANTRY_SECRET, the
+   * handle's hash as additional data): a state or nonce in flight is no reader's business.
+   */
+  sealedParameters: string;
   /** The SHA-256 of the browser cookie it is bound to: no other browser may continue it. */
   browserHash: string | null;
   createdAt: number;
@@ -384,4 +388,13 @@ export interface ProviderStorage {
   throttle: ThrottleStore;
   audit: AuditStore;
   housekeeping: HousekeepingStore;
+}
+
+/** The provider's store as a whole: its aggregates, transactions over them, readiness, closing. */
+export interface ProviderStore extends ProviderStorage {
+  /** Runs `work` in one database transaction: all of its writes land, or none does. */
+  transaction<T>(work: (store: ProviderStorage) => Promise<T>): Promise<T>;
+  /** Whether the store answers and its schema is the one this code expects. */
+  readiness(): Promise<Readiness>;
+  close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ProviderStorage, Readiness } from '../provider/storage.ts';
+import type { ProviderStorage, ProviderStore, Readiness } from '../provider/storage.ts';
 import { ClientCache } from './client-cache.ts';
 import { migrations } from './migrations/index.ts';
 import { openDatabase, type Dialect, type OpenOptions } from './open.ts';
@@ -47,16 +47,8 @@ function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage
  * The provider's store: one field per aggregate (./provider/), each behind the interface that
  * src/provider/storage.ts declares. Nothing outside src/store/ writes SQL.
  */
-export interface Store extends ProviderStorage {
+export interface Store extends ProviderStore {
   dialect: Dialect;
-  /** Runs `work` in one database transaction: all of its writes land, or none does. */
-  transaction<T>(work: (store: ProviderStorage) => Promise<T>): Promise<T>;
-  /**
-   * One query that proves both things a load balancer needs before it sends traffic: the database
-   * answers, and its schema is the one this code expects (the newest migration has run).
-   */
-  readiness(): Promise<Readiness>;
-  close(): Promise<void>;
 }
 
 /** Opens the provider's store (`sqlite:PATH`, `sqlite::memory:` or `postgres://…`) and brings its schema up to date. */
@@ -73,6 +65,10 @@ export async function openStore(databaseUrl: string, options: OpenOptions = {}):
   };
 }
 
+/**
+ * One query that proves both things a load balancer needs before it sends traffic: the database
+ * answers, and its schema is the one this code expects (the newest migration has run).
+ */
 async function readiness(db: Kysely<Database>): Promise<Readiness> {
   const { rows } = await sql<{ name: string }>`select max(name) as name from grantry_migrations`.execute(db);
   const applied = rows[0]?.name ?? null;

@@ -36,7 +36,7 @@ export interface ClientsTable {
 export interface AuthorizationRequestsTable {
   handle_hash: string;
   client_id: string;
-  /** JSON: the request's accepted parameters. */
+  /** The request's accepted parameters as JSON, sealed by the provider (never readable from the database alone). */
   parameters: string;
   browser_hash: string | null;
   created_at: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { grantryCommand, runCli } from '../helpers/cli.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
@@ -72,7 +72,7 @@ describe('grantry token', () => {
     const consent = await browser.get(authorizeUrl);
     assert.equal(consent.status, 200, 'the consent page is shown for the authorize URL the command printed');
     const params = Object.fromEntries(new URL(authorizeUrl).searchParams);
-    const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(consent.text), decision: 'allow' });
+    const allowed = await browser.post('/oauth2/authorize', consentDecision(consent.text, 'allow'));
     const callback = await fetch(allowed.location!);
     assert.equal(callback.status, 200, 'the command\'s loopback callback answers 200');
 

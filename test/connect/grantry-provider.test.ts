@@ -3,17 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { grantry, lazyProvider, openConnectStore, type ConnectStore } from '../../src/connect/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { hiddenFields } from '../helpers/browser.ts';
 import { startSite, TestBrowser, type TestSite } from './helpers.ts';
 
 // The grantry preset against Grantry's own provider: the site knows nothing but the issuer URL.
-
-function hiddenFields(page: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[match[1]!] = match[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-  }
-  return fields;
-}
 
 for (const kind of storeKinds) {
   describe(`grantry preset against Grantry's provider on ${kind.name}`, () => {

@@ -76,3 +76,19 @@ export function csrfFrom(page: string): string {
 export function inputValue(page: string, name: string): string | undefined {
   return new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1]?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
+
+/** The hidden fields of a page's forms, decoded, as the browser would send them back. */
+export function hiddenFields(page: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[match[1]!] = match[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  }
+  return fields;
+}
+
+/** What the consent page's form sends for a decision: its hidden fields (the CSRF token and the request's id) and the button. */
+export function consentDecision(page: string, decision: 'allow' | 'deny'): Record<string, string> {
+  const fields = hiddenFields(page);
+  if (!fields.request_id) throw new Error(`no consent form on the page:\n${page.slice(0, 500)}`);
+  return { ...fields, decision };
+}

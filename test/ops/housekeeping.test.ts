@@ -112,7 +112,7 @@ for (const kind of storeKinds) {
       ]);
 
       for (const [hash, expiresAt] of [['request-dead', now - 1], ['request-live', now + 600]] as const) {
-        await store.requests.create({ handleHash: hash, clientId: client.id, parameters: { response_type: 'code' }, browserHash: 'b', createdAt: now - 700, expiresAt });
+        await store.requests.create({ handleHash: hash, clientId: client.id, sealedParameters: 'sealed', browserHash: 'b', createdAt: now - 700, expiresAt });
       }
 
       // A website's Connect tables in the same database: Connect purges them, the provider does not.

@@ -59,7 +59,7 @@ console.log('imports ok on ' + process.version);
 
 const typeCheck = `
 import { createProvider, openStore, type GrantryServer, type GrantryConfig, type Store } from 'grantry';
-import { createConnect, weibo, type Connect, type ConnectUser } from 'grantry/connect';
+import { createConnect, openStore as openSiteStore, weibo, type Connect, type ConnectStore, type ConnectUser } from 'grantry/connect';
 import { readImplicitResponse, type ImplicitResponse } from 'grantry/connect/browser';
 
 export async function use(): Promise<void> {
@@ -67,12 +67,15 @@ export async function use(): Promise<void> {
   const config: GrantryConfig = app.grantry.config;
   const lifetime: number = config.lifetimes.accessToken;
   const store: Store = await openStore('sqlite::memory:');
-  const site: Connect = createConnect({ store, secret: 'x'.repeat(32), siteUrl: 'https://www.example.com', providers: [weibo({ clientId: 'key', clientSecret: 'secret' })] });
+  const siteStore: ConnectStore = await openSiteStore('sqlite::memory:');
+  const site: Connect = createConnect({ store: siteStore, secret: 'x'.repeat(32), siteUrl: 'https://www.example.com', providers: [weibo({ clientId: 'key', clientSecret: 'secret' })] });
   const user: ConnectUser | undefined = await site.userFromCookies(undefined);
   const response: ImplicitResponse | null = readImplicitResponse();
   // The declarations are real types, not any: each of these is refused.
   // @ts-expect-error the issuer is a string
   await createProvider({ issuer: 1, secret: 'x'.repeat(32) });
+  // @ts-expect-error Connect keeps its own tables: the provider's store is not one
+  createConnect({ store, secret: 'x'.repeat(32), siteUrl: 'https://www.example.com', providers: [] });
   // @ts-expect-error a ConnectUser has no such field
   void user?.notAField;
   // @ts-expect-error an ImplicitResponse's token is a string

@@ -3,10 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createProviderContext } from '../../src/provider/context.ts';
 import { rotateSigningKeys } from '../../src/provider/protocol/tokens/keys.ts';
-import { issueAccessToken } from '../../src/provider/protocol/tokens/issue.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { countStatements, getMe, webAppWithTokens } from './token-fixtures.ts';
+import { countStatements, getMe, webAppWithTokens, mintAccessToken } from './token-fixtures.ts';
 
 for (const kind of storeKinds) {
   describe(`GET /api/me on ${kind.name}`, () => {
@@ -71,7 +70,7 @@ for (const kind of storeKinds) {
       const { client, user, grantId, tokens } = await webAppWithTokens(provider);
       const [head, payload, signature] = tokens.access_token.split('.');
       const tampered = `${head}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
-      const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
+      const expired = (await mintAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
       for (const [name, token] of [['malformed', 'a.b.c'], ['garbage', 'not-a-token'], ['tampered', tampered], ['expired', expired]] as const) {
         const me = await getMe(provider, token);
         assert.equal(me.status, 401, name);
@@ -113,7 +112,7 @@ for (const kind of storeKinds) {
       await rotateSigningKeys(provider.store, provider.config, 0);
       const elsewhere = await createProviderContext(provider.config, provider.store);
       const gid = decodeJwt(tokens.access_token).gid as string;
-      const { accessToken } = await issueAccessToken(elsewhere, { client, grantId: gid, userId: user.id, scope: 'profile' });
+      const { accessToken } = await mintAccessToken(elsewhere, { client, grantId: gid, userId: user.id, scope: 'profile' });
       assert.notEqual(decodeJwt(accessToken).jti, undefined, 'the token issued elsewhere carries a jti');
       assert.equal((await getMe(provider, accessToken)).status, 200, 'a token signed by a key rotated in elsewhere is accepted after one reload');
 

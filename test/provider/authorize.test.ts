@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { s256, sha256 } from '../../src/lib/crypto.ts';
-import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
+import { TestBrowser, consentDecision, csrfFrom, hiddenFields } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { storedParameters } from '../../src/provider/protocol/authorization.ts';
 
 const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
@@ -203,24 +204,64 @@ for (const kind of storeKinds) {
       });
     });
 
-    test('a stranger is sent to log in and brought back to the same request', async () => {
+    test('a stranger is sent to log in with only the stored request\'s id, and brought back to that same request', async () => {
       const stranger = new TestBrowser(provider.url);
-      const path = authorizePath(codeRequest());
-      const response = await stranger.get(path);
+      const response = await stranger.get(authorizePath(codeRequest({ state: 'stranger-state' })));
       assert.equal(response.status, 302, 'a stranger is redirected with 302');
       const location = new URL(response.location!, provider.url);
       assert.equal(location.pathname, '/login', 'a stranger is sent to the login page');
-      assert.equal(location.searchParams.get('return_to'), path, 'the login page is given the same request to come back to');
+      const back = new URL(location.searchParams.get('return_to')!, provider.url);
+      assert.equal(back.pathname, '/oauth2/authorize/continue', 'the login page is given the stored request to come back to');
+      assert.deepEqual([...back.searchParams.keys()], ['request_id'], 'the way back carries the request id and none of its parameters');
+      assert.match(back.searchParams.get('request_id')!, /^[A-Za-z0-9_-]{43}$/, 'the request id is 256 random bits');
+      assert.ok(stranger.cookies.get('grantry_browser'), 'the browser gets the cookie its stored request is bound to');
+
+      const stored = (await provider.store.requests.find(sha256(back.searchParams.get('request_id')!)))!;
+      assert.equal(storedParameters(provider.ctx, stored).state, 'stranger-state', 'the request is stored with its parameters, under the hash of its id');
+      assert.doesNotMatch(stored.sealedParameters, /stranger-state/, 'sealed: the state is not readable in the database');
+
+      const stranger2 = await provider.createUser();
+      assert.equal((await stranger.login(stranger2.username, stranger2.password)).status, 303, 'the stranger logs in');
+      const consent = await stranger.get(back.pathname + back.search);
+      assert.equal(consent.status, 200, `after login the stored request asks for consent: ${consent.text.slice(0, 200)}`);
+      const allowed = await stranger.post('/oauth2/authorize', consentDecision(consent.text, 'allow'));
+      assert.equal(allowed.status, 303, 'Allow redirects to the app');
+      const answer = new URL(allowed.location!);
+      assert.equal(answer.searchParams.get('state'), 'stranger-state', 'the app gets the state of the request it made, kept on the server');
+      assert.ok(answer.searchParams.get('code'), 'and a code');
     });
 
-    test('prompt=login sends even a signed-in user to log in, and back to the request without it', async () => {
-      const response = await browser.get(authorizePath(codeRequest({ prompt: 'login consent' })));
+    test('another browser cannot continue or answer a stored request, even with its id', async () => {
+      const owner = new TestBrowser(provider.url);
+      const started = await owner.get(authorizePath(codeRequest()));
+      const requestId = new URL(new URL(started.location!, provider.url).searchParams.get('return_to')!, provider.url).searchParams.get('request_id')!;
+      // The attacker is signed in too, and holds the id (a leaked link): their browser is not the one it is bound to.
+      const attacker = new TestBrowser(provider.url);
+      await signIn(provider, attacker, await provider.createUser());
+      const continued = await attacker.get(`/oauth2/authorize/continue?request_id=${requestId}`);
+      assert.equal(continued.status, 400, 'another browser gets the error page');
+      assert.match(continued.text, /data-reason="request_unknown"/, 'which says the request is unknown here');
+      const page = await attacker.get('/console');
+      const answered = await attacker.post('/oauth2/authorize', { csrf_token: csrfFrom(page.text), request_id: requestId, decision: 'allow' });
+      assert.equal(answered.status, 400, 'another browser cannot answer it either');
+      assert.equal(answered.location, null, 'and nothing is sent to the app');
+    });
+
+    test('prompt=login sends even a signed-in user to log in; only a sign-in made after the request satisfies it', async () => {
+      const fresh = new TestBrowser(provider.url);
+      const person = await provider.createUser();
+      await signIn(provider, fresh, person, { secondsAgo: 60 });
+      const response = await fresh.get(authorizePath(codeRequest({ prompt: 'login consent' })));
       assert.equal(response.status, 302, 'prompt=login redirects a signed-in user with 302');
       const location = new URL(response.location!, provider.url);
       assert.equal(location.pathname, '/login', 'prompt=login sends a signed-in user to the login page');
-      const back = new URL(location.searchParams.get('return_to')!, provider.url);
-      assert.equal(back.searchParams.get('prompt'), 'consent', 'the way back asks for consent but no longer for a login');
-      assert.equal(back.searchParams.get('state'), 'xyz', 'the way back keeps the state');
+      const back = location.searchParams.get('return_to')!;
+      const stillOld = await fresh.get(back);
+      assert.equal(new URL(stillOld.location!, provider.url).pathname, '/login', 'the session from before the request does not satisfy prompt=login');
+      await fresh.login(person.username, person.password);
+      const consent = await fresh.get(back);
+      assert.equal(consent.status, 200, 'after a fresh sign-in the request goes on to consent (prompt=consent is kept)');
+      assert.ok(hiddenFields(consent.text).request_id, 'the consent form names the stored request');
     });
 
     test('the consent page names the app, its type, who registered it and the scopes in plain words', async () => {
@@ -246,13 +287,10 @@ for (const kind of storeKinds) {
       assert.equal(response.headers.get('x-frame-options'), 'DENY', 'the consent page may not be framed');
     });
 
-    test('Allow answers with a single code, hashed at rest, with state and iss', async () => {
+    test('Allow answers with a single code, hashed at rest, with state and iss; the form is answered once', async () => {
       const page = await browser.get(authorizePath(codeRequest()));
-      const response = await browser.post('/oauth2/authorize', {
-        ...codeRequest(),
-        csrf_token: csrfFrom(page.text),
-        decision: 'allow',
-      });
+      const form = consentDecision(page.text, 'allow');
+      const response = await browser.post('/oauth2/authorize', form);
       assert.equal(response.status, 303, 'Allow redirects to the app with 303');
       const location = new URL(response.location!);
       assert.equal(`${location.origin}${location.pathname}`, callback, 'Allow redirects to the registered callback');
@@ -269,6 +307,26 @@ for (const kind of storeKinds) {
         assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60, 'the code lives for at most 60 seconds');
       }
       assert.equal((await provider.store.codes.redeem(code)).outcome, 'unknown', 'the plain code is not what is stored');
+      const stored = await provider.store.requests.find(sha256(form.request_id!));
+      assert.equal(stored?.userId, user.id, 'the stored request records who answered it');
+      assert.ok(stored?.completedAt, 'and when');
+      const again = await browser.post('/oauth2/authorize', form);
+      assert.equal(again.status, 400, 'the same form sent again gets the error page');
+      assert.equal(again.location, null, 'and no second code');
+    });
+
+    test('the parameters a consent post carries are ignored: the stored request is what is answered', async () => {
+      const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent', state: 'kept' })));
+      const response = await browser.post('/oauth2/authorize', {
+        ...consentDecision(page.text, 'allow'),
+        redirect_uri: 'https://evil.example/steal',
+        state: 'changed',
+        scope: 'profile email',
+      });
+      assert.equal(response.status, 303, 'the decision is answered');
+      const location = new URL(response.location!);
+      assert.equal(`${location.origin}${location.pathname}`, callback, 'to the redirect URI of the stored request');
+      assert.equal(location.searchParams.get('state'), 'kept', 'with its state');
     });
 
     test('a remembered consent is not asked again, unless prompt=consent or new scopes are asked for', async () => {
@@ -287,11 +345,7 @@ for (const kind of storeKinds) {
 
     test('Deny answers access_denied with state and iss', async () => {
       const page = await browser.get(authorizePath(codeRequest({ scope: 'email', state: 'deny-state' })));
-      const response = await browser.post('/oauth2/authorize', {
-        ...codeRequest({ scope: 'email', state: 'deny-state' }),
-        csrf_token: csrfFrom(page.text),
-        decision: 'deny',
-      });
+      const response = await browser.post('/oauth2/authorize', consentDecision(page.text, 'deny'));
       assert.equal(response.status, 303, 'Deny redirects to the app with 303');
       const params = new URL(response.location!).searchParams;
       assert.equal(params.get('error'), 'access_denied', 'Deny answers access_denied');
@@ -301,16 +355,36 @@ for (const kind of storeKinds) {
     });
 
     test('the consent form refuses a post without its CSRF token, and issues nothing', async () => {
-      const response = await browser.post('/oauth2/authorize', { ...codeRequest(), csrf_token: 'forged', decision: 'allow' });
+      const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent' })));
+      const response = await browser.post('/oauth2/authorize', { ...consentDecision(page.text, 'allow'), csrf_token: 'forged' });
       assert.equal(response.status, 403, 'a consent post with a forged CSRF token is refused with 403');
       assert.equal(response.location, null, 'a refused consent post is not redirected');
     });
 
-    test('the consent form carries the request through hidden fields', async () => {
+    test('the consent form carries only the stored request\'s id and the CSRF token', async () => {
       const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent', state: 'carry' })));
-      assert.equal(inputValue(page.text, 'state'), 'carry', 'the consent form carries the state');
-      assert.equal(inputValue(page.text, 'code_challenge'), challenge, 'the consent form carries the code_challenge');
-      assert.equal(inputValue(page.text, 'redirect_uri'), callback, 'the consent form carries the redirect_uri');
+      const fields = hiddenFields(page.text);
+      assert.deepEqual(Object.keys(fields).sort(), ['csrf_token', 'request_id'], 'no parameter of the request is in the form');
+      const stored = (await provider.store.requests.find(sha256(fields.request_id!)))!;
+      assert.deepEqual(
+        storedParameters(provider.ctx, stored),
+        { client_id: webClientId, redirect_uri: callback, response_type: 'code', scope: 'profile', code_challenge: challenge, code_challenge_method: 'S256', state: 'carry', prompt: 'consent' },
+        'the stored request holds every parameter a check vouched for',
+      );
+      assert.equal(stored?.browserHash, sha256(browser.cookies.get('grantry_browser')!), 'bound to this browser');
+    });
+
+    test('an expired stored request is refused', async () => {
+      const page = await browser.get(authorizePath(codeRequest({ prompt: 'consent' })));
+      const form = consentDecision(page.text, 'allow');
+      const at = Math.floor(Date.now() / 1000);
+      await provider.store.requests.create({
+        handleHash: sha256('x'.repeat(43)), clientId: webClientId, sealedParameters: 'never read: the request has expired',
+        browserHash: sha256(browser.cookies.get('grantry_browser')!), createdAt: at - 3600, expiresAt: at - 1,
+      });
+      const response = await browser.post('/oauth2/authorize', { ...form, request_id: 'x'.repeat(43) });
+      assert.equal(response.status, 400, 'an expired request gets the error page');
+      assert.match(response.text, /data-reason="request_unknown"/, 'which says the request has expired or is unknown');
     });
 
     test('a legacy confidential app with PKCE switched off may send no code_challenge', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RegistrationError } from '../../src/provider/protocol/clients.ts';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -28,7 +28,7 @@ for (const kind of storeKinds) {
     test('Allow puts a short-lived access token in the fragment, with no refresh token, and no referrer leaks it', async () => {
       const page = await browser.get(`/oauth2/authorize?${new URLSearchParams(request())}`);
       assert.equal(page.status, 200, 'the consent page is shown to the signed-in user');
-      const response = await browser.post('/oauth2/authorize', { ...request(), csrf_token: csrfFrom(page.text), decision: 'allow' });
+      const response = await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'));
       assert.equal(response.status, 303, 'Allow redirects with 303');
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer', 'the redirect carries Referrer-Policy no-referrer, so no referrer leaks the token');
       const location = new URL(response.location!);

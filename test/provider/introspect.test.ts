@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { issueAccessToken } from '../../src/provider/protocol/tokens/issue.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { basicAuth, countStatements, postForm, webAppWithTokens } from './token-fixtures.ts';
+import { basicAuth, countStatements, postForm, webAppWithTokens, mintAccessToken } from './token-fixtures.ts';
 
 for (const kind of storeKinds) {
   describe(`POST /oauth2/introspect (RFC 7662) on ${kind.name}`, () => {
@@ -74,7 +73,7 @@ for (const kind of storeKinds) {
 
     test('expired, revoked and unknown tokens are all just { active: false }', async () => {
       const { client, clientSecret, user, grantId, tokens } = await webAppWithTokens(provider);
-      const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
+      const expired = (await mintAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
       const opaque = await webAppWithTokens(provider, { tokenFormat: 'opaque' });
       await provider.store.grants.revoke(opaque.grantId, 'test');
       for (const token of [expired, 'unknown', 'a.b.c', opaque.tokens.access_token, opaque.tokens.refresh_token]) {

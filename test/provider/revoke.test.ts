@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { issueAccessToken } from '../../src/provider/protocol/tokens/issue.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { basicAuth, getMe, makeCode, postForm, redirectUri, webAppWithTokens } from './token-fixtures.ts';
+import { basicAuth, getMe, makeCode, postForm, redirectUri, webAppWithTokens, mintAccessToken } from './token-fixtures.ts';
 
 for (const kind of storeKinds) {
   describe(`POST /oauth2/revoke (RFC 7009) on ${kind.name}`, () => {
@@ -58,7 +57,7 @@ for (const kind of storeKinds) {
     test('an expired access token still names its grant, and revoking it ends the refresh token', async () => {
       const { client, clientSecret, user, grantId, tokens } = await webAppWithTokens(provider);
       const auth = basicAuth(client.id, clientSecret);
-      const expired = (await issueAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
+      const expired = (await mintAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -10 })).accessToken;
       assert.equal((await revoke(auth, { token: expired })).status, 200, 'revoking an expired access token answers 200');
       assert.equal((await refreshWith(auth, tokens.refresh_token)).body.error, 'invalid_grant', 'revoking an expired access token ends the refresh token of its grant');
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -30,7 +30,7 @@ async function authorizeAndAllow(browser: TestBrowser, params: Record<string, st
     response = await browser.get(loggedIn.location!);
   }
   assert.equal(response.status, 200, response.text.slice(0, 300));
-  const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(response.text), decision: 'allow' });
+  const allowed = await browser.post('/oauth2/authorize', consentDecision(response.text, 'allow'));
   assert.equal(allowed.status, 303, 'allowing redirects to the app\'s callback (303)');
   return new URL(allowed.location!);
 }

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { randomToken, s256, sha256 } from '../../src/lib/crypto.ts';
 import type { Client, User } from '../../src/store/index.ts';
+import type { ProviderContext } from '../../src/provider/context.ts';
+import { createOpaqueAccessToken, signJwtAccessToken } from '../../src/provider/protocol/tokens/access-token.ts';
 import type { RunningProvider } from '../helpers/provider.ts';
 
 export interface Reply {
@@ -73,4 +75,20 @@ export async function countStatements<T>(provider: RunningProvider, work: () => 
   const start = provider.queries.length;
   const result = await work();
   return { result, statements: provider.queries.slice(start) };
+}
+
+/**
+ * An access token minted directly, as the access-token contributor mints one, in the client's
+ * format: for tokens no flow would hand out (already expired, signed by a rotated key).
+ */
+export async function mintAccessToken(
+  ctx: ProviderContext,
+  input: { client: Pick<Client, 'id' | 'tokenFormat'>; grantId: string | null; userId: string | null; scope: string; lifetime?: number },
+): Promise<{ accessToken: string }> {
+  const tokenInput = {
+    context: { clientId: input.client.id, userId: input.userId, scope: input.scope },
+    grantId: input.grantId,
+    lifetime: input.lifetime ?? ctx.config.lifetimes.accessToken,
+  };
+  return { accessToken: input.client.tokenFormat === 'opaque' ? await createOpaqueAccessToken(ctx, tokenInput) : signJwtAccessToken(ctx, tokenInput) };
 }

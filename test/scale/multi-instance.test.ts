@@ -10,7 +10,7 @@ import { makeConfig } from '../../src/config/config.ts';
 import { hashPassword } from '../../src/provider/accounts/authenticate.ts';
 import { registerClient } from '../../src/provider/protocol/clients.ts';
 import type { Store } from '../../src/store/index.ts';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freePort } from '../helpers/ports.ts';
 import { testSecret } from '../helpers/provider.ts';
@@ -201,7 +201,7 @@ describe('three instances on one PostgreSQL database', () => {
     assert.equal(page.status, 200, 'the session made on A is known on B: B asks for consent, not for a login');
     // The consent form B served is posted to C.
     const atC = sameBrowserAt(atB, c.url);
-    const allowed = await atC.post('/oauth2/authorize', { ...Object.fromEntries(new URLSearchParams(authorizePath().split('?')[1])), csrf_token: csrfFrom(page.text), decision: 'allow' });
+    const allowed = await atC.post('/oauth2/authorize', consentDecision(page.text, 'allow'));
     assert.equal(allowed.status, 303, allowed.text);
     const location = new URL(allowed.location!);
     assert.equal(location.searchParams.get('iss'), issuer, 'C names the issuer as iss on the redirect back, not its own address');

@@ -3,7 +3,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { s256 } from '../../src/lib/crypto.ts';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
@@ -42,7 +42,7 @@ for (const kind of storeKinds) {
       for (let i = 0; i < 20; i++) {
         const request = { response_type: 'code', client_id: client.id, redirect_uri: callback, state: 's', code_challenge: s256(verifier), code_challenge_method: 'S256', prompt: 'consent' };
         const consent = await browser.get(`/oauth2/authorize?${new URLSearchParams(request)}`);
-        const allowed = await browser.post('/oauth2/authorize', { ...request, csrf_token: csrfFrom(consent.text), decision: 'allow' });
+        const allowed = await browser.post('/oauth2/authorize', consentDecision(consent.text, 'allow'));
         const code = new URL(allowed.location!).searchParams.get('code');
         check('code', code);
         const tokens = await postForm(provider, '/oauth2/token', { grant_type: 'authorization_code', code: code!, redirect_uri: callback, code_verifier: verifier }, basicAuth(client.id, clientSecret!));
@@ -77,10 +77,11 @@ for (const kind of storeKinds) {
       const loginPage = await browser.get(`/login?return_to=${encodeURIComponent(`/oauth2/authorize?${new URLSearchParams(request)}`)}`);
       const loggedIn = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(loginPage.text), return_to: `/oauth2/authorize?${new URLSearchParams(request)}` });
       assert.equal(loggedIn.status, 303, 'the login form redirects with 303, never 307');
-      const consent = await browser.get(loggedIn.location!);
-      for (const decision of ['allow', 'deny']) {
-        const answer = await browser.post('/oauth2/authorize', { ...request, csrf_token: csrfFrom(consent.text), decision, prompt: 'consent' });
-        assert.equal(answer.status, 303, decision);
+      for (const decision of ['allow', 'deny'] as const) {
+        // Each decision answers a request of its own: a stored request is answered once.
+        const consent = await browser.get(`/oauth2/authorize?${new URLSearchParams({ ...request, prompt: 'consent' })}`);
+        const answer = await browser.post('/oauth2/authorize', consentDecision(consent.text, decision));
+        assert.equal(answer.status, 303, `${decision} redirects with 303, never 307`);
       }
       const signup = await browser.get('/signup');
       const signedUp = await new TestBrowser(provider.url).post('/signup', { username: `new-${randomUUID().slice(0, 8)}`, display_name: 'N', email: 'n@example.com', password: 'a long enough password', password_confirmation: 'a long enough password', csrf_token: csrfFrom(signup.text) });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { s256 } from '../../src/lib/crypto.ts';
-import { TestBrowser, csrfFrom, type BrowserResponse } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, type BrowserResponse, consentDecision } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds, sqliteKind } from '../helpers/stores.ts';
 
@@ -213,7 +213,7 @@ for (const kind of storeKinds) {
       assert.equal(consent.status, 200, `a second person is shown the consent page for the hostile app: ${consent.text.slice(0, 300)}`);
       assertEscaped(consent, 'the consent page');
       assert.ok(consent.text.includes('&lt;script&gt;alert('), 'the name is shown, escaped');
-      const allowed = await visitor.post('/oauth2/authorize', { ...request, csrf_token: csrfFrom(consent.text), decision: 'allow' });
+      const allowed = await visitor.post('/oauth2/authorize', consentDecision(consent.text, 'allow'));
       assert.equal(allowed.status, 303, `allowing sends the browser back to the app: ${allowed.text.slice(0, 300)}`);
       const location = new URL(allowed.location!);
       assert.equal(location.origin, 'https://evil.example', 'the browser is sent back to the registered redirect URI');

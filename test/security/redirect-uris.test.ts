@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { s256 } from '../../src/lib/crypto.ts';
 import { RegistrationError } from '../../src/provider/protocol/clients.ts';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
@@ -107,15 +107,16 @@ for (const kind of storeKinds) {
       });
     }
 
-    test('POST /oauth2/authorize (the consent form) with a swapped redirect_uri gets the error page and issues nothing', async () => {
-      const consent = await browser.get(authorizePath(request(clients.web!, registered)));
-      const csrf = csrfFrom(consent.text);
+    test('POST /oauth2/authorize (the consent form) cannot swap the redirect_uri: the stored request\'s is the one answered', async () => {
       for (const [why, uri] of trickyRedirectUris) {
-        const posted = await browser.post('/oauth2/authorize', { ...request(clients.web!, uri), csrf_token: csrf, decision: 'allow' });
-        assert.equal(posted.status, 400, why);
-        assert.equal(posted.location, null, why);
+        const consent = await browser.get(authorizePath({ ...request(clients.web!, registered), prompt: 'consent' }));
+        const posted = await browser.post('/oauth2/authorize', { ...consentDecision(consent.text, 'allow'), redirect_uri: uri });
+        assert.equal(posted.status, 303, `${why}: the decision is answered`);
+        const location = new URL(posted.location!);
+        assert.equal(`${location.origin}${location.pathname}`, registered, `${why}: at the registered redirect URI, not the posted one`);
       }
-      assert.deepEqual(JSON.parse(await dumpDatabase(provider.databaseUrl)).authorization_codes, [], 'no authorization code was issued for a swapped redirect_uri');
+      const codes = JSON.parse(await dumpDatabase(provider.databaseUrl)).authorization_codes as { redirect_uri: string }[];
+      assert.deepEqual([...new Set(codes.map((code) => code.redirect_uri))], [registered], 'every code issued is bound to the registered redirect URI');
     });
 
     test('a native app may use any port on a loopback redirect URI (RFC 8252 §7.3), and nothing else may vary', async () => {

@@ -6,7 +6,7 @@ import { makeConfig } from '../../src/config/config.ts';
 import { startDemoSite } from '../../src/demo/index.ts';
 import { randomToken, s256, sha256 } from '../../src/lib/crypto.ts';
 import { registerClient } from '../../src/provider/protocol/clients.ts';
-import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
 import { freePort } from '../helpers/ports.ts';
 import { testSecret } from '../helpers/provider.ts';
@@ -140,7 +140,7 @@ async function authorize(browser: TestBrowser, params: Record<string, string>): 
   const page = await browser.get(`/oauth2/authorize?${new URLSearchParams(params)}`);
   let location = page.location;
   if (page.status === 200) {
-    const allowed = await browser.post('/oauth2/authorize', { ...params, csrf_token: csrfFrom(page.text), decision: 'allow' });
+    const allowed = await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'));
     location = allowed.location;
   }
   assert.ok(location, `no redirect from the authorization endpoint: ${page.status} ${page.text.slice(0, 300)}`);

@@ -1,4 +1,5 @@
-import { appTypes, grantTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
+import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
+import { grantModules } from '../../provider/protocol/grants/index.ts';
 import { registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
 import type { Client, ClientPatch } from '../../store/index.ts';
 import { print } from '../output.ts';
@@ -54,10 +55,11 @@ function describeClient(client: Client) {
 
 function parseGrants(values: string[] | undefined): GrantType[] | undefined {
   if (!values) return undefined;
+  const known = grantModules.map((grant) => grant.grantType);
   for (const value of values) {
-    if (!grantTypes.includes(value as GrantType)) throw new UsageError(`--grant takes one of ${grantTypes.join(', ')}, not "${value}"`);
+    if (!known.includes(value)) throw new UsageError(`--grant takes one of ${known.join(', ')}, not "${value}"`);
   }
-  return values as GrantType[];
+  return values;
 }
 
 function parseTokenFormat(value: string | undefined): TokenFormat | undefined {

@@ -1,6 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { GrantryConfig } from '../../config/config.ts';
-import type { Store, User } from '../../store/index.ts';
+import type { ProviderStore, User } from '../storage.ts';
 
 // The one password check of the provider. The login page and the password grant both call
 // `authenticateUser`, so they share its throttling: the token endpoint is no way around it.
@@ -28,7 +28,7 @@ export function throttleKeys(username: string, address: string): string[] {
 }
 
 export async function authenticateUser(
-  store: Store,
+  store: ProviderStore,
   config: GrantryConfig,
   input: { username: string; password: string; address: string },
 ): Promise<AuthenticationResult> {

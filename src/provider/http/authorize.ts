@@ -1,43 +1,44 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { t } from '../../i18n/index.ts';
 import type { ProviderContext } from '../context.ts';
 import {
-  approveAuthorization,
-  denyAuthorization,
-  needsConsent,
-  validateAuthorizationRequest,
-  type AuthorizationRequest,
-} from '../protocol/authorize/index.ts';
+  beginAuthorization,
+  continueAuthorization,
+  decideAuthorization,
+  type AuthorizationInput,
+  type AuthorizationStep,
+} from '../protocol/authorization.ts';
+import type { AuthorizationRequest } from '../protocol/checks/index.ts';
+import type { User } from '../storage.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
-import { t } from '../../i18n/index.ts';
 import { messagePage } from '../pages/html.ts';
 import { scopeWords } from '../pages/scopes.ts';
-import { pageBasics } from './login.ts';
+import { pageBasics, queryText } from './login.ts';
 import { authorizationParams } from './params.ts';
-import { currentUser, currentUserWithConsent, verifyCsrf } from './session.ts';
+import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './session.ts';
 
-// GET  /oauth2/authorize — validates the request, sends a stranger to log in, asks for consent
-//                          unless it is remembered, and answers the app.
-// POST /oauth2/authorize — the consent form: Allow or Deny, with the request carried through.
+// GET  /oauth2/authorize          — a new authorization request: checked, then answered at once
+//                                   (a signed-in person who already allowed it), or stored and
+//                                   sent on to login or consent with only its id.
+// GET  /oauth2/authorize/continue — where login returns to: the stored request, taken up again.
+// POST /oauth2/authorize          — the consent form: Allow or Deny, naming the stored request.
 
-const requestParameters = [
-  'response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'prompt',
-] as const;
+export const continuePath = '/oauth2/authorize/continue';
 
 export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
-  app.get('/oauth2/authorize', async (request, reply) => {
-    const params = authorizationParams(request.query);
-    const validation = await validateAuthorizationRequest(ctx, params);
-    if (validation.outcome === 'show_error') return sendErrorPage(ctx, request, reply, validation.description);
-    if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 302);
+  const inputOf = (request: FastifyRequest, reply: FastifyReply): AuthorizationInput => ({
+    signedIn: (clientId) => signedInWithConsent(ctx, request, clientId),
+    browserId: () => browserId(ctx, request, reply),
+  });
 
-    const { user, consent } = await currentUserWithConsent(ctx, request, validation.request.client.id);
-    if (!user || forcesLogin(validation.request)) {
-      return reply.redirect(`/login?return_to=${encodeURIComponent(withoutPromptLogin(request.url))}`, 302);
-    }
-    if (!(await needsConsent(ctx, validation.request, user, { remembered: consent }))) {
-      return reply.redirect(await approveAuthorization(ctx, validation.request, user, { remember: false }), 302);
-    }
-    return showConsent(ctx, request, reply, validation.request, user, params);
+  app.get('/oauth2/authorize', async (request, reply) => {
+    const step = await beginAuthorization(ctx, authorizationParams(request.query), inputOf(request, reply));
+    return answer(ctx, request, reply, step, 302);
+  });
+
+  app.get(continuePath, async (request, reply) => {
+    const step = await continueAuthorization(ctx, queryText(request, 'request_id'), inputOf(request, reply));
+    return answer(ctx, request, reply, step, 302);
   });
 
   app.post('/oauth2/authorize', async (request, reply) => {
@@ -47,37 +48,31 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(ctx, request, reply);
     const user = await currentUser(ctx, request);
     if (!user) return sendForbidden(ctx, request, reply);
-
-    const params = Object.fromEntries(requestParameters.filter((name) => name in body).map((name) => [name, body[name]!]));
-    const validation = await validateAuthorizationRequest(ctx, params);
-    if (validation.outcome === 'show_error') return sendErrorPage(ctx, request, reply, validation.description);
-    if (validation.outcome === 'redirect_error') return reply.redirect(validation.location, 303);
-
-    const allowed = body.decision === 'allow';
-    const location = allowed ? await approveAuthorization(ctx, validation.request, user, { remember: true }) : denyAuthorization(ctx, validation.request);
-    if (allowed) {
-      ctx.audit.record({ event: 'consent_granted', userId: user.id, clientId: validation.request.client.id, ip: request.ip, detail: { scope: validation.request.scope.join(' ') } });
+    const requestId = typeof body.request_id === 'string' ? body.request_id : '';
+    const step = await decideAuthorization(ctx, requestId, { ...inputOf(request, reply), allow: body.decision === 'allow' });
+    if (step.approved) {
+      ctx.audit.record({ event: 'consent_granted', userId: user.id, clientId: step.approved.client.id, ip: request.ip, detail: { scope: step.approved.scope.join(' ') } });
     }
-    return reply.redirect(location, 303);
+    return answer(ctx, request, reply, step, 303);
   });
 }
 
-async function showConsent(
-  ctx: ProviderContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  authorization: AuthorizationRequest,
-  user: { id: string; username: string; displayName: string },
-  params: Record<string, string | string[]>,
-) {
+async function answer(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, step: AuthorizationStep, redirectStatus: 302 | 303) {
+  switch (step.step) {
+    case 'error_page':
+      return sendErrorPage(ctx, request, reply, step.description);
+    case 'redirect':
+      return reply.redirect(step.location, redirectStatus);
+    case 'login':
+      return reply.redirect(`/login?return_to=${encodeURIComponent(`${continuePath}?request_id=${step.requestId}`)}`, redirectStatus);
+    case 'consent':
+      return showConsent(ctx, request, reply, step.requestId, step.request, step.user);
+  }
+}
+
+async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, requestId: string, authorization: AuthorizationRequest, user: User) {
   const { client } = authorization;
   const owner = client.ownerId ? await ctx.store.users.findById(client.ownerId) : undefined;
-  const carried = Object.fromEntries(
-    requestParameters.filter((name) => typeof params[name] === 'string' && params[name] !== '').map((name) => [name, params[name] as string]),
-  );
-  // The consent form asks again only when it was asked for; a second ask would loop.
-  if (carried.prompt) carried.prompt = carried.prompt.split(' ').filter((value) => value !== 'login').join(' ');
-  if (!carried.prompt) delete carried.prompt;
   const basics = await pageBasics(ctx, request, reply);
   reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
   return consentPage({
@@ -87,27 +82,8 @@ async function showConsent(
     ownerName: owner ? owner.displayName || owner.username : null,
     scopes: authorization.scope.map((name) => ({ name, description: scopeWords(basics.locale, name, ctx.config.scopes) })),
     redirectOrigin: originOf(authorization.redirectUri),
-    params: carried,
+    requestId,
   });
-}
-
-/**
- * prompt=login asks for a fresh login even when someone is signed in. The login page returns to
- * the request without it, so that it is asked once.
- */
-function forcesLogin(authorization: AuthorizationRequest): boolean {
-  return Boolean(authorization.prompt?.split(' ').includes('login'));
-}
-
-function withoutPromptLogin(url: string): string {
-  const parsed = new URL(url, 'http://local');
-  const prompt = parsed.searchParams.get('prompt');
-  if (prompt) {
-    const rest = prompt.split(' ').filter((value) => value !== 'login').join(' ');
-    if (rest) parsed.searchParams.set('prompt', rest);
-    else parsed.searchParams.delete('prompt');
-  }
-  return parsed.pathname + parsed.search;
 }
 
 /** Where the person will land: the origin, or for a private-use scheme (native apps) the scheme and what follows it. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
-import type { Client, ClientPatch, User } from '../../store/index.ts';
+import type { Client, ClientPatch, User } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { formFlag, formLines, formList, formText } from '../pages/html.ts';
 import { appPage, consolePage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';

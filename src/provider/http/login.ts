@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, type User } from '../../store/index.ts';
+import { ConflictError, type User } from '../storage.ts';
 import { authenticateUser, hashPassword } from '../accounts/authenticate.ts';
 import type { ProviderContext } from '../context.ts';
 import { isLocale, langCookie, langCookieMaxAge, pickLocale, t, type Locale, type MessageKey, type Params } from '../../i18n/index.ts';

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { defaults } from '../../config/defaults.ts';
 import { deriveKey, hmac, randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
-import type { User } from '../../store/index.ts';
 import type { ProviderContext } from '../context.ts';
+import type { SignedIn } from '../protocol/authorization.ts';
+import type { User } from '../storage.ts';
 
 // The signed-in user's session (a random id in an HttpOnly cookie; its hash in the store) and the
 // CSRF token every form carries (an HMAC of a second random cookie, so it is bound to the browser
@@ -10,6 +11,7 @@ import type { ProviderContext } from '../context.ts';
 
 const sessionCookie = defaults.cookies.session;
 const csrfCookie = defaults.cookies.csrf;
+const browserCookie = defaults.cookies.browser;
 
 const loaded = new WeakMap<FastifyRequest, User | null>();
 
@@ -34,15 +36,27 @@ export async function currentUser(ctx: ProviderContext, request: FastifyRequest)
 }
 
 /**
- * The signed-in user and the consent they gave this app (undefined when none): the authorization
- * endpoint's one read, instead of two.
+ * The signed-in user, when they signed in, and the consent they gave this app (undefined when
+ * none): the authorization endpoint's one read, instead of two.
  */
-export async function currentUserWithConsent(ctx: ProviderContext, request: FastifyRequest, clientId: string): Promise<{ user: User | null; consent: string | undefined }> {
+export async function signedInWithConsent(ctx: ProviderContext, request: FastifyRequest, clientId: string): Promise<SignedIn | null> {
   const id = request.cookies[sessionCookie];
   const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
-  const user = found?.user ?? null;
-  loaded.set(request, user);
-  return { user, consent: found?.consent };
+  loaded.set(request, found?.user ?? null);
+  return found ? { user: found.user, authTime: found.session.createdAt, consent: found.consent } : null;
+}
+
+// A random id per browser, to which stored authorization requests are bound (never the session:
+// a request begins before login, and login replaces the session). Made on first need.
+const browserIdSetOnReply = new WeakMap<FastifyReply, string>();
+
+export function browserId(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): string {
+  const known = browserIdSetOnReply.get(reply) ?? request.cookies[browserCookie];
+  if (known && /^[A-Za-z0-9_-]{43}$/.test(known)) return known;
+  const id = randomToken(32);
+  reply.setCookie(browserCookie, id, cookieOptions(ctx));
+  browserIdSetOnReply.set(reply, id);
+  return id;
 }
 
 /** Signs a user in: a fresh session id and a fresh CSRF secret (no fixation of either). */

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
 import { triedAuthorizationHeader } from '../protocol/client-auth.ts';
 import { invalidRequest, isOAuthError } from '../protocol/errors.ts';
-import { handleTokenRequest } from '../protocol/grants/index.ts';
-import { singleParams } from './params.ts';
+import { handleTokenRequest } from '../protocol/token.ts';
+import { singleParams, tokenParams } from './params.ts';
 import { sendNoStore, sendOAuthError } from './reply.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     reply.header('access-control-allow-origin', '*');
     const authorization = request.headers.authorization;
     try {
-      const params = formParams(request);
+      const params = tokenRequestParams(request);
       const tokens = await handleTokenRequest(ctx, { authorization, params, info: { address: request.ip } });
       return sendNoStore(reply, tokens);
     } catch (error) {
@@ -28,11 +28,21 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
   app.post('/oauth2/access_token', handler);
 }
 
-/** RFC 6749 §3.2: the parameters come as a form body, each at most once. */
-export function formParams(request: FastifyRequest): Record<string, string> {
+/** RFC 6749 §3.2: the parameters come as a form body. */
+function formBody(request: FastifyRequest): unknown {
   const contentType = request.headers['content-type'] ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
     throw invalidRequest('the request body must be application/x-www-form-urlencoded');
   }
-  return singleParams(request.body);
+  return request.body;
+}
+
+/** A token request's parameters; which may repeat is the grant's to say (../protocol/token.ts). */
+function tokenRequestParams(request: FastifyRequest): Record<string, string | string[]> {
+  return tokenParams(formBody(request));
+}
+
+/** The parameters of the revocation and introspection endpoints, each at most once (RFC 7009 §2.1, RFC 7662 §2.1). */
+export function formParams(request: FastifyRequest): Record<string, string> {
+  return singleParams(formBody(request));
 }

@@ -1,5 +1,5 @@
 import { t, type MessageKey } from '../../i18n/index.ts';
-import type { AuthorizedApp } from '../../store/index.ts';
+import type { AuthorizedApp } from '../storage.ts';
 import { csrfField, formatDate, html, layout, type Html, type PageBasics } from './html.ts';
 import { scopeWords } from './scopes.ts';
 

@@ -1,5 +1,5 @@
 import { translator, type Catalogue, type Locale } from '../../i18n/index.ts';
-import type { AuditEventRow } from '../../store/index.ts';
+import type { AuditEventRow } from '../storage.ts';
 import { formatDate, html, layout, type PageBasics } from './html.ts';
 
 // /console/apps/:id/audit: what happened to one app, newest first, for its owner. The page keeps its

@@ -1,7 +1,7 @@
 import type { AppType } from '../../config/defaults.ts';
 import { t, type MessageKey } from '../../i18n/index.ts';
-import type { Client } from '../../store/index.ts';
-import { reasonOf } from '../protocol/authorize/checks.ts';
+import type { Client } from '../storage.ts';
+import { reasonOf } from '../protocol/checks/index.ts';
 import { html, layout, rich, type PageBasics } from './html.ts';
 
 export const appTypeKeys: Record<AppType, { label: MessageKey; explanation: MessageKey; consent: MessageKey }> = {
@@ -19,8 +19,8 @@ export interface ConsentPageData extends PageBasics {
   scopes: { name: string; description: string }[];
   /** The redirect URI's origin (scheme, host and port): where the person will be sent. */
   redirectOrigin: string;
-  /** The authorization request's parameters, carried through the form unchanged. */
-  params: Record<string, string>;
+  /** The stored authorization request's id: all the form carries of it. */
+  requestId: string;
 }
 
 export function consentPage(data: ConsentPageData): string {
@@ -53,7 +53,7 @@ ${client.description ? html`<dt>${m('consent.description')}</dt><dd>${client.des
 ${rich(locale, 'consent.notYou', { link: html`<a href="/login">${m('consent.switchAccount')}</a>` })}</p>
 <form method="post" action="/oauth2/authorize" class="actions">
   <input type="hidden" name="csrf_token" value="${data.csrf}">
-  ${Object.entries(data.params).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  <input type="hidden" name="request_id" value="${data.requestId}">
   <button type="submit" name="decision" value="allow" class="primary">${m('consent.allow')}</button>
   <button type="submit" name="decision" value="deny">${m('consent.deny')}</button>
 </form>
@@ -68,6 +68,7 @@ const reasonKeys: Record<string, MessageKey> = {
   redirect_uri_repeated: 'authorizeError.redirect_uri_repeated',
   redirect_uri_missing: 'authorizeError.redirect_uri_missing',
   redirect_uri_mismatch: 'authorizeError.redirect_uri_mismatch',
+  request_unknown: 'authorizeError.request_unknown',
 };
 
 /** Shown instead of redirecting, when the app or its redirect URI cannot be trusted. */

@@ -1,6 +1,6 @@
 import { appTypes, type AppType } from '../../config/defaults.ts';
 import { t, type MessageKey, type Params } from '../../i18n/index.ts';
-import type { Client } from '../../store/index.ts';
+import type { Client } from '../storage.ts';
 import { appTypeKeys } from './consent.ts';
 import { csrfField, formatDate, html, layout, rich, type Html, type PageBasics } from './html.ts';
 import { scopeWords } from './scopes.ts';

@@ -1,5 +1,5 @@
 import { safeEqual, sha256 } from '../../lib/crypto.ts';
-import type { Client } from '../../store/index.ts';
+import type { Client } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { isConfidential } from './clients.ts';
 import { invalidClient, invalidRequest } from './errors.ts';

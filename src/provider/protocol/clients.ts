@@ -3,13 +3,14 @@ import {
   appTypes,
   confidentialAppTypes,
   defaultGrantTypes,
-  grantTypes,
   type AppType,
   type GrantType,
   type TokenFormat,
 } from '../../config/defaults.ts';
 import { randomToken, sha256 } from '../../lib/crypto.ts';
-import type { Client, ClientPatch, Store } from '../../store/index.ts';
+import type { ProviderStore } from '../storage.ts';
+import type { Client, ClientPatch } from '../storage.ts';
+import { findGrant, grantModules } from './grants/index.ts';
 import type { GrantryConfig } from '../../config/config.ts';
 
 // Registering and changing apps: the rules of the developer platform, shared by the web console
@@ -55,7 +56,7 @@ export function newClientId(): string {
 
 /** Registers an app. Returns the secret in plain once; only its SHA-256 is stored. */
 export async function registerClient(
-  store: Store,
+  store: ProviderStore,
   config: GrantryConfig,
   input: Registration,
 ): Promise<{ client: Client; clientSecret: string | null }> {
@@ -86,7 +87,7 @@ export async function registerClient(
 }
 
 /** Changes what registration set; the result is validated as a whole. */
-export async function updateClient(store: Store, config: GrantryConfig, id: string, patch: ClientPatch): Promise<Client> {
+export async function updateClient(store: ProviderStore, config: GrantryConfig, id: string, patch: ClientPatch): Promise<Client> {
   const current = await store.clients.find(id);
   if (!current) throw new RegistrationError(`no app has the id ${id}`);
   const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
@@ -95,7 +96,7 @@ export async function updateClient(store: Store, config: GrantryConfig, id: stri
 }
 
 /** Issues a new secret for a confidential app; the old one stops working at once. */
-export async function rotateClientSecret(store: Store, id: string): Promise<string> {
+export async function rotateClientSecret(store: ProviderStore, id: string): Promise<string> {
   const client = await store.clients.find(id);
   if (!client) throw new RegistrationError(`no app has the id ${id}`);
   if (!isConfidential(client)) throw new RegistrationError(`a ${client.appType} app is public and has no secret`);
@@ -109,20 +110,16 @@ export function validateClient(client: Client, config: GrantryConfig): void {
   if (client.name.length > 100) throw new RegistrationError('an app name is at most 100 characters', 'name_too_long');
   if (!appTypes.includes(client.appType)) throw new RegistrationError(`the app type must be one of ${appTypes.join(', ')}`, 'app_type');
   if (client.homepage) checkHomepage(client.homepage);
-  for (const grant of client.grantTypes) {
-    if (!grantTypes.includes(grant)) throw new RegistrationError(`unknown grant type "${grant}"`);
+  // Each grant says which apps may hold it (see protocol/grants/).
+  for (const grantType of client.grantTypes) {
+    const grant = findGrant(config, grantType, { includeDisabled: true });
+    if (!grant) throw new RegistrationError(`unknown grant type "${grantType}"; known: ${grantModules.map((known) => known.grantType).join(', ')}`);
+    if (!config.features[grant.feature]) throw new RegistrationError(`the ${grantType} grant is switched off on this provider (features.${grant.feature})`);
+    const refusal = grant.clientRule(client);
+    if (refusal) throw new RegistrationError(refusal);
   }
   const confidential = isConfidential(client);
-  if (client.grantTypes.includes('client_credentials') && !confidential) {
-    throw new RegistrationError('only confidential apps (web, service) may use client_credentials: a public app cannot keep a secret');
-  }
-  if (client.grantTypes.includes('implicit') && client.appType !== 'spa') {
-    throw new RegistrationError('the implicit grant is for spa apps only');
-  }
-  if (client.grantTypes.includes('password') && !client.trusted) {
-    throw new RegistrationError('the password grant is for trusted (first-party) apps only; an operator marks an app trusted');
-  }
-  const redirecting = client.grantTypes.includes('authorization_code') || client.grantTypes.includes('implicit');
+  const redirecting = client.grantTypes.some((grantType) => findGrant(config, grantType, { includeDisabled: true })?.redirects);
   if (redirecting && client.redirectUris.length === 0) {
     throw new RegistrationError('an app that uses the authorization-code or implicit grant needs at least one redirect URI', 'redirect_uri_none');
   }

@@ -1,27 +1,56 @@
 import type { GrantryConfig } from '../../config/config.ts';
+import { enabledGrants } from './grants/index.ts';
+
+/** The authorization server metadata (RFC 8414), as Grantry writes it. */
+export interface ServerMetadata {
+  issuer: string;
+  authorization_endpoint?: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  revocation_endpoint: string;
+  introspection_endpoint: string;
+  scopes_supported: string[];
+  response_types_supported: string[];
+  response_modes_supported?: string[];
+  grant_types_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+  revocation_endpoint_auth_methods_supported: string[];
+  introspection_endpoint_auth_methods_supported: string[];
+  code_challenge_methods_supported?: string[];
+  authorization_response_iss_parameter_supported?: boolean;
+  service_documentation: string;
+}
 
 /**
- * The authorization server metadata (RFC 8414). Written from what the provider does, so that it
- * stays true: every endpoint it serves and every method it supports.
+ * Written from what the provider does, so that it stays true: every endpoint it serves, and what
+ * each grant switched on (features) adds. A grant that is off is not advertised.
  */
-export function serverMetadata(config: GrantryConfig) {
+export function serverMetadata(config: GrantryConfig): ServerMetadata {
   const issuer = config.issuer;
-  return {
+  const grants = enabledGrants(config);
+  const responseTypes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseType] : []));
+  const metadata: ServerMetadata = {
     issuer,
-    authorization_endpoint: `${issuer}/oauth2/authorize`,
+    // RFC 8414 §2: required unless no grant type uses the authorization endpoint.
+    ...(responseTypes.length > 0 ? { authorization_endpoint: `${issuer}/oauth2/authorize` } : {}),
     token_endpoint: `${issuer}/oauth2/token`,
     jwks_uri: `${issuer}/oauth2/jwks`,
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     scopes_supported: Object.keys(config.scopes),
-    response_types_supported: ['code', 'token'],
-    response_modes_supported: ['query', 'fragment'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'implicit'],
+    response_types_supported: responseTypes,
+    grant_types_supported: grants.map((grant) => grant.grantType),
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    code_challenge_methods_supported: ['S256'],
-    authorization_response_iss_parameter_supported: true,
     service_documentation: `${issuer}/`,
   };
+  // Each grant's own fields; lists are merged, in the order of the grants.
+  for (const grant of grants) {
+    for (const [name, value] of Object.entries(grant.metadata ?? {})) {
+      const current = (metadata as unknown as Record<string, unknown>)[name];
+      (metadata as unknown as Record<string, unknown>)[name] = Array.isArray(value) && Array.isArray(current) ? [...new Set([...current, ...value])] : value;
+    }
+  }
+  return metadata;
 }

@@ -1,5 +1,5 @@
 import { sha256 } from '../../lib/crypto.ts';
-import type { Grant, PublicUser } from '../../store/index.ts';
+import type { Grant, PublicUser } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, invalidRequest, invalidToken, OAuthError } from './errors.ts';
 import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';

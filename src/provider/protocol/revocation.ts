@@ -1,5 +1,5 @@
 import { sha256 } from '../../lib/crypto.ts';
-import type { Client } from '../../store/index.ts';
+import type { Client } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { invalidRequest } from './errors.ts';
 import { looksLikeJwt, verifyJwtAccessToken } from './tokens/access-token.ts';

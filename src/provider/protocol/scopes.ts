@@ -1,5 +1,5 @@
 import type { GrantryConfig } from '../../config/config.ts';
-import type { Client } from '../../store/index.ts';
+import type { Client } from '../storage.ts';
 import { invalidRequest, invalidScope } from './errors.ts';
 
 // Scopes as RFC 6749 §3.3 has them: a space-separated list of case-sensitive names.

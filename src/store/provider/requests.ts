@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuthorizationParameters, AuthorizationRequestStore } from '../../provider/storage.ts';
+import type { AuthorizationRequestStore } from '../../provider/storage.ts';
 import type { Database } from '../schema.ts';
 
 /** Authorization requests waiting for a person to log in and decide (see AuthorizationRequestRecord). */
@@ -11,7 +11,7 @@ export function createAuthorizationRequestStore(db: Kysely<Database>): Authoriza
         .values({
           handle_hash: request.handleHash,
           client_id: request.clientId,
-          parameters: JSON.stringify(request.parameters),
+          parameters: request.sealedParameters,
           browser_hash: request.browserHash,
           created_at: request.createdAt,
           expires_at: request.expiresAt,
@@ -25,7 +25,7 @@ export function createAuthorizationRequestStore(db: Kysely<Database>): Authoriza
         row && {
           handleHash: row.handle_hash,
           clientId: row.client_id,
-          parameters: JSON.parse(row.parameters) as AuthorizationParameters,
+          sealedParameters: row.parameters,
           browserHash: row.browser_hash,
           createdAt: row.created_at,
           expiresAt: row.expires_at,

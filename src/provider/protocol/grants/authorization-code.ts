@@ -1,40 +1,79 @@
-// authorization_code (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
-// Statements on success: 4 — the client lookup, the atomic redemption of the code, the grant row,
-// the refresh token (none for a JWT access token; an opaque one adds a fifth). A replay costs the
-// redemption's second read, the grant's revocation and an event.
+// authorization_code (RFC 6749 §4.1, PKCE RFC 7636 §4.6).
+// At the authorization endpoint: one statement, the code (its SHA-256), carrying the issuance facts.
+// At the token endpoint, on success: 3 statements beside the client lookup — the atomic redemption
+// of the code, the grant row, the refresh token (an opaque access token adds a fourth). A replay
+// costs the redemption's second read, the grant's revocation and an audit event.
 
-import { s256, sha256 } from '../../../lib/crypto.ts';
-import type { AuthorizationCode, Client } from '../../../store/index.ts';
+import { randomUUID } from 'node:crypto';
+import { randomToken, s256, sha256 } from '../../../lib/crypto.ts';
+import type { AuthorizationCode, Client } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest } from '../errors.ts';
-import { issueTokens, type TokenResponse } from '../tokens/issue.ts';
-import type { GrantHandler } from './index.ts';
+import { single, type GrantModule, type TokenParameters } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
 /** RFC 7636 §4.1: 43 to 128 characters of the unreserved set. */
 const codeVerifierSyntax = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-export const authorizationCodeGrant: GrantHandler = {
+export const authorizationCodeGrant: GrantModule = {
   grantType: 'authorization_code',
-  async handle(ctx, client, params): Promise<TokenResponse> {
+  feature: 'authorizationCode',
+  parameters: [{ name: 'code' }, { name: 'redirect_uri' }, { name: 'code_verifier' }],
+  redirects: true,
+  clientRule: () => undefined,
+  metadata: {
+    response_modes_supported: ['query'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+  },
+
+  authorization: {
+    responseType: 'code',
+    responseMode: 'query',
+    async respond(ctx, { request, user, authTime }) {
+      const code = randomToken(32);
+      await ctx.store.codes.create({
+        codeHash: sha256(code),
+        grantId: randomUUID(),
+        clientId: request.client.id,
+        userId: user.id,
+        redirectUri: request.redirectUri,
+        scope: request.scope.join(' '),
+        codeChallenge: request.parameters.code_challenge ?? null,
+        expiresAt: now() + ctx.config.lifetimes.authorizationCode,
+        context: { ...request.facts, authTime },
+      });
+      return { mode: 'query', params: { code } };
+    },
+  },
+
+  async exchange(ctx, { client, params }) {
     const code = requireParam(params, 'code');
-    checkVerifierSyntax(params.code_verifier);
+    const verifier = single(params, 'code_verifier');
+    checkVerifierSyntax(verifier);
     const redeemed = await redeemCode(ctx, code);
     checkNotExpired(redeemed);
     checkIssuedToClient(redeemed, client);
-    checkRedirectUri(redeemed, client, params.redirect_uri);
-    checkProofKey(redeemed, params.code_verifier);
+    checkRedirectUri(redeemed, client, single(params, 'redirect_uri'));
+    checkProofKey(redeemed, verifier);
     const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now(), context: redeemed.context };
     // If a replay of this code got in first, the grant already stands revoked and this writes
-    // nothing: the tokens below are then dead on arrival, as they must be.
+    // nothing: the tokens issued now are then dead on arrival, as they must be.
     await ctx.store.grants.createOnce(grant);
-    return issueTokens(ctx, { client, grant, scope: redeemed.scope, refresh: { scope: redeemed.scope } });
+    return {
+      grantType: 'authorization_code',
+      client,
+      grant,
+      context: { ...redeemed.context, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope },
+      channel: 'token_endpoint',
+      refresh: { scope: redeemed.scope },
+    };
   },
 };
 
-function requireParam(params: Record<string, string>, name: string): string {
-  const value = params[name];
+function requireParam(params: TokenParameters, name: string): string {
+  const value = single(params, name);
   if (value === undefined) throw invalidRequest(`the ${name} parameter is missing`);
   return value;
 }

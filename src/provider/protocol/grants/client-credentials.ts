@@ -5,24 +5,24 @@
 // checked by the one query that validates it; an opaque token by deleting its row. There is no
 // refresh token (§4.4.3: the app can simply ask again) and no uid, since no user is involved.
 
-import type { Client } from '../../../store/index.ts';
 import { isConfidential } from '../clients.ts';
 import { unauthorizedClient } from '../errors.ts';
 import { formatScope, resolveRequestedScope } from '../scopes.ts';
-import { issueAccessToken, type TokenResponse } from '../tokens/issue.ts';
-import type { GrantHandler } from './index.ts';
+import { single, type GrantModule } from './grant.ts';
 
-export const clientCredentialsGrant: GrantHandler = {
+const confidentialOnly = 'only confidential apps (web, service) may use client_credentials: a public app cannot keep a secret';
+
+export const clientCredentialsGrant: GrantModule = {
   grantType: 'client_credentials',
-  async handle(ctx, client, params): Promise<TokenResponse> {
-    checkConfidential(client);
-    const scope = formatScope(resolveRequestedScope(ctx.config, client, params.scope));
-    const { accessToken, expiresIn } = await issueAccessToken(ctx, { client, grantId: null, userId: null, scope });
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope };
+  feature: 'clientCredentials',
+  parameters: [{ name: 'scope' }],
+  redirects: false,
+  clientRule: (client) => (isConfidential(client) ? undefined : confidentialOnly),
+
+  async exchange(ctx, { client, params }) {
+    // Registration refuses client_credentials to public apps; this holds even if a record was edited by hand.
+    if (!isConfidential(client)) throw unauthorizedClient('only confidential apps (web, service) may use the client_credentials grant');
+    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope')));
+    return { grantType: 'client_credentials', client, grant: null, context: { clientId: client.id, userId: null, scope }, channel: 'token_endpoint' };
   },
 };
-
-/** Registration already refuses client_credentials to public apps; this holds even if a record was edited by hand. */
-function checkConfidential(client: Client): void {
-  if (!isConfidential(client)) throw unauthorizedClient('only confidential apps (web, service) may use the client_credentials grant');
-}

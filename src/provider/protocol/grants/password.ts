@@ -1,39 +1,40 @@
 // password (RFC 6749 §4.3), for first-party apps only: an operator must have marked the app trusted.
 // It shares authenticateUser with the login page, throttling included, so that the token endpoint
-// is no way around the lockout. Statements on success: the client lookup, the failure-counter read,
+// is no way around the lockout. Statements on success: the client lookup, the failure counters,
 // the user read (plus clearing old failures, if any), the grant row and the refresh token.
 
 import { randomUUID } from 'node:crypto';
-import type { Client } from '../../../store/index.ts';
 import { authenticateUser } from '../../accounts/authenticate.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.ts';
 import { formatScope, resolveRequestedScope } from '../scopes.ts';
-import { issueTokens, type TokenResponse } from '../tokens/issue.ts';
-import type { GrantHandler, TokenRequestInfo } from './index.ts';
+import { single, type GrantModule, type TokenParameters, type TokenRequestInfo } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
-export const passwordGrant: GrantHandler = {
+export const passwordGrant: GrantModule = {
   grantType: 'password',
-  async handle(ctx, client, params, info): Promise<TokenResponse> {
-    checkTrusted(client);
+  feature: 'password',
+  parameters: [{ name: 'username' }, { name: 'password' }, { name: 'scope' }],
+  redirects: false,
+  clientRule: (client) => (client.trusted ? undefined : 'the password grant is for trusted (first-party) apps only; an operator marks an app trusted'),
+
+  async exchange(ctx, { client, params, info }) {
+    // Handing a user's password to an app is safe only when the app is the operator's own.
+    if (!client.trusted) throw unauthorizedClient('the password grant is for trusted (first-party) apps only');
     const username = requireParam(params, 'username');
     const password = requireParam(params, 'password');
-    const scope = formatScope(resolveRequestedScope(ctx.config, client, params.scope));
+    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope')));
     const userId = await checkCredentials(ctx, username, password, info);
-    const grant = await ctx.store.grants.create({ id: randomUUID(), clientId: client.id, userId, scope, createdAt: now(), context: {} });
-    return issueTokens(ctx, { client, grant, scope, refresh: { scope } });
+    // The person authenticated just now, with this password.
+    const context = { clientId: client.id, userId, scope, authTime: now() };
+    const grant = await ctx.store.grants.create({ id: randomUUID(), clientId: client.id, userId, scope, createdAt: now(), context: { authTime: context.authTime } });
+    return { grantType: 'password', client, grant, context, channel: 'token_endpoint', refresh: { scope } };
   },
 };
 
-/** Handing a user's password to an app is safe only when the app is the operator's own. */
-function checkTrusted(client: Client): void {
-  if (!client.trusted) throw unauthorizedClient('the password grant is for trusted (first-party) apps only');
-}
-
-function requireParam(params: Record<string, string>, name: string): string {
-  const value = params[name];
+function requireParam(params: TokenParameters, name: string): string {
+  const value = single(params, name);
   if (value === undefined) throw invalidRequest(`the ${name} parameter is missing`);
   return value;
 }

@@ -1,17 +1,16 @@
-// refresh_token (RFC 6749 §6), rotated on every use (OAuth 2.0 Security BCP §4.14.2).
-// Statements on success: 4 — the client lookup, the token read with its grant (one join), the
-// atomic rotation, the new refresh token (an opaque access token adds a fifth). The token is read
-// and checked before it is rotated, so that a request refused for a wrong scope or client does not
-// use it up and make the client's next, honest, request look like theft.
+// refresh_token (RFC 6749 §6), rotated on every use (RFC 9700 §4.14.2).
+// Statements on success, beside the client lookup: 3 — the token read with its grant (one join),
+// the atomic rotation, the new refresh token (an opaque access token adds a fourth). The token is
+// read and checked before it is rotated, so that a request refused for a wrong scope or client
+// does not use it up and make the client's next, honest, request look like theft.
 
 import { sha256 } from '../../../lib/crypto.ts';
-import type { Client, Grant, RefreshToken } from '../../../store/index.ts';
+import type { Client, Grant, RefreshToken } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.ts';
 import { formatScope, isSubset, parseScope } from '../scopes.ts';
-import { issueTokens, type TokenResponse } from '../tokens/issue.ts';
 import { isRefreshTokenExpired } from '../tokens/refresh-token.ts';
-import type { GrantHandler } from './index.ts';
+import { single, type GrantModule } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -20,10 +19,15 @@ interface PresentedRefreshToken {
   grant: Grant;
 }
 
-export const refreshTokenGrant: GrantHandler = {
+export const refreshTokenGrant: GrantModule = {
   grantType: 'refresh_token',
-  async handle(ctx, client, params): Promise<TokenResponse> {
-    const presented = params.refresh_token;
+  feature: 'refreshToken',
+  parameters: [{ name: 'refresh_token' }, { name: 'scope' }],
+  redirects: false,
+  clientRule: () => undefined,
+
+  async exchange(ctx, { client, params }) {
+    const presented = single(params, 'refresh_token');
     if (presented === undefined) throw invalidRequest('the refresh_token parameter is missing');
     const tokenHash = sha256(presented);
     const found = await findRefreshToken(ctx, tokenHash);
@@ -31,15 +35,18 @@ export const refreshTokenGrant: GrantHandler = {
     checkGrantStands(found);
     checkNotExpired(found);
     if (found.token.rotatedAt !== null) await handleReuse(ctx, found, reuseOutcome(ctx, found.token));
-    const scope = withinAppScopes(narrowedScope(found, params.scope), client);
+    const scope = withinAppScopes(narrowedScope(found, single(params, 'scope')), client);
     if (found.token.rotatedAt === null) await rotate(ctx, found, tokenHash);
-    return issueTokens(ctx, {
+    return {
+      grantType: 'refresh_token',
       client,
       grant: found.grant,
-      scope,
+      // The facts of the authorization carry over; the scope may be narrower.
+      context: { ...found.grant.context, clientId: client.id, userId: found.grant.userId, scope },
+      channel: 'token_endpoint',
       // RFC 6749 §6: the new refresh token has exactly the scope of the one it replaces.
       refresh: { scope: found.token.scope, absoluteExpiresAt: found.token.absoluteExpiresAt },
-    });
+    };
   },
 };
 

@@ -2,6 +2,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { randomToken, sha256 } from '../../../lib/crypto.ts';
 import type { ProviderContext } from '../../context.ts';
+import type { IssuanceContext } from '../issuance/context.ts';
 import type { KeyRing } from './keys.ts';
 import { signingAlgorithm } from './keys.ts';
 
@@ -26,15 +27,18 @@ export interface AccessTokenClaims extends JWTPayload {
    * a token an app got for itself (client_credentials), which is revoked by its jti instead.
    */
   gid?: string;
+  /** RFC 9068 §2.2.1: when and how the person authenticated, where the issuance context knows. */
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
 }
 
 export interface AccessTokenInput {
-  clientId: string;
+  /** Who for (null: the app itself), which app, what scope, and the facts of the authorization. */
+  context: IssuanceContext;
   /** Null for a client_credentials token: no grant row stands behind it. */
   grantId: string | null;
-  /** The user the token speaks for; null when the app acts for itself (client_credentials). */
-  userId: string | null;
-  scope: string;
+  /** Seconds. */
   lifetime: number;
 }
 
@@ -55,20 +59,24 @@ export const accessTokenAudience = (ctx: ProviderContext) => ctx.config.issuer;
  * header and claims, so there is nothing to parse; verification, which reads untrusted input,
  * stays with jose.
  */
-export async function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
+export function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput): string {
   const key = ctx.keys.signingKey();
   const issuedAt = now();
+  const { context } = input;
   const claims: AccessTokenClaims = {
     iss: ctx.config.issuer,
-    sub: input.userId ?? input.clientId,
+    sub: context.userId ?? context.clientId,
     aud: accessTokenAudience(ctx),
-    client_id: input.clientId,
-    scope: input.scope,
+    client_id: context.clientId,
+    scope: context.scope,
     ...(input.grantId !== null ? { gid: input.grantId } : {}),
     jti: randomUUID(),
     iat: issuedAt,
     exp: issuedAt + input.lifetime,
   };
+  if (context.authTime !== undefined) claims.auth_time = context.authTime;
+  if (context.acr !== undefined) claims.acr = context.acr;
+  if (context.amr !== undefined) claims.amr = context.amr;
   const signingInput = `${encodedHeader(key.kid)}.${base64urlJson(claims)}`;
   return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey!).toString('base64url')}`;
 }
@@ -93,9 +101,9 @@ export async function createOpaqueAccessToken(ctx: ProviderContext, input: Acces
   await ctx.store.accessTokens.create({
     tokenHash: sha256(token),
     grantId: input.grantId,
-    clientId: input.clientId,
-    userId: input.userId,
-    scope: input.scope,
+    clientId: input.context.clientId,
+    userId: input.context.userId,
+    scope: input.context.scope,
     expiresAt: now() + input.lifetime,
   });
   return token;

@@ -2,7 +2,7 @@ import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'n
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { GrantryConfig } from '../../../config/config.ts';
 import { deriveKey, seal, unseal } from '../../../lib/crypto.ts';
-import type { SigningKeyRecord, Store } from '../../../store/index.ts';
+import type { SigningKeyRecord, ProviderStore } from '../../storage.ts';
 
 // Signing keys for access tokens. EdDSA (Ed25519): about fifteen times cheaper to sign than RSA-2048
 // on this kind of machine, and verified just as fast. Keys are imported once, when the ring loads,
@@ -40,7 +40,7 @@ function sealingKey(config: GrantryConfig): Buffer {
 }
 
 /** Makes a new key pair and stores it, private half sealed. `activeFrom` lets it be published before it signs. */
-export async function createSigningKey(store: Store, config: GrantryConfig, activeFrom = now()): Promise<SigningKeyRecord> {
+export async function createSigningKey(store: ProviderStore, config: GrantryConfig, activeFrom = now()): Promise<SigningKeyRecord> {
   const { publicKey, privateKey } = await generateKeyPair(signingAlgorithm, { crv: 'Ed25519', extractable: true });
   const kid = randomUUID();
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: signingAlgorithm, use: 'sig' };
@@ -63,7 +63,7 @@ export async function createSigningKey(store: Store, config: GrantryConfig, acti
  * resource servers that cache the JWKS learn it before they meet a token it signed; the keys it
  * replaces are retired then, and stay published until every token they signed has expired.
  */
-export async function rotateSigningKeys(store: Store, config: GrantryConfig, publishFor: number): Promise<{ kid: string; activeFrom: number; retired: string[] }> {
+export async function rotateSigningKeys(store: ProviderStore, config: GrantryConfig, publishFor: number): Promise<{ kid: string; activeFrom: number; retired: string[] }> {
   const activeFrom = now() + publishFor;
   // Every key that would still sign at activeFrom hands over to the new one then.
   const existing = (await store.keys.list()).filter((key) => key.retiredAt === null || key.retiredAt > activeFrom);
@@ -74,7 +74,7 @@ export async function rotateSigningKeys(store: Store, config: GrantryConfig, pub
 }
 
 /** Loads the key ring, creating the first key on a fresh store. */
-export async function loadKeyRing(store: Store, config: GrantryConfig): Promise<KeyRing> {
+export async function loadKeyRing(store: ProviderStore, config: GrantryConfig): Promise<KeyRing> {
   let keys: LoadedKey[] = [];
   // A retired key is kept while tokens it signed may live: the longest access-token lifetime plus a margin.
   const keepAfterRetirement = Math.max(config.lifetimes.accessToken, config.lifetimes.implicitAccessToken) + config.lifetimes.retiredKeyMargin;

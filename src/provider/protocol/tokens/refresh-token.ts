@@ -1,5 +1,5 @@
 import { randomToken, sha256 } from '../../../lib/crypto.ts';
-import type { Grant, RefreshToken } from '../../../store/index.ts';
+import type { Grant, RefreshToken } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 
 // Refresh tokens are opaque, stored as their SHA-256, and rotated on every use. Each has an idle

@@ -1,0 +1,181 @@
+import { deriveKey, randomToken, seal, sha256, unseal } from '../../lib/crypto.ts';
+import type { ProviderContext } from '../context.ts';
+import type { AuthorizationParameters, AuthorizationRequestRecord, User } from '../storage.ts';
+import { checkAuthorizationRequest, unredirectable, type AuthorizationRequest, type CheckOutcome } from './checks/index.ts';
+import { prompts } from './checks/prompt.ts';
+import { OAuthError } from './errors.ts';
+import { grantForResponseType } from './grants/index.ts';
+import { formatScope, isSubset } from './scopes.ts';
+
+// The authorization endpoint (RFC 6749 §4.1, §4.2) without HTTP. A request is checked; a person
+// who is signed in and has already allowed what it asks is answered at once (no row is written).
+// Otherwise the checked request is stored, bound to the browser, and login and consent carry only
+// its handle: they never re-send its parameters, so none can be changed or dropped on the way.
+// What the HTTP layer does with each step — a page, a redirect — is up to it.
+
+/** The person signed in on this browser, as the authorization endpoint needs them. */
+export interface SignedIn {
+  user: User;
+  /** When they signed in (their session's start), seconds since the epoch. */
+  authTime: number;
+  /** The scopes they allowed this app before, if they asked to be remembered. */
+  consent: string | undefined;
+}
+
+export interface AuthorizationInput {
+  /** Reads the session of this browser, with the consent given the app, in one statement. */
+  signedIn(clientId: string): Promise<SignedIn | null>;
+  /** This browser's binding id (a cookie), made when there is none yet. */
+  browserId(): string;
+}
+
+export type AuthorizationStep =
+  /** Shown on Grantry's own page, never sent to the app: the client or redirect URI is not to be trusted, or the request is gone. */
+  | { step: 'error_page'; description: string }
+  /** To the app: its answer, or an error it may receive. */
+  | { step: 'redirect'; location: string }
+  /** The person must sign in first, then come back to the stored request. */
+  | { step: 'login'; requestId: string }
+  /** The person must decide. */
+  | { step: 'consent'; requestId: string; request: AuthorizationRequest; user: User };
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** GET /oauth2/authorize: a new request. */
+export async function beginAuthorization(ctx: ProviderContext, params: AuthorizationParameters, input: AuthorizationInput): Promise<AuthorizationStep> {
+  const checked = await checkAuthorizationRequest(ctx, 'authorize', params);
+  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
+  const { request } = checked;
+  const session = await input.signedIn(request.client.id);
+  if (session && !prompts(request.parameters, 'login') && !needsConsent(request, session.consent)) {
+    return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
+  }
+  const requestId = await storeRequest(ctx, request, input.browserId());
+  if (!session || prompts(request.parameters, 'login')) return { step: 'login', requestId };
+  return { step: 'consent', requestId, request, user: session.user };
+}
+
+/** After login: the stored request, taken up where it waited. */
+export async function continueAuthorization(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep> {
+  const stored = await findStoredRequest(ctx, requestId, input);
+  if (!stored) return requestGone();
+  const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
+  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
+  const { request } = checked;
+  const session = await input.signedIn(request.client.id);
+  // prompt=login asks for a sign-in made for this request: one that began after it was made.
+  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
+  if (needsConsent(request, session.consent)) return { step: 'consent', requestId, request, user: session.user };
+  if (!(await complete(ctx, requestId, session))) return requestGone();
+  return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
+}
+
+/** The consent form: Allow or Deny, once. The HTTP layer has checked the form's CSRF token. */
+export async function decideAuthorization(
+  ctx: ProviderContext,
+  requestId: string,
+  input: AuthorizationInput & { allow: boolean },
+): Promise<AuthorizationStep & { approved?: AuthorizationRequest }> {
+  const stored = await findStoredRequest(ctx, requestId, input);
+  if (!stored) return requestGone();
+  const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
+  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
+  const { request } = checked;
+  const session = await input.signedIn(request.client.id);
+  if (!session) return { step: 'login', requestId };
+  // Single use: a form sent twice, or by two tabs, is answered once.
+  if (!(await complete(ctx, requestId, session))) return requestGone();
+  if (!input.allow) {
+    const denied = new OAuthError('access_denied', 'the user denied the request');
+    return { step: 'redirect', location: errorLocation(ctx, request.redirectUri, denied, request.parameters.state, responseModeOf(ctx, request)) };
+  }
+  return { step: 'redirect', location: await approve(ctx, request, session, { remember: true }), approved: request };
+}
+
+/** Whether the person must be asked: no remembered consent covering these scopes, or the app asked to ask. */
+export function needsConsent(request: AuthorizationRequest, remembered: string | undefined): boolean {
+  if (prompts(request.parameters, 'consent')) return true;
+  return remembered === undefined || !isSubset(request.scope, remembered);
+}
+
+/** The person allowed: remember it if they chose to, and answer the app in its grant's way (a code, or for the implicit grant a token). */
+async function approve(ctx: ProviderContext, request: AuthorizationRequest, session: SignedIn, options: { remember: boolean }): Promise<string> {
+  if (options.remember) {
+    const union = new Set([...(session.consent?.split(' ').filter(Boolean) ?? []), ...request.scope]);
+    await ctx.store.consents.save(session.user.id, request.client.id, formatScope(union));
+  }
+  const grant = grantForResponseType(ctx.config, request.responseType)!;
+  const response = await grant.authorization!.respond(ctx, { request, user: session.user, authTime: session.authTime });
+  return withParams(request.redirectUri, response.mode, { ...response.params, state: request.parameters.state, iss: ctx.config.issuer });
+}
+
+// ── the stored request ──────────────────────────────────────────────────────────────────────
+
+/** Stores a checked request for this browser; returns its handle, the only thing login and consent carry. */
+async function storeRequest(ctx: ProviderContext, request: AuthorizationRequest, browserId: string): Promise<string> {
+  const handle = randomToken(32);
+  const handleHash = sha256(handle);
+  const at = now();
+  await ctx.store.requests.create({
+    handleHash,
+    clientId: request.client.id,
+    sealedParameters: seal(requestKey(ctx), JSON.stringify(request.parameters), handleHash),
+    browserHash: sha256(browserId),
+    createdAt: at,
+    expiresAt: at + ctx.config.authorizationRequestLifetime,
+  });
+  return handle;
+}
+
+/** The parameters of a stored request, unsealed. */
+export function storedParameters(ctx: ProviderContext, stored: AuthorizationRequestRecord): Record<string, string> {
+  return JSON.parse(unseal(requestKey(ctx), stored.sealedParameters, stored.handleHash)) as Record<string, string>;
+}
+
+const requestKeys = new WeakMap<ProviderContext, Buffer>();
+function requestKey(ctx: ProviderContext): Buffer {
+  let key = requestKeys.get(ctx);
+  if (!key) requestKeys.set(ctx, (key = deriveKey(ctx.config.secret, 'authorization-requests')));
+  return key;
+}
+
+/** The stored request, if it is this browser's, still waiting and not yet answered, with its parameters. */
+async function findStoredRequest(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<(AuthorizationRequestRecord & { parameters: Record<string, string> }) | undefined> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(requestId)) return undefined;
+  const stored = await ctx.store.requests.find(sha256(requestId));
+  if (!stored || stored.completedAt !== null || stored.expiresAt <= now()) return undefined;
+  // Bound to the browser that made it: a handle that leaked (a shared link, a log) is of no use elsewhere.
+  if (stored.browserHash === null || stored.browserHash !== sha256(input.browserId())) return undefined;
+  return { ...stored, parameters: storedParameters(ctx, stored) };
+}
+
+async function complete(ctx: ProviderContext, requestId: string, session: SignedIn): Promise<boolean> {
+  return ctx.store.requests.complete(sha256(requestId), { userId: session.user.id, authTime: session.authTime, at: now() });
+}
+
+function requestGone(): AuthorizationStep {
+  return { step: 'error_page', description: unredirectable.request_unknown };
+}
+
+function failedCheck(ctx: ProviderContext, checked: Exclude<CheckOutcome, { outcome: 'valid' }>): AuthorizationStep {
+  if (checked.outcome === 'unredirectable') return { step: 'error_page', description: checked.error.description };
+  return { step: 'redirect', location: errorLocation(ctx, checked.redirectUri, checked.error, checked.state, checked.responseMode) };
+}
+
+function responseModeOf(ctx: ProviderContext, request: AuthorizationRequest): 'query' | 'fragment' {
+  return grantForResponseType(ctx.config, request.responseType, { includeDisabled: true })?.authorization?.responseMode ?? 'query';
+}
+
+function errorLocation(ctx: ProviderContext, redirectUri: string, error: OAuthError, state: string | undefined, mode: 'query' | 'fragment'): string {
+  return withParams(redirectUri, mode, { error: error.code, error_description: error.description, state, iss: ctx.config.issuer });
+}
+
+function withParams(uri: string, mode: 'query' | 'fragment', params: Record<string, string | number | undefined>): string {
+  const url = new URL(uri);
+  const values = new URLSearchParams(mode === 'query' ? url.search : '');
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) values.set(name, String(value));
+  if (mode === 'query') url.search = values.toString();
+  else url.hash = values.toString();
+  return url.toString();
+}
+

@@ -1,0 +1,66 @@
+import type { ProviderContext } from '../../context.ts';
+import type { AuthorizationParameters } from '../../storage.ts';
+import { isOAuthError, type OAuthError } from '../errors.ts';
+import { grantForResponseType } from '../grants/index.ts';
+import { checkClient } from './client.ts';
+import { checkPkce } from './pkce.ts';
+import { checkPrompt } from './prompt.ts';
+import { checkRedirectUri } from './redirect-uri.ts';
+import { checkNoRepeatedParameters } from './repeated-parameters.ts';
+import { checkResponseType } from './response-type.ts';
+import { checkScope } from './scope.ts';
+import { checkState } from './state.ts';
+import { single, UnredirectableError, type AuthorizationCheck, type AuthorizationEndpoint, type AuthorizationRequest, type CheckState } from './request.ts';
+
+export * from './request.ts';
+
+/**
+ * The chain, in order. The first two decide where errors may go: until the client and its
+ * redirect URI are known good, an error is an UnredirectableError. A new authorization parameter
+ * is one check here, in a file of its own.
+ */
+export const authorizationChecks: readonly AuthorizationCheck[] = [
+  checkClient,
+  checkRedirectUri,
+  checkNoRepeatedParameters,
+  checkResponseType,
+  checkScope,
+  checkPkce,
+  checkState,
+  checkPrompt,
+];
+
+export type CheckOutcome =
+  | { outcome: 'valid'; request: AuthorizationRequest }
+  /** Not to be sent to the redirect URI: the client or the redirect URI is not to be trusted (or not known yet). */
+  | { outcome: 'unredirectable'; error: UnredirectableError }
+  /** May go to the redirect URI, in the response mode of the requested response type. */
+  | { outcome: 'redirectable'; error: OAuthError; redirectUri: string; state: string | undefined; responseMode: 'query' | 'fragment' };
+
+/** Runs the checks that serve `endpoint` over the request's parameters (lists where a parameter was repeated). */
+export async function checkAuthorizationRequest(ctx: ProviderContext, endpoint: AuthorizationEndpoint, params: AuthorizationParameters): Promise<CheckOutcome> {
+  const state: CheckState = { endpoint, params, facts: {} };
+  const applicable = authorizationChecks.filter((check) => check.endpoints.includes(endpoint));
+  try {
+    for (const check of applicable) await check.run(ctx, state);
+  } catch (error) {
+    if (error instanceof UnredirectableError) return { outcome: 'unredirectable', error };
+    if (!isOAuthError(error) || state.redirectUri === undefined) throw error;
+    const responseMode = grantForResponseType(ctx.config, single(state, 'response_type') ?? '', { includeDisabled: true })?.authorization?.responseMode ?? 'query';
+    return { outcome: 'redirectable', error, redirectUri: state.redirectUri, state: single(state, 'state'), responseMode };
+  }
+  return { outcome: 'valid', request: toRequest(state, applicable) };
+}
+
+function toRequest(state: CheckState, checks: readonly AuthorizationCheck[]): AuthorizationRequest {
+  // Only what a check vouched for is kept; unknown parameters are ignored (and not stored).
+  const parameters: Record<string, string> = {};
+  for (const check of checks) {
+    for (const name of check.parameters) {
+      const value = single(state, name);
+      if (value !== undefined) parameters[name] = value;
+    }
+  }
+  if (state.redirectUri !== undefined && parameters.redirect_uri === undefined) parameters.redirect_uri = state.redirectUri;
+  return { client: state.client!, redirectUri: state.redirectUri!, responseType: state.responseType!, scope: state.scope!, parameters, facts: state.facts };
+}
