@@ -43,13 +43,18 @@ export function isLocale(value: unknown): value is Locale {
 }
 
 /**
- * The language for a request: the `grantry_lang` cookie if it names one we speak, else the best
- * match in Accept-Language (RFC 9110 §12.5.4: q-values, `*`, primary-tag matching: every `zh-*`
+ * The language for a request: the `grantry_lang` cookie if it names one we speak (the person's own
+ * choice), else the first of an authorization request's ui_locales that we speak (the app's word
+ * for the person's languages), else the best match in Accept-Language (RFC 9110 §12.5.4: q-values, `*`, primary-tag matching: every `zh-*`
  * gets Simplified Chinese, the only Chinese there is, which a reader of Traditional Chinese reads
  * more easily than English), else English. Among equal q-values the first listed wins.
  */
-export function pickLocale(input: { cookie?: string | null; acceptLanguage?: string | null }): Locale {
+export function pickLocale(input: { cookie?: string | null; uiLocales?: string | null; acceptLanguage?: string | null }): Locale {
   if (isLocale(input.cookie)) return input.cookie;
+  for (const tag of input.uiLocales?.toLowerCase().split(' ') ?? []) {
+    const locale = tag === '*' ? undefined : localeOfTag(tag);
+    if (locale) return locale;
+  }
   const header = input.acceptLanguage;
   if (!header || header.length > 1000) return defaultLocale;
   let best: { locale: Locale; q: number; order: number } | undefined;

@@ -36,6 +36,13 @@ describe('pickLocale', () => {
     assert.equal(pickLocale({ acceptLanguage: `${'x,'.repeat(600)}zh` }), 'en', 'a header too long to be real is ignored: English');
   });
 
+  test('ui_locales: the first language Grantry speaks wins over Accept-Language, never over the cookie', () => {
+    assert.equal(pickLocale({ uiLocales: 'fr-CA zh-Hans en', acceptLanguage: 'en' }), 'zh-CN', 'the first of the ui_locales Grantry speaks (zh-Hans) wins over Accept-Language');
+    assert.equal(pickLocale({ uiLocales: 'fr de', acceptLanguage: 'zh-CN' }), 'zh-CN', 'ui_locales Grantry speaks none of leave it to Accept-Language');
+    assert.equal(pickLocale({ cookie: 'en', uiLocales: 'zh-CN' }), 'en', "the person's own choice (the cookie) wins over the app's ui_locales");
+    assert.equal(pickLocale({ uiLocales: '* zh' }), 'zh-CN', 'a wildcard in ui_locales names no language');
+  });
+
   test('the cookie wins over Accept-Language; an unknown cookie value is ignored', () => {
     assert.equal(pickLocale({ cookie: 'en', acceptLanguage: 'zh-CN' }), 'en', 'the cookie en wins over Accept-Language zh-CN');
     assert.equal(pickLocale({ cookie: 'zh-CN', acceptLanguage: 'en' }), 'zh-CN', 'the cookie zh-CN wins over Accept-Language en');

@@ -63,6 +63,29 @@ for (const kind of storeKinds) {
       assert.match(french.text, /<html lang="en">/, 'a language the provider does not have (fr-FR) falls back to English');
     });
 
+    test('an authorization request\'s ui_locales sets the language of its login and consent pages; the person\'s own choice still wins', async () => {
+      const { client } = await provider.registerClient({ appType: 'web', name: 'Lingua', redirectUris: [callback] });
+      const request = { response_type: 'code', client_id: client.id, redirect_uri: callback, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ui_locales: 'fr zh-CN en' };
+      const browser = new TestBrowser(provider.url);
+      const started = await browser.get(`/oauth2/authorize?${new URLSearchParams(request)}`, { 'accept-language': 'en' });
+      const login = await browser.get(started.location!, { 'accept-language': 'en' });
+      assert.match(login.text, /^<!doctype html><html lang="zh-CN">/, 'the login page of the request is in Chinese, the first of its ui_locales Grantry speaks');
+      const person = await provider.createUser();
+      const loggedIn = await browser.post('/login', { username: person.username, password: person.password, csrf_token: csrfFrom(login.text), return_to: new URL(started.location!, provider.url).searchParams.get('return_to')! });
+      const consent = await browser.get(loggedIn.location!, { 'accept-language': 'en' });
+      assert.equal(consent.status, 200, 'after login the request asks for consent');
+      assert.match(consent.text, /^<!doctype html><html lang="zh-CN">/, 'and its consent page is in Chinese too');
+      assert.match(consent.text, />同意授权</, 'with the Allow button in Chinese');
+      const elsewhere = await browser.get('/login', { 'accept-language': 'en' });
+      assert.match(elsewhere.text, /<html lang="en">/, 'a login page that is not on the way of that request keeps to Accept-Language');
+
+      browser.cookies.set('grantry_lang', 'en');
+      const chosen = await browser.get(`/oauth2/authorize?${new URLSearchParams({ ...request, prompt: 'consent' })}`);
+      assert.match(chosen.text, /<html lang="en">/, "the person's own choice of language wins over the app's ui_locales");
+      const malformed = await browser.get(`/oauth2/authorize?${new URLSearchParams({ ...request, ui_locales: 'zh_CN;q=1' })}`);
+      assert.equal(new URL(malformed.location!).searchParams.get('error'), 'invalid_request', 'malformed ui_locales are an invalid_request for the app');
+    });
+
     test('the switcher sets a cookie that wins over Accept-Language, and comes back to the page', async () => {
       const browser = new TestBrowser(provider.url);
       const page = await browser.get('/signup?return_to=%2Fconsole');

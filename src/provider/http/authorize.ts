@@ -15,6 +15,7 @@ import { messagePage } from '../pages/html.ts';
 import { scopeWords } from '../pages/scopes.ts';
 import { pageBasics, queryText } from './login.ts';
 import { authorizationParams } from './params.ts';
+import { continuePath } from './paths.ts';
 import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './session.ts';
 
 // GET  /oauth2/authorize          — a new authorization request: checked, then answered at once
@@ -23,7 +24,6 @@ import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './sessi
 // GET  /oauth2/authorize/continue — where login returns to: the stored request, taken up again.
 // POST /oauth2/authorize          — the consent form: Allow or Deny, naming the stored request.
 
-export const continuePath = '/oauth2/authorize/continue';
 
 export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
   const inputOf = (request: FastifyRequest, reply: FastifyReply): AuthorizationInput => ({
@@ -73,7 +73,7 @@ async function answer(ctx: ProviderContext, request: FastifyRequest, reply: Fast
 async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, requestId: string, authorization: AuthorizationRequest, user: User) {
   const { client } = authorization;
   const owner = client.ownerId ? await ctx.store.users.findById(client.ownerId) : undefined;
-  const basics = await pageBasics(ctx, request, reply);
+  const basics = await pageBasics(ctx, request, reply, { uiLocales: authorization.parameters.ui_locales });
   reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
   return consentPage({
     ...basics,

@@ -5,7 +5,9 @@ import type { ProviderContext } from '../context.ts';
 import { isLocale, langCookie, langCookieMaxAge, pickLocale, t, type Locale, type MessageKey, type Params } from '../../i18n/index.ts';
 import { formText, messagePage, type PageBasics } from '../pages/html.ts';
 import { homePage, loginPage, signupPage, type SignupValues } from '../pages/login.ts';
-import { csrfToken, currentUser, endSession, startSession, verifyCsrf } from './session.ts';
+import { pendingRequest } from '../protocol/authorization.ts';
+import { continuePath } from './paths.ts';
+import { browserId, csrfToken, currentUser, endSession, startSession, verifyCsrf } from './session.ts';
 
 // GET /, the login and signup pages, logout, and /lang (the language switcher). Also the few
 // helpers every people-facing page route shares (the page's language, sending a page, the sign-in
@@ -19,7 +21,9 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
 
   app.get('/login', async (request, reply) => {
     const returnTo = safeReturnTo(queryText(request, 'return_to')) ?? '';
-    return sendPage(reply, loginPage({ ...(await pageBasics(ctx, request, reply)), returnTo, username: '', allowSignup: ctx.config.allowSignup }));
+    const pending = await pendingAuthorization(ctx, request, reply, returnTo);
+    const basics = await pageBasics(ctx, request, reply, { uiLocales: pending?.ui_locales });
+    return sendPage(reply, loginPage({ ...basics, returnTo, username: '', allowSignup: ctx.config.allowSignup }));
   });
 
   app.post('/login', async (request, reply) => {
@@ -154,17 +158,29 @@ export function sendPage(reply: FastifyReply, page: string, status = 200): Fasti
 }
 
 /** The page's language, the signed-in user and the CSRF token that every page's forms (the logout button included) carry. */
-export async function pageBasics(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<PageBasics & { user: User | null }> {
-  return basicsOf(request, await currentUser(ctx, request), csrfToken(ctx, request, reply));
+export async function pageBasics(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, hints: LocaleHints = {}): Promise<PageBasics & { user: User | null }> {
+  return basicsOf(request, await currentUser(ctx, request), csrfToken(ctx, request, reply), hints);
 }
 
-function basicsOf<U extends PageBasics['user']>(request: FastifyRequest, user: U, csrf: string): PageBasics & { user: U } {
-  return { locale: localeOf(request), user, csrf, here: herePath(request) };
+/** What an authorization request says of the person's languages (its ui_locales), for the pages on its way. */
+interface LocaleHints {
+  uiLocales?: string;
 }
 
-/** The language this request's pages speak: the switcher's cookie, else Accept-Language, else English. */
-export function localeOf(request: FastifyRequest): Locale {
-  return pickLocale({ cookie: request.cookies[langCookie], acceptLanguage: request.headers['accept-language'] });
+function basicsOf<U extends PageBasics['user']>(request: FastifyRequest, user: U, csrf: string, hints: LocaleHints = {}): PageBasics & { user: U } {
+  return { locale: localeOf(request, hints), user, csrf, here: herePath(request) };
+}
+
+/** The language this request's pages speak: the switcher's cookie, else the request's ui_locales, else Accept-Language, else English. */
+export function localeOf(request: FastifyRequest, hints: LocaleHints = {}): Locale {
+  return pickLocale({ cookie: request.cookies[langCookie], uiLocales: hints.uiLocales, acceptLanguage: request.headers['accept-language'] });
+}
+
+/** The authorization request a login page was sent from, when it is still waiting in this browser. */
+async function pendingAuthorization(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, returnTo: string) {
+  if (!returnTo.startsWith(`${continuePath}?`)) return undefined;
+  const requestId = new URLSearchParams(returnTo.slice(continuePath.length + 1)).get('request_id');
+  return requestId ? pendingRequest(ctx, requestId, browserId(ctx, request, reply)) : undefined;
 }
 
 /**

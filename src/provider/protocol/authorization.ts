@@ -127,6 +127,11 @@ async function storeRequest(ctx: ProviderContext, request: AuthorizationRequest,
   return handle;
 }
 
+/** A request still waiting in this browser, for the pages shown on its way (the login page's language). */
+export async function pendingRequest(ctx: ProviderContext, requestId: string, browserId: string): Promise<Readonly<Record<string, string>> | undefined> {
+  return (await findStoredRequest(ctx, requestId, { browserId: () => browserId }))?.parameters;
+}
+
 /** The parameters of a stored request, unsealed. */
 export function storedParameters(ctx: ProviderContext, stored: AuthorizationRequestRecord): Record<string, string> {
   return JSON.parse(unseal(requestKey(ctx), stored.sealedParameters, stored.handleHash)) as Record<string, string>;
@@ -140,7 +145,7 @@ function requestKey(ctx: ProviderContext): Buffer {
 }
 
 /** The stored request, if it is this browser's, still waiting and not yet answered, with its parameters. */
-async function findStoredRequest(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<(AuthorizationRequestRecord & { parameters: Record<string, string> }) | undefined> {
+async function findStoredRequest(ctx: ProviderContext, requestId: string, input: Pick<AuthorizationInput, 'browserId'>): Promise<(AuthorizationRequestRecord & { parameters: Record<string, string> }) | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(requestId)) return undefined;
   const stored = await ctx.store.requests.find(sha256(requestId));
   if (!stored || stored.completedAt !== null || stored.expiresAt <= now()) return undefined;

@@ -10,6 +10,7 @@ import { checkNoRepeatedParameters } from './repeated-parameters.ts';
 import { checkResponseType } from './response-type.ts';
 import { checkScope } from './scope.ts';
 import { checkState } from './state.ts';
+import { checkUiLocales } from './ui-locales.ts';
 import { single, UnredirectableError, type AuthorizationCheck, type AuthorizationEndpoint, type AuthorizationRequest, type CheckState } from './request.ts';
 
 export * from './request.ts';
@@ -28,6 +29,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkPkce,
   checkState,
   checkPrompt,
+  checkUiLocales,
 ];
 
 export type CheckOutcome =
