@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { canonicalLocation } from '../lib/canonical-host.ts';
+import { listenFirst, type EarlyServer } from '../lib/listen-first.ts';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { connectFastify, cookieNames, createConnect, parseCookies, type ConnectRequest } from '../connect/index.ts';
 import { serializeCookie } from '../connect/adapters/http.ts';
@@ -12,7 +14,10 @@ import { forgetProviderToken, readProviderProfile } from './profile.ts';
 import { demoProviders } from './providers.ts';
 
 export interface DemoSiteOptions {
+  /** 0: a free port the system picks (on host, 127.0.0.1 unless given); the site's url says which. */
   port: number;
+  /** A server already listening (see listenFirst), to build the site on; `port` is then its port. */
+  listening?: EarlyServer;
   /** The Grantry provider the site logs in with (its metadata is read from there). */
   providerIssuer: string;
   clientId: string;
@@ -48,8 +53,10 @@ function contextOf(request: { url?: string; path?: string; headers: Record<strin
 export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite> {
   const ownStore = options.store ? undefined : await openConnectStore(options.databaseUrl ?? defaults.databaseUrl);
   const store = options.store ?? ownStore!;
+  // Port 0: the system picks a free port, known before the site's own URL is (see listenFirst).
+  const early = options.listening ?? (options.port === 0 ? await listenFirst(options.host ?? '127.0.0.1', 0) : undefined);
   // localhost, not 127.0.0.1: the demo app's redirect URIs are registered that way.
-  const url = `http://localhost:${options.port}`;
+  const url = `http://localhost:${early?.port ?? options.port}`;
   const issuerOrigin = new URL(options.providerIssuer).origin;
   const connect = createConnect({
     store,
@@ -64,7 +71,17 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     },
   });
   const providerName = (id: string) => connect.providerList().find((p) => p.id === id)?.name ?? id;
-  const app = Fastify();
+  const app = Fastify(early ? { serverFactory: early.serverFactory } : {});
+  // A page opened under another name of this host (127.0.0.1 for localhost) goes to the site's
+  // own: its cookies, and the origin that Connect's login forms must post from, are the site's.
+  app.addHook('onRequest', (request, reply, done) => {
+    const canonical = canonicalLocation(url, { method: request.method, host: request.host, url: request.url, accept: request.headers.accept, protocol: request.protocol });
+    if (canonical) {
+      reply.header('cache-control', 'no-store').redirect(canonical, 308);
+      return;
+    }
+    done();
+  });
   // Everything is served from here; the browser-only page also talks to the provider's API.
   app.addHook('onSend', async (_request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
@@ -120,11 +137,13 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
   app.get('/demo.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(stylesheet));
 
   // Both ::1 and 127.0.0.1, whichever "localhost" resolves to first.
-  await app.listen({ host: options.host ?? 'localhost', port: options.port });
+  if (early) await app.ready();
+  else await app.listen({ host: options.host ?? 'localhost', port: options.port });
   return {
     url,
     async close() {
       await app.close();
+      await early?.close();
       await ownStore?.close();
     },
   };

@@ -8,7 +8,6 @@ import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { grantryClient, startGrantry, type GrantryDouble } from './doubles/grantry.ts';
 import { loginWith, secret, TestBrowser } from './helpers.ts';
-import { freePort } from '../helpers/ports.ts';
 
 // The demo website as the CLI starts it, logging in with a Grantry provider (a double until the
 // real provider's endpoints land).
@@ -23,7 +22,7 @@ for (const kind of storeKinds) {
     before(async () => {
       ({ store, dispose } = await kind.openConnect());
       double = await startGrantry();
-      site = await startDemoSite({ port: await freePort(), providerIssuer: double.url, ...grantryClient, store, secret });
+      site = await startDemoSite({ port: 0, providerIssuer: double.url, ...grantryClient, store, secret });
     });
     after(async () => {
       await site.close();

@@ -16,19 +16,13 @@ for (const kind of storeKinds) {
 
     before(async () => {
       provider = await startProvider(kind);
-      const port = await new Promise<number>((resolve) => {
-        import('node:net').then(({ createServer }) => {
-          const server = createServer().listen(0, '127.0.0.1', () => {
-            const { port: p } = server.address() as { port: number };
-            server.close(() => resolve(p));
-          });
-        });
-      });
-      const siteUrl = `http://127.0.0.1:${port}`;
-      const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
       // The site keeps its own tables, here in the provider's database.
       siteStore = await openConnectStore(provider.databaseUrl);
-      site = await startSite(siteStore, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))], { siteUrl });
+      // Its app is registered once its address is known.
+      site = await startSite(siteStore, async (siteUrl) => {
+        const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
+        return [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))];
+      });
     });
     after(async () => {
       await site.close();

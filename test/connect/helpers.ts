@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { createConnect, connectFastify, type Connect, type ConnectOptions } from '../../src/connect/index.ts';
 import type { ConnectStore } from '../../src/connect/storage.ts';
 import { TestBrowser, type BrowserResponse } from '../helpers/browser.ts';
-import { freePort } from '../helpers/ports.ts';
+import { listenFirst } from '../../src/lib/listen-first.ts';
 
 export const secret = 'connect-test-secret-0123456789abcdef';
 
@@ -13,11 +13,16 @@ export interface TestSite {
 }
 
 /** A website using Connect through its Fastify plugin, with an account page to land on. */
-export async function startSite(store: ConnectStore, providers: ConnectOptions['providers'], options: Partial<ConnectOptions> = {}): Promise<TestSite> {
-  const port = options.siteUrl ? Number(new URL(options.siteUrl).port) : await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const connect = createConnect({ store, secret, siteUrl: url, providers, ...options });
-  const app = Fastify();
+export async function startSite(
+  store: ConnectStore,
+  providers: ConnectOptions['providers'] | ((siteUrl: string) => ConnectOptions['providers'] | Promise<ConnectOptions['providers']>),
+  options: Partial<ConnectOptions> = {},
+): Promise<TestSite> {
+  // The site listens before it is built, so that its URL (and so its callback) is known to the providers first.
+  const early = await listenFirst('127.0.0.1', options.siteUrl ? Number(new URL(options.siteUrl).port) : 0);
+  const url = `http://127.0.0.1:${early.port}`;
+  const connect = createConnect({ store, secret, siteUrl: url, providers: typeof providers === 'function' ? await providers(url) : providers, ...options });
+  const app = Fastify({ serverFactory: early.serverFactory });
   await app.register(connectFastify, { connect });
   app.get('/account', async (request, reply) => {
     const cookie = /connect_session=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
@@ -25,8 +30,15 @@ export async function startSite(store: ConnectStore, providers: ConnectOptions['
     if (!user) return reply.code(401).send({ signedIn: false });
     return { signedIn: true, user, identities: await connect.identitiesOf(user.id) };
   });
-  await app.listen({ host: '127.0.0.1', port });
-  return { url, connect, close: () => app.close() };
+  await app.ready();
+  return {
+    url,
+    connect,
+    async close() {
+      await app.close();
+      await early.close();
+    },
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 // @ts-expect-error oidc-provider 8 ships no type declarations.
 import OidcProvider from 'oidc-provider';
@@ -7,7 +6,7 @@ import { oidc, refreshTokens, revokeToken, unsealTokens, ConnectError, validateI
 import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { startSite, TestBrowser, visible, type TestSite } from './helpers.ts';
-import { freePort } from '../helpers/ports.ts';
+import { listenFirst } from '../../src/lib/listen-first.ts';
 
 // The full authorization-code + PKCE + OIDC flow against oidc-provider (a provider nobody here
 // wrote), in-process on a loopback port, its development login and consent pages driven like a
@@ -41,16 +40,18 @@ for (const kind of storeKinds) {
   describe(`OpenID Connect against oidc-provider on ${kind.name}`, () => {
     let store: ConnectStore;
     let dispose: () => Promise<void>;
-    let opServer: Server;
+    let closeOp: () => Promise<void>;
     let site: TestSite;
     let issuer: string;
 
     before(async () => {
       ({ store, dispose } = await kind.openConnect());
-      const opPort = await freePort();
-      issuer = `http://127.0.0.1:${opPort}`;
-      const sitePort = await freePort();
-      const siteUrl = `http://127.0.0.1:${sitePort}`;
+      // Both listen before they are built: the provider's issuer names its port, and its client's
+      // redirect URIs name the site's.
+      const opEarly = await listenFirst('127.0.0.1');
+      closeOp = opEarly.close;
+      issuer = `http://127.0.0.1:${opEarly.port}`;
+      site = await startSite(store, async (siteUrl) => {
       const op = new OidcProvider(issuer, {
         clients: [{
           client_id: 'connect-site',
@@ -69,21 +70,15 @@ for (const kind of storeKinds) {
         cookies: { keys: ['oidc-test-cookie-key'] },
       });
       op.on('server_error', (_ctx: unknown, error: Error) => console.error('oidc-provider:', error));
-      opServer = op.listen(opPort, '127.0.0.1');
-      await new Promise((resolve) => opServer.once('listening', resolve));
-      const provider = await oidc({ id: 'op', name: 'Test OP', issuer, clientId: 'connect-site', clientSecret: 'connect-site-secret-which-is-long-enough' });
-      // The site's port was chosen before the provider learned its redirect URIs.
-      site = await startSiteOn(store, provider, siteUrl);
+      opEarly.serverFactory(op.callback());
+      return [await oidc({ id: 'op', name: 'Test OP', issuer, clientId: 'connect-site', clientSecret: 'connect-site-secret-which-is-long-enough' })];
+      });
     });
     after(async () => {
       await site.close();
-      await new Promise((resolve) => opServer.close(resolve));
+      await closeOp();
       await dispose();
     });
-
-    async function startSiteOn(s: ConnectStore, provider: Awaited<ReturnType<typeof oidc>>, url: string) {
-      return startSite(s, [provider], { siteUrl: url });
-    }
 
     test('code + PKCE + nonce, RFC 9207 iss on the callback, ID token checked, identity from claims and userinfo', async () => {
       const browser = new TestBrowser(site.url);

@@ -7,7 +7,7 @@ import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { t, type Locale } from '../../src/i18n/index.ts';
 import { seriousAccessibilityProblems, type AxeFinding } from '../helpers/browser-axe.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { freePort } from '../helpers/ports.ts';
+import { listenFirst } from '../../src/lib/listen-first.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { sqliteKind } from '../helpers/stores.ts';
 
@@ -24,14 +24,15 @@ describe('accessibility of every page, in both languages (axe-core in Chromium)'
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    const [launched, started, sitePort] = await Promise.all([launchChromium(), startProvider(sqliteKind), freePort()]);
+    const [launched, started, early] = await Promise.all([launchChromium(), startProvider(sqliteKind), listenFirst('127.0.0.1', 0)]);
+    const sitePort = early.port;
     browser = launched;
     provider = started;
     const siteUrl = `http://localhost:${sitePort}`;
     const { client, clientSecret } = await provider.registerClient({ appType: 'web', name: 'Demo site', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
     const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
     site = await startDemoSite({
-      port: sitePort, providerIssuer: provider.url, clientId: client.id, clientSecret: clientSecret!, implicitClientId: spa.client.id,
+      port: sitePort, listening: early, providerIssuer: provider.url, clientId: client.id, clientSecret: clientSecret!, implicitClientId: spa.client.id,
       databaseUrl: provider.databaseUrl, secret: 'accessibility-demo-secret-0123456789abcdef',
     });
   });

@@ -6,9 +6,10 @@ import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
 import { t, type Locale, type MessageKey } from '../../src/i18n/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { sqliteKind } from '../helpers/stores.ts';
-import { freePort } from '../helpers/ports.ts';
+import { listenFirst, type EarlyServer } from '../../src/lib/listen-first.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { Shots } from '../helpers/browser-shots.ts';
+import { basic } from '../helpers/basic.ts';
 
 // The journeys people make through Grantry's pages and the demo website, in headless Chromium:
 // one browser, one context per visitor, a provider and the demo site on loopback ports over a
@@ -22,7 +23,8 @@ const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 describe('journeys in a real browser (SQLite)', () => {
   let browser: Browser;
   let provider: RunningProvider;
-  let sitePort: number;
+  /** The demo site's port, held from the start: journey 1 registers the site's callbacks before the site runs. */
+  let sitePort: EarlyServer;
   let siteUrl: string;
   let site: DemoSite | undefined;
   let siteApp: { clientId: string; clientSecret: string } | undefined;
@@ -32,8 +34,8 @@ describe('journeys in a real browser (SQLite)', () => {
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    [browser, provider, sitePort] = await Promise.all([launchChromium(), startProvider(sqliteKind), freePort()]);
-    siteUrl = `http://localhost:${sitePort}`;
+    [browser, provider, sitePort] = await Promise.all([launchChromium(), startProvider(sqliteKind), listenFirst('127.0.0.1', 0)]);
+    siteUrl = `http://localhost:${sitePort.port}`;
     const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
     implicitClientId = spa.client.id;
     siteStore = await openConnectStore(provider.databaseUrl);
@@ -41,6 +43,7 @@ describe('journeys in a real browser (SQLite)', () => {
   after(async () => {
     for (const context of contexts) await context.close().catch(() => {});
     await site?.close();
+    await sitePort?.close();
     await siteStore?.close();
     await provider?.close();
     await browser?.close();
@@ -105,7 +108,7 @@ describe('journeys in a real browser (SQLite)', () => {
         const { client, clientSecret } = await provider.registerClient({ appType: 'web', name: 'Demo site', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
         siteApp = { clientId: client.id, clientSecret: clientSecret! };
       }
-      site = await startDemoSite({ port: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, databaseUrl: provider.databaseUrl, secret: siteSecret });
+      site = await startDemoSite({ port: sitePort.port, listening: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, databaseUrl: provider.databaseUrl, secret: siteSecret });
     }
     return site;
   }
@@ -163,11 +166,7 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.equal(stored.appType, 'web', 'the app is stored as a web app');
 
     // The copied pair works: the developer authorizes their own app and exchanges the code with it.
-    let callback: URL | undefined;
-    await page.context().route(`${siteUrl}/auth/grantry/callback**`, (route) => {
-      callback = new URL(route.request().url());
-      return route.fulfill({ status: 200, contentType: 'text/plain', body: 'callback received' });
-    });
+    // The site does not run yet (its port is held for it): the code is read off the request the browser makes.
     const authorize = new URL(`${provider.url}/oauth2/authorize`);
     authorize.search = new URLSearchParams({
       response_type: 'code', client_id: clientId, redirect_uri: `${siteUrl}/auth/grantry/callback`, scope: 'profile', state: 'developer-state',
@@ -175,13 +174,14 @@ describe('journeys in a real browser (SQLite)', () => {
     }).toString();
     await page.goto(authorize.href);
     await page.getByRole('heading', { name: 'Allow Demo site to use your account?' }).waitFor();
+    const callbackRequest = page.waitForRequest((request) => request.url().startsWith(`${siteUrl}/auth/grantry/callback?`));
     await page.getByRole('button', { name: 'Allow' }).click();
-    await page.getByText('callback received').waitFor();
+    const callback = new URL((await callbackRequest).url());
     assert.equal(callback!.searchParams.get('state'), 'developer-state', 'the callback carries the state of the authorization request');
     const tokenRequest = (secret: string) =>
       fetch(`${provider.url}/oauth2/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { authorization: basic(clientId, secret), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, redirect_uri: `${siteUrl}/auth/grantry/callback`, code_verifier: verifier }),
       });
     const wrong = await tokenRequest(`${clientSecret.slice(0, -1)}${clientSecret.endsWith('A') ? 'B' : 'A'}`);
@@ -194,7 +194,6 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.equal(body.uid, developer.id, 'the token response names the developer by uid');
     const me = await (await fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${body.access_token}` } })).json();
     assert.deepEqual(me, { uid: developer.id, username: 'devon', display_name: 'Devon Developer' }, "the token reads the developer's profile at /api/me");
-    await page.context().unroute(`${siteUrl}/auth/grantry/callback**`);
     siteApp = { clientId, clientSecret };
     assert.deepEqual(problemsOf(page), [], `no script error or CSP refusal on the pages: ${problemsOf(page).join('; ')}`);
   });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli.ts';
-import { freePort } from './ports.ts';
 import { testSecret } from './provider.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,15 +20,15 @@ export interface ChildProvider {
 }
 
 /**
- * `grantry start` as its own process (`node --import tsx src/cli/main.ts start`) on a free port over
- * a fresh SQLite store, with an optional grantry.json; resolves once it listens.
+ * `grantry start` as its own process (`node --import tsx src/cli/main.ts start`) on a port the
+ * system picks (--port 0) over a fresh SQLite store, with an optional grantry.json; resolves once it
+ * listens, with the port it printed.
  */
 export async function startChildProvider(options: { config?: Record<string, unknown>; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<ChildProvider> {
   const dir = mkdtempSync(join(tmpdir(), 'grantry-child-'));
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(dir, 'grantry.sqlite')}`;
-  const port = await freePort();
   // tsx found from this repository, whatever directory the process runs in.
-  const args = ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), 'start', '--port', String(port), '--database-url', databaseUrl];
+  const args = ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), 'start', '--port', '0', '--database-url', databaseUrl];
   if (options.config) {
     writeFileSync(join(dir, 'grantry.json'), JSON.stringify(options.config));
     args.push('--config', join(dir, 'grantry.json'));
@@ -44,11 +43,11 @@ export async function startChildProvider(options: { config?: Record<string, unkn
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (stdout.includes('Grantry provider listening')) resolve();
-    };
-    child.stdout!.on('data', check);
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', () => {
+      const found = /listening on http:\/\/[^\s:"]+:(\d+)/.exec(stdout)?.[1];
+      if (found) resolve(found);
+    });
     void exited.then(({ code }) => reject(new Error(`grantry start exited (${code}) before listening: ${stderr}`)));
   });
   return { child, url: `http://127.0.0.1:${port}`, databaseUrl, dir, stdout: () => stdout, stderr: () => stderr, exited };

@@ -12,9 +12,9 @@ import { registerClient } from '../../src/provider/protocol/clients.ts';
 import { createServiceApp, startChildProvider } from '../helpers/child-provider.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { sqliteKind } from '../helpers/stores.ts';
+import { basic } from '../helpers/basic.ts';
 
 const form = (values: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', body: new URLSearchParams(values).toString() });
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('the JSON request log', () => {
   const lines: string[] = [];

@@ -10,6 +10,7 @@ import { createMetrics, type ProviderMetrics } from '../../src/provider/metrics.
 import { registerClient } from '../../src/provider/protocol/clients.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds, sqliteKind } from '../helpers/stores.ts';
+import { basic } from '../helpers/basic.ts';
 
 interface MetricsProvider {
   url: string;
@@ -50,7 +51,6 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const tokenRequest = (provider: MetricsProvider, form: Record<string, string>, auth: string) =>
   fetch(`${provider.url}/oauth2/token`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
 

@@ -6,6 +6,7 @@ import { request, Agent } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
 import { createServiceApp, startChildProvider, type ChildProvider } from '../helpers/child-provider.ts';
+import { basic } from '../helpers/basic.ts';
 
 type Outcome = { kind: 'answered'; status: number; body: string; afterSignal: boolean } | { kind: 'failed'; code: string; afterSignal: boolean };
 
@@ -43,7 +44,7 @@ describe('grantry start on SIGTERM', () => {
     const databaseUrl = `sqlite:${dir}/grantry.sqlite`;
     const { clientId, clientSecret } = await createServiceApp(databaseUrl);
     provider = await startChildProvider({ databaseUrl, config: { audit: { flushIntervalMs: 600_000 } } });
-    const auth = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    const auth = basic(clientId, clientSecret);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     let signalled = false;

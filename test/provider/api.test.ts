@@ -6,6 +6,7 @@ import { rotateSigningKeys } from '../../src/provider/protocol/tokens/keys.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { countStatements, getMe, webAppWithTokens, mintAccessToken } from './token-fixtures.ts';
+import { basic } from '../helpers/basic.ts';
 
 for (const kind of storeKinds) {
   describe(`GET /api/me on ${kind.name}`, () => {
@@ -42,7 +43,7 @@ for (const kind of storeKinds) {
       const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
       const token = await (await fetch(`${provider.url}/oauth2/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { authorization: basic(client.id, clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',
       })).json();
       const me = await getMe(provider, token.access_token);

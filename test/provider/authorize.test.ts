@@ -256,6 +256,13 @@ for (const kind of storeKinds) {
       const location = new URL(response.location!, provider.url);
       assert.equal(location.pathname, '/login', 'prompt=login sends a signed-in user to the login page');
       const back = location.searchParams.get('return_to')!;
+      // The consent form cannot skip the fresh sign-in: the id from the login redirect, posted with a valid CSRF token.
+      const skipped = await fresh.post('/oauth2/authorize', {
+        csrf_token: csrfFrom((await fresh.get('/console')).text),
+        request_id: new URL(back, provider.url).searchParams.get('request_id')!,
+        decision: 'allow',
+      });
+      assert.equal(new URL(skipped.location!, provider.url).pathname, '/login', 'posting the consent form without the fresh sign-in leads to the login page, not a code');
       const stillOld = await fresh.get(back);
       assert.equal(new URL(stillOld.location!, provider.url).pathname, '/login', 'the session from before the request does not satisfy prompt=login');
       await fresh.login(person.username, person.password);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
+import { basic } from '../helpers/basic.ts';
 
 // Values that PostgreSQL refuses (a NUL in text) or that no registration could have made, at every
 // endpoint that looks a client or a user up: a clear OAuth error, never a 5xx.
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 for (const kind of storeKinds) {
   describe(`odd credentials on ${kind.name}`, () => {

@@ -6,6 +6,7 @@ import type { Client, User } from '../../src/store/index.ts';
 import type { ProviderContext } from '../../src/provider/context.ts';
 import { createOpaqueAccessToken, signJwtAccessToken } from '../../src/provider/protocol/tokens/access-token.ts';
 import type { RunningProvider } from '../helpers/provider.ts';
+import { basic } from '../helpers/basic.ts';
 
 export interface Reply {
   status: number;
@@ -31,8 +32,7 @@ export async function getMe(provider: RunningProvider, accessToken: string | und
 
 /** RFC 6749 §2.3.1: each part form-urlencoded, then joined and base64-encoded. */
 export function basicAuth(clientId: string, secret: string): Record<string, string> {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return { authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}` };
+  return { authorization: basic(clientId, secret) };
 }
 
 export const redirectUri = 'https://app.example/callback';

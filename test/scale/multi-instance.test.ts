@@ -12,9 +12,10 @@ import { registerClient } from '../../src/provider/protocol/clients.ts';
 import type { Store } from '../../src/store/index.ts';
 import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
-import { freePort } from '../helpers/ports.ts';
+import { listenFirst } from '../../src/lib/listen-first.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { postgresKind } from '../helpers/stores.ts';
+import { basic } from '../helpers/basic.ts';
 
 // Three provider processes (`grantry start`) on one PostgreSQL schema, as behind a load balancer:
 // one issuer (the balancer's address, which nothing here listens on: the tests talk to each
@@ -36,17 +37,19 @@ interface Instance {
   child: ChildProcess;
 }
 
+/** `grantry start` on a port the system picks (--port 0), serving the shared issuer; resolves with its own address. */
 async function startInstance(databaseUrl: string, issuer: string, configFile: string): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--port', String(port), '--config', configFile], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--port', '0', '--config', configFile], {
     env: { ...process.env, GRANTRY_SECRET: testSecret, GRANTRY_DATABASE_URL: databaseUrl, GRANTRY_ISSUER: issuer, GRANTRY_LOG: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  // Behind the balancer the greeting names both: where the instance listens, and the issuer it serves.
+  const port = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk;
-      if (output.includes('listening on')) resolve();
+      const found = /listening on http:\/\/127\.0\.0\.1:(\d+) for the issuer /.exec(output)?.[1];
+      if (found) resolve(found);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk) => (output += chunk));
@@ -62,7 +65,7 @@ async function stopInstance(instance: Instance): Promise<void> {
   await exited;
 }
 
-const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+const basicAuth = (id: string, secret: string) => ({ authorization: basic(id, secret) });
 
 async function post(base: string, path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
@@ -82,18 +85,29 @@ function sameBrowserAt(browser: TestBrowser, base: string): TestBrowser {
   return moved;
 }
 
+interface Nginx {
+  child: ChildProcess;
+  port: number;
+  /** Puts the instances behind it (a configuration reload) and resolves once they answer through it. */
+  pointAt(instances: Instance[]): Promise<void>;
+}
+
 /**
- * nginx on `port` in front of the instances, as deploy/nginx.conf sets it up: the same upstream
- * keepalive and the proxy lines of deploy/grantry-proxy.conf, included as they are; plain http
- * here, since the tests have no certificate.
+ * nginx in front of the instances, as deploy/nginx.conf sets it up: the same upstream keepalive and
+ * the proxy lines of deploy/grantry-proxy.conf, included as they are; plain http here, since the
+ * tests have no certificate. It starts first, with no instance behind it yet, because its address
+ * is the issuer the instances are started with; it listens on a port the system has just given
+ * out, and should another process take that port first, on another.
  */
-async function startNginx(dir: string, port: number, instances: Instance[]): Promise<ChildProcess> {
+async function startNginx(dir: string): Promise<Nginx> {
   const proxyLines = resolve('deploy/grantry-proxy.conf');
   assert.ok(readFileSync(proxyLines, 'utf8').includes('proxy_pass http://grantry;'), 'deploy/grantry-proxy.conf passes requests to the grantry upstream');
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, `
+  const errorLog = join(dir, 'nginx-error.log');
+  const write = (port: number, upstream: string[]) =>
+    writeFileSync(conf, `
     pid ${join(dir, 'nginx.pid')};
-    error_log ${join(dir, 'nginx-error.log')} warn;
+    error_log ${errorLog} warn;
     worker_processes 1;
     events {}
     http {
@@ -101,7 +115,7 @@ async function startNginx(dir: string, port: number, instances: Instance[]): Pro
       client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
       fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
       upstream grantry {
-        ${instances.map((instance) => `server ${new URL(instance.url).host} max_fails=3 fail_timeout=10s;`).join('\n        ')}
+        ${upstream.join('\n        ')}
         keepalive 32;
       }
       server {
@@ -110,20 +124,53 @@ async function startNginx(dir: string, port: number, instances: Instance[]): Pro
         location / { include ${proxyLines}; }
       }
     }`);
-  const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-g', 'daemon off; user root;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let errors = '';
-  child.stderr!.on('data', (chunk) => (errors += chunk));
-  // Ready once it answers on the port.
-  for (let tries = 0; ; tries++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${errors}${readFileSync(join(dir, 'nginx-error.log'), 'utf8')}`);
+  for (let attempt = 1; ; attempt++) {
+    const port = await systemPickedPort();
+    // No instance yet: a placeholder that is never used.
+    write(port, ['server 127.0.0.1:9 down;']);
+    const child = spawn(nginxBinary, ['-p', dir, '-c', conf, '-g', 'daemon off; user root;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let errors = '';
+    child.stderr!.on('data', (chunk) => (errors += chunk));
+    const answering = await answers(`http://127.0.0.1:${port}/healthz`, child);
+    if (answering) {
+      return {
+        child,
+        port,
+        async pointAt(instances) {
+          write(port, instances.map((instance) => `server ${new URL(instance.url).host} max_fails=3 fail_timeout=10s;`));
+          child.kill('SIGHUP');
+          // The reload is done once a request through nginx reaches an instance.
+          for (let tries = 0; (await fetch(`http://127.0.0.1:${port}/healthz`)).status !== 200; tries++) {
+            if (tries > 200) throw new Error(`nginx did not take the instances up: ${readFileSync(errorLog, 'utf8')}`);
+            await sleep(25);
+          }
+        },
+      };
+    }
+    const log = `${errors}${existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''}`;
+    if (!/Address already in use/.test(log) || attempt >= 5) throw new Error(`nginx did not start on ${port}: ${log}`);
+  }
+}
+
+/** A port the system has just given out (and taken back): for nginx, which cannot be handed a socket. */
+async function systemPickedPort(): Promise<number> {
+  const early = await listenFirst('127.0.0.1', 0);
+  await early.close();
+  return early.port;
+}
+
+/** Whether a freshly started server answers at `url` (any status), polling until it does or exits. */
+async function answers(url: string, child: ChildProcess): Promise<boolean> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (child.exitCode !== null) return false;
     try {
-      await fetch(`http://127.0.0.1:${port}/healthz`);
-      return child;
+      await fetch(url);
+      return true;
     } catch {
-      if (tries > 100) throw new Error(`nginx did not answer: ${errors}`);
-      await sleep(50);
+      await sleep(25);
     }
   }
+  return false;
 }
 
 /** The requests an instance has answered on `route`, from its own /metrics (loopback, no proxy). */
@@ -148,7 +195,7 @@ describe('three instances on one PostgreSQL database', () => {
   let service: { id: string; secret: string };
   let opaqueService: { id: string; secret: string };
   let username: string;
-  let nginx: ChildProcess | undefined;
+  let nginx: Nginx | undefined;
 
   before(async () => {
     opened = await postgresKind.open();
@@ -156,7 +203,10 @@ describe('three instances on one PostgreSQL database', () => {
     dir = mkdtempSync(join(tmpdir(), 'grantry-multi-'));
     configFile = join(dir, 'grantry.json');
     writeFileSync(configFile, JSON.stringify(settings));
-    issuer = `http://127.0.0.1:${await freePort()}`;
+    assert.ok(existsSync(nginxBinary), `nginx is needed at ${nginxBinary} (apt-get install nginx-light; .ci/run installs it)`);
+    // The balancer first: its address is the issuer every instance serves.
+    nginx = await startNginx(dir);
+    issuer = `http://127.0.0.1:${nginx.port}`;
     // The first instance creates the first signing key; the others then find it.
     a = await startInstance(opened.url, issuer, configFile);
     [b, c] = await Promise.all([startInstance(opened.url, issuer, configFile), startInstance(opened.url, issuer, configFile)]);
@@ -172,9 +222,9 @@ describe('three instances on one PostgreSQL database', () => {
   });
 
   after(async () => {
-    if (nginx && nginx.exitCode === null) {
-      const stopped = new Promise((done) => nginx!.once('exit', done));
-      nginx.kill('SIGTERM');
+    if (nginx && nginx.child.exitCode === null) {
+      const stopped = new Promise((done) => nginx!.child.once('exit', done));
+      nginx.child.kill('SIGTERM');
       await stopped;
     }
     await Promise.all([a, b, c].filter(Boolean).map(stopInstance));
@@ -210,13 +260,13 @@ describe('three instances on one PostgreSQL database', () => {
 
   test('a login on A continues on B and C; a code issued by C is redeemed at A; the tokens work on B', async () => {
     const code = await codeThroughInstances();
-    const tokens = await post(a.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const tokens = await post(a.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basicAuth(web.id, web.secret));
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     const profile = await me(b.url, tokens.body.access_token);
     assert.equal(profile.status, 200, `a token issued at A works at /api/me on B: ${JSON.stringify(profile.body)}`);
     assert.equal(profile.body.username, username, 'the token issued at A speaks for the user at B');
     // The same code at another instance is a replay, seen as one everywhere.
-    const replay = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const replay = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basicAuth(web.id, web.secret));
     assert.equal(replay.status, 400, `the same code at another instance is a replay: ${JSON.stringify(replay.body)}`);
     assert.equal(replay.body.error, 'invalid_grant', 'a replayed code is invalid_grant on every instance');
   });
@@ -232,11 +282,11 @@ describe('three instances on one PostgreSQL database', () => {
 
   test('40 concurrent uses of one refresh token across the three instances: exactly one succeeds', async () => {
     const code = await codeThroughInstances();
-    const tokens = await post(b.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const tokens = await post(b.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basicAuth(web.id, web.secret));
     assert.equal(tokens.status, 200, `the code is redeemed at B: ${JSON.stringify(tokens.body)}`);
     const instances = [a, b, c];
     const replies = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => post(instances[i % 3]!.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret))),
+      Array.from({ length: 40 }, (_, i) => post(instances[i % 3]!.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basicAuth(web.id, web.secret))),
     );
     const succeeded = replies.filter((reply) => reply.status === 200);
     assert.equal(succeeded.length, 1, JSON.stringify(replies.map((reply) => reply.status)));
@@ -248,43 +298,43 @@ describe('three instances on one PostgreSQL database', () => {
 
   test('a grant revoked at A is refused at once at B and C: /api/me and introspection', async () => {
     const code = await codeThroughInstances();
-    const tokens = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const tokens = await post(c.url, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: callback, code_verifier: verifier }, basicAuth(web.id, web.secret));
     const token = tokens.body.access_token;
     // B has seen (and remembered the signature of) the token before the revocation.
     assert.equal((await me(b.url, token)).status, 200, 'the token works at B before the revocation');
     assert.equal(
-      (await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body.active,
+      (await post(c.url, '/oauth2/introspect', { token }, basicAuth(service.id, service.secret))).body.active,
       true,
       'the token introspects as active at C before the revocation',
     );
-    assert.equal((await post(a.url, '/oauth2/revoke', { token }, basic(web.id, web.secret))).status, 200, 'the revocation at A answers 200');
+    assert.equal((await post(a.url, '/oauth2/revoke', { token }, basicAuth(web.id, web.secret))).status, 200, 'the revocation at A answers 200');
     const refused = await me(b.url, token);
     assert.equal(refused.status, 401, `the token revoked at A is refused at once at B: ${JSON.stringify(refused.body)}`);
     assert.equal(refused.body.error, 'invalid_token', 'the token revoked at A is invalid_token at B');
     assert.deepEqual(
-      (await post(c.url, '/oauth2/introspect', { token }, basic(service.id, service.secret))).body,
+      (await post(c.url, '/oauth2/introspect', { token }, basicAuth(service.id, service.secret))).body,
       { active: false },
       'the token revoked at A introspects as inactive at C',
     );
-    const refresh = await post(b.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basic(web.id, web.secret));
+    const refresh = await post(b.url, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, basicAuth(web.id, web.secret));
     assert.equal(refresh.body.error, 'invalid_grant', `the refresh token of the revoked grant is invalid_grant at B: ${JSON.stringify(refresh.body)}`);
   });
 
   test('an app\'s own token revoked at A is refused at once at B and C (JWT by jti, opaque by its row)', async () => {
-    const jwt = (await post(b.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token;
+    const jwt = (await post(b.url, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(service.id, service.secret))).body.access_token;
     assert.equal(
-      (await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body.active,
+      (await post(c.url, '/oauth2/introspect', { token: jwt }, basicAuth(service.id, service.secret))).body.active,
       true,
       'the app\'s JWT introspects as active at C before the revocation',
     );
-    assert.equal((await post(a.url, '/oauth2/revoke', { token: jwt }, basic(service.id, service.secret))).status, 200, 'revoking the app\'s JWT at A answers 200');
+    assert.equal((await post(a.url, '/oauth2/revoke', { token: jwt }, basicAuth(service.id, service.secret))).status, 200, 'revoking the app\'s JWT at A answers 200');
     assert.deepEqual(
-      (await post(c.url, '/oauth2/introspect', { token: jwt }, basic(service.id, service.secret))).body,
+      (await post(c.url, '/oauth2/introspect', { token: jwt }, basicAuth(service.id, service.secret))).body,
       { active: false },
       'the JWT revoked at A (by its jti) introspects as inactive at C',
     );
     assert.equal((await me(b.url, jwt)).status, 401, 'the JWT revoked at A is refused at B');
-    const auth = basic(opaqueService.id, opaqueService.secret);
+    const auth = basicAuth(opaqueService.id, opaqueService.secret);
     const opaque = (await post(c.url, '/oauth2/token', { grant_type: 'client_credentials' }, auth)).body.access_token;
     assert.equal((await post(b.url, '/oauth2/introspect', { token: opaque }, auth)).body.active, true, 'the app\'s opaque token introspects as active at B before the revocation');
     assert.equal((await post(a.url, '/oauth2/revoke', { token: opaque }, auth)).status, 200, 'revoking the opaque token at A answers 200');
@@ -296,7 +346,7 @@ describe('three instances on one PostgreSQL database', () => {
     // Warm B's and C's client caches with the current secret first.
     for (const instance of [b, c])
       assert.equal(
-        (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).status,
+        (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(service.id, service.secret))).status,
         200,
         `${instance.url} issues a token with the current secret (warming its client cache)`,
       );
@@ -304,7 +354,7 @@ describe('three instances on one PostgreSQL database', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     const fresh = rotated.json<{ client_secret: string }>().client_secret;
     for (const instance of [a, b, c]) {
-      const reply = await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, fresh));
+      const reply = await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(service.id, fresh));
       assert.equal(reply.status, 200, `${instance.url}: ${JSON.stringify(reply.body)}`);
     }
     service = { ...service, secret: fresh };
@@ -328,25 +378,24 @@ describe('three instances on one PostgreSQL database', () => {
     // Once active (3 s after the rotation), every instance signs with it, within one more reload.
     await sleep(Math.max(0, activeFrom * 1000 - Date.now()) + 1000 + 500);
     const tokens = await Promise.all(
-      [a, b, c].map(async (instance) => (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))).body.access_token as string),
+      [a, b, c].map(async (instance) => (await post(instance.url, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(service.id, service.secret))).body.access_token as string),
     );
     for (const token of tokens) assert.equal(decodeProtectedHeader(token).kid, kid, 'every instance signs with the new key once it is active');
     // A token the new key signed at B is good at A and C.
     assert.equal(
-      (await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active,
+      (await post(a.url, '/oauth2/introspect', { token: tokens[1]! }, basicAuth(service.id, service.secret))).body.active,
       true,
       'a token the new key signed at B introspects as active at A',
     );
     assert.equal(
-      (await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basic(service.id, service.secret))).body.active,
+      (await post(c.url, '/oauth2/introspect', { token: tokens[1]! }, basicAuth(service.id, service.secret))).body.active,
       true,
       'a token the new key signed at B introspects as active at C',
     );
   });
 
   test('behind nginx with deploy/grantry-proxy.conf: the whole flow at the issuer\'s address, requests spread over the three', async () => {
-    assert.ok(existsSync(nginxBinary), `nginx is needed at ${nginxBinary} (apt-get install nginx-light; .ci/run installs it)`);
-    nginx = await startNginx(dir, Number(new URL(issuer).port), [a, b, c]);
+    await nginx!.pointAt([a, b, c]);
     const metadata = (await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
     assert.equal(metadata.issuer, issuer, 'the metadata through nginx names the issuer\'s address');
     assert.equal(metadata.token_endpoint, `${issuer}/oauth2/token`, 'the token endpoint in the metadata is at the issuer\'s address');
@@ -366,7 +415,7 @@ describe('three instances on one PostgreSQL database', () => {
     const location = new URL(authorized.location!, issuer);
     assert.equal(`${location.origin}${location.pathname}`, callback, 'the remembered consent sends the browser straight back to the app\'s callback');
     assert.equal(location.searchParams.get('iss'), issuer, 'the redirect back names the issuer as iss');
-    const tokens = await post(issuer, '/oauth2/token', { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: callback, code_verifier: verifier }, basic(web.id, web.secret));
+    const tokens = await post(issuer, '/oauth2/token', { grant_type: 'authorization_code', code: location.searchParams.get('code')!, redirect_uri: callback, code_verifier: verifier }, basicAuth(web.id, web.secret));
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     assert.equal((await me(issuer, tokens.body.access_token)).body.username, username, 'the token issued through nginx speaks for the user at /api/me');
     // /metrics is for whoever scrapes each instance, not for callers through the proxy.
@@ -377,12 +426,12 @@ describe('three instances on one PostgreSQL database', () => {
     assert.ok(nginx, 'nginx runs (previous test)');
     await stopInstance(c);
     const replies = await Promise.all(
-      Array.from({ length: 30 }, () => post(issuer, '/oauth2/token', { grant_type: 'client_credentials' }, basic(service.id, service.secret))),
+      Array.from({ length: 30 }, () => post(issuer, '/oauth2/token', { grant_type: 'client_credentials' }, basicAuth(service.id, service.secret))),
     );
     assert.deepEqual(replies.map((reply) => reply.status), Array(30).fill(200), 'no request through nginx fails while an instance is stopped');
     for (const reply of replies.slice(0, 5)) {
       assert.equal(
-        (await post(issuer, '/oauth2/introspect', { token: reply.body.access_token }, basic(service.id, service.secret))).body.active,
+        (await post(issuer, '/oauth2/introspect', { token: reply.body.access_token }, basicAuth(service.id, service.secret))).body.active,
         true,
         'each token issued while an instance is stopped introspects as active',
       );

@@ -8,8 +8,7 @@ import { dumpDatabase } from '../helpers/dump.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { sqliteKind, storeKinds } from '../helpers/stores.ts';
-import { freePort } from '../helpers/ports.ts';
-import { startDemoSite } from '../../src/demo/index.ts';
+import { startDemoFor } from '../helpers/demo.ts';
 import { basicAuth, getMe, makeCode, postForm, webAppWithTokens } from '../provider/token-fixtures.ts';
 
 // The requirements of RFC 9700 and RFC 6749 §10 that no other test covered (docs/security.md maps
@@ -178,12 +177,8 @@ for (const kind of storeKinds) {
 describe('Connect and tokens from the implicit flow', () => {
   test('a token handed to the site in place of a code signs nobody in (RFC 6749 §10.16)', async () => {
     const provider = await startProvider(sqliteKind);
-    const port = await freePort();
-    const siteUrl = `http://localhost:${port}`;
-    const app = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
-    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
+    const { site, siteUrl, base, app } = await startDemoFor({ ...provider, issuer: provider.url });
     try {
-      const base = `http://127.0.0.1:${port}`;
       // A real access token, issued to this very site for a real user: what an attacker would inject.
       const user = await provider.createUser();
       const { code, verifier } = await makeCode(provider, { client: app.client, user, redirectUri: `${siteUrl}/auth/grantry/callback` });

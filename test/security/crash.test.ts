@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { makeConfig } from '../../src/config/config.ts';
 import { randomToken, s256, sha256 } from '../../src/lib/crypto.ts';
 import { registerClient } from '../../src/provider/protocol/clients.ts';
-import { freePort } from '../helpers/ports.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth, redirectUri } from '../provider/token-fixtures.ts';
@@ -27,8 +26,13 @@ const workers = 8;
 interface Provider {
   child: ChildProcess;
   exited: Promise<void>;
+  port: number;
 }
 
+/**
+ * `grantry start` in its own process: first on port 0 (the system picks a free one), then, after
+ * each kill, again on the port it had, as a supervisor restarts a crashed server on its address.
+ */
 async function startChild(port: number, databaseUrl: string): Promise<Provider> {
   const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'start', '--port', String(port), '--host', '127.0.0.1', '--issuer', `http://127.0.0.1:${port}`, '--database-url', databaseUrl], {
     cwd: root,
@@ -37,19 +41,20 @@ async function startChild(port: number, databaseUrl: string): Promise<Provider> 
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const listening = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the provider did not start:\n${output}`)), 30_000);
     child.stdout!.on('data', (chunk) => {
       output += chunk;
-      if (output.includes('listening on')) {
+      const found = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (found) {
         clearTimeout(timer);
-        resolve();
+        resolve(Number(found));
       }
     });
     child.stderr!.on('data', (chunk) => (output += chunk));
     void exited.then(() => reject(new Error(`the provider exited:\n${output}`)));
   });
-  return { child, exited };
+  return { child, exited, port: listening };
 }
 
 interface Reply {
@@ -92,14 +97,14 @@ for (const kind of storeKinds) {
       const webAuth = basicAuth(web.client.id, web.clientSecret!);
       const serviceAuth = basicAuth(service.client.id, service.clientSecret!);
 
-      const port = await freePort();
       /** Access tokens that reached the client, with whether they speak for a user. */
       const accessTokens: { token: string; user: boolean }[] = [];
       /** The newest refresh token of each grant that reached the client and has not been sent since. */
       const unusedRefreshTokens = new Set<string>();
       const figures = { sent: 0, answered: 0, lost: 0, kills: 0 };
 
-      let provider = await startChild(port, opened.url);
+      let provider = await startChild(0, opened.url);
+      const { port } = provider;
       try {
         for (let cycle = 0; cycle < kills; cycle++) {
           const agent = new Agent({ keepAlive: true, maxSockets: workers });

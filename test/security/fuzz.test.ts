@@ -3,10 +3,10 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { startDemoSite, type DemoSite } from '../../src/demo/index.ts';
+import type { DemoSite } from '../../src/demo/index.ts';
 import { deriveKey, hmac, randomToken } from '../../src/lib/crypto.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { freePort } from '../helpers/ports.ts';
+import { startDemoFor } from '../helpers/demo.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { postgresKind, sqliteKind } from '../helpers/stores.ts';
@@ -405,11 +405,11 @@ describe('fuzzing every endpoint', () => {
 
   test('the demo site (logging in with a real provider): no 5xx, no hang', async (t) => {
     const provider = await startProvider(sqliteKind, unthrottled);
-    const port = await freePort();
-    const app = await provider.registerClient({ appType: 'web', redirectUris: [`http://localhost:${port}/auth/grantry/callback`] });
     let site: DemoSite | undefined;
     try {
-      site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
+      const demo = await startDemoFor({ ...provider, issuer: provider.url });
+      site = demo.site;
+      const { app } = demo;
       const browser = new TestBrowser(site.url.replace('localhost', '127.0.0.1'));
       await browser.post('/auth/local/register', { username: 'fuzzed', displayName: 'Fuzzed', password: 'fuzzed password' });
       // Live login states of this browser, so that generated callbacks get past the state check to
@@ -436,9 +436,7 @@ describe('fuzzing every endpoint', () => {
 
   test('oversized bodies get 413 and oversized headers 431, on the provider and the demo site', async (t) => {
     const provider = await startProvider(sqliteKind, unthrottled);
-    const port = await freePort();
-    const app = await provider.registerClient({ appType: 'web', redirectUris: [`http://localhost:${port}/auth/grantry/callback`] });
-    const site = await startDemoSite({ port, providerIssuer: provider.url, clientId: app.client.id, clientSecret: app.clientSecret!, databaseUrl: provider.databaseUrl, secret: testSecret, host: '127.0.0.1' });
+    const { site } = await startDemoFor({ ...provider, issuer: provider.url });
     const agent = new Agent({ keepAlive: true });
     let sent = 0;
     try {

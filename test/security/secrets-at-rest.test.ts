@@ -3,12 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeConfig } from '../../src/config/config.ts';
-import { startDemoSite } from '../../src/demo/index.ts';
 import { randomToken, s256, sha256 } from '../../src/lib/crypto.ts';
 import { registerClient } from '../../src/provider/protocol/clients.ts';
 import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
-import { freePort } from '../helpers/ports.ts';
+import { startDemoFor } from '../helpers/demo.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth } from '../provider/token-fixtures.ts';
@@ -111,22 +110,26 @@ class Collector {
   }
 }
 
-async function startChild(port: number, databaseUrl: string): Promise<{ child: ChildProcess; log: () => string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'start', '--port', String(port), '--host', '127.0.0.1', '--issuer', `http://127.0.0.1:${port}`, '--database-url', databaseUrl], {
+/** `grantry start` in its own process on a port the system picks; resolves with its issuer once it listens. */
+async function startChild(databaseUrl: string): Promise<{ issuer: string; child: ChildProcess; log: () => string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, 'start', '--port', '0', '--host', '127.0.0.1', '--issuer', 'http://127.0.0.1:0', '--database-url', databaseUrl], {
     cwd: root,
     env: { ...process.env, GRANTRY_SECRET: testSecret, GRANTRY_LOG: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('listening on')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the provider did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const issuer = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const url = /listening on (http:\/\/[^\s"]+)/.exec(output)?.[1];
+      if (url) resolve(url);
+    });
+    void exited.then(() => reject(new Error(`the provider did not start:\n${output}`)));
+  });
   return {
+    issuer,
     child,
     log: () => output,
     async stop() {
@@ -151,18 +154,15 @@ for (const kind of storeKinds) {
   describe(`secrets at rest on ${kind.name}`, () => {
     test('after every flow, no secret that crossed HTTP is in the database or the log', async (t) => {
       const opened = await kind.open();
-      const port = await freePort();
-      const provider = await startChild(port, opened.url);
-      const issuer = `http://127.0.0.1:${port}`;
+      const provider = await startChild(opened.url);
+      const { issuer } = provider;
       const collector = new Collector();
       const uninstall = collector.install();
-      const demoPort = await freePort();
       const config = makeConfig({ secret: testSecret });
       // What only an operator can make (a trusted app for the password grant, the demo site's app) is made on the store.
       const trusted = await registerClient(opened.store, config, { appType: 'web', name: 'First party', trusted: true, grantTypes: ['password', 'refresh_token'] });
       const spa = await registerClient(opened.store, config, { appType: 'spa', name: 'Browser app', redirectUris: ['https://spa.example/cb'], grantTypes: ['authorization_code', 'implicit', 'refresh_token'] });
-      const demoApp = await registerClient(opened.store, config, { appType: 'web', name: 'Demo', redirectUris: [`http://localhost:${demoPort}/auth/grantry/callback`] });
-      const demo = await startDemoSite({ port: demoPort, providerIssuer: issuer, clientId: demoApp.client.id, clientSecret: demoApp.clientSecret!, databaseUrl: opened.url, secret: testSecret, host: '127.0.0.1' });
+      const { site: demo, app: demoApp } = await startDemoFor({ store: opened.store, config, issuer, databaseUrl: opened.url });
       try {
         const browser = new TestBrowser(issuer);
         const password = `pw-${randomToken(16)}`;

@@ -27,13 +27,21 @@ export async function start(flags: StartFlags): Promise<void> {
   const ctx = app.grantry;
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
-  if (typeof address === 'object' && address !== null && new URL(ctx.config.issuer).port === '0') {
-    // --port 0 lets the system choose a free port; the issuer derived from the port follows it.
-    ctx.config.issuer = `http://localhost:${address.port}`;
+  const boundPort = typeof address === 'object' && address !== null ? address.port : config.port;
+  const issuer = new URL(ctx.config.issuer);
+  if (issuer.port === '0') {
+    // --port 0 lets the system choose a free port; an issuer on port 0 (the one derived from
+    // --port 0, or one given so) takes the port it chose.
+    issuer.port = String(boundPort);
+    ctx.config.issuer = issuer.href.replace(/\/$/, '');
   }
+  // Behind a proxy the issuer is not where this process listens: then both are said.
+  const served = issuer.port === String(boundPort)
+    ? ctx.config.issuer
+    : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort} for the issuer ${ctx.config.issuer}`;
 
   const lines = [
-    `Grantry provider listening on ${ctx.config.issuer} (store: ${redactUrl(config.databaseUrl)})`,
+    `Grantry provider listening on ${served} (store: ${redactUrl(config.databaseUrl)})`,
     `  metadata:  ${ctx.config.issuer}/.well-known/oauth-authorization-server`,
     `  console:   ${ctx.config.issuer}/console`,
   ];

@@ -7,8 +7,8 @@ import {
   decideAuthorization,
   type AuthorizationInput,
   type AuthorizationStep,
+  type RedirectingRequest,
 } from '../protocol/authorization.ts';
-import type { AuthorizationRequest } from '../protocol/checks/index.ts';
 import type { User } from '../storage.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
 import { messagePage } from '../pages/html.ts';
@@ -70,7 +70,7 @@ async function answer(ctx: ProviderContext, request: FastifyRequest, reply: Fast
   }
 }
 
-async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, requestId: string, authorization: AuthorizationRequest, user: User) {
+async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, requestId: string, authorization: RedirectingRequest, user: User) {
   const { client } = authorization;
   const owner = client.ownerId ? await ctx.store.users.findById(client.ownerId) : undefined;
   const basics = await pageBasics(ctx, request, reply, { uiLocales: authorization.parameters.ui_locales });

@@ -10,6 +10,7 @@ import { createMetrics, type ProviderMetrics } from '../metrics.ts';
 import { countRequests, metricsRoutes } from './metrics.ts';
 import { loggerOptions, type LogOptions } from './logging.ts';
 import { sendNotFound } from './login.ts';
+import { canonicalLocation } from '../../lib/canonical-host.ts';
 
 // The provider's HTTP server: Fastify with form bodies, cookies and strict headers, and one plugin
 // per endpoint or page group. Each plugin is a thin adapter over ../protocol.
@@ -59,9 +60,16 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
 
   // Set before the route runs, so that a route may replace any of them; a synchronous hook, since
   // an async onSend hook cost every request a promise and a pass over the headers it already had.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     if (ctx.config.issuer.startsWith('https:')) reply.header('strict-transport-security', 'max-age=31536000');
+    // A page opened under another name of this host (127.0.0.1 for localhost) goes to the issuer's:
+    // its session and CSRF cookies, and the origin its forms post from, belong to the issuer.
+    const canonical = canonicalLocation(ctx.config.issuer, { method: request.method, host: request.host, url: request.url, accept: request.headers.accept, protocol: request.protocol });
+    if (canonical) {
+      reply.header('cache-control', 'no-store').redirect(canonical, 308);
+      return;
+    }
     done();
   });
 

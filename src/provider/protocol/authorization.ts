@@ -29,6 +29,14 @@ export interface AuthorizationInput {
   browserId(): string;
 }
 
+/** A request checked at the authorization endpoint, whose checks establish where and how to answer. */
+export type RedirectingRequest = AuthorizationRequest & { redirectUri: string; responseType: string };
+
+function atAuthorize(request: AuthorizationRequest): RedirectingRequest {
+  if (request.redirectUri === undefined || request.responseType === undefined) throw new Error('the authorization endpoint\'s checks establish a redirect URI and a response type');
+  return request as RedirectingRequest;
+}
+
 export type AuthorizationStep =
   /** Shown on Grantry's own page, never sent to the app: the client or redirect URI is not to be trusted, or the request is gone. */
   | { step: 'error_page'; description: string }
@@ -37,7 +45,7 @@ export type AuthorizationStep =
   /** The person must sign in first, then come back to the stored request. */
   | { step: 'login'; requestId: string }
   /** The person must decide. */
-  | { step: 'consent'; requestId: string; request: AuthorizationRequest; user: User };
+  | { step: 'consent'; requestId: string; request: RedirectingRequest; user: User };
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -45,7 +53,7 @@ const now = () => Math.floor(Date.now() / 1000);
 export async function beginAuthorization(ctx: ProviderContext, params: AuthorizationParameters, input: AuthorizationInput): Promise<AuthorizationStep> {
   const checked = await checkAuthorizationRequest(ctx, 'authorize', params);
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
-  const { request } = checked;
+  const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
   if (session && !prompts(request.parameters, 'login') && !needsConsent(request, session.consent)) {
     return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
@@ -61,7 +69,7 @@ export async function continueAuthorization(ctx: ProviderContext, requestId: str
   if (!stored) return requestGone();
   const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
-  const { request } = checked;
+  const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
   // prompt=login asks for a sign-in made for this request: one that began after it was made.
   if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
@@ -75,14 +83,15 @@ export async function decideAuthorization(
   ctx: ProviderContext,
   requestId: string,
   input: AuthorizationInput & { allow: boolean },
-): Promise<AuthorizationStep & { approved?: AuthorizationRequest }> {
+): Promise<AuthorizationStep & { approved?: RedirectingRequest }> {
   const stored = await findStoredRequest(ctx, requestId, input);
   if (!stored) return requestGone();
   const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
-  const { request } = checked;
+  const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
-  if (!session) return { step: 'login', requestId };
+  // The form is no way around a fresh sign-in the app asked for (prompt=login): the same test as on the way in.
+  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
   // Single use: a form sent twice, or by two tabs, is answered once.
   if (!(await complete(ctx, requestId, session))) return requestGone();
   if (!input.allow) {
@@ -99,7 +108,7 @@ export function needsConsent(request: AuthorizationRequest, remembered: string |
 }
 
 /** The person allowed: remember it if they chose to, and answer the app in its grant's way (a code, or for the implicit grant a token). */
-async function approve(ctx: ProviderContext, request: AuthorizationRequest, session: SignedIn, options: { remember: boolean }): Promise<string> {
+async function approve(ctx: ProviderContext, request: RedirectingRequest, session: SignedIn, options: { remember: boolean }): Promise<string> {
   if (options.remember) {
     const union = new Set([...(session.consent?.split(' ').filter(Boolean) ?? []), ...request.scope]);
     await ctx.store.consents.save(session.user.id, request.client.id, formatScope(union));
@@ -164,10 +173,11 @@ function requestGone(): AuthorizationStep {
 
 function failedCheck(ctx: ProviderContext, checked: Exclude<CheckOutcome, { outcome: 'valid' }>): AuthorizationStep {
   if (checked.outcome === 'unredirectable') return { step: 'error_page', description: checked.error.description };
+  if (checked.outcome === 'json') return { step: 'error_page', description: checked.error.description };
   return { step: 'redirect', location: errorLocation(ctx, checked.redirectUri, checked.error, checked.state, checked.responseMode) };
 }
 
-function responseModeOf(ctx: ProviderContext, request: AuthorizationRequest): 'query' | 'fragment' {
+function responseModeOf(ctx: ProviderContext, request: RedirectingRequest): 'query' | 'fragment' {
   return grantForResponseType(ctx.config, request.responseType, { includeDisabled: true })?.authorization?.responseMode ?? 'query';
 }
 

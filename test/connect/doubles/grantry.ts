@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { startDouble, issueCode, type Double } from './server.ts';
+import { basic } from '../../helpers/basic.ts';
 
 // What the grantry preset expects of a Grantry provider, until the real one's endpoints land: RFC
 // 8414 metadata, RFC 9207 iss on callbacks, `uid` in the token response, /api/me, and the
@@ -19,7 +20,7 @@ export async function startGrantry(): Promise<GrantryDouble> {
   const double = (await startDouble((app, d) => {
     const issuer = () => d.url;
     const clientOk = (header: string | undefined) =>
-      header === `Basic ${Buffer.from(`${grantryClient.clientId}:${grantryClient.clientSecret}`).toString('base64')}`;
+      header === basic(grantryClient.clientId, grantryClient.clientSecret);
     const issue = (user: string | null, extra: Record<string, unknown> = {}) => {
       const token = `gr_${Math.random().toString(36).slice(2)}`;
       tokens.set(token, user);

@@ -1,6 +1,6 @@
 import type { ProviderContext } from '../../context.ts';
 import type { AuthorizationParameters } from '../../storage.ts';
-import { isOAuthError, type OAuthError } from '../errors.ts';
+import { isOAuthError, OAuthError } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
 import { checkClient } from './client.ts';
 import { checkPkce } from './pkce.ts';
@@ -32,12 +32,19 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkUiLocales,
 ];
 
+/**
+ * How a failed check is answered is the endpoint's: the authorization endpoint shows its own page
+ * until the client and redirect URI are trusted and redirects after; the back-channel endpoints
+ * (PAR, device authorization) answer JSON either way.
+ */
 export type CheckOutcome =
   | { outcome: 'valid'; request: AuthorizationRequest }
-  /** Not to be sent to the redirect URI: the client or the redirect URI is not to be trusted (or not known yet). */
+  /** Authorization endpoint: not to be sent to the redirect URI — the client or the redirect URI is not to be trusted (or not known yet). */
   | { outcome: 'unredirectable'; error: UnredirectableError }
-  /** May go to the redirect URI, in the response mode of the requested response type. */
-  | { outcome: 'redirectable'; error: OAuthError; redirectUri: string; state: string | undefined; responseMode: 'query' | 'fragment' };
+  /** Authorization endpoint: may go to the redirect URI, in the response mode of the requested response type. */
+  | { outcome: 'redirectable'; error: OAuthError; redirectUri: string; state: string | undefined; responseMode: 'query' | 'fragment' }
+  /** A back-channel endpoint: a JSON error (RFC 6749 §5.2 shape). */
+  | { outcome: 'json'; error: OAuthError };
 
 /** Runs the checks that serve `endpoint` over the request's parameters (lists where a parameter was repeated). */
 export async function checkAuthorizationRequest(ctx: ProviderContext, endpoint: AuthorizationEndpoint, params: AuthorizationParameters): Promise<CheckOutcome> {
@@ -46,8 +53,12 @@ export async function checkAuthorizationRequest(ctx: ProviderContext, endpoint: 
   try {
     for (const check of applicable) await check.run(ctx, state);
   } catch (error) {
+    if (!(error instanceof UnredirectableError) && !isOAuthError(error)) throw error;
+    if (endpoint !== 'authorize') {
+      return { outcome: 'json', error: error instanceof UnredirectableError ? new OAuthError(error.code, error.description) : error };
+    }
     if (error instanceof UnredirectableError) return { outcome: 'unredirectable', error };
-    if (!isOAuthError(error) || state.redirectUri === undefined) throw error;
+    if (state.redirectUri === undefined) throw error;
     const responseMode = grantForResponseType(ctx.config, single(state, 'response_type') ?? '', { includeDisabled: true })?.authorization?.responseMode ?? 'query';
     return { outcome: 'redirectable', error, redirectUri: state.redirectUri, state: single(state, 'state'), responseMode };
   }
@@ -64,5 +75,5 @@ function toRequest(state: CheckState, checks: readonly AuthorizationCheck[]): Au
     }
   }
   if (state.redirectUri !== undefined && parameters.redirect_uri === undefined) parameters.redirect_uri = state.redirectUri;
-  return { client: state.client!, redirectUri: state.redirectUri!, responseType: state.responseType!, scope: state.scope!, parameters, facts: state.facts };
+  return { client: state.client!, redirectUri: state.redirectUri, responseType: state.responseType, scope: state.scope!, parameters, facts: state.facts };
 }

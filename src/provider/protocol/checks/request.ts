@@ -36,8 +36,9 @@ export interface AuthorizationCheck {
 /** A request that passed every check of its endpoint. */
 export interface AuthorizationRequest {
   client: Client;
-  redirectUri: string;
-  responseType: string;
+  /** Established at the endpoints that redirect (authorize, par); a device has none. */
+  redirectUri?: string;
+  responseType?: string;
   scope: string[];
   /** Every accepted parameter, as received: what is stored, and checked again, while the person decides. */
   parameters: Readonly<Record<string, string>>;

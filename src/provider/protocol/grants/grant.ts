@@ -1,7 +1,7 @@
 import type { FeatureName, GrantType } from '../../../config/defaults.ts';
 import type { ProviderContext } from '../../context.ts';
 import type { Client, User } from '../../storage.ts';
-import type { AuthorizationRequest } from '../checks/request.ts';
+import type { RedirectingRequest } from '../authorization.ts';
 import type { Issuance } from '../issuance/issuance.ts';
 import type { ServerMetadata } from '../metadata.ts';
 
@@ -33,7 +33,7 @@ export interface TokenRequest {
 
 /** The person's decision on an authorization request, with what is known of how they signed in. */
 export interface Approval {
-  request: AuthorizationRequest;
+  request: RedirectingRequest;
   user: User;
   /** When the person signed in (their session's start), seconds since the epoch. */
   authTime: number;
