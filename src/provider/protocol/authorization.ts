@@ -65,14 +65,9 @@ export async function beginAuthorization(ctx: ProviderContext, params: Authoriza
 
 /** After login: the stored request, taken up where it waited. */
 export async function continueAuthorization(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep> {
-  const stored = await findStoredRequest(ctx, requestId, input);
-  if (!stored) return requestGone();
-  const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
-  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
-  const request = atAuthorize(checked.request);
-  const session = await input.signedIn(request.client.id);
-  // prompt=login asks for a sign-in made for this request: one that began after it was made.
-  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
+  const resumed = await resume(ctx, requestId, input);
+  if ('step' in resumed) return resumed;
+  const { request, session } = resumed;
   if (needsConsent(request, session.consent)) return { step: 'consent', requestId, request, user: session.user };
   if (!(await complete(ctx, requestId, session))) return requestGone();
   return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
@@ -84,14 +79,9 @@ export async function decideAuthorization(
   requestId: string,
   input: AuthorizationInput & { allow: boolean },
 ): Promise<AuthorizationStep & { approved?: RedirectingRequest }> {
-  const stored = await findStoredRequest(ctx, requestId, input);
-  if (!stored) return requestGone();
-  const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
-  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
-  const request = atAuthorize(checked.request);
-  const session = await input.signedIn(request.client.id);
-  // The form is no way around a fresh sign-in the app asked for (prompt=login): the same test as on the way in.
-  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
+  const resumed = await resume(ctx, requestId, input);
+  if ('step' in resumed) return resumed;
+  const { request, session } = resumed;
   // Single use: a form sent twice, or by two tabs, is answered once.
   if (!(await complete(ctx, requestId, session))) return requestGone();
   if (!input.allow) {
@@ -99,6 +89,23 @@ export async function decideAuthorization(
     return { step: 'redirect', location: errorLocation(ctx, request.redirectUri, denied, request.parameters.state, responseModeOf(ctx, request)) };
   }
   return { step: 'redirect', location: await approve(ctx, request, session, { remember: true }), approved: request };
+}
+
+/**
+ * Takes a stored request up again, on the way back from login and from the consent form alike: it
+ * must be this browser's and still waiting, pass its checks again (the app may have changed
+ * since), and have a person signed in — for `prompt=login`, one who signed in after the request
+ * was made, so that neither way round can skip the fresh sign-in the app asked for.
+ */
+async function resume(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep | { request: RedirectingRequest; session: SignedIn }> {
+  const stored = await findStoredRequest(ctx, requestId, input);
+  if (!stored) return requestGone();
+  const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
+  if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
+  const request = atAuthorize(checked.request);
+  const session = await input.signedIn(request.client.id);
+  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
+  return { request, session };
 }
 
 /** Whether the person must be asked: no remembered consent covering these scopes, or the app asked to ask. */

@@ -28,11 +28,3 @@ export interface IssuanceContext extends IssuanceFacts {
   /** Space-separated, as tokens and responses carry it. */
   scope: string;
 }
-
-const noFacts: IssuanceFacts = Object.freeze({});
-
-/** The facts of a context, without the fields the store keeps in columns of their own. */
-export function factsOf(context: IssuanceContext | IssuanceFacts): IssuanceFacts {
-  const { clientId: _client, userId: _user, scope: _scope, ...facts } = context as IssuanceContext;
-  return Object.keys(facts).length === 0 ? noFacts : facts;
-}
