@@ -65,10 +65,12 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
     if (ctx.config.issuer.startsWith('https:')) reply.header('strict-transport-security', 'max-age=31536000');
     // A page opened under another name of this host (127.0.0.1 for localhost) goes to the issuer's:
     // its session and CSRF cookies, and the origin its forms post from, belong to the issuer.
-    const canonical = canonicalLocation(ctx.config.issuer, { method: request.method, host: request.host, url: request.url, accept: request.headers.accept, protocol: request.protocol });
-    if (canonical) {
-      reply.header('cache-control', 'no-store').redirect(canonical, 308);
-      return;
+    if (request.method === 'GET' || request.method === 'HEAD') {
+      const canonical = canonicalLocation(ctx.config.issuer, { method: request.method, host: request.host, url: request.url, accept: request.headers.accept, protocol: request.protocol });
+      if (canonical) {
+        reply.header('cache-control', 'no-store').redirect(canonical, 308);
+        return;
+      }
     }
     done();
   });
