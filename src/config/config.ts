@@ -8,6 +8,7 @@ type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
 type AuditSettings = { -readonly [K in keyof typeof defaults.audit]: number };
 type HousekeepingSettings = { -readonly [K in keyof typeof defaults.housekeeping]: number };
 type Features = { -readonly [K in keyof typeof defaults.features]: boolean };
+type HttpTimeouts = { -readonly [K in keyof typeof defaults.http]: number };
 
 /** The whole of a running provider's configuration, every field filled. */
 export interface GrantryConfig {
@@ -41,10 +42,13 @@ export interface GrantryConfig {
   features: Features;
   /** Seconds an authorization request waits for its person to log in and decide. */
   authorizationRequestLifetime: number;
+  /** How long a request's headers, and the whole request, may take to arrive (ms). */
+  http: HttpTimeouts;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'features'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'features' | 'http'>> & {
   features?: Partial<Features>;
+  http?: Partial<HttpTimeouts>;
   audit?: Partial<AuditSettings>;
   housekeeping?: Partial<HousekeepingSettings>;
   lifetimes?: Partial<Lifetimes>;
@@ -81,6 +85,7 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     housekeeping: { ...defaults.housekeeping, ...overrides.housekeeping },
     features: { ...defaults.features, ...overrides.features },
     authorizationRequestLifetime: overrides.authorizationRequestLifetime ?? defaults.authorizationRequestLifetime,
+    http: { ...defaults.http, ...overrides.http },
   };
   validateConfig(config);
   return config;
@@ -125,6 +130,8 @@ function validateOperations(config: GrantryConfig): void {
     ['readyTimeoutMs', config.readyTimeoutMs],
     ['databasePoolSize', config.databasePoolSize],
     ['authorizationRequestLifetime', config.authorizationRequestLifetime],
+    ['http.headersTimeoutMs', config.http.headersTimeoutMs],
+    ['http.requestTimeoutMs', config.http.requestTimeoutMs],
   ];
   for (const [name, value] of atLeastOne) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number, 1 or more, not ${value}`);
@@ -134,6 +141,9 @@ function validateOperations(config: GrantryConfig): void {
   }
   if (typeof config.trustProxy === 'string' && !/^\s*[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*\s*$/.test(config.trustProxy)) {
     throw new ConfigError(`trustProxy must be true, false or a comma-separated list of addresses or CIDR ranges, not "${config.trustProxy}"`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError(`http.headersTimeoutMs (${config.http.headersTimeoutMs}) must not be longer than http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`);
   }
   const levels = ['silent', 'fatal', 'error', 'warn', 'info', 'debug'];
   if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}, not "${config.logLevel}"`);

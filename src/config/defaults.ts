@@ -75,6 +75,15 @@ export const defaults = {
    * CLI command): keep that under the server's max_connections, or put a pooler in front.
    */
   databasePoolSize: 10,
+  /**
+   * How long a request may take to arrive: its headers, and the whole of it with its body. A
+   * client that sends slower (a slow-loris attack trickling a body) gets 408 and its connection
+   * closed, instead of holding it open for as long as it likes.
+   */
+  http: {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+  },
   /** How long GET /readyz waits for the store before it answers 503. */
   readyTimeoutMs: 2000,
   /** On SIGTERM, requests in flight get this long to be answered before their connections are cut. */

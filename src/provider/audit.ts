@@ -16,6 +16,7 @@ export type AuditEventName =
   | 'token_issued'
   | 'token_revoked'
   | 'refresh_token_reused'
+  | 'code_misused'
   | 'app_created'
   | 'app_updated'
   | 'app_secret_rotated'
@@ -29,6 +30,7 @@ export const auditEventNames: readonly AuditEventName[] = [
   'token_issued',
   'token_revoked',
   'refresh_token_reused',
+  'code_misused',
   'app_created',
   'app_updated',
   'app_secret_rotated',

@@ -175,6 +175,8 @@ export type RefreshRotation =
 export type CodeRedemption =
   | { outcome: 'redeemed'; code: AuthorizationCode }
   | { outcome: 'replayed'; code: AuthorizationCode }
+  /** Issued to another client: left as it was, neither spent nor burnt. */
+  | { outcome: 'another_client'; code: AuthorizationCode }
   | { outcome: 'unknown' };
 
 export interface AuditEventInput {
@@ -255,6 +257,8 @@ export interface ClientStore {
    * second look after a secret that did not match (see src/store/client-cache.ts).
    */
   findCached(id: string, maxAgeSeconds: number, options?: { fresh?: boolean }): Promise<Client | undefined>;
+  /** The app's record if this process holds one younger than `maxAgeSeconds`; never a store access. */
+  cached(id: string, maxAgeSeconds: number): Client | undefined;
   update(id: string, patch: ClientPatch): Promise<Client | undefined>;
   list(ownerId?: string): Promise<Client[]>;
 }
@@ -300,10 +304,11 @@ export interface GrantStore {
 export interface CodeStore {
   create(code: NewAuthorizationCode): Promise<void>;
   /**
-   * Marks a code used, atomically: of any number of concurrent redemptions exactly one sees
-   * `redeemed`; the others, and every later one, see `replayed`.
+   * Marks a code used by the client it was issued to, atomically: of any number of concurrent
+   * redemptions exactly one sees `redeemed`; the others, and every later one, see `replayed`. Only
+   * that client can spend or burn it: another client's attempt changes nothing (`another_client`).
    */
-  redeem(codeHash: string): Promise<CodeRedemption>;
+  redeem(codeHash: string, clientId: string): Promise<CodeRedemption>;
 }
 
 export interface RefreshTokenStore {

@@ -91,6 +91,17 @@ for (const kind of storeKinds) {
       assert.equal((await browser.get('/lang/zh-CN?back=%2F%2Fevil.example%2F')).location, '/', 'only a path on this site');
     });
 
+    test('the language switcher never answers with a Location that leaves the site (/.//evil.example normalises to //evil.example)', async () => {
+      const browser = new TestBrowser(site.url);
+      for (const back of ['/.//evil.example/phish', '/..//evil.example/phish', '/%2e%2e//evil.example/phish', encodeURIComponent('/.//evil.example/phish')]) {
+        const answer = await browser.get(`/lang/en?back=${back}`);
+        assert.equal(answer.status, 302, `the switcher with back=${back} redirects with 302`);
+        assert.ok(answer.location, `the switcher with back=${back} answers with a Location`);
+        assert.equal(new URL(answer.location, site.url).origin, new URL(site.url).origin, `back=${back}: Location ${answer.location} stays on the site`);
+        assert.equal(answer.location, '/', `back=${back} goes to the home page`);
+      }
+    });
+
     test('Connect\'s binding and error pages come in the demo\'s look and language; a refused login says so', async () => {
       const browser = new TestBrowser(site.url);
       const start = await browser.post('/auth/grantry/login', {});

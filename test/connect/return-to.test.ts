@@ -85,6 +85,55 @@ for (const kind of storeKinds) {
       }
     });
 
+    // An outside attack test found that a returnTo checked raw but answered normalised left the
+    // site: `/.//evil.example/phish` came back as `//evil.example/phish`, which a browser follows
+    // to http://evil.example/phish. Every route that answers with a returnTo must stay on the site.
+    const dotted = ['/.//evil.example/phish', '/..//evil.example/phish', '/%2e%2e//evil.example/phish', '/a/..//evil.example/phish'];
+    const onSite = (location: string | null, what: string) => {
+      assert.ok(location, `${what}: the answer has a Location`);
+      assert.equal(new URL(location, site.url).origin, new URL(site.url).origin, `${what}: Location ${location} stays on the site`);
+      assert.doesNotMatch(location, /^\s*[\\/]{2}/, `${what}: Location ${location} is not scheme-relative`);
+    };
+
+    test('/auth/local/register and /auth/local/login never answer with a Location that leaves the site', async () => {
+      for (const [i, returnTo] of dotted.entries()) {
+        const browser = new TestBrowser(site.url);
+        const registered = await browser.post('/auth/local/register', { username: `dotted${i}`, displayName: 'Dotted', password: 'dotted password 1', returnTo });
+        assert.equal(registered.status, 303, `registering with returnTo ${returnTo} redirects with 303: ${registered.text.slice(0, 200)}`);
+        onSite(registered.location, `register with returnTo ${returnTo}`);
+        assert.equal(registered.location, '/account', `register with returnTo ${returnTo} lands on /account`);
+
+        const login = await new TestBrowser(site.url).post('/auth/local/login', { username: `dotted${i}`, password: 'dotted password 1', returnTo });
+        assert.equal(login.status, 303, `logging in with returnTo ${returnTo} redirects with 303: ${login.text.slice(0, 200)}`);
+        onSite(login.location, `login with returnTo ${returnTo}`);
+        assert.equal(login.location, '/account', `login with returnTo ${returnTo} lands on /account`);
+      }
+    });
+
+    test('the provider callback and the binding page never answer with a Location that leaves the site', async () => {
+      for (const returnTo of dotted) {
+        // A Weibo account bound here already: its callback signs in and answers the returnTo.
+        const bound = nextPerson();
+        const setup = new TestBrowser(site.url);
+        assert.equal((await loginWith(setup, 'weibo')).callback.location, '/auth/pending', `the first login of ${bound} ends on the pending page`);
+        assert.equal((await setup.post('/auth/pending/register', { username: `dot-${bound}` })).location, '/account', `${bound} registers from the pending page`);
+        double.nextUser = bound;
+        const { callback } = await loginWith(new TestBrowser(site.url), 'weibo', { returnTo });
+        assert.ok(callback.status >= 300 && callback.status < 400, `the callback of a bound account redirects: ${callback.status} ${callback.text.slice(0, 200)}`);
+        onSite(callback.location, `callback with returnTo ${returnTo}`);
+        assert.equal(callback.location, '/account', `callback with returnTo ${returnTo} lands on /account`);
+
+        // A Weibo account seen for the first time: the binding page answers the returnTo.
+        const fresh = nextPerson();
+        const browser = new TestBrowser(site.url);
+        assert.equal((await loginWith(browser, 'weibo', { returnTo })).callback.location, '/auth/pending', `the first login of ${fresh} ends on the pending page`);
+        const done = await browser.post('/auth/pending/register', { username: `dot-${fresh}` });
+        assert.equal(done.status, 303, `registering from the pending page redirects with 303: ${done.text.slice(0, 200)}`);
+        onSite(done.location, `pending register with returnTo ${returnTo}`);
+        assert.equal(done.location, '/account', `pending register with returnTo ${returnTo} lands on /account`);
+      }
+    });
+
     test('the JSON way: register and bind answer the returnTo given to authorize', async () => {
       for (const action of ['register', 'bind'] as const) {
         if (action === 'bind') await new TestBrowser(site.url).post('/auth/local/register', { username: `spa-owner${n}`, displayName: 'SPA owner', password: 'owner password 2' });

@@ -183,6 +183,7 @@ export function memoryStore(): ProviderStore {
     },
     // No cache to keep honest in memory: every read is fresh, which a cache of 0 seconds also is.
     findCached: (id) => clients.find(id),
+    cached: () => undefined,
     async update(id, patch) {
       const current = t.clients.get(id);
       if (!current) return undefined;
@@ -334,9 +335,11 @@ export function memoryStore(): ProviderStore {
       // No foreign keys here in SQL either: the code's grant is written only when it is redeemed.
       insertNew(t.codes, code.codeHash, { ...code, context: code.context ?? {}, consumedAt: null }, 'the code');
     },
-    async redeem(codeHash) {
+    async redeem(codeHash, clientId) {
       const code = t.codes.get(codeHash);
       if (!code) return { outcome: 'unknown' };
+      // `… where client_id = ? …`: another client's attempt leaves the code as it was.
+      if (code.clientId !== clientId) return { outcome: 'another_client', code: copy(code) };
       // `… set consumed_at where consumed_at is null returning *`: only the first sees it unused.
       if (code.consumedAt !== null) return { outcome: 'replayed', code: copy(code) };
       code.consumedAt = now();

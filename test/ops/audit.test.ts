@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { networkOf } from '../../src/provider/pages/audit.ts';
 import { createAuditRecorder } from '../../src/provider/audit.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -152,7 +153,8 @@ for (const kind of storeKinds) {
       assert.equal(page.status, 200, 'the owner reads the audit page');
       assert.equal(page.headers.get('cache-control'), 'no-store', 'the audit page is never cached');
       assert.deepEqual([...page.text.matchAll(/data-event="([a-z_]+)"/g)].map((m) => m[1]), ['token_issued', 'app_created'], "the app's events are listed newest first");
-      assert.match(page.text, /192\.0\.2\.7/, 'the address of the event is shown');
+      assert.match(page.text, /192\.0\.2\.0\/24/, 'the network the event came from is shown to the owner');
+      assert.doesNotMatch(page.text, /192\.0\.2\.7/, "never the address of a person who used the app: that is the operator's to read");
       assert.match(page.text, /Audited &lt;app&gt;/, "the app's name is escaped");
       assert.doesNotMatch(page.text, /Audited <app>/, "the app's name is never shown unescaped");
 
@@ -213,6 +215,22 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('networkOf: what an app owner sees of an address', () => {
+  test('IPv4 to its /24, IPv6 to its /48, an IPv4-mapped address as IPv4', () => {
+    const cases: [string, string][] = [
+      ['192.0.2.7', '192.0.2.0/24'],
+      ['10.1.2.255', '10.1.2.0/24'],
+      ['::ffff:203.0.113.9', '203.0.113.0/24'],
+      ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3::/48'],
+      ['2001:db8::1', '2001:db8:0::/48'],
+      ['::1', '0:0:0::/48'],
+      ['fe80::1%eth0', 'fe80:0:0::/48'],
+      ['not an address', ''],
+    ];
+    for (const [ip, network] of cases) assert.equal(networkOf(ip), network, `${ip} is shown as ${network || 'nothing'}`);
+  });
+});
 
 describe('the audit recorder', () => {
   test('writes a waiting batch after the flush interval, by itself', async () => {

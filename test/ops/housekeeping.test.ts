@@ -171,9 +171,9 @@ for (const kind of storeKinds) {
       assert.equal(await store.refreshTokens.find('refresh-dead'), undefined, 'a refresh token past its grace period is deleted');
       assert.ok(await store.refreshTokens.find('refresh-in-grace'), 'a refresh token within its grace period is kept');
       assert.ok(await store.refreshTokens.find('refresh-live'), 'a live refresh token is kept');
-      assert.equal((await store.codes.redeem('code-dead-1')).outcome, 'unknown', 'an authorization code past its grace period is deleted');
-      assert.equal((await store.codes.redeem('code-in-grace')).outcome, 'redeemed', 'an expired code within its grace period is kept, so that a replay is still seen');
-      assert.equal((await store.codes.redeem('code-live')).outcome, 'redeemed', 'a live authorization code is kept');
+      assert.equal((await store.codes.redeem('code-dead-1', client.id)).outcome, 'unknown', 'an authorization code past its grace period is deleted');
+      assert.equal((await store.codes.redeem('code-in-grace', client.id)).outcome, 'redeemed', 'an expired code within its grace period is kept, so that a replay is still seen');
+      assert.equal((await store.codes.redeem('code-live', client.id)).outcome, 'redeemed', 'a live authorization code is kept');
       assert.deepEqual(
         (await store.audit.list({ limit: 10, event: 'token_issued' })).map((e) => e.clientId).filter((c) => c!.startsWith('audit-')),
         ['audit-kept'],

@@ -305,7 +305,7 @@ for (const kind of storeKinds) {
       assert.ok(code.length >= 43, 'at least 256 bits');
       assert.equal(location.searchParams.get('state'), 'xyz', 'the code comes back with the state');
       assert.equal(location.searchParams.get('iss'), provider.url, 'the code comes back with iss (RFC 9207)');
-      const redemption = await provider.store.codes.redeem(sha256(code));
+      const redemption = await provider.store.codes.redeem(sha256(code), webClientId);
       assert.equal(redemption.outcome, 'redeemed', 'the hash of the code is what is stored, and redeems once');
       if (redemption.outcome === 'redeemed') {
         assert.equal(redemption.code.codeChallenge, challenge, 'the code keeps the code_challenge');
@@ -313,7 +313,7 @@ for (const kind of storeKinds) {
         assert.equal(redemption.code.userId, user.id, 'the code belongs to the user who allowed');
         assert.ok(redemption.code.expiresAt - Date.now() / 1000 <= 60, 'the code lives for at most 60 seconds');
       }
-      assert.equal((await provider.store.codes.redeem(code)).outcome, 'unknown', 'the plain code is not what is stored');
+      assert.equal((await provider.store.codes.redeem(code, webClientId)).outcome, 'unknown', 'the plain code is not what is stored');
       const stored = await provider.store.requests.find(sha256(form.request_id!));
       assert.equal(stored?.userId, user.id, 'the stored request records who answered it');
       assert.ok(stored?.completedAt, 'and when');

@@ -128,12 +128,19 @@ for (const kind of storeKinds) {
         assert.match(reply.body.error_description, /expired/, 'the error description says the code expired');
       });
 
-      test("another client's code is invalid_grant", async () => {
-        const { code, verifier } = await setup();
+      test("another client's code is invalid_grant, said as of an unknown code, recorded, and neither spent nor burnt", async () => {
+        const { auth, code, verifier, client } = await setup();
         const other = await webApp();
         const reply = await exchange({ code, redirect_uri: redirectUri, code_verifier: verifier! }, other.auth);
         assert.equal(reply.body.error, 'invalid_grant', "another client's code is invalid_grant");
-        assert.match(reply.body.error_description, /another client/, 'the error description says the code was issued to another client');
+        const unknown = await exchange({ code: 'no-such-code', redirect_uri: redirectUri, code_verifier: verifier! }, other.auth);
+        assert.equal(reply.body.error_description, unknown.body.error_description, 'the answer is the one for a code that does not exist: it tells the other client nothing');
+        await provider.ctx.audit.flush();
+        const [misuse] = await provider.store.audit.list({ clientId: client.id, event: 'code_misused', limit: 1 });
+        assert.equal(misuse?.detail?.presented_by, other.client.id, "the attempt is recorded for the code's app, naming the client that presented it");
+        // RFC 6749 §4.1.3: the code is the client's own; another's attempt must not burn it.
+        const own = await exchange({ code, redirect_uri: redirectUri, code_verifier: verifier! }, auth);
+        assert.equal(own.status, 200, `the client the code was issued to still exchanges it: ${JSON.stringify(own.body)}`);
       });
 
       test('a different redirect_uri is invalid_grant', async () => {

@@ -110,6 +110,8 @@ for (const kind of storeKinds) {
       const other = await provider.registerClient({ appType: 'web' });
       const reply = await refresh(basicAuth(other.client.id, other.clientSecret!), tokens.refresh_token);
       assert.equal(reply.body.error, 'invalid_grant', `another client cannot use the refresh token: ${JSON.stringify(reply.body)}`);
+      const unknown = await refresh(basicAuth(other.client.id, other.clientSecret!), 'no-such-token');
+      assert.equal(reply.body.error_description, unknown.body.error_description, 'and is told no more than of a token that does not exist');
     });
 
     test('a revoked grant, an unknown token, a missing token', async () => {

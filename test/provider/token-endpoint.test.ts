@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/lib/crypto.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
-import { basicAuth, makeCode, postForm, redirectUri } from './token-fixtures.ts';
+import { basicAuth, countStatements, makeCode, postForm, redirectUri } from './token-fixtures.ts';
 
 for (const kind of storeKinds) {
   describe(`token endpoint on ${kind.name}`, () => {
@@ -177,6 +177,26 @@ for (const kind of storeKinds) {
         const { client } = await provider.registerClient({ appType: 'native' });
         const reply = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: 'x', client_id: client.id, client_secret: 'made-up' });
         assertOAuthError(reply, 401, 'invalid_client');
+      });
+
+      test('an unknown client_id and a known one with wrong credentials get the same answer, at the same cost (RFC 6749 §5.2)', async () => {
+        const { client } = await serviceApp();
+        const { client: native } = await provider.registerClient({ appType: 'native' });
+        const cases: [string, Record<string, string>][] = [
+          ['an unknown client_id', { client_id: '0123456789abcdef0123456789abcdef', client_secret: 'guess' }],
+          ['a wrong secret', { client_id: client.id, client_secret: 'guess' }],
+          ['no secret for a confidential app', { client_id: client.id }],
+          ['a secret for a public app', { client_id: native.id, client_secret: 'guess' }],
+        ];
+        const answers: string[] = [];
+        for (const [why, credentials] of cases) {
+          // Each refusal reads the app's record once, whether it exists or not, cached or not.
+          const { result, statements } = await countStatements(provider, () => postForm(provider, '/oauth2/token', { grant_type: 'client_credentials', ...credentials }));
+          assertOAuthError(result, 401, 'invalid_client');
+          assert.deepEqual(statements.map((sql) => /from "clients"/.test(sql)), [true], `${why}: one read of the client, nothing else`);
+          answers.push(JSON.stringify(result.body));
+        }
+        assert.equal(new Set(answers).size, 1, `every refusal is the same invalid_client, word for word: ${answers.join(' / ')}`);
       });
     });
   });

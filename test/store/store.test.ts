@@ -34,10 +34,16 @@ for (const kind of storeKinds) {
         codeHash: 'h1', grantId: 'g1', clientId: 'c1', userId: user.id, redirectUri: 'https://a.example/cb',
         scope: 'profile', codeChallenge: null, expiresAt: 2_000_000_000,
       });
-      const results = await Promise.all(Array.from({ length: 20 }, () => store.codes.redeem('h1')));
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.codes.redeem('h1', 'c1')));
       assert.equal(results.filter((r) => r.outcome === 'redeemed').length, 1, 'exactly one of the concurrent redemptions wins');
       assert.equal(results.filter((r) => r.outcome === 'replayed').length, 19, 'the 19 other redemptions are replays');
-      assert.deepEqual(await store.codes.redeem('nope'), { outcome: 'unknown' }, 'an unknown code is unknown');
+      assert.deepEqual(await store.codes.redeem('nope', 'c1'), { outcome: 'unknown' }, 'an unknown code is unknown');
+      await store.codes.create({
+        codeHash: 'h2', grantId: 'g2', clientId: 'c1', userId: user.id, redirectUri: 'https://a.example/cb',
+        scope: 'profile', codeChallenge: null, expiresAt: 2_000_000_000,
+      });
+      assert.equal((await store.codes.redeem('h2', 'c2')).outcome, 'another_client', "another client's redemption is told the code is another's");
+      assert.equal((await store.codes.redeem('h2', 'c1')).outcome, 'redeemed', 'and leaves it for the client it was issued to');
     });
   });
 }

@@ -182,7 +182,7 @@ async function startLogin(exchange: Exchange, { provider: id }: Record<string, s
     const url = await beginLogin(exchange.connect.store, provider, {
       browserHash: exchange.browserHash(true)!,
       redirectUri: exchange.connect.redirectUri(provider.id),
-      returnTo: safeReturnTo(exchange.field('returnTo')),
+      returnTo: safeReturnTo(exchange.field('returnTo')) ?? null,
       linkUserId: linking?.id ?? null,
     });
     return exchange.redirect(url);
@@ -217,7 +217,8 @@ async function serverCallback(exchange: Exchange, { provider: id }: Record<strin
       return exchange.error(status, message, code);
     }
     const { outcome, state } = result;
-    const next = state.returnTo ?? exchange.connect.options.afterLoginPath;
+    // Checked again when used: a login state stored before this check was tightened may hold any path.
+    const next = safeReturnTo(state.returnTo) ?? exchange.connect.options.afterLoginPath;
     switch (outcome.kind) {
       case 'signed-in':
         await exchange.signIn(outcome.user);
@@ -262,7 +263,7 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
   exchange.clearCookie(cookieNames.ticket);
   await exchange.signIn(result.user);
   // Where the login was started to return to, kept with the ticket on the server (never from this form).
-  return exchange.redirect(result.returnTo ?? exchange.connect.options.afterLoginPath);
+  return exchange.redirect(safeReturnTo(result.returnTo) ?? exchange.connect.options.afterLoginPath);
 }
 
 async function unbind(exchange: Exchange): Promise<ConnectResponse> {
@@ -313,7 +314,7 @@ async function apiAuthorize(exchange: Exchange, { provider: id }: Record<string,
     const url = await beginLogin(exchange.connect.store, provider, {
       browserHash: exchange.browserHash(true)!,
       redirectUri: exchange.connect.spaRedirectUri(),
-      returnTo: safeReturnTo(exchange.field('returnTo')),
+      returnTo: safeReturnTo(exchange.field('returnTo')) ?? null,
       linkUserId: linking?.id ?? null,
     });
     return exchange.json(200, { url });
@@ -348,8 +349,8 @@ async function apiCallback(exchange: Exchange, { provider: id }: Record<string, 
     }
     const { outcome, state } = result;
     if (outcome.kind === 'pending') return pendingAnswer(exchange, outcome);
-    if (outcome.kind === 'signed-in') return signedInAnswer(exchange, outcome.user, { returnTo: state.returnTo });
-    if (outcome.kind === 'linked') return exchange.json(200, { status: 'linked', provider: outcome.identity.provider, identity: outcome.identity.id, returnTo: state.returnTo });
+    if (outcome.kind === 'signed-in') return signedInAnswer(exchange, outcome.user, { returnTo: safeReturnTo(state.returnTo) ?? null });
+    if (outcome.kind === 'linked') return exchange.json(200, { status: 'linked', provider: outcome.identity.provider, identity: outcome.identity.id, returnTo: safeReturnTo(state.returnTo) ?? null });
     return exchange.apiError(409, 'link_refused', 'This login is bound to another account, and stays there.');
   });
 }
@@ -364,7 +365,7 @@ async function apiFinish(exchange: Exchange, bind: (holder: { ticket: string; br
   const ticket = exchange.field('ticket');
   if (!browserHash || !ticket) return exchange.apiError(400, 'ticket_invalid', 'No ticket, or not from this browser.');
   const result = await bind({ ticket, browserHash });
-  return result.ok ? signedInAnswer(exchange, result.user, { returnTo: result.returnTo }) : failureAnswer(exchange, result);
+  return result.ok ? signedInAnswer(exchange, result.user, { returnTo: safeReturnTo(result.returnTo) ?? null }) : failureAnswer(exchange, result);
 }
 
 async function apiRenew(exchange: Exchange): Promise<ConnectResponse> {

@@ -7,6 +7,7 @@ import { formText, messagePage, type PageBasics } from '../pages/html.ts';
 import { homePage, loginPage, signupPage, type SignupValues } from '../pages/login.ts';
 import { pendingRequest } from '../protocol/authorization.ts';
 import { continuePath } from './paths.ts';
+import { safeReturnTo } from '../../lib/return-to.ts';
 import { browserId, csrfToken, currentUser, endSession, startSession, verifyCsrf } from './session.ts';
 
 // GET /, the login and signup pages, logout, and /lang (the language switcher). Also the few
@@ -138,16 +139,6 @@ export function signupProblem(values: SignupValues, password: string, confirmati
   if (password.length > 1024) return { key: 'signup.error.passwordLong' };
   if (password !== confirmation) return { key: 'signup.error.mismatch' };
   return undefined;
-}
-
-/**
- * Where to send someone after they sign in: only a path on this site. `//host` and `/\host` are
- * other sites to a browser, and control characters or spaces let a browser rewrite the path into
- * one; anything but printable ASCII is refused as well, since it could not be a Location header.
- */
-export function safeReturnTo(value: string): string | undefined {
-  if (value.length > 2048) return undefined;
-  return /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : undefined;
 }
 
 // ── helpers shared by the people-facing routes ─────────────────────────────────────────────

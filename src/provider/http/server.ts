@@ -42,8 +42,15 @@ export async function buildProviderServer(ctx: ProviderContext, options: ServerO
     // and every request accepted is answered. See drain() in src/cli/commands/start.ts.
     return503OnClosing: false,
     bodyLimit: 64 * 1024,
+    // A request must arrive within these bounds (408 otherwise), so that slow senders cannot hold
+    // connections open; Node checks them as often as the shorter allows, at most once a second.
+    requestTimeout: ctx.config.http.requestTimeoutMs,
     // Node's header limit, set here rather than left to the node binary's flags: larger is a 431.
-    http: { maxHeaderSize: 16 * 1024 },
+    http: {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: ctx.config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(ctx.config.http.headersTimeoutMs / 2)),
+    },
     clientErrorHandler: answerClientError,
   });
 

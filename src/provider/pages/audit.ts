@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { translator, type Catalogue, type Locale } from '../../i18n/index.ts';
 import type { AuditEventRow } from '../storage.ts';
 import { formatDate, html, layout, type PageBasics } from './html.ts';
@@ -24,6 +25,7 @@ const en = {
   'audit.event.token_issued': 'Token issued',
   'audit.event.token_revoked': 'Token revoked',
   'audit.event.refresh_token_reused': 'Refresh token reused (grant revoked)',
+  'audit.event.code_misused': "Another app presented this app's authorization code (refused; the code is untouched)",
   'audit.event.app_created': 'App registered',
   'audit.event.app_updated': 'Settings changed',
   'audit.event.app_secret_rotated': 'App Secret rotated',
@@ -50,6 +52,7 @@ const zhCN: Catalogue<AuditKey> = {
   'audit.event.token_issued': '已发放令牌',
   'audit.event.token_revoked': '令牌已撤销',
   'audit.event.refresh_token_reused': 'Refresh Token 被重复使用（授权已撤销）',
+  'audit.event.code_misused': '另一个应用出示了本应用的授权码（已拒绝，授权码未受影响）',
   'audit.event.app_created': '应用已创建',
   'audit.event.app_updated': '设置已修改',
   'audit.event.app_secret_rotated': 'App Secret 已重置',
@@ -65,6 +68,24 @@ export interface AuditPageView extends PageBasics {
   olderThan?: number;
 }
 
+/**
+ * The network an address belongs to, not the address: an app's owner sees where sign-ins and
+ * consents come from (an IPv4 /24, an IPv6 /48), never the address of a person who used the app.
+ * The operator's `grantry audit` shows the addresses themselves.
+ */
+export function networkOf(ip: string): string {
+  const bare = ip.split('%')[0]!;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];
+  const v4 = mapped ?? bare;
+  if (isIPv4(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
+  if (!isIPv6(bare)) return '';
+  const [head, tail] = bare.includes('::') ? bare.split('::') : [bare, undefined];
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill('0'), ...back];
+  return `${groups.slice(0, 3).map((group) => parseInt(group, 16).toString(16)).join(':')}::/48`;
+}
+
 function eventLabel(locale: Locale, event: string): string {
   const key = `audit.event.${event}`;
   return Object.hasOwn(en, key) ? t(locale, key as AuditKey) : event;
@@ -77,7 +98,7 @@ export function auditPage(view: AuditPageView): string {
 <td><time datetime="${new Date(event.at * 1000).toISOString()}">${formatDate(event.at)}</time></td>
 <td>${eventLabel(locale, event.event)}${event.count > 1 ? html` <span data-testid="audit-count">× ${event.count}</span>` : ''}</td>
 <td>${event.userId ?? ''}</td>
-<td>${event.ip ?? ''}</td>
+<td>${event.ip ? networkOf(event.ip) : ''}</td>
 <td><code>${event.detail ? JSON.stringify(event.detail) : ''}</code></td>
 </tr>`,
   );

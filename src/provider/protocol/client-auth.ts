@@ -52,18 +52,15 @@ export async function authenticateClient(ctx: ProviderContext, credentials: Clie
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
   const plausible = presented.clientId.length <= 200 && !presented.clientId.includes('\0');
   const maxAge = ctx.config.clientCacheSeconds;
-  const client = plausible ? await ctx.store.clients.findCached(presented.clientId, maxAge) : undefined;
-  if (!client) throw invalidClient('no app has this client_id');
-  try {
-    checkSecret(client, presented);
-    return { client, method: presented.method };
-  } catch (error) {
-    if (maxAge <= 0) throw error;
-    const current = await ctx.store.clients.findCached(presented.clientId, maxAge, { fresh: true });
-    if (!current) throw invalidClient('no app has this client_id');
-    checkSecret(current, presented);
-    return { client: current, method: presented.method };
-  }
+  const cached = plausible ? ctx.store.clients.cached(presented.clientId, maxAge) : undefined;
+  if (cached && matches(cached, presented)) return { client: cached, method: presented.method };
+  // Not held in memory, or held but refused (its secret may have been rotated on another
+  // instance since): the store's record decides. Every refusal costs this one read, whether the
+  // app exists or not, so that neither the answer nor its time tells which client_ids exist.
+  const client = plausible ? await ctx.store.clients.findCached(presented.clientId, maxAge, { fresh: true }) : undefined;
+  if (!client) return refuseUnknown(presented);
+  if (matches(client, presented)) return { client, method: presented.method };
+  throw authenticationFailed();
 }
 
 /** Authentication that a public app cannot pass: for endpoints that only servers may use. */
@@ -113,12 +110,24 @@ function formDecode(value: string): string {
   }
 }
 
-function checkSecret(client: Client, presented: PresentedCredentials): void {
+/**
+ * RFC 6749 §5.2: every refusal that depends on the stored app — no such app, a wrong or missing
+ * secret, a secret sent for a public app — is the same invalid_client with the same words, so that
+ * an answer tells nobody which client_ids exist or what they are.
+ */
+const authenticationFailed = () => invalidClient('client authentication failed: an unknown client_id, or credentials that do not match it');
+
+/** An unknown client costs what a known one does (the hash and the comparison), then is refused the same way. */
+function refuseUnknown(presented: PresentedCredentials): never {
+  safeEqual(sha256(presented.clientSecret ?? ''), unknownClientHash);
+  throw authenticationFailed();
+}
+const unknownClientHash = sha256('no app has this client_id');
+
+/** Whether the presented credentials are right for this app, in constant time for its secret. */
+function matches(client: Client, presented: PresentedCredentials): boolean {
   const confidential = isConfidential(client) || client.secretHash !== null;
-  if (!confidential) {
-    if (presented.clientSecret !== undefined) throw invalidClient('this app is public and has no client secret; send only its client_id');
-    return;
-  }
-  if (presented.clientSecret === undefined || client.secretHash === null) throw invalidClient('this app is confidential: it must authenticate with its client secret');
-  if (!safeEqual(sha256(presented.clientSecret), client.secretHash)) throw invalidClient('the client secret is wrong');
+  if (!confidential) return presented.clientSecret === undefined;
+  if (presented.clientSecret === undefined || client.secretHash === null) return false;
+  return safeEqual(sha256(presented.clientSecret), client.secretHash);
 }

@@ -31,6 +31,10 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       return client;
     },
 
+    cached(id, maxAgeSeconds) {
+      return maxAgeSeconds > 0 ? cache.get(id) : undefined;
+    },
+
     async update(id, patch) {
       const current = await store.find(id);
       if (!current) return undefined;

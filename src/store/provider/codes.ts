@@ -22,8 +22,14 @@ export function createCodeStore(db: Kysely<Database>): CodeStore {
           context,
         }),
     ),
-    redeem: precompile(db, 2, (codeHash: string, at: number) =>
-      db.updateTable('authorization_codes').set({ consumed_at: at }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).returningAll(),
+    redeem: precompile(db, 3, (codeHash: string, clientId: string, at: number) =>
+      db
+        .updateTable('authorization_codes')
+        .set({ consumed_at: at })
+        .where('code_hash', '=', codeHash)
+        .where('client_id', '=', clientId)
+        .where('consumed_at', 'is', null)
+        .returningAll(),
     ),
   };
 
@@ -32,11 +38,12 @@ export function createCodeStore(db: Kysely<Database>): CodeStore {
       await hot.create(code.codeHash, code.grantId, code.clientId, code.userId, code.redirectUri, code.scope, code.codeChallenge, code.expiresAt, factsColumn(code.context ?? {}));
     },
 
-    async redeem(codeHash) {
-      const row = (await hot.redeem(codeHash, now())).rows[0];
+    async redeem(codeHash, clientId) {
+      const row = (await hot.redeem(codeHash, clientId, now())).rows[0];
       if (row) return { outcome: 'redeemed', code: toCode(row) };
-      const used = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
-      return used ? { outcome: 'replayed', code: toCode(used) } : { outcome: 'unknown' };
+      const found = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      if (!found) return { outcome: 'unknown' };
+      return { outcome: found.client_id === clientId ? 'replayed' : 'another_client', code: toCode(found) };
     },
   };
 }

@@ -52,9 +52,8 @@ export const authorizationCodeGrant: GrantModule = {
     const code = requireParam(params, 'code');
     const verifier = single(params, 'code_verifier');
     checkVerifierSyntax(verifier);
-    const redeemed = await redeemCode(ctx, code);
+    const redeemed = await redeemCode(ctx, code, client);
     checkNotExpired(redeemed);
-    checkIssuedToClient(redeemed, client);
     checkRedirectUri(redeemed, client, single(params, 'redirect_uri'));
     checkProofKey(redeemed, verifier);
     const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now(), context: redeemed.context };
@@ -88,11 +87,19 @@ function checkVerifierSyntax(verifier: string | undefined): void {
 /**
  * Codes are single use. A code presented again means that it leaked, or that someone is replaying
  * it: RFC 6749 §4.1.2 says to revoke what was issued from it, so the grant goes, with every token.
+ * Only the client the code was issued to can spend or burn it (§4.1.3): another client's attempt
+ * changes nothing, is recorded for the code's app, and is told no more than for a code that does
+ * not exist.
  */
-async function redeemCode(ctx: ProviderContext, code: string): Promise<AuthorizationCode> {
-  const redemption = await ctx.store.codes.redeem(sha256(code));
+async function redeemCode(ctx: ProviderContext, code: string, client: Client): Promise<AuthorizationCode> {
+  const redemption = await ctx.store.codes.redeem(sha256(code), client.id);
   if (redemption.outcome === 'redeemed') return redemption.code;
   if (redemption.outcome === 'unknown') throw invalidGrant('the authorization code is unknown');
+  if (redemption.outcome === 'another_client') {
+    const { code: foreign } = redemption;
+    ctx.audit.record({ event: 'code_misused', clientId: foreign.clientId, userId: foreign.userId, detail: { presented_by: client.id } });
+    throw invalidGrant('the authorization code is unknown');
+  }
   const replayed = redemption.code;
   await ctx.store.grants.revokeOfCode(replayed, 'code_replayed');
   ctx.audit.record({ event: 'token_revoked', clientId: replayed.clientId, userId: replayed.userId, detail: { grant_id: replayed.grantId, reason: 'authorization_code_replayed' } });
@@ -101,10 +108,6 @@ async function redeemCode(ctx: ProviderContext, code: string): Promise<Authoriza
 
 function checkNotExpired(code: AuthorizationCode): void {
   if (code.expiresAt <= now()) throw invalidGrant('the authorization code has expired');
-}
-
-function checkIssuedToClient(code: AuthorizationCode, client: Client): void {
-  if (code.clientId !== client.id) throw invalidGrant('the authorization code was issued to another client');
 }
 
 /**

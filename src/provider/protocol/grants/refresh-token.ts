@@ -56,8 +56,9 @@ async function findRefreshToken(ctx: ProviderContext, tokenHash: string): Promis
   return found;
 }
 
+/** Another client's refresh token is, to that client, a token that does not exist: it is left as it was, and nothing says it is there. */
 function checkIssuedToClient({ token }: PresentedRefreshToken, client: Client): void {
-  if (token.clientId !== client.id) throw invalidGrant('the refresh token was issued to another client');
+  if (token.clientId !== client.id) throw invalidGrant('the refresh token is unknown');
 }
 
 function checkGrantStands({ grant }: PresentedRefreshToken): void {
