@@ -41,6 +41,14 @@ export const defaults = {
     lockAfterFailures: 10,
     windowSeconds: 15 * 60,
     lockSeconds: 15 * 60,
+    /**
+     * Failed logins one address may make per windowSeconds, over every account: a bucket that
+     * drains that many per window, that no success refills faster, and that refuses while full.
+     */
+    addressFailures: 10,
+    /** Accounts that may be created from one address per signupWindowSeconds (each costs an Argon2 hash). */
+    signupsPerAddress: 5,
+    signupWindowSeconds: 60 * 60,
   },
 
   /** The scopes every provider has. An operator adds more in configuration. */

@@ -1,4 +1,6 @@
+import { defaults } from '../config/defaults.ts';
 import { deriveKey } from '../lib/crypto.ts';
+import type { LoginPolicy } from './binding/passwords.ts';
 import type { ConnectIdentity, ConnectStore, ConnectUser } from './storage.ts';
 import { ConnectError } from './client/errors.ts';
 import { refreshTokens, revokeToken } from './client/token.ts';
@@ -40,11 +42,16 @@ export interface ConnectOptions {
   autoLinkVerifiedEmail?: boolean;
   sessionLifetime?: number;
   accessTokenLifetime?: number;
+  /**
+   * The limits of the site's own logins and sign-ups (see docs/security.md): failures per account
+   * and per address, and accounts created per address. Grantry's defaults unless given.
+   */
+  login?: Partial<LoginPolicy>;
   /** The binding and error pages in the site's own look and language (plain English ones otherwise). */
   pages?: Partial<ConnectPages>;
 }
 
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages'>>;
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages' | 'login'>> & { login: LoginPolicy };
 
 /** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
 export class Connect {
@@ -72,6 +79,7 @@ export class Connect {
       autoLinkVerifiedEmail: options.autoLinkVerifiedEmail ?? false,
       sessionLifetime: options.sessionLifetime ?? 14 * 24 * 3600,
       accessTokenLifetime: options.accessTokenLifetime ?? 600,
+      login: { ...defaults.login, ...options.login },
     };
     this.tokenKey = deriveKey(options.secret, 'connect-provider-tokens');
     this.sessions = new SiteSessions({

@@ -113,6 +113,10 @@ export interface ConnectOperations {
   countLoginAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<{ failures: number; lockedUntil: number | null }>;
   clearLoginFailures(keys: string[]): Promise<void>;
   findLoginFailures(keys: string[]): Promise<{ key: string; failures: number; firstFailureAt: number; lockedUntil: number | null }[]>;
+  /** One attempt into a leaky bucket (an address's, a sign-up's); returns the level after it. See the provider's ThrottleStore.charge. */
+  chargeLoginBucket(key: string, policy: { limit: number; windowSeconds: number }): Promise<number>;
+  /** Takes one attempt back out of a bucket. */
+  refundLoginBucket(key: string): Promise<void>;
   /** Removes what has expired (tickets, login states, sessions, old login counters); returns how many rows went. */
   purgeExpiredConnect(at?: number): Promise<number>;
 }

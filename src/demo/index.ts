@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { canonicalLocation } from '../lib/canonical-host.ts';
 import { listenFirst, type EarlyServer } from '../lib/listen-first.ts';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { connectFastify, cookieNames, createConnect, parseCookies, type ConnectRequest } from '../connect/index.ts';
+import { connectFastify, cookieNames, createConnect, parseCookies, type ConnectOptions, type ConnectRequest } from '../connect/index.ts';
 import { serializeCookie } from '../connect/adapters/http.ts';
 import { safeReturnTo } from '../connect/binding/index.ts';
 import { defaults } from '../config/defaults.ts';
@@ -29,6 +29,8 @@ export interface DemoSiteOptions {
   databaseUrl?: string;
   secret: string;
   host?: string;
+  /** The site's login and sign-up limits (Grantry's defaults unless given). */
+  login?: ConnectOptions['login'];
 }
 
 export interface DemoSite {
@@ -64,6 +66,7 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     siteUrl: url,
     providers: demoProviders(options),
     afterLoginPath: '/account',
+    ...(options.login ? { login: options.login } : {}),
     pages: {
       pending: (input, request: ConnectRequest) => pendingPage(contextOf(request), input),
       // A failed callback's address cannot be shown again: the switcher leads home from there.

@@ -55,6 +55,7 @@ export const en = {
   'signup.error.passwordLong': 'A password is at most 1024 characters.',
   'signup.error.mismatch': 'The two passwords are not the same.',
   'signup.error.taken': 'The username “{username}” is taken. Choose another one.',
+  'signup.error.tooMany': 'Too many accounts were created from your network. Try again in about {minutes} min.',
 
   'csrf.title': 'Form refused',
   'csrf.message': 'This form could not be accepted: it did not come from a page of this site, or it is too old. Nothing was changed. Go back, reload the page and try again.',

@@ -58,6 +58,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'signup.error.passwordLong': '密码最多 1024 个字符。',
   'signup.error.mismatch': '两次输入的密码不一致。',
   'signup.error.taken': '用户名“{username}”已被占用，请换一个。',
+  'signup.error.tooMany': '从你的网络创建的账号太多了，请在约 {minutes} 分钟后再试。',
 
   'csrf.title': '表单被拒绝',
   'csrf.message': '无法接受这个表单：它不是从本站页面提交的，或者已经过期。没有做任何更改。请返回并刷新页面后重试。',

@@ -244,7 +244,10 @@ export interface UserStore {
   /** Throws ConflictError when the username is taken. */
   create(input: NewUser): Promise<User>;
   findById(id: string): Promise<User | undefined>;
+  /** The user whose name is this one once case and compatibility forms are folded (src/lib/username.ts). */
   findByUsername(username: string): Promise<User | undefined>;
+  /** Usernames that differed from an older one only by case or form before names were compared so (migration 009). */
+  collidingUsernames(): Promise<string[]>;
   updatePassword(id: string, passwordHash: string): Promise<void>;
 }
 
@@ -361,7 +364,18 @@ export interface ThrottleStore {
    * parallel guesses each get a count of their own.
    */
   countAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt>;
+  /** Clears these keys' window counters (an account's, after its own success). */
   clear(keys: string[]): Promise<void>;
+  /** Forgets everything counted under these keys, counters and buckets alike (an operator's unlock; tests). */
+  forget(keys: string[]): Promise<void>;
+  /**
+   * Adds one attempt to a leaky bucket (an address's): what it held drains continuously at
+   * `limit` per `windowSeconds`, nothing else lowers it, and the level after this attempt is
+   * returned — a sliding window that no success resets. One statement.
+   */
+  charge(key: string, policy: { limit: number; windowSeconds: number }): Promise<number>;
+  /** Takes one attempt back out of a bucket (a login that turned out right was not a guess). */
+  refund(key: string): Promise<void>;
 }
 
 export interface AuditStore {

@@ -37,7 +37,7 @@ function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage
     accessTokens: createAccessTokenStore(db),
     keys: createSigningKeyStore(db),
     sessions: createSessionStore(db),
-    throttle: createThrottleStore(db, 'login_failures'),
+    throttle: createThrottleStore(db, 'login_failures', 'login_buckets'),
     audit: createAuditStore(db),
     housekeeping: createHousekeepingStore(db),
   };

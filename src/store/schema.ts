@@ -7,6 +7,8 @@ import type { Generated } from 'kysely';
 export interface UsersTable {
   id: string;
   username: string;
+  /** The username as it is compared (src/lib/username.ts), unique; null only for a name that collided before migration 009. */
+  username_key: string | null;
   password_hash: string;
   display_name: string;
   email: string | null;
@@ -153,6 +155,13 @@ export interface RevokedTokensTable {
   revoked_at: number;
 }
 
+/** Per-address attempt counts that leak away over time (migration 009; see ../throttle.ts). */
+export interface LoginBucketsTable {
+  key: string;
+  level: number;
+  updated_at: number;
+}
+
 export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
@@ -166,6 +175,7 @@ export interface ProviderTables {
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
+  login_buckets: LoginBucketsTable;
   audit_events: AuditEventsTable;
 }
 

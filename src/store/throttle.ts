@@ -1,15 +1,24 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { ThrottleStore } from '../provider/storage.ts';
 
-// Counters of login attempts, for the provider (login_failures) and for Connect's site logins
-// (connect_login_failures): the same statements over a table of each side's own.
+// Counters of login attempts, for the provider (login_failures, login_buckets) and for Connect's
+// site logins (connect_login_failures, connect_login_buckets): the same statements over tables of
+// each side's own. An account's failures count in a window and lock it; an address's attempts go
+// into a leaky bucket that drains over time and that no success resets.
 
 type ThrottleTable = 'login_failures' | 'connect_login_failures';
+type BucketTable = 'login_buckets' | 'connect_login_buckets';
 
-export function createThrottleStore(typed: Kysely<any>, table: ThrottleTable): ThrottleStore {
-  // The table name varies; the statements are written against a loosely typed handle.
-  const db = typed as Kysely<Record<ThrottleTable, { key: string; failures: number; first_failure_at: number; locked_until: number | null }>>;
+type ThrottleTables = Record<ThrottleTable, { key: string; failures: number; first_failure_at: number; locked_until: number | null }> &
+  Record<BucketTable, { key: string; level: number; updated_at: number }>;
+
+export function createThrottleStore(typed: Kysely<any>, table: ThrottleTable, bucketTable: BucketTable): ThrottleStore {
+  // The table names vary; the statements are written against a loosely typed handle.
+  const db = typed as Kysely<ThrottleTables>;
   const t = sql.table(table);
+  const b = sql.table(bucketTable);
+  // The larger of two numbers: greatest() on PostgreSQL, the two-argument max() on SQLite.
+  const larger = typed.getExecutor().adapter instanceof PostgresAdapter ? sql.raw('greatest') : sql.raw('max');
   return {
     async find(keys) {
       if (keys.length === 0) return [];
@@ -52,6 +61,34 @@ export function createThrottleStore(typed: Kysely<any>, table: ThrottleTable): T
     async clear(keys) {
       if (keys.length === 0) return;
       await db.deleteFrom(table).where('key', 'in', keys).execute();
+    },
+
+    async forget(keys) {
+      if (keys.length === 0) return;
+      await db.deleteFrom(table).where('key', 'in', keys).execute();
+      await db.deleteFrom(bucketTable).where('key', 'in', keys).execute();
+    },
+
+    async charge(key, policy) {
+      const at = Math.floor(Date.now() / 1000);
+      const drainPerSecond = policy.limit / policy.windowSeconds;
+      const row = await db
+        .insertInto(bucketTable)
+        .values({ key, level: 1, updated_at: at })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            // The rate is cast: PostgreSQL would otherwise take the parameter for a bigint, as the column it multiplies.
+            level: sql<number>`${larger}(0, ${b}.level - (${at} - ${b}.updated_at) * cast(${drainPerSecond} as double precision)) + 1`,
+            updated_at: at,
+          }),
+        )
+        .returning('level')
+        .executeTakeFirstOrThrow();
+      return Number(row.level);
+    },
+
+    async refund(key) {
+      await db.updateTable(bucketTable).set({ level: sql<number>`${larger}(0, ${b}.level - 1)` }).where('key', '=', key).execute();
     },
   };
 }

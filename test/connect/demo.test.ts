@@ -22,7 +22,7 @@ for (const kind of storeKinds) {
     before(async () => {
       ({ store, dispose } = await kind.openConnect());
       double = await startGrantry();
-      site = await startDemoSite({ port: 0, providerIssuer: double.url, ...grantryClient, store, secret });
+      site = await startDemoSite({ port: 0, providerIssuer: double.url, ...grantryClient, store, secret, login: { signupsPerAddress: 10_000 } });
     });
     after(async () => {
       await site.close();

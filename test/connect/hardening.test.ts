@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { defaults } from '../../src/config/defaults.ts';
 import { github, weibo } from '../../src/connect/index.ts';
 import type { ConnectStore } from '../../src/connect/storage.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -50,7 +51,9 @@ for (const kind of storeKinds) {
     before(async () => {
       ({ store, dispose } = await kind.openConnect());
       weiboDouble = await startWeibo();
-      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })]);
+      // These tests are about the account's counter: every request comes from 127.0.0.1, so the
+      // per-address limit is lifted here and tested on a site of its own below.
+      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })], { login: { addressFailures: 10_000 } });
       githubDouble = await startGitHub();
       gitHubSite = await startSite(store, [github({ ...githubClient, webUrl: githubDouble.url, apiUrl: githubDouble.url })]);
     });
@@ -121,6 +124,22 @@ for (const kind of storeKinds) {
       const right = await browser.post('/auth/local/login', { username, password: 'the right password' });
       assert.equal(right.status, 303, `the right password before the limit still logs in: ${right.text.slice(0, 300)}`);
       assert.deepEqual(await store.findLoginFailures([`connect:user:${username}`]), [], 'a successful login clears the failure count');
+    });
+
+    test('usernames are unique without regard to case and Unicode form, and count as one in the throttle', async () => {
+      const browser = new TestBrowser(site.url);
+      const username = `Casey${kind.name}`;
+      assert.equal((await browser.post('/auth/local/register', { username, password: 'the right password', displayName: 'C' })).status, 303, 'the first spelling registers');
+      const taken = await new TestBrowser(site.url).post('/auth/local/register', { username: username.toUpperCase(), password: 'another password', displayName: 'D' });
+      assert.equal(taken.status, 409, `the same name in other case is taken: ${taken.text.slice(0, 200)}`);
+      // Typed in fullwidth letters (a Chinese keyboard's full-width mode), it is still the same name (NFKC).
+      const fullwidth = username.replace(/[A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+      assert.equal((await new TestBrowser(site.url).post('/auth/local/login', { username: fullwidth, password: 'the right password' })).status, 303, 'its fullwidth form signs in to the same account');
+      const login = await new TestBrowser(site.url).post('/auth/local/login', { username: username.toLowerCase(), password: 'the right password' });
+      assert.equal(login.status, 303, 'the account signs in by its name in any case');
+      await new TestBrowser(site.url).post('/auth/local/login', { username: username.toUpperCase(), password: 'wrong' });
+      const [counted] = await store.findLoginFailures([`connect:user:${username.toLowerCase()}`]);
+      assert.equal(counted?.failures, 1, 'a failure under another case counts against the one account');
     });
 
     test('a NUL byte in a form field is a 400, never a 500: login, register, bind, unbind, login start', async () => {
@@ -234,6 +253,63 @@ for (const kind of storeKinds) {
         401,
         'a token with a forged signature is refused with 401',
       );
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`Connect's per-address limit on ${kind.name}`, () => {
+    let store: ConnectStore;
+    let dispose: () => Promise<void>;
+    let weiboDouble: Double;
+    let site: TestSite;
+    before(async () => {
+      ({ store, dispose } = await kind.openConnect());
+      weiboDouble = await startWeibo();
+      // The default limits, but for the sign-up one (every account here is made from 127.0.0.1).
+      site = await startSite(store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })]);
+    });
+    after(async () => {
+      await site.close();
+      await weiboDouble.close();
+      await dispose();
+    });
+
+    test('guesses sprayed over many accounts from one address run dry, and logging in to one\'s own account does not refill them', async () => {
+      const policy = defaults.login;
+      const own = new TestBrowser(site.url);
+      assert.equal((await own.post('/auth/local/register', { username: `sprayer${kind.name}`, password: 'my own password', displayName: 'S' })).status, 303, "the attacker's own account");
+      const victim = new TestBrowser(site.url);
+      assert.equal((await victim.post('/auth/local/register', { username: `sprayed${kind.name}`, password: 'the victim password', displayName: 'V' })).status, 303, 'a victim account');
+      let checked = 0;
+      // Guess, then log in to one's own account (which used to reset the address's count), again and again.
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < policy.addressFailures - 2; i++) {
+          const guess = await new TestBrowser(site.url).post('/auth/local/login', { username: `nobody${round}-${i}`, password: 'guess' });
+          if (!/Too many wrong passwords/.test(guess.text)) checked++;
+        }
+        await new TestBrowser(site.url).post('/auth/local/login', { username: `sprayer${kind.name}`, password: 'my own password' });
+      }
+      assert.equal(checked, policy.addressFailures, `of ${3 * (policy.addressFailures - 2)} sprayed guesses only ${policy.addressFailures} were checked: the address's own successes refilled nothing`);
+      const refused = await new TestBrowser(site.url).post('/auth/local/login', { username: `sprayed${kind.name}`, password: 'the victim password' });
+      assert.equal(refused.status, 401, 'from the address that sprayed, even a right password waits');
+      assert.match(refused.text, /Too many wrong passwords/, 'and is told so');
+      assert.ok(Number(refused.headers.get('retry-after') ?? 1) > 0, 'the wait is bounded');
+    });
+
+    test('sign-ups from one address are limited before any password is hashed (429 with Retry-After)', async () => {
+      // A site of its own, with a store of its own: no sign-up of the other tests counts here.
+      const own = await kind.openConnect();
+      const limited = await startSite(own.store, [weibo({ ...weiboClient, baseUrl: weiboDouble.url })], { login: { signupsPerAddress: 3 } });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push((await new TestBrowser(limited.url).post('/auth/local/register', { username: `flood${kind.name}${i}`, password: 'a long password', displayName: 'F' })).status);
+        assert.deepEqual(statuses, [303, 303, 303, 429, 429], 'three accounts, then 429');
+        assert.equal(await own.store.findConnectUserByUsername(`flood${kind.name}3`), undefined, 'the refused sign-up created nothing');
+      } finally {
+        await limited.close();
+        await own.dispose();
+      }
     });
   });
 }

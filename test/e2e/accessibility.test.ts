@@ -33,7 +33,7 @@ describe('accessibility of every page, in both languages (axe-core in Chromium)'
     const spa = await provider.registerClient({ appType: 'spa', name: 'Browser-only demo', redirectUris: [`${siteUrl}/implicit`], grantTypes: ['authorization_code', 'implicit'] });
     site = await startDemoSite({
       port: sitePort, listening: early, providerIssuer: provider.url, clientId: client.id, clientSecret: clientSecret!, implicitClientId: spa.client.id,
-      databaseUrl: provider.databaseUrl, secret: 'accessibility-demo-secret-0123456789abcdef',
+      databaseUrl: provider.databaseUrl, login: { signupsPerAddress: 10_000 }, secret: 'accessibility-demo-secret-0123456789abcdef',
     });
   });
   after(async () => {

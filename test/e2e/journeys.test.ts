@@ -108,7 +108,7 @@ describe('journeys in a real browser (SQLite)', () => {
         const { client, clientSecret } = await provider.registerClient({ appType: 'web', name: 'Demo site', redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
         siteApp = { clientId: client.id, clientSecret: clientSecret! };
       }
-      site = await startDemoSite({ port: sitePort.port, listening: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, databaseUrl: provider.databaseUrl, secret: siteSecret });
+      site = await startDemoSite({ port: sitePort.port, listening: sitePort, providerIssuer: provider.url, ...siteApp, implicitClientId, databaseUrl: provider.databaseUrl, login: { signupsPerAddress: 10_000 }, secret: siteSecret });
     }
     return site;
   }

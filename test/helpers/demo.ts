@@ -31,6 +31,8 @@ export async function startDemoFor(
     clientSecret: app.clientSecret!,
     databaseUrl: provider.databaseUrl,
     secret: testSecret,
+    // Tests sign people up from 127.0.0.1 again and again.
+    login: { signupsPerAddress: 10_000 },
     ...options,
   });
   const siteUrl = site.url;

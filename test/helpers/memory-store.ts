@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { usernameKey } from '../../src/lib/username.ts';
 import {
   ConflictError,
   type AccessTokenRecord,
@@ -150,8 +151,8 @@ export function memoryStore(): ProviderStore {
   const users: UserStore = {
     async create(input) {
       const user = { id: input.id ?? randomUUID(), createdAt: input.createdAt ?? now(), ...withoutUndefined(input) } as User;
-      // A unique index on username, a primary key on id: either refusal is a ConflictError.
-      if (t.users.has(user.id) || [...t.users.values()].some((other) => other.username === user.username)) {
+      // A unique index on the username's key, a primary key on id: either refusal is a ConflictError.
+      if (t.users.has(user.id) || [...t.users.values()].some((other) => usernameKey(other.username) === usernameKey(user.username))) {
         throw new ConflictError(`the username "${user.username}" is taken`);
       }
       t.users.set(user.id, copy(user));
@@ -162,9 +163,11 @@ export function memoryStore(): ProviderStore {
       return user && copy(user);
     },
     async findByUsername(username) {
-      const user = [...t.users.values()].find((candidate) => candidate.username === username);
+      const user = [...t.users.values()].find((candidate) => usernameKey(candidate.username) === usernameKey(username));
       return user && copy(user);
     },
+    // Names here were unique by key from the start: none collided.
+    collidingUsernames: async () => [],
     async updatePassword(id, passwordHash) {
       const user = t.users.get(id);
       if (user) user.passwordHash = passwordHash;
@@ -446,6 +449,7 @@ export function memoryStore(): ProviderStore {
     },
   };
 
+  const buckets = new Map<string, { level: number; updatedAt: number }>();
   const throttle: ThrottleStore = {
     async find(keyList) {
       return keyList.flatMap((key) => {
@@ -479,6 +483,24 @@ export function memoryStore(): ProviderStore {
     },
     async clear(keyList) {
       for (const key of keyList) t.throttle.delete(key);
+    },
+    async forget(keyList) {
+      for (const key of keyList) {
+        t.throttle.delete(key);
+        buckets.delete(key);
+      }
+    },
+    // The leaky bucket of src/store/throttle.ts: drained since its last change, then one more.
+    async charge(key, policy) {
+      const at = now();
+      const bucket = buckets.get(key);
+      const level = (bucket ? Math.max(0, bucket.level - (at - bucket.updatedAt) * (policy.limit / policy.windowSeconds)) : 0) + 1;
+      buckets.set(key, { level, updatedAt: at });
+      return level;
+    },
+    async refund(key) {
+      const bucket = buckets.get(key);
+      if (bucket) bucket.level = Math.max(0, bucket.level - 1);
     },
   };
 

@@ -33,7 +33,8 @@ let userCounter = 0;
 export async function startProvider(kind: TestStoreKind, overrides: ConfigOverrides = {}): Promise<RunningProvider> {
   const queries: string[] = [];
   const opened = await kind.open({ onQuery: (sql) => queries.push(sql) });
-  let config = makeConfig({ secret: testSecret, argon2: { memoryCost: 1024, timeCost: 1 }, ...overrides, port: 0 });
+  // Many tests sign people up from 127.0.0.1: the sign-up limit per address is lifted unless a test sets it.
+  let config = makeConfig({ secret: testSecret, argon2: { memoryCost: 1024, timeCost: 1 }, ...overrides, login: { signupsPerAddress: 10_000, ...overrides.login }, port: 0 });
   const ctx = await createProviderContext(config, opened.store);
   const app = await buildProviderServer(ctx);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

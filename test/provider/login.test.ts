@@ -34,7 +34,7 @@ function rawRequest(localAddress: string, base: string, method: string, path: st
 for (const kind of storeKinds) {
   describe(`login, logout and signup pages on ${kind.name}`, () => {
     let provider: RunningProvider;
-    before(async () => (provider = await startProvider(kind, { login: { lockAfterFailures: 3, slowAfterFailures: 10 } })));
+    before(async () => (provider = await startProvider(kind, { login: { lockAfterFailures: 3, addressFailures: 3, slowAfterFailures: 10 } })));
     after(() => provider.close());
 
     test('the start page says what this is and links to logging in, the console and the metadata', async () => {
@@ -99,8 +99,8 @@ for (const kind of storeKinds) {
         assert.equal(inputValue(response.text, 'username'), username, `the form keeps the username ${username}`);
         assert.ok(!browser.cookies.has('grantry_session'), `a wrong login for ${username} gets no session`);
       }
-      await provider.store.throttle.clear(throttleKeys(user.username, '127.0.0.1'));
-      await provider.store.throttle.clear(throttleKeys('nobody-here', '127.0.0.1'));
+      await provider.store.throttle.forget(throttleKeys(user.username, '127.0.0.1'));
+      await provider.store.throttle.forget(throttleKeys('nobody-here', '127.0.0.1'));
     });
 
     test('a login without a valid CSRF token is refused with 403 and counts nothing', async () => {
@@ -160,7 +160,7 @@ for (const kind of storeKinds) {
         303,
         'another account can still sign in from the same address',
       );
-      await provider.store.throttle.clear([...throttleKeys(victim.username, '127.0.0.2')]);
+      await provider.store.throttle.forget([...throttleKeys(victim.username, '127.0.0.2')]);
     });
 
     test('guesses sent in parallel are each counted: the account is locked afterwards', async () => {
@@ -175,7 +175,7 @@ for (const kind of storeKinds) {
         429,
         'the account is locked afterwards, from another address too',
       );
-      await provider.store.throttle.clear([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
+      await provider.store.throttle.forget([...throttleKeys(victim.username, '127.0.0.5'), ...throttleKeys(victim.username, '127.0.0.6')]);
     });
 
     test('after lockAfterFailures failures from one address, every account is refused from there', async () => {
@@ -271,6 +271,40 @@ for (const kind of storeKinds) {
       assert.equal(await provider.store.users.findByUsername('fresh_name'), undefined, 'no refused signup creates the account');
     });
 
+    test('a username taken in another case or Unicode form is taken', async () => {
+      const first = await provider.createUser('Taken_Name');
+      for (const spelling of ['taken_name', 'TAKEN_NAME']) {
+        const browser = new TestBrowser(provider.url);
+        const response = await browser.post('/signup', {
+          csrf_token: csrfFrom((await browser.get('/signup')).text),
+          username: spelling, display_name: 'Other', email: '', password: 'password123', password_confirmation: 'password123',
+        });
+        assert.equal(response.status, 409, `${spelling} is the name ${first.username} has`);
+      }
+      // A fullwidth form typed at the login page is the same name too (NFKC).
+      const fullwidth = 'Ｔａｋｅｎ＿Ｎａｍｅ';
+      assert.equal((await new TestBrowser(provider.url).login(fullwidth, first.password)).status, 303, 'the account signs in by its name in fullwidth letters');
+    });
+
+    test('sign-ups from one address are limited, counted before the password is hashed (429 with Retry-After)', async () => {
+      const limited = await startProvider(kind, { login: { signupsPerAddress: 2 } });
+      try {
+        const statuses: (number | string | null)[][] = [];
+        for (let i = 0; i < 4; i++) {
+          const browser = new TestBrowser(limited.url);
+          const response = await browser.post('/signup', {
+            csrf_token: csrfFrom((await browser.get('/signup')).text),
+            username: `flood_${i}`, display_name: 'F', email: '', password: 'password123', password_confirmation: 'password123',
+          });
+          statuses.push([response.status, response.headers.get('retry-after') === null ? null : 'retry-after']);
+        }
+        assert.deepEqual(statuses, [[303, null], [303, null], [429, 'retry-after'], [429, 'retry-after']], 'two accounts, then 429 with Retry-After');
+        assert.equal(await limited.store.users.findByUsername('flood_2'), undefined, 'the refused sign-up created nothing');
+      } finally {
+        await limited.close();
+      }
+    });
+
     test('signup without a CSRF token is refused and creates nobody', async () => {
       const response = await new TestBrowser(provider.url).post('/signup', {
         username: 'csrf_victim', display_name: 'X', password: 'password123', password_confirmation: 'password123',
@@ -309,7 +343,7 @@ for (const kind of storeKinds) {
       for (const path of ['/login?return_to=%00', '/login?return_to=a&return_to=b', '/signup?return_to[x]=1']) {
         assert.ok((await fetch(`${provider.url}${path}`)).status < 500, path);
       }
-      await provider.store.throttle.clear(['addr:127.0.0.1']);
+      await provider.store.throttle.forget(['addr:127.0.0.1']);
     });
   });
 }

@@ -75,7 +75,9 @@ for (const kind of storeKinds) {
     before(async () => {
       // The limits are the defaults (startProvider only makes Argon2 cheaper).
       provider = await startProvider(kind);
-      assert.deepEqual(provider.config.login, policy, 'the provider runs with the default login limits');
+      const { signupsPerAddress: _lifted, ...limits } = provider.config.login;
+      const { signupsPerAddress: _default, ...defaultLimits } = policy;
+      assert.deepEqual(limits, defaultLimits, 'the provider runs with the default login limits (only the sign-up limit is lifted for the tests)');
       const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
       trustedAuth = basicAuth(client.id, clientSecret!);
     });
@@ -158,6 +160,26 @@ for (const kind of storeKinds) {
       assert.equal((await passwordGrant(address(), victim.username, victim.password)).status, 200, 'the victim gets a token from another address: the account is not locked');
       assert.equal((await login(provider.url, fromPage, victim.username, victim.password)).status, 429, 'a success elsewhere clears nothing for the locked address');
       t.diagnostic(`${2 * policy.lockAfterFailures + 7} attempts from ${2 + 2} addresses`);
+    });
+
+    test('the reset attack: guesses for victim1 between logins to VICTIM1 lock victim1 all the same; the address runs dry; usernames differ in more than case', async (t) => {
+      const victim = await provider.createUser('victim1');
+      // The attacker cannot have VICTIM1: names are unique without regard to case and form.
+      await assert.rejects(provider.createUser('VICTIM1'), /taken/, 'VICTIM1 is the same name as victim1');
+      const attacker = await provider.createUser('attacker-own');
+      const from = address();
+      const statuses: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 8; i++) statuses.push((await login(provider.url, from, victim.username.toUpperCase(), wrong)).status);
+        // A success of one's own used to clear the address's count and (under ALICE for alice) the victim's.
+        await login(provider.url, from, attacker.username, attacker.password);
+      }
+      const checked = statuses.filter((status) => status === 401).length;
+      assert.ok(checked <= policy.lockAfterFailures, `of 24 guesses at most ${policy.lockAfterFailures} were checked, not ${checked}`);
+      assert.equal(statuses.length - checked, statuses.filter((status) => status === 429).length, 'every other guess was refused unchecked (429)');
+      const right = await login(provider.url, address(), victim.username, victim.password);
+      assert.equal(right.status, 429, "victim1 is locked: the guesses under another case counted against it, and the attacker's successes cleared nothing");
+      t.diagnostic(`24 guesses, ${checked} checked`);
     });
 
     test('a success before the limit clears the account\'s count', async () => {

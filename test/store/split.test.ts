@@ -37,7 +37,7 @@ for (const kind of storeKinds) {
         const siteTables = await tables(site.url, site.schema);
         assert.deepEqual(
           siteTables.filter((name) => !name.startsWith('grantry_connect_migrations')),
-          ['connect_identities', 'connect_login_failures', 'connect_login_states', 'connect_sessions', 'connect_tickets', 'connect_users'],
+          ['connect_identities', 'connect_login_buckets', 'connect_login_failures', 'connect_login_states', 'connect_sessions', 'connect_tickets', 'connect_users'],
           "a website's database has Connect's tables and nothing of the provider's",
         );
       } finally {

@@ -46,6 +46,10 @@ export async function start(flags: StartFlags): Promise<void> {
     `  console:   ${ctx.config.issuer}/console`,
   ];
   if (secretSource === 'generated') lines.push('  A new GRANTRY_SECRET was generated into ./data/secret; set GRANTRY_SECRET to use your own.');
+  const colliding = await ctx.store.users.collidingUsernames();
+  if (colliding.length > 0) {
+    lines.push(`  ${colliding.length} username(s) differ from an older one only by case or form (${colliding.join(', ')}): they sign in by their exact name only; rename them.`);
+  }
 
   let demo: DemoSetup | undefined;
   if (flags.demo) {

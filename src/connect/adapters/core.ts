@@ -283,14 +283,22 @@ async function logout(exchange: Exchange): Promise<ConnectResponse> {
 async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
   const result = await registerLocalUser(exchange.connect.store, {
     username: exchange.field('username'), displayName: exchange.field('displayName') || exchange.field('username'), password: exchange.field('password'),
+    address: exchange.request.address,
+    policy: exchange.connect.options.login,
   });
-  if (!result.ok) return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message, result.code);
+  if (!result.ok) {
+    if (result.code === 'too_many_signups') {
+      const answer = exchange.error(429, result.message, result.code);
+      return { ...answer, headers: { ...answer.headers, 'retry-after': String(result.retryAfter) } };
+    }
+    return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message, result.code);
+  }
   await exchange.signIn(result.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
 
 async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
-  const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'));
+  const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'), { address: exchange.request.address, policy: exchange.connect.options.login });
   if (!login.ok) return exchange.error(401, login.message, 'invalid_credentials');
   await exchange.signIn(login.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
@@ -398,7 +406,7 @@ function routes(connect: Connect): Route[] {
   return [
     route('GET', `${base}/pending`, (x) => renderPending(x, 200)),
     route('POST', `${base}/pending/register`, (x) => finishPending(x, (holder) => registerAndBind(store, { ...holder, username: x.field('username'), displayName: x.field('displayName') || x.field('username') }))),
-    route('POST', `${base}/pending/bind`, (x) => finishPending(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password') }))),
+    route('POST', `${base}/pending/bind`, (x) => finishPending(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password'), address: x.request.address, policy: x.connect.options.login }))),
     route('POST', `${base}/unbind`, unbind),
     route('POST', `${base}/logout`, logout),
     route('POST', `${base}/local/register`, localRegister),
@@ -406,7 +414,7 @@ function routes(connect: Connect): Route[] {
     route('POST', `${base}/:provider/login`, startLogin),
     route('GET', `${base}/:provider/callback`, serverCallback),
     route('POST', `${api}/register`, (x) => apiFinish(x, (holder) => registerAndBind(store, { ...holder, username: x.field('username'), displayName: x.field('displayName') || x.field('username') })), true),
-    route('POST', `${api}/bind`, (x) => apiFinish(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password') })), true),
+    route('POST', `${api}/bind`, (x) => apiFinish(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password'), address: x.request.address, policy: x.connect.options.login })), true),
     route('POST', `${api}/renew`, apiRenew, true),
     route('POST', `${api}/logout`, logout, true),
     route('GET', `${api}/me`, apiMe, true),

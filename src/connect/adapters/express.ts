@@ -11,7 +11,7 @@ type Next = (error?: unknown) => void;
  */
 export function connectExpress(connect: Connect) {
   const prefixes = [connect.options.basePath, connect.options.apiPath].map((prefix) => `${prefix}/`);
-  return async (request: IncomingMessage & { body?: unknown; originalUrl?: string }, response: ServerResponse, next: Next): Promise<void> => {
+  return async (request: IncomingMessage & { body?: unknown; originalUrl?: string; ip?: string }, response: ServerResponse, next: Next): Promise<void> => {
     try {
       const { path, query } = splitUrl(request.originalUrl ?? request.url ?? '/');
       if (!prefixes.some((prefix) => path.startsWith(prefix))) return next();
@@ -21,7 +21,9 @@ export function connectExpress(connect: Connect) {
         request.body && typeof request.body === 'object'
           ? (request.body as Record<string, unknown>)
           : request.method === 'POST' ? await readBody(request, headers['content-type']) : undefined;
-      const answer = await handleConnectRequest(connect, { method: request.method ?? 'GET', path, query, body, headers });
+      // Express's req.ip follows its trust proxy setting; without Express, the socket's address.
+      const address = request.ip ?? request.socket.remoteAddress;
+      const answer = await handleConnectRequest(connect, { method: request.method ?? 'GET', path, query, body, headers, ...(address ? { address } : {}) });
       if (!answer) return next();
       response.statusCode = answer.status;
       for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);

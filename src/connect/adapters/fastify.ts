@@ -16,7 +16,7 @@ export const connectFastify: FastifyPluginAsync<{ connect: Connect }> = async (a
   const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const { path, query } = splitUrl(request.url);
     const body = request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : undefined;
-    const answer = await handleConnectRequest(connect, { method: request.method, path, query, body, headers: flattenHeaders(request.headers) });
+    const answer = await handleConnectRequest(connect, { method: request.method, path, query, body, headers: flattenHeaders(request.headers), address: request.ip });
     if (!answer) return reply.callNotFound();
     reply.code(answer.status).headers(answer.headers);
     if (answer.cookies.length > 0) reply.header('set-cookie', answer.cookies);

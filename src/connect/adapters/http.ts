@@ -9,6 +9,11 @@ export interface ConnectRequest {
   body: Record<string, unknown> | undefined;
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
+  /**
+   * The client's address, as the framework tells it (behind a proxy, as its trust-proxy setting
+   * lets it): what the per-address limits of logins and sign-ups count. Without one they are not applied.
+   */
+  address?: string;
 }
 
 export interface ConnectResponse {

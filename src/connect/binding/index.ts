@@ -2,7 +2,7 @@ import { randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
 import type { ConnectIdentity, ConnectUser } from '../storage.ts';
 import { ConnectConflictError, type ConnectOperations, type ConnectStore } from '../storage.ts';
 import type { NormalizedIdentity, TokenSet } from '../client/types.ts';
-import { checkSitePassword, hashPassword } from './passwords.ts';
+import { checkSitePassword, hashPassword, signupWait, type Attempt } from './passwords.ts';
 import { checkDisplayName, checkPassword, checkUsername, type FieldProblem } from './rules.ts';
 import { sealTokens } from './tokens.ts';
 
@@ -160,8 +160,8 @@ export async function registerAndBind(
 }
 
 /** "Bind to an account I have": the account's password proves it is theirs. */
-export async function loginAndBind(store: ConnectStore, input: TicketHolder & { username: string; password: string }): Promise<BindingResult> {
-  const check = await checkSitePassword(store, input.username, input.password);
+export async function loginAndBind(store: ConnectStore, input: TicketHolder & Attempt & { username: string; password: string }): Promise<BindingResult> {
+  const check = await checkSitePassword(store, input.username, input.password, input);
   if (!check.ok) return { ok: false, code: 'invalid_credentials', message: passwordMessage(check) };
   const { user } = check;
   return inTransaction(store, async (tx) => {
@@ -171,11 +171,21 @@ export async function loginAndBind(store: ConnectStore, input: TicketHolder & { 
   });
 }
 
-export type LocalResult = { ok: true; user: ConnectUser } | BindingFailure;
+export type LocalResult =
+  | { ok: true; user: ConnectUser }
+  | BindingFailure
+  /** Too many sign-ups from this address: try again in `retryAfter` seconds. */
+  | { ok: false; code: 'too_many_signups'; message: string; retryAfter: number };
 
-export async function registerLocalUser(store: ConnectStore, input: { username: string; displayName: string; password: string; email?: string | null }): Promise<LocalResult> {
+export async function registerLocalUser(
+  store: ConnectStore,
+  input: Attempt & { username: string; displayName: string; password: string; email?: string | null },
+): Promise<LocalResult> {
   const problem = checkUsername(input.username) ?? checkDisplayName(input.displayName) ?? checkPassword(input.password);
   if (problem) return invalidField(problem);
+  // Counted before the password is hashed: that hash is what a flood of sign-ups would cost.
+  const wait = await signupWait(store, input);
+  if (wait > 0) return { ok: false, code: 'too_many_signups', message: `Too many accounts were created from your network; try again in ${Math.ceil(wait / 60)} minutes.`, retryAfter: wait };
   try {
     const user = await store.createConnectUser({
       username: input.username, displayName: input.displayName.trim(), passwordHash: await hashPassword(input.password), email: input.email ?? null,
@@ -193,8 +203,8 @@ function passwordMessage(check: { locked: boolean; retryAfter: number }): string
 
 export type LocalLogin = { ok: true; user: ConnectUser } | { ok: false; message: string };
 
-export async function authenticateLocalUser(store: ConnectStore, username: string, password: string): Promise<LocalLogin> {
-  const check = await checkSitePassword(store, username, password);
+export async function authenticateLocalUser(store: ConnectStore, username: string, password: string, attempt: Attempt = {}): Promise<LocalLogin> {
+  const check = await checkSitePassword(store, username, password, attempt);
   return check.ok ? check : { ok: false, message: passwordMessage(check) };
 }
 

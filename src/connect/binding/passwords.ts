@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { defaults } from '../../config/defaults.ts';
 import type { ConnectUser } from '../storage.ts';
 import type { ConnectOperations } from '../storage.ts';
+import { usernameKey } from '../../lib/username.ts';
 
 // The site's own passwords: Argon2id with the same parameters as the provider's.
 
@@ -25,25 +26,53 @@ const now = () => Math.floor(Date.now() / 1000);
 export type PasswordCheck = { ok: true; user: ConnectUser } | { ok: false; locked: boolean; retryAfter: number };
 
 /**
- * The site's one password check (the login form and "bind to an account I have"). Attempts are
- * counted per username in the store's login_failures table, under keys of their own, atomically and
- * before the password is checked, so that guesses sent in parallel each see their own count. The
- * attempt that reaches `lockAfterFailures` within the window is still checked; while the lock
- * lasts, every further attempt is refused without a check. A right password clears the count.
+ * The site's one password check (the login form and "bind to an account I have"), throttled as the
+ * provider's is (src/provider/accounts/authenticate.ts): attempts are counted before the password
+ * is checked, atomically, per account (the username as it is compared, so that ALICE and alice are
+ * one) in a window that locks it past `lockAfterFailures`, and per address in a leaky bucket that
+ * drains `addressFailures` per window and that no success resets. A right password clears the
+ * account's count and takes its own attempt back out of the address's bucket, nothing more.
  */
-export async function checkSitePassword(store: ConnectOperations, username: string, password: string): Promise<PasswordCheck> {
-  const policy = defaults.login;
-  const key = `connect:user:${username.toLowerCase()}`;
+/** The limits of the site's logins and sign-ups: ConnectOptions.login over the provider's defaults. */
+export type LoginPolicy = { -readonly [K in keyof typeof defaults.login]: number };
+
+/** Who is trying, as far as the limits go: the client's address (none: no per-address limit), and the site's limits. */
+export interface Attempt {
+  address?: string;
+  policy?: LoginPolicy;
+}
+
+export async function checkSitePassword(store: ConnectOperations, username: string, password: string, { address, policy = defaults.login }: Attempt = {}): Promise<PasswordCheck> {
+  const key = `connect:user:${usernameKey(username)}`;
+  const bucket = address === undefined ? undefined : `connect:addr:${address}`;
   const at = now();
-  const counted = await store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds });
+  const [counted, level] = await Promise.all([
+    store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds }),
+    bucket === undefined ? 0 : store.chargeLoginBucket(bucket, { limit: policy.addressFailures, windowSeconds: policy.windowSeconds }),
+  ]);
   if (counted.lockedUntil !== null && counted.lockedUntil > at && counted.failures > policy.lockAfterFailures) {
     return { ok: false, locked: true, retryAfter: counted.lockedUntil - at };
   }
+  if (level > policy.addressFailures) {
+    return { ok: false, locked: true, retryAfter: Math.max(1, Math.ceil(((level - policy.addressFailures) * policy.windowSeconds) / policy.addressFailures)) };
+  }
   const user = await store.findConnectUserByUsername(username);
   if (user && (await verifyPassword(user.passwordHash, password))) {
-    await store.clearLoginFailures([key]);
+    await Promise.all([store.clearLoginFailures([key]), bucket === undefined ? undefined : store.refundLoginBucket(bucket)]);
     return { ok: true, user };
   }
   if (!user) await verifyPassword(null, password);
   return { ok: false, locked: false, retryAfter: 0 };
+}
+
+/**
+ * Whether another account may be created from this address now (a sign-up costs an Argon2 hash):
+ * at most `signupsPerAddress` per `signupWindowSeconds`, counted in a bucket that drains. Seconds to
+ * wait when not.
+ */
+export async function signupWait(store: ConnectOperations, { address, policy = defaults.login }: Attempt): Promise<number> {
+  if (address === undefined) return 0;
+  const level = await store.chargeLoginBucket(`connect:signup:${address}`, { limit: policy.signupsPerAddress, windowSeconds: policy.signupWindowSeconds });
+  if (level <= policy.signupsPerAddress) return 0;
+  return Math.max(1, Math.ceil(((level - policy.signupsPerAddress) * policy.signupWindowSeconds) / policy.signupsPerAddress));
 }

@@ -104,6 +104,12 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
 
     const problem = signupProblem(values, password, formText(body, 'password_confirmation'));
     if (problem) return again(problem);
+    // Counted before the password is hashed: that hash is what a flood of sign-ups would cost.
+    const wait = await signupWait(ctx, request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return again({ key: 'signup.error.tooMany', params: { minutes: Math.max(1, Math.ceil(wait / 60)) } }, 429);
+    }
     let user: User;
     try {
       user = await ctx.store.users.create({
@@ -123,6 +129,16 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
 }
 
 const maxUsernameLength = 256;
+
+/**
+ * Seconds to wait before another account may be created from this address: at most
+ * login.signupsPerAddress per login.signupWindowSeconds, in a bucket that drains; 0 when one may be now.
+ */
+async function signupWait(ctx: ProviderContext, address: string): Promise<number> {
+  const { signupsPerAddress: limit, signupWindowSeconds: windowSeconds } = ctx.config.login;
+  const level = await ctx.store.throttle.charge(`signup:${address}`, { limit, windowSeconds });
+  return level <= limit ? 0 : Math.max(1, Math.ceil(((level - limit) * windowSeconds) / limit));
+}
 
 interface Problem {
   key: MessageKey;

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { assignUsernameKeys } from '../username-keys.ts';
 import type { MigrationSet } from '../open.ts';
 
 // Connect's own migrations, recorded in grantry_connect_migrations: a website that uses Connect
@@ -91,8 +92,31 @@ const tablesAndLogins: Migration = {
   },
 };
 
+// The site's usernames become unique without regard to case and Unicode compatibility forms, as the
+// provider's do (its migration 009, which says how names that collide already are kept); and the
+// site's logins and sign-ups get per-address buckets.
+const usernameKeysAndBuckets: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('connect_users').addColumn('username_key', 'text').execute();
+    await assignUsernameKeys(db, 'connect_users');
+    await db.schema.createIndex('connect_users_by_username_key').unique().on('connect_users').column('username_key').execute();
+    await db.schema
+      .createTable('connect_login_buckets')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('level', 'double precision', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('connect_login_buckets').execute();
+    await db.schema.dropIndex('connect_users_by_username_key').execute();
+    await db.schema.alterTable('connect_users').dropColumn('username_key').execute();
+  },
+};
+
 export const connectMigrations: MigrationSet = {
-  migrations: { '001-connect': tablesAndLogins },
+  migrations: { '001-connect': tablesAndLogins, '002-username-keys-and-buckets': usernameKeysAndBuckets },
   table: 'grantry_connect_migrations',
   lockTable: 'grantry_connect_migrations_lock',
 };
+

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import {
   ConnectConflictError,
   type ConnectIdentity,
@@ -12,6 +12,7 @@ import {
   type IdentityUnbinding,
   type NewConnectUser,
 } from '../../connect/storage.ts';
+import { usernameKey } from '../../lib/username.ts';
 import { isUniqueViolation } from '../provider/rows.ts';
 import { createThrottleStore } from '../throttle.ts';
 import type { ConnectDatabase, ConnectIdentitiesTable, ConnectLoginStatesTable, ConnectUsersTable } from './schema.ts';
@@ -23,11 +24,13 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** What the website side (Connect) keeps. One implementation, over Kysely, for SQLite and PostgreSQL. */
 export function createConnectOperations(db: Kysely<ConnectDatabase>): ConnectOperations {
-  const throttle = createThrottleStore(db, 'connect_login_failures');
+  const throttle = createThrottleStore(db, 'connect_login_failures', 'connect_login_buckets');
   return {
     countLoginAttempt: throttle.countAttempt,
     clearLoginFailures: throttle.clear,
     findLoginFailures: throttle.find,
+    chargeLoginBucket: throttle.charge,
+    refundLoginBucket: throttle.refund,
 
     // ── the site's users ────────────────────────────────────────────────────────────────────
     async createConnectUser(input: NewConnectUser): Promise<ConnectUser> {
@@ -36,7 +39,7 @@ export function createConnectOperations(db: Kysely<ConnectDatabase>): ConnectOpe
         await db
           .insertInto('connect_users')
           .values({
-            id: user.id, username: user.username, password_hash: user.passwordHash, display_name: user.displayName,
+            id: user.id, username: user.username, username_key: usernameKey(user.username), password_hash: user.passwordHash, display_name: user.displayName,
             email: user.email, created_at: user.createdAt,
           })
           .execute();
@@ -53,7 +56,14 @@ export function createConnectOperations(db: Kysely<ConnectDatabase>): ConnectOpe
     },
 
     async findConnectUserByUsername(username: string): Promise<ConnectUser | undefined> {
-      const row = await db.selectFrom('connect_users').selectAll().where('username', '=', username).executeTakeFirst();
+      // By its key (case and compatibility forms folded); a name that collided before the key was unique has none.
+      const row = await db
+        .selectFrom('connect_users')
+        .selectAll()
+        .where((eb) => eb.or([eb('username_key', '=', usernameKey(username)), eb.and([eb('username_key', 'is', null), eb('username', '=', username)])]))
+        // Where an old collision left two, the one spelt exactly as typed.
+        .orderBy(sql`case when username = ${username} then 0 else 1 end`)
+        .executeTakeFirst();
       return row && toUser(row);
     },
 

@@ -5,6 +5,8 @@
 export interface ConnectUsersTable {
   id: string;
   username: string;
+  /** The username as it is compared (src/lib/username.ts), unique; null only for a name that collided before Connect's migration 002. */
+  username_key: string | null;
   /** Null for people who only ever log in through a provider. */
   password_hash: string | null;
   display_name: string;
@@ -69,6 +71,13 @@ export interface ConnectLoginFailuresTable {
   locked_until: number | null;
 }
 
+/** Per-address attempt counts of the site's logins and sign-ups, draining over time (see ../throttle.ts). */
+export interface ConnectLoginBucketsTable {
+  key: string;
+  level: number;
+  updated_at: number;
+}
+
 export interface ConnectDatabase {
   connect_users: ConnectUsersTable;
   connect_identities: ConnectIdentitiesTable;
@@ -76,4 +85,5 @@ export interface ConnectDatabase {
   connect_login_states: ConnectLoginStatesTable;
   connect_sessions: ConnectSessionsTable;
   connect_login_failures: ConnectLoginFailuresTable;
+  connect_login_buckets: ConnectLoginBucketsTable;
 }

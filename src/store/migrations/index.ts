@@ -7,6 +7,7 @@ import * as clientTokens from './005-client-tokens.ts';
 import * as auditCount from './006-audit-count.ts';
 import * as accessTokenGrantIndex from './007-access-token-grant-index.ts';
 import * as requestsAndContext from './008-requests-and-context.ts';
+import * as usernameKeysAndBuckets from './009-username-keys-and-buckets.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '006-audit-count': auditCount,
   '007-access-token-grant-index': accessTokenGrantIndex,
   '008-requests-and-context': requestsAndContext,
+  '009-username-keys-and-buckets': usernameKeysAndBuckets,
 };

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../../config/defaults.ts';
 import type { IssuanceFacts } from '../../provider/protocol/issuance/context.ts';
 import type { AuthorizationCode, Client, Grant, PublicUser, RefreshToken, User } from '../../provider/storage.ts';
+import { usernameKey } from '../../lib/username.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.ts';
 
 // Rows to records and back: camelCase, lists as arrays, flags as booleans, facts as JSON. How the
@@ -41,6 +42,7 @@ export function userRow(user: User): UsersTable {
   return {
     id: user.id,
     username: user.username,
+    username_key: usernameKey(user.username),
     password_hash: user.passwordHash,
     display_name: user.displayName,
     email: user.email,
@@ -48,7 +50,7 @@ export function userRow(user: User): UsersTable {
   };
 }
 
-export function toUser(row: Selectable<UsersTable>): User {
+export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'>): User {
   return {
     id: row.id,
     username: row.username,

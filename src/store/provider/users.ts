@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ConflictError, type User, type UserStore } from '../../provider/storage.ts';
 import type { Database } from '../schema.ts';
+import { usernameKey } from '../../lib/username.ts';
 import { isUniqueViolation, now, toUser, userRow, withoutUndefined } from './rows.ts';
 
 export function createUserStore(db: Kysely<Database>): UserStore {
@@ -23,8 +24,21 @@ export function createUserStore(db: Kysely<Database>): UserStore {
     },
 
     async findByUsername(username) {
-      const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+      // By its key (case and compatibility forms folded); a name that collided before the key was
+      // unique (migration 009) has none, and is found by its exact spelling only.
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) => eb.or([eb('username_key', '=', usernameKey(username)), eb.and([eb('username_key', 'is', null), eb('username', '=', username)])]))
+        // Where an old collision left two, the one spelt exactly as typed.
+        .orderBy(sql`case when username = ${username} then 0 else 1 end`)
+        .executeTakeFirst();
       return row && toUser(row);
+    },
+
+    async collidingUsernames() {
+      const rows = await db.selectFrom('users').select('username').where('username_key', 'is', null).orderBy('username').execute();
+      return rows.map((row) => row.username);
     },
 
     async updatePassword(id, passwordHash) {

@@ -1,0 +1,10 @@
+/**
+ * A username as it is compared: Unicode compatibility forms folded (NFKC: a fullwidth ａｌｉｃｅ is
+ * alice) and case folded (ALICE and Straße are alice and strasse), so that two accounts can never
+ * differ only in case or in how a letter is encoded. The name itself is kept as its owner typed it;
+ * this is what makes it unique, and what the login throttle counts against.
+ */
+export function usernameKey(username: string): string {
+  // Upper then lower case approximates Unicode case folding (ß → SS → ss) without a table of our own.
+  return username.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
