@@ -26,7 +26,8 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry user create --username U --password P [--email E] [--display-name N]
   grantry client create --name N --type web|spa|native|service [--redirect-uri URI]… [--scope S]…
                         [--grant TYPE]… [--no-pkce] [--trusted] [--token-format jwt|opaque] [--owner USERNAME]
-  grantry client update CLIENT_ID [the options of create] [--pkce] [--no-trusted]
+                        [--silent-returning]   a public app allowed before skips the one-click confirmation
+  grantry client update CLIENT_ID [the options of create] [--pkce] [--no-trusted] [--no-silent-returning]
   grantry client rotate-secret CLIENT_ID
   grantry client list
   grantry keys rotate [--publish-for SECONDS]

@@ -49,6 +49,12 @@ export const defaults = {
     /** Accounts that may be created from one address per signupWindowSeconds (each costs an Argon2 hash). */
     signupsPerAddress: 5,
     signupWindowSeconds: 60 * 60,
+    /**
+     * How recent a sign-in must be for the console changes that could send an app's codes and
+     * tokens somewhere new: a redirect URI added, the secret rotated, the implicit grant turned on,
+     * PKCE turned off. A stolen session cookie alone cannot make them.
+     */
+    reauthenticationSeconds: 10 * 60,
   },
 
   /** The scopes every provider has. An operator adds more in configuration. */

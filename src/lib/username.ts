@@ -8,3 +8,12 @@ export function usernameKey(username: string): string {
   // Upper then lower case approximates Unicode case folding (ß → SS → ss) without a table of our own.
   return username.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
+
+/**
+ * What a new provider username may be: 3 to 32 ASCII letters, digits, `_`, `.` and `-`. The
+ * consent page names an app's owner by username, so a username can never read as a sentence (such
+ * as "the operator of this site") the way a free-text display name can.
+ */
+export function isUsernameSyntax(username: string): boolean {
+  return /^[A-Za-z0-9_.-]{3,32}$/.test(username);
+}

@@ -20,6 +20,7 @@ export type AuditEventName =
   | 'app_created'
   | 'app_updated'
   | 'app_secret_rotated'
+  | 'app_change_refused'
   | 'app_access_revoked';
 
 export const auditEventNames: readonly AuditEventName[] = [
@@ -34,6 +35,7 @@ export const auditEventNames: readonly AuditEventName[] = [
   'app_created',
   'app_updated',
   'app_secret_rotated',
+  'app_change_refused',
   'app_access_revoked',
 ];
 

@@ -39,6 +39,11 @@ export interface Client {
   tokenFormat: TokenFormat;
   createdAt: number;
   updatedAt: number;
+  /**
+   * A person who already allowed this app is answered without a page even when the app is
+   * public (spa, native), whose identity nothing proves. Off unless an operator turns it on.
+   */
+  silentReturning: boolean;
 }
 
 export type ClientPatch = Partial<Omit<Client, 'id' | 'createdAt'>>;
@@ -266,9 +271,16 @@ export interface ClientStore {
   list(ownerId?: string): Promise<Client[]>;
 }
 
+/** What a person allowed an app and asked to be remembered: the scopes, for these redirect URIs. */
+export interface RememberedConsent {
+  scope: string;
+  redirectUris: string[];
+}
+
 export interface ConsentStore {
-  find(userId: string, clientId: string): Promise<string | undefined>;
-  save(userId: string, clientId: string, scope: string): Promise<void>;
+  find(userId: string, clientId: string): Promise<RememberedConsent | undefined>;
+  /** Replaces what is remembered (the caller merges it with what was). */
+  save(userId: string, clientId: string, consent: RememberedConsent): Promise<void>;
   delete(userId: string, clientId: string): Promise<void>;
 }
 
@@ -353,7 +365,7 @@ export interface SessionStore {
    * The authorization endpoint's one read: the live session, its user and the consent that user
    * gave this app (undefined when none), in one statement.
    */
-  findWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: string | undefined } | undefined>;
+  findWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: RememberedConsent | undefined } | undefined>;
   delete(sessionHash: string): Promise<void>;
 }
 

@@ -32,6 +32,8 @@ export interface ClientsTable {
   token_format: string;
   created_at: number;
   updated_at: number;
+  /** 0/1: a returning person is answered without the confirmation page, public app or not (migration 010). */
+  silent_returning: number;
 }
 
 /** Authorization requests waiting for a person (migration 008); see AuthorizationRequestRecord. */
@@ -53,6 +55,8 @@ export interface ConsentsTable {
   client_id: string;
   scope: string;
   updated_at: number;
+  /** JSON list of the redirect URIs the consent was given for (migration 010); null for one remembered before. */
+  redirect_uris: string | null;
 }
 
 /** One authorization: everything issued from one code, one password or one client-credentials request. */

@@ -37,6 +37,29 @@ for (const kind of storeKinds) {
       assert.match(result.stderr, /taken/, 'the refusal says the username is taken');
     });
 
+    // Issue 13, finding 5: the consent page names an app's owner by username, so no username may read as a sentence.
+    test('user create refuses a username that is not 3 to 32 letters, digits, "_", "." or "-"', async () => {
+      for (const username of ['the operator of this site', 'ab', 'x'.repeat(33), 'ａｌｉｃｅ']) {
+        const result = await cli('user', 'create', '--username', username, '--password', 'a long password');
+        assert.equal(result.code, 2, `"${username}" is refused with exit code 2: ${result.stderr}`);
+        assert.equal(await store.users.findByUsername(username), undefined, `"${username}" is not stored`);
+      }
+    });
+
+    // Issue 13, finding 3: only an operator lets a public app skip the one-click confirmation.
+    test('client create --silent-returning and client update --no-silent-returning set and clear it', async () => {
+      const created = await cli('client', 'create', '--name', 'Desk', '--type', 'native', '--redirect-uri', 'http://127.0.0.1/cb', '--silent-returning');
+      assert.equal(created.code, 0, created.stderr);
+      const id = created.json().client_id;
+      assert.equal(created.json().silent_returning, true, 'client create prints silent_returning');
+      assert.equal((await store.clients.find(id))?.silentReturning, true, 'the app is stored with silent returning on');
+      const cleared = await cli('client', 'update', id, '--no-silent-returning');
+      assert.equal(cleared.code, 0, cleared.stderr);
+      assert.equal((await store.clients.find(id))?.silentReturning, false, 'client update --no-silent-returning turns it off');
+      const plain = await cli('client', 'create', '--name', 'Desk 2', '--type', 'native', '--redirect-uri', 'http://127.0.0.1/cb');
+      assert.equal(plain.json().silent_returning, false, 'off unless asked for');
+    });
+
     test('client create prints client_id and client_secret; the secret is stored as its SHA-256', async () => {
       const result = await cli('client', 'create', '--name', 'Seed app', '--type', 'web', '--redirect-uri', 'https://seed.example/callback', '--no-pkce');
       assert.equal(result.code, 0, result.stderr);

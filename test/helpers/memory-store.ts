@@ -22,6 +22,7 @@ import {
   type PublicUser,
   type RefreshToken,
   type RefreshTokenStore,
+  type RememberedConsent,
   type Session,
   type SessionStore,
   type SigningKeyRecord,
@@ -66,7 +67,7 @@ interface Tables {
   users: Map<string, User>;
   clients: Map<string, Client>;
   /** Keyed by `${userId} ${clientId}`, the consents table's two-column key. */
-  consents: Map<string, { userId: string; clientId: string; scope: string; updatedAt: number }>;
+  consents: Map<string, { userId: string; clientId: string; consent: RememberedConsent; updatedAt: number }>;
   requests: Map<string, AuthorizationRequestRecord>;
   grants: Map<string, Grant>;
   codes: Map<string, AuthorizationCode>;
@@ -206,13 +207,13 @@ export function memoryStore(): ProviderStore {
   const consentKey = (userId: string, clientId: string) => `${userId} ${clientId}`;
   const consents: ConsentStore = {
     async find(userId, clientId) {
-      return t.consents.get(consentKey(userId, clientId))?.scope;
+      return copy(t.consents.get(consentKey(userId, clientId))?.consent);
     },
-    async save(userId, clientId, scope) {
+    async save(userId, clientId, consent) {
       references(t.users, userId, 'user');
       references(t.clients, clientId, 'app');
       // An upsert: a second consent replaces the first.
-      t.consents.set(consentKey(userId, clientId), { userId, clientId, scope, updatedAt: now() });
+      t.consents.set(consentKey(userId, clientId), { userId, clientId, consent: copy(consent), updatedAt: now() });
     },
     async delete(userId, clientId) {
       t.consents.delete(consentKey(userId, clientId));
@@ -442,7 +443,7 @@ export function memoryStore(): ProviderStore {
     async findWithConsent(sessionHash, clientId) {
       const live = liveSession(sessionHash);
       if (!live) return undefined;
-      return { ...live, consent: t.consents.get(consentKey(live.user.id, clientId))?.scope };
+      return { ...live, consent: copy(t.consents.get(consentKey(live.user.id, clientId))?.consent) };
     },
     async delete(sessionHash) {
       t.sessions.delete(sessionHash);

@@ -10,7 +10,7 @@ import {
   type SignedIn,
 } from '../../src/provider/protocol/authorization.ts';
 import { unredirectable } from '../../src/provider/protocol/checks/index.ts';
-import type { AuthorizationParameters, Client, User } from '../../src/provider/storage.ts';
+import type { AuthorizationParameters, Client, RememberedConsent, User } from '../../src/provider/storage.ts';
 import { rowCount } from '../helpers/memory-store.ts';
 import { app, challenge, issuer, person, provider, redirectUri, type Provider } from './fixtures.ts';
 
@@ -37,7 +37,9 @@ function browser(session: Omit<SignedIn, 'user'> | null, id = browserA): Authori
   return { signedIn: async () => (session ? { user, ...session } : null), browserId: () => id };
 }
 
-const signedInJustNow = (consent?: string) => ({ authTime: now(), consent });
+/** What a person allowed before: these scopes, for the registered redirect URI unless told otherwise. */
+const remembered = (scope: string, redirectUris = [redirectUri]): RememberedConsent => ({ scope, redirectUris });
+const signedInJustNow = (scope?: string, redirectUris?: string[]) => ({ authTime: now(), consent: scope === undefined ? undefined : remembered(scope, redirectUris) });
 
 const params = (extra: AuthorizationParameters = {}): AuthorizationParameters => ({
   response_type: 'code',
@@ -115,7 +117,7 @@ describe('the consent decision', () => {
     assert.match(query.code!, /^[A-Za-z0-9_-]{43}$/, 'the code is 32 random bytes, base64url');
     assert.deepEqual([query.state, query.iss], ['xyz', issuer], 'the state echoed; the issuer named');
     assert.equal(decided.approved?.client.id, web.id, 'the approved request is handed back, for the audit trail');
-    assert.equal(await p.store.consents.find(user.id, web.id), 'profile email', 'the consent is remembered');
+    assert.deepEqual(await p.store.consents.find(user.id, web.id), remembered('profile email'), 'the consent is remembered, for the redirect URI it was given to');
     const stored = await p.store.requests.find(sha256(requestId));
     assert.deepEqual([stored?.userId, typeof stored?.completedAt], [user.id, 'number'], 'the request is marked decided, by this person');
   });
@@ -172,7 +174,7 @@ describe('the consent decision', () => {
 
 describe('a returning person', () => {
   test('who allowed the app before is redirected at once, and nothing is stored', async () => {
-    await p.store.consents.save(user.id, web.id, 'profile email');
+    await p.store.consents.save(user.id, web.id, remembered('profile email'));
     const step = await beginAuthorization(p.ctx, params(), browser(signedInJustNow('profile email')));
     const { query } = answered(stepOf(step, 'redirect').location);
     assert.deepEqual([typeof query.code, query.state, query.iss], ['string', 'xyz', issuer], 'a code, at once');
@@ -191,7 +193,7 @@ describe('a returning person', () => {
   });
 
   test('with prompt=login must sign in again: a sign-in older than the request does not count', async () => {
-    const earlier = { authTime: now() - 3600, consent: 'profile email' };
+    const earlier = { authTime: now() - 3600, consent: remembered('profile email') };
     const { requestId } = stepOf(await beginAuthorization(p.ctx, params({ prompt: 'login' }), browser(earlier)), 'login');
     assert.deepEqual(await continueAuthorization(p.ctx, requestId, browser(earlier)), { step: 'login', requestId }, 'the old sign-in is not enough');
     const fresh = await continueAuthorization(p.ctx, requestId, browser(signedInJustNow('profile email')));
@@ -206,6 +208,83 @@ describe('a returning person', () => {
     const { requestId } = stepOf(await beginAuthorization(p.ctx, params({ prompt: 'login' }), browser(earlier)), 'login');
     const decided = await decideAuthorization(p.ctx, requestId, { ...browser(earlier), allow: true });
     assert.deepEqual(decided, { step: 'login', requestId }, 'a sign-in older than the request is sent to log in again, as continueAuthorization does');
+  });
+});
+
+// Issue 13, finding 4: a remembered consent is bound to the redirect URI it was given for, so a
+// redirect URI added later — by the owner, or by whoever took over the owner's console — asks again.
+describe('a remembered consent and the redirect URI', () => {
+  const added = 'https://evil.example/steal';
+
+  test('a redirect URI added since the consent asks again, and the answer is remembered for both', async () => {
+    await p.store.clients.update(web.id, { redirectUris: [redirectUri, added] });
+    const step = await beginAuthorization(p.ctx, params({ redirect_uri: added }), browser(signedInJustNow('profile email')));
+    const consent = stepOf(step, 'consent');
+    assert.equal(consent.confirmOnly, false, 'the whole consent page, not a confirmation: the person never allowed this address');
+    stepOf(await decideAuthorization(p.ctx, consent.requestId, { ...browser(signedInJustNow('profile email')), allow: true }), 'redirect');
+    assert.deepEqual(await p.store.consents.find(user.id, web.id), remembered('profile email', [redirectUri, added]), 'what is remembered names both URIs, the first kept');
+  });
+
+  test('the redirect URI the consent was given for still answers at once', async () => {
+    await p.store.clients.update(web.id, { redirectUris: [redirectUri, added] });
+    stepOf(await beginAuthorization(p.ctx, params(), browser(signedInJustNow('profile email'))), 'redirect');
+  });
+
+  test('a consent remembered before redirect URIs were (migration 010) holds for none', async () => {
+    stepOf(await beginAuthorization(p.ctx, params(), browser(signedInJustNow('profile email', []))), 'consent');
+  });
+});
+
+// Issue 13, finding 3: a public app proves nothing but its client_id, which any program on the
+// device can send (RFC 8252 §8.6, RFC 6749 §10.2): remembered consent never skips the page for it.
+describe('a returning person and a public app', () => {
+  const loopback = 'http://127.0.0.1/callback';
+  async function nativeApp(registration: Partial<Parameters<typeof app>[1]> = {}) {
+    const { client } = await app(p, { appType: 'native', redirectUris: [loopback], ...registration });
+    await p.store.consents.save(user.id, client.id, remembered('profile email', [loopback]));
+    return client;
+  }
+  const nativeParams = (client: Client, port: number) => params({ client_id: client.id, redirect_uri: `http://127.0.0.1:${port}/callback` });
+
+  test('a native app allowed before is not answered at once: another program on another port gets a one-click confirmation', async () => {
+    const native = await nativeApp();
+    const step = await beginAuthorization(p.ctx, nativeParams(native, 49152), browser(signedInJustNow('profile email', [loopback])));
+    const confirm = stepOf(step, 'consent');
+    assert.equal(confirm.confirmOnly, true, 'a confirmation naming the app, not the whole consent page: the consent is remembered');
+    assert.equal(rowCount(p.store, 'requests'), 1, 'the request waits for the click');
+  });
+
+  test('the confirmation, clicked, answers with a code and writes no consent', async () => {
+    const native = await nativeApp();
+    const consent = remembered('profile email', [loopback]);
+    const { requestId } = stepOf(await beginAuthorization(p.ctx, nativeParams(native, 50000), browser({ authTime: now(), consent })), 'consent');
+    const before = await p.store.consents.find(user.id, native.id);
+    const decided = await decideAuthorization(p.ctx, requestId, { ...browser({ authTime: now(), consent }), allow: true });
+    const { at, query } = answered(stepOf(decided, 'redirect').location);
+    assert.deepEqual([at, typeof query.code], ['http://127.0.0.1:50000/callback', 'string'], 'a code, to the loopback port the request named');
+    assert.deepEqual(await p.store.consents.find(user.id, native.id), before, 'the remembered consent is unchanged');
+  });
+
+  test('after login, too, a native app allowed before is confirmed, not answered', async () => {
+    const native = await nativeApp();
+    const { requestId } = stepOf(await beginAuthorization(p.ctx, nativeParams(native, 50001), browser(null)), 'login');
+    const step = await continueAuthorization(p.ctx, requestId, browser(signedInJustNow('profile email', [loopback])));
+    assert.equal(stepOf(step, 'consent').confirmOnly, true, 'the confirmation, after login');
+  });
+
+  test('a single-page app allowed before is confirmed too', async () => {
+    const { client: spa } = await app(p, { appType: 'spa', redirectUris: ['https://spa.example/cb'] });
+    const step = await beginAuthorization(p.ctx, params({ client_id: spa.id, redirect_uri: 'https://spa.example/cb' }), browser(signedInJustNow('profile email', ['https://spa.example/cb'])));
+    assert.equal(stepOf(step, 'consent').confirmOnly, true, 'a spa is public too');
+  });
+
+  test('an operator can let a public app return silently (silentReturning)', async () => {
+    const native = await nativeApp({ silentReturning: true });
+    stepOf(await beginAuthorization(p.ctx, nativeParams(native, 50002), browser(signedInJustNow('profile email', [loopback]))), 'redirect');
+  });
+
+  test('a confidential app allowed before is answered at once: its secret proves who asks', async () => {
+    stepOf(await beginAuthorization(p.ctx, params(), browser(signedInJustNow('profile email'))), 'redirect');
   });
 });
 

@@ -70,9 +70,9 @@ for (const kind of storeKinds) {
       const kept = await grant(provider, user, photos.id, 'profile', firstDay);
       const other = await provider.createUser();
       const othersGrant = await grant(provider, other, notes.id, 'profile', firstDay);
-      await provider.store.consents.save(user.id, notes.id, 'profile email');
-      await provider.store.consents.save(user.id, photos.id, 'profile');
-      await provider.store.consents.save(other.id, notes.id, 'profile');
+      await provider.store.consents.save(user.id, notes.id, { scope: 'profile email', redirectUris: notes.redirectUris });
+      await provider.store.consents.save(user.id, photos.id, { scope: 'profile', redirectUris: photos.redirectUris });
+      await provider.store.consents.save(other.id, notes.id, { scope: 'profile', redirectUris: notes.redirectUris });
 
       const page = await browser.get('/account/apps');
       const response = await browser.post(`/account/apps/${notes.id}/revoke`, { csrf_token: csrfFrom(page.text) });
@@ -87,8 +87,8 @@ for (const kind of storeKinds) {
       assert.equal((await provider.store.grants.find(kept.id))!.revokedAt, null, 'the grant to another app is kept');
       assert.equal((await provider.store.grants.find(othersGrant.id))!.revokedAt, null, 'another person\'s grant to the same app is kept');
       assert.equal(await provider.store.consents.find(user.id, notes.id), undefined, 'the consent to the app is forgotten');
-      assert.equal(await provider.store.consents.find(user.id, photos.id), 'profile', 'the consent to another app is kept');
-      assert.equal(await provider.store.consents.find(other.id, notes.id), 'profile', 'another person\'s consent to the same app is kept');
+      assert.equal((await provider.store.consents.find(user.id, photos.id))?.scope, 'profile', 'the consent to another app is kept');
+      assert.equal((await provider.store.consents.find(other.id, notes.id))?.scope, 'profile', 'another person\'s consent to the same app is kept');
 
       await provider.ctx.audit.flush();
       const events = await provider.store.audit.list({ event: 'app_access_revoked', userId: user.id, limit: 10 });
@@ -128,14 +128,14 @@ for (const kind of storeKinds) {
       const { user, browser } = await signedIn(provider);
       const { client } = await provider.registerClient({ appType: 'web', name: 'Kept' });
       const kept = await grant(provider, user, client.id, 'profile', firstDay);
-      await provider.store.consents.save(user.id, client.id, 'profile');
+      await provider.store.consents.save(user.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
       const stolen = csrfFrom((await new TestBrowser(provider.url).get('/login')).text);
       for (const csrf of ['', 'forged', stolen]) {
         const response = await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrf });
         assert.equal(response.status, 403, `a revoke with CSRF token "${csrf.slice(0, 10)}" is refused with 403`);
       }
       assert.equal((await provider.store.grants.find(kept.id))!.revokedAt, null, 'without a valid CSRF token the grant is not revoked');
-      assert.equal(await provider.store.consents.find(user.id, client.id), 'profile', 'without a valid CSRF token the consent is kept');
+      assert.equal((await provider.store.consents.find(user.id, client.id))?.scope, 'profile', 'without a valid CSRF token the consent is kept');
     });
 
     test('app names and scopes are shown escaped', async () => {

@@ -280,7 +280,7 @@ for (const kind of storeKinds) {
         /data-testid="consent-type"><strong>Web app with a server<\/strong><br><span class="muted">A website whose server keeps its own secret\.<\/span>/,
         "the consent page names the app's type and explains it",
       );
-      assert.match(response.text, /data-testid="consent-owner">OWNER</, 'the consent page names who registered the app');
+      assert.match(response.text, /data-testid="consent-owner">a user of this site, @owner</, 'the consent page names who registered the app, by username');
       assert.match(response.text, /<li data-scope="email">See your email address /, 'the consent page lists the email scope in plain words');
       assert.match(
         response.text,
@@ -410,6 +410,66 @@ for (const kind of storeKinds) {
       const web = await provider.registerClient({ appType: 'web', redirectUris: ['http://127.0.0.1/callback'] });
       const refused = await browser.get(authorizePath(codeRequest({ client_id: web.client.id, redirect_uri: 'http://127.0.0.1:51234/callback' })));
       assert.equal(refused.status, 400, 'a web app may not change the port of its loopback callback');
+    });
+
+    // Issue 13, finding 3 (RFC 8252 §8.6, RFC 6749 §10.2): after Alice allowed a native app once, a
+    // request with its client_id, a loopback redirect on another port and the attacker's own PKCE
+    // challenge got a code with no page shown, and the attacker's verifier got her tokens.
+    test('a native app allowed before gets a one-click confirmation, not a silent code, for any program that sends its client_id', async () => {
+      const { client: native } = await provider.registerClient({ appType: 'native', name: 'Desk Notes', redirectUris: ['http://127.0.0.1/callback'] });
+      const request = (port: number, ownChallenge: string) => authorizePath({
+        response_type: 'code', client_id: native.id, redirect_uri: `http://127.0.0.1:${port}/callback`, scope: 'profile', state: 's',
+        code_challenge: ownChallenge, code_challenge_method: 'S256',
+      });
+      const first = await browser.get(request(50100, challenge));
+      const allowed = await browser.post('/oauth2/authorize', consentDecision(first.text, 'allow'));
+      assert.equal(allowed.status, 303, 'Alice allows the app once');
+      assert.deepEqual((await provider.store.consents.find(user.id, native.id))?.redirectUris, ['http://127.0.0.1/callback'], 'the consent is remembered for the registered loopback URI');
+
+      const attackerVerifier = 'attacker-verifier-attacker-verifier-attacker-0';
+      const attack = await browser.get(request(50999, s256(attackerVerifier)));
+      assert.equal(attack.status, 200, 'another program on another port gets a page, not a 302 with a code');
+      assert.equal(attack.location, null, 'no redirect');
+      assert.match(attack.text, /data-testid="consent-confirm"/, 'the page is the confirmation: Alice allowed this app before');
+      assert.match(attack.text, /<h1>Continue to Desk Notes\?<\/h1>/, 'the confirmation names the app');
+      assert.match(attack.text, /value="allow" class="primary">Continue<\/button>/, 'one click continues');
+      const cancelled = await browser.post('/oauth2/authorize', consentDecision(attack.text, 'deny'));
+      assert.equal(new URL(cancelled.location!).searchParams.get('error'), 'access_denied', 'Cancel answers access_denied');
+      assert.deepEqual((await provider.store.consents.find(user.id, native.id))?.scope, 'profile', 'and forgets nothing Alice allowed');
+
+      await provider.store.clients.update(native.id, { silentReturning: true });
+      const silent = await browser.get(request(51000, challenge));
+      assert.equal(silent.status, 302, 'an app the operator marked silentReturning is answered at once');
+      assert.ok(new URL(silent.location!).searchParams.get('code'), 'with a code');
+    });
+
+    // Issue 13, finding 4: the owner's console (or whoever took it over) added a redirect URI, and
+    // the next authorization to it returned a code silently to everyone who had consented.
+    test('a redirect URI added after the consent asks again', async () => {
+      const { client } = await provider.registerClient({ appType: 'web', name: 'Mailer', redirectUris: [callback] });
+      const first = await browser.get(authorizePath(codeRequest({ client_id: client.id })));
+      assert.equal((await browser.post('/oauth2/authorize', consentDecision(first.text, 'allow'))).status, 303, 'Alice allows the app');
+      assert.equal((await browser.get(authorizePath(codeRequest({ client_id: client.id })))).status, 302, 'at the same redirect URI she is not asked again');
+
+      await provider.store.clients.update(client.id, { redirectUris: [callback, 'https://evil.example/steal'] });
+      const stolen = await browser.get(authorizePath(codeRequest({ client_id: client.id, redirect_uri: 'https://evil.example/steal' })));
+      assert.equal(stolen.status, 200, 'the added redirect URI gets the consent page, not a code');
+      assert.doesNotMatch(stolen.text, /data-testid="consent-confirm"/, 'the whole consent page: she never allowed this address');
+      assert.match(stolen.text, /data-testid="consent-destination">https:\/\/evil\.example</, 'showing where she would be sent');
+    });
+
+    // Issue 13, finding 5: a user whose display name was "the operator of this site" made their
+    // app's consent page read exactly like the operator's.
+    test("an app's owner is named by username; no display name can read as the operator", async () => {
+      const impostor = await provider.createUser('impostor', 'correct horse battery staple', { displayName: 'the operator of this site' });
+      const { client } = await provider.registerClient({ appType: 'web', name: 'Official Helper', ownerId: impostor.id, redirectUris: [callback] });
+      const page = await browser.get(authorizePath(codeRequest({ client_id: client.id })));
+      assert.equal(page.status, 200, 'the consent page answers 200');
+      assert.match(page.text, /data-testid="consent-owner">a user of this site, @impostor<\/dd>/, 'the owner is named by username');
+      assert.doesNotMatch(page.text, /operator-badge|consent-operator|the operator of this site/, 'nothing on the page reads as the operator');
+      const { client: operatorApp } = await provider.registerClient({ appType: 'web', name: 'Operator App', redirectUris: [callback] });
+      const operatorPage = await browser.get(authorizePath(codeRequest({ client_id: operatorApp.id })));
+      assert.match(operatorPage.text, /<strong class="operator-badge" data-testid="consent-operator">the operator of this site<\/strong>/, "the operator's app carries the badge");
     });
   });
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/lib/crypto.ts';
 import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
 const secretPattern = /data-testid="app-secret">([^<]+)<\/code>/;
@@ -383,6 +384,81 @@ for (const kind of storeKinds) {
       const refused = await browser.post(`/console/apps/${client.id}/advanced`, { csrf_token: 'forged', redirect_uris: 'https://x.example/cb', scopes: 'email', token_format: 'opaque' });
       assert.equal(refused.status, 403, 'advanced settings with a forged CSRF token are refused with 403');
       assert.deepEqual(await provider.store.clients.find(client.id), client, 'refused advanced settings change nothing');
+    });
+
+    // Issue 13, finding 4: a hijacked console session (a stolen cookie) added a redirect URI and
+    // collected codes. Changes that could send codes and tokens somewhere new need a sign-in within
+    // login.reauthenticationSeconds (10 minutes).
+    test('a change that could send codes elsewhere needs a recent sign-in; others do not', async () => {
+      const owner = await provider.createUser();
+      const stale = new TestBrowser(provider.url);
+      await signIn(provider, stale, owner, { secondsAgo: 11 * 60 });
+      const callback = 'https://app.example/callback';
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback] });
+      const { client: spa } = await provider.registerClient({ appType: 'spa', ownerId: owner.id, redirectUris: [callback] });
+      const page = await stale.get(`/console/apps/${client.id}`);
+      assert.equal(page.status, 200, 'an old sign-in still shows the app');
+      assert.ok(
+        page.text.includes(`data-testid="sign-in-again-link">`) && page.text.includes(`href="/login?return_to=${encodeURIComponent(`/console/apps/${client.id}`)}"`),
+        'the page says some changes need a fresh sign-in, with a link that comes back here',
+      );
+      const csrf = csrfFrom(page.text);
+      const advanced = (id: string, fields: Record<string, string>) =>
+        stale.post(`/console/apps/${id}/advanced`, { csrf_token: csrf, scopes: 'profile', token_format: 'jwt', pkce_required: '1', ...fields });
+
+      const added = await advanced(client.id, { redirect_uris: `${callback}\nhttps://evil.example/steal` });
+      assert.equal(added.status, 403, 'adding a redirect URI with an 11-minute-old sign-in is refused with 403');
+      assert.match(added.text, /Nothing was saved: this change needs a sign-in within the last few minutes/, 'the page says why');
+      assert.equal(textareaValue(added.text, 'redirect_uris'), `${callback}\nhttps://evil.example/steal`, 'what was entered is kept in the form');
+      assert.equal((await advanced(client.id, { redirect_uris: callback, pkce_required: '' })).status, 403, 'turning PKCE off is refused too');
+      assert.equal((await advanced(spa.id, { redirect_uris: callback, implicit: '1' })).status, 403, 'turning the implicit grant on is refused too');
+      const rotate = await stale.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: csrf });
+      assert.equal(rotate.status, 403, 'rotating the secret is refused too');
+      assert.doesNotMatch(rotate.text, secretPattern, 'no secret is shown');
+      const stored = (await provider.store.clients.find(client.id))!;
+      assert.deepEqual(
+        [stored.redirectUris, stored.pkceRequired, stored.secretHash, (await provider.store.clients.find(spa.id))!.grantTypes.includes('implicit')],
+        [[callback], true, sha256(clientSecret!), false],
+        'nothing refused was stored',
+      );
+      await provider.ctx.audit.flush();
+      const refusals = await provider.store.audit.list({ event: 'app_change_refused', userId: owner.id, limit: 10 });
+      assert.deepEqual(
+        refusals.map((event) => (event.detail as { changes: string[] }).changes.join(',')).sort(),
+        ['implicit_on', 'pkce_off', 'redirect_uri_added', 'secret_rotated'],
+        'each refusal is in the audit trail, naming the change',
+      );
+
+      // What cannot send codes anywhere new needs nothing more than the session.
+      assert.equal((await advanced(client.id, { redirect_uris: callback, scopes: 'email' })).status, 303, 'changing scopes is saved');
+      assert.equal((await advanced(client.id, { redirect_uris: '' , scopes: 'profile' })).status, 400, 'removing every redirect URI is refused for its own reason');
+      const { client: two } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback, 'https://app.example/two'] });
+      assert.equal((await advanced(two.id, { redirect_uris: callback })).status, 303, 'removing a redirect URI is saved');
+
+      // Signing in again, through the link, makes the same change possible.
+      const login = await stale.get(`/login?return_to=${encodeURIComponent(`/console/apps/${client.id}`)}`);
+      const again = await stale.post('/login', { username: owner.username, password: owner.password, csrf_token: csrfFrom(login.text), return_to: `/console/apps/${client.id}` });
+      assert.equal(again.location, `/console/apps/${client.id}`, 'the new sign-in comes back to the app');
+      const fresh = await stale.get(`/console/apps/${client.id}`);
+      assert.doesNotMatch(fresh.text, /data-testid="sign-in-again"/, 'after a fresh sign-in the page asks for nothing');
+      const saved = await stale.post(`/console/apps/${client.id}/advanced`, {
+        csrf_token: csrfFrom(fresh.text), redirect_uris: `${callback}\nhttps://app.example/new`, scopes: 'profile', token_format: 'jwt', pkce_required: '1',
+      });
+      assert.equal(saved.status, 303, 'after a fresh sign-in the redirect URI is added');
+      assert.equal((await stale.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: csrfFrom(fresh.text) })).status, 200, 'and the secret rotated');
+    });
+
+    test('a sign-in just inside login.reauthenticationSeconds is recent enough', async () => {
+      const owner = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, owner, { secondsAgo: 9 * 60 });
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: ['https://app.example/callback'] });
+      const page = await browser.get(`/console/apps/${client.id}`);
+      assert.doesNotMatch(page.text, /data-testid="sign-in-again"/, 'a 9-minute-old sign-in is not asked to sign in again');
+      const response = await browser.post(`/console/apps/${client.id}/advanced`, {
+        csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback\nhttps://app.example/other', scopes: 'profile', token_format: 'jwt', pkce_required: '1',
+      });
+      assert.equal(response.status, 303, 'the redirect URI is added');
     });
 
     test('basic information can be edited', async () => {

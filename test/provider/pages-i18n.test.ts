@@ -239,8 +239,8 @@ for (const kind of storeKinds) {
       const person = await provider.createUser();
       const request = `/oauth2/authorize?response_type=code&client_id=${client.id}&redirect_uri=${encodeURIComponent(callback)}&scope=profile%20photos:read&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
       for (const [lang, words] of [
-        ['en', { title: 'Allow Album Printer to use your account?', type: 'Web app with a server', explained: 'A website whose server keeps its own secret.', profile: 'See your user id, username and display name', allow: 'Allow', deny: 'Deny' }],
-        ['zh-CN', { title: '是否授权 Album Printer 使用你的账号？', type: '网页应用（有服务器）', explained: '一个由自己的服务器保管密钥的网站。', profile: '查看你的用户 ID、用户名和显示名称', allow: '同意授权', deny: '拒绝' }],
+        ['en', { title: 'Allow Album Printer to use your account?', type: 'Web app with a server', explained: 'A website whose server keeps its own secret.', profile: 'See your user id, username and display name', allow: 'Allow', deny: 'Deny', owner: 'a user of this site, @studio' }],
+        ['zh-CN', { title: '是否授权 Album Printer 使用你的账号？', type: '网页应用（有服务器）', explained: '一个由自己的服务器保管密钥的网站。', profile: '查看你的用户 ID、用户名和显示名称', allow: '同意授权', deny: '拒绝', owner: '本站用户 @studio' }],
       ] as const) {
         const browser = new TestBrowser(provider.url);
         await signIn(provider, browser, person);
@@ -250,7 +250,7 @@ for (const kind of storeKinds) {
         assert.ok(page.text.includes(`<h1>${words.title}</h1>`), lang);
         assert.ok(page.text.includes(`data-testid="consent-app">Album Printer</h2>`), `the consent page names the app in ${lang}`);
         assert.ok(page.text.includes(`data-testid="consent-type"><strong>${words.type}</strong><br><span class="muted">${words.explained}</span>`), lang);
-        assert.ok(page.text.includes('data-testid="consent-owner">Photo Studio</dd>'), `the consent page names who registered the app in ${lang}`);
+        assert.ok(page.text.includes(`data-testid="consent-owner">${words.owner}</dd>`), `the consent page names who registered the app, by username not display name, in ${lang}`);
         assert.ok(page.text.includes(`<li data-scope="profile">${words.profile} <span class="muted">(<code>profile</code>)</span></li>`), lang);
         // The operator's own scope keeps the operator's words in every language.
         assert.ok(
@@ -272,7 +272,7 @@ for (const kind of storeKinds) {
       const page = await browser.get(`/oauth2/authorize?response_type=code&client_id=${operatorApp.id}&redirect_uri=${encodeURIComponent('com.example.desk:/cb')}&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`);
       assert.equal(page.status, 200, 'the consent page for an app without an owner answers 200');
       assert.ok(
-        page.text.includes('data-testid="consent-owner">the operator of this site</dd>'),
+        page.text.includes('data-testid="consent-owner"><strong class="operator-badge" data-testid="consent-operator">the operator of this site</strong></dd>'),
         'an app without an owner is shown as registered by the operator',
       );
       assert.ok(page.text.includes('<strong>Mobile or desktop app</strong>'), 'the native app type is named on the consent page');

@@ -105,7 +105,7 @@ for (const kind of storeKinds) {
       await elsewhere.clients.create({
         id: missing, ownerId: null, name: 'Late', description: '', homepage: '', appType: 'service',
         secretHash: sha256('late-secret'), redirectUris: [], scopes: ['profile'],
-        grantTypes: ['client_credentials'], pkceRequired: true, trusted: false, tokenFormat: 'jwt', createdAt: at, updatedAt: at,
+        grantTypes: ['client_credentials'], pkceRequired: true, trusted: false, tokenFormat: 'jwt', silentReturning: false, createdAt: at, updatedAt: at,
       });
       assert.equal((await token(missing, 'late-secret')).status, 200, 'the app registered through another process is found at once');
     });

@@ -31,7 +31,7 @@ for (const kind of storeKinds) {
     async function returningUser() {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web' });
       const user = await provider.createUser();
-      await provider.store.consents.save(user.id, client.id, 'profile');
+      await provider.store.consents.save(user.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       return { client, auth: basicAuth(client.id, clientSecret!), browser };

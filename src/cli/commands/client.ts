@@ -18,6 +18,8 @@ export const clientOptions = {
   pkce: { type: 'boolean' },
   trusted: { type: 'boolean' },
   'no-trusted': { type: 'boolean' },
+  'silent-returning': { type: 'boolean' },
+  'no-silent-returning': { type: 'boolean' },
   'token-format': { type: 'string' },
   owner: { type: 'string' },
 } as const;
@@ -34,6 +36,8 @@ type ClientFlags = CommonFlags & {
   pkce?: boolean;
   trusted?: boolean;
   'no-trusted'?: boolean;
+  'silent-returning'?: boolean;
+  'no-silent-returning'?: boolean;
   'token-format'?: string;
   owner?: string;
   json?: boolean;
@@ -49,6 +53,7 @@ function describeClient(client: Client) {
     grant_types: client.grantTypes,
     pkce_required: client.pkceRequired,
     trusted: client.trusted,
+    silent_returning: client.silentReturning,
     token_format: client.tokenFormat,
   };
 }
@@ -86,6 +91,7 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
         grantTypes: parseGrants(flags.grant),
         pkceRequired: !flags['no-pkce'],
         trusted: Boolean(flags.trusted),
+        silentReturning: Boolean(flags['silent-returning']),
         tokenFormat: parseTokenFormat(flags['token-format']),
         ownerId: owner?.id ?? null,
       });
@@ -101,7 +107,7 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
   });
 }
 
-/** grantry client update ID [--grant …] [--scope …] [--redirect-uri …] [--trusted|--no-trusted] [--pkce|--no-pkce] [--token-format …] */
+/** grantry client update ID [--grant …] [--scope …] [--redirect-uri …] [--trusted|--no-trusted] [--silent-returning|--no-silent-returning] [--pkce|--no-pkce] [--token-format …] */
 export async function clientUpdate(id: string | undefined, flags: ClientFlags): Promise<void> {
   if (!id) throw new UsageError('client update needs the app id: grantry client update CLIENT_ID …');
   await withStore(flags, async ({ store, config }) => {
@@ -114,6 +120,7 @@ export async function clientUpdate(id: string | undefined, flags: ClientFlags): 
       grantTypes: parseGrants(flags.grant),
       pkceRequired: flags['no-pkce'] ? false : flags.pkce ? true : undefined,
       trusted: flags['no-trusted'] ? false : flags.trusted ? true : undefined,
+      silentReturning: flags['no-silent-returning'] ? false : flags['silent-returning'] ? true : undefined,
       tokenFormat: parseTokenFormat(flags['token-format']),
     };
     try {

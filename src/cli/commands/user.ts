@@ -3,6 +3,7 @@ import { hashPassword } from '../../provider/accounts/authenticate.ts';
 import { print } from '../output.ts';
 import { UsageError, type CommonFlags } from '../settings.ts';
 import { withStore } from './with-store.ts';
+import { isUsernameSyntax } from '../../lib/username.ts';
 
 export const userOptions = {
   username: { type: 'string' },
@@ -16,6 +17,7 @@ type UserFlags = CommonFlags & { username?: string; password?: string; email?: s
 /** grantry user create --username U --password P [--email E] [--display-name N] */
 export async function userCreate(flags: UserFlags): Promise<void> {
   if (!flags.username) throw new UsageError('user create needs --username');
+  if (!isUsernameSyntax(flags.username)) throw new UsageError('a username is 3 to 32 letters, digits, "_", "." or "-"');
   if (!flags.password) throw new UsageError('user create needs --password');
   if (flags.password.length < 8) throw new UsageError('the password must be at least 8 characters long');
   await withStore(flags, async ({ store, config }) => {

@@ -7,9 +7,7 @@ import {
   decideAuthorization,
   type AuthorizationInput,
   type AuthorizationStep,
-  type RedirectingRequest,
 } from '../protocol/authorization.ts';
-import type { User } from '../storage.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
 import { messagePage } from '../pages/html.ts';
 import { scopeWords } from '../pages/scopes.ts';
@@ -66,11 +64,12 @@ async function answer(ctx: ProviderContext, request: FastifyRequest, reply: Fast
     case 'login':
       return reply.redirect(`/login?return_to=${encodeURIComponent(`${continuePath}?request_id=${step.requestId}`)}`, redirectStatus);
     case 'consent':
-      return showConsent(ctx, request, reply, step.requestId, step.request, step.user);
+      return showConsent(ctx, request, reply, step);
   }
 }
 
-async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, requestId: string, authorization: RedirectingRequest, user: User) {
+async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, step: Extract<AuthorizationStep, { step: 'consent' }>) {
+  const { requestId, request: authorization, user, confirmOnly } = step;
   const { client } = authorization;
   const owner = client.ownerId ? await ctx.store.users.findById(client.ownerId) : undefined;
   const basics = await pageBasics(ctx, request, reply, { uiLocales: authorization.parameters.ui_locales });
@@ -79,7 +78,8 @@ async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply:
     ...basics,
     user,
     client,
-    ownerName: owner ? owner.displayName || owner.username : null,
+    ownerUsername: client.ownerId === null ? null : (owner?.username ?? '?'),
+    confirmOnly,
     scopes: authorization.scope.map((name) => ({ name, description: scopeWords(basics.locale, name, ctx.config.scopes) })),
     redirectOrigin: originOf(authorization.redirectUri),
     requestId,

@@ -5,8 +5,9 @@ import type { ProviderContext } from '../context.ts';
 import { formFlag, formLines, formList, formText } from '../pages/html.ts';
 import { appPage, consolePage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
 import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
-import { isConfidential, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../protocol/clients.ts';
+import { isConfidential, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
 import { localeOf, pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
+import { currentSignIn } from './session.ts';
 
 // The developer console (the seed's developer platform): an app's basic information holds its App
 // Key and App Secret, its advanced settings the callback URLs and the rest. Thin routes over
@@ -53,7 +54,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const owned = await ownedApp(ctx, request, reply);
     if (!owned) return reply;
     const notice = formText(request.query, 'saved') ? t(localeOf(request), 'console.saved') : undefined;
-    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice })));
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice, signInAgain: (await signedInRecently(ctx, request)) ? undefined : signInAgain(ctx) })));
   });
 
   app.post('/console/apps/:id/basic', async (request, reply) => {
@@ -72,7 +73,12 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     if (!(await passesCsrf(ctx, request, reply))) return reply;
     const owned = await ownedApp(ctx, request, reply);
     if (!owned) return reply;
-    return saveSettings(ctx, request, reply, owned, advancedPatch(owned.client, request.body));
+    const patch = advancedPatch(owned.client, request.body);
+    const changes = sensitiveChanges(owned.client, patch);
+    if (changes.length > 0 && !(await signedInRecently(ctx, request))) {
+      return refuseWithoutFreshSignIn(ctx, request, reply, owned, changes, { ...owned.client, ...patch });
+    }
+    return saveSettings(ctx, request, reply, owned, patch);
   });
 
   app.post('/console/apps/:id/rotate-secret', async (request, reply) => {
@@ -83,6 +89,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
       const problem = { message: t(localeOf(request), 'console.error.publicNoSecret') };
       return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { problem })), 400);
     }
+    if (!(await signedInRecently(ctx, request))) return refuseWithoutFreshSignIn(ctx, request, reply, owned, ['secret_rotated']);
     const newSecret = await rotateClientSecret(ctx.store, owned.client.id);
     ctx.audit.record({ event: 'app_secret_rotated', clientId: owned.client.id, userId: owned.user.id, ip: request.ip });
     const notice = t(localeOf(request), 'console.rotated');
@@ -106,6 +113,31 @@ async function ownedApp(ctx: ProviderContext, request: FastifyRequest, reply: Fa
     return null;
   }
   return { user, client };
+}
+
+/** Whether this browser's sign-in is recent enough for a sensitive change (login.reauthenticationSeconds). */
+async function signedInRecently(ctx: ProviderContext, request: FastifyRequest): Promise<boolean> {
+  const signIn = await currentSignIn(ctx, request);
+  return signIn !== null && Math.floor(Date.now() / 1000) - signIn.signedInAt <= ctx.config.login.reauthenticationSeconds;
+}
+
+const signInAgain = (ctx: ProviderContext) => ({ minutes: Math.max(1, Math.round(ctx.config.login.reauthenticationSeconds / 60)) });
+
+/**
+ * A sensitive change asked for with an old sign-in: nothing is saved; the page keeps what was
+ * entered and asks the person to sign in again (403). The owner sees the attempt in the audit trail.
+ */
+async function refuseWithoutFreshSignIn(
+  ctx: ProviderContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  owned: OwnedApp,
+  changes: SensitiveChange[],
+  draft?: Client,
+) {
+  ctx.audit.record({ event: 'app_change_refused', clientId: owned.client.id, userId: owned.user.id, ip: request.ip, detail: { changes, reason: 'sign_in_too_old' } });
+  const problem = { message: t(localeOf(request), 'console.error.signInAgain') };
+  return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { draft, problem, signInAgain: signInAgain(ctx) })), 403);
 }
 
 /** Ids are short printable text; anything else (a NUL byte, which PostgreSQL refuses) is no app at all. */

@@ -8,6 +8,7 @@ import { homePage, loginPage, signupPage, type SignupValues } from '../pages/log
 import { pendingRequest } from '../protocol/authorization.ts';
 import { continuePath } from './paths.ts';
 import { safeReturnTo } from '../../lib/return-to.ts';
+import { isUsernameSyntax } from '../../lib/username.ts';
 import { browserId, csrfToken, currentUser, endSession, startSession, verifyCsrf } from './session.ts';
 
 // GET /, the login and signup pages, logout, and /lang (the language switcher). Also the few
@@ -147,7 +148,7 @@ interface Problem {
 
 /** What is wrong with a signup form, as a catalogue message; undefined if nothing. */
 export function signupProblem(values: SignupValues, password: string, confirmation: string): Problem | undefined {
-  if (!/^[A-Za-z0-9_.-]{3,32}$/.test(values.username)) return { key: 'signup.error.username' };
+  if (!isUsernameSyntax(values.username)) return { key: 'signup.error.username' };
   if (values.displayName.length > 100) return { key: 'signup.error.displayName' };
   if (values.email && (values.email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(values.email))) return { key: 'signup.error.email' };
   if (password.length < 8) return { key: 'signup.error.passwordShort' };

@@ -13,7 +13,13 @@ const sessionCookie = defaults.cookies.session;
 const csrfCookie = defaults.cookies.csrf;
 const browserCookie = defaults.cookies.browser;
 
-const loaded = new WeakMap<FastifyRequest, User | null>();
+/** Who is signed in on a browser, and since when (seconds since the epoch). */
+export interface BrowserSignIn {
+  user: User;
+  signedInAt: number;
+}
+
+const loaded = new WeakMap<FastifyRequest, BrowserSignIn | null>();
 
 function cookieOptions(ctx: ProviderContext, maxAge?: number) {
   return {
@@ -27,12 +33,17 @@ function cookieOptions(ctx: ProviderContext, maxAge?: number) {
 
 /** The user signed in on this request's browser, or null. One query, once per request. */
 export async function currentUser(ctx: ProviderContext, request: FastifyRequest): Promise<User | null> {
+  return (await currentSignIn(ctx, request))?.user ?? null;
+}
+
+/** The user signed in on this request's browser and when they signed in, or null. The same one query. */
+export async function currentSignIn(ctx: ProviderContext, request: FastifyRequest): Promise<BrowserSignIn | null> {
   if (loaded.has(request)) return loaded.get(request)!;
   const id = request.cookies[sessionCookie];
   const found = id ? await ctx.store.sessions.find(sha256(id)) : undefined;
-  const user = found?.user ?? null;
-  loaded.set(request, user);
-  return user;
+  const signIn = found ? { user: found.user, signedInAt: found.session.createdAt } : null;
+  loaded.set(request, signIn);
+  return signIn;
 }
 
 /**
@@ -42,7 +53,7 @@ export async function currentUser(ctx: ProviderContext, request: FastifyRequest)
 export async function signedInWithConsent(ctx: ProviderContext, request: FastifyRequest, clientId: string): Promise<SignedIn | null> {
   const id = request.cookies[sessionCookie];
   const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
-  loaded.set(request, found?.user ?? null);
+  loaded.set(request, found ? { user: found.user, signedInAt: found.session.createdAt } : null);
   return found ? { user: found.user, authTime: found.session.createdAt, consent: found.consent } : null;
 }
 
@@ -68,7 +79,7 @@ export async function startSession(ctx: ProviderContext, request: FastifyRequest
   await ctx.store.sessions.create({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + ctx.config.lifetimes.session });
   reply.setCookie(sessionCookie, id, cookieOptions(ctx, ctx.config.lifetimes.session));
   setCsrfCookie(ctx, reply);
-  loaded.set(request, user);
+  loaded.set(request, { user, signedInAt: at });
 }
 
 export async function endSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -50,6 +50,9 @@ form.inline { display: inline; }
 .warning { border-color: #d97706; background: var(--warn-bg); }
 .warning strong { color: var(--warn); }
 .notice { border-color: var(--accent); background: var(--ok-bg); }
+/* The operator's mark on the consent page: drawn by the page, never made of an app's or a user's words. */
+.operator-badge { display: inline-block; padding: .1em .5em; border: 1px solid var(--accent); border-radius: .25em; background: var(--ok-bg); font-weight: 600; }
+.operator-badge::before { content: "\\2713\\00a0"; }
 .muted { color: var(--muted); }
 code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: .95em; word-break: break-all; }
 .key { display: inline-block; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: .1rem .4rem; }

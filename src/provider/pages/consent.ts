@@ -14,7 +14,13 @@ export const appTypeKeys: Record<AppType, { label: MessageKey; explanation: Mess
 export interface ConsentPageData extends PageBasics {
   user: { username: string; displayName: string };
   client: Client;
-  ownerName: string | null;
+  /**
+   * Who registered the app: a user, by their username (unique, case folded, plain letters and
+   * digits: it cannot read like the operator), or null for an app the operator registered.
+   */
+  ownerUsername: string | null;
+  /** The person allowed this app before and only confirms (a public app: see needsConfirmation). */
+  confirmOnly: boolean;
   /** Each scope with what it lets the app do, already in the page's language. */
   scopes: { name: string; description: string }[];
   /** The redirect URI's origin (scheme, host and port): where the person will be sent. */
@@ -29,18 +35,23 @@ export function consentPage(data: ConsentPageData): string {
   const type = appTypeKeys[client.appType];
   return layout({
     ...data,
-    title: m('consent.title', { app: client.name }),
+    title: data.confirmOnly ? m('consent.confirm.title', { app: client.name }) : m('consent.title', { app: client.name }),
     body: html`<section class="card" aria-labelledby="app-heading">
 <h2 id="app-heading" data-testid="consent-app">${client.name}</h2>
 <dl class="facts">
 <dt>${m('consent.type')}</dt><dd data-testid="consent-type"><strong>${type ? m(type.label) : client.appType}</strong>${
       type ? html`<br><span class="muted">${m(type.consent)}</span>` : ''
     }</dd>
-<dt>${m('consent.registeredBy')}</dt><dd data-testid="consent-owner">${data.ownerName ?? m('consent.registeredByOperator')}</dd>
+<dt>${m('consent.registeredBy')}</dt><dd data-testid="consent-owner">${
+      data.ownerUsername === null
+        ? html`<strong class="operator-badge" data-testid="consent-operator">${m('consent.registeredByOperator')}</strong>`
+        : m('consent.registeredByUser', { username: `@${data.ownerUsername}` })
+    }</dd>
 ${client.homepage ? html`<dt>${m('consent.homepage')}</dt><dd><span class="mono">${client.homepage}</span></dd>` : ''}
 ${client.description ? html`<dt>${m('consent.description')}</dt><dd>${client.description}</dd>` : ''}
 </dl>
 </section>
+${data.confirmOnly ? html`<p class="box notice" data-testid="consent-confirm">${m('consent.confirm.why', { app: client.name })}</p>` : ''}
 <h2>${m('consent.wantsTo')}</h2>
 <ul class="scopes" data-testid="consent-scopes">${data.scopes.map(
       (scope) => html`<li data-scope="${scope.name}">${scope.description} <span class="muted">(<code>${scope.name}</code>)</span></li>`,
@@ -54,8 +65,8 @@ ${rich(locale, 'consent.notYou', { link: html`<a href="/login">${m('consent.swit
 <form method="post" action="/oauth2/authorize" class="actions">
   <input type="hidden" name="csrf_token" value="${data.csrf}">
   <input type="hidden" name="request_id" value="${data.requestId}">
-  <button type="submit" name="decision" value="allow" class="primary">${m('consent.allow')}</button>
-  <button type="submit" name="decision" value="deny">${m('consent.deny')}</button>
+  <button type="submit" name="decision" value="allow" class="primary">${data.confirmOnly ? m('consent.confirm.continue') : m('consent.allow')}</button>
+  <button type="submit" name="decision" value="deny">${data.confirmOnly ? m('consent.confirm.cancel') : m('consent.deny')}</button>
 </form>
 <p class="hint">${m('consent.revokeLater')}</p>`,
   });

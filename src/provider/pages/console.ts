@@ -115,6 +115,8 @@ export interface AppView extends PageBasics {
   newSecret?: string;
   notice?: string;
   problem?: FormProblem;
+  /** Set when the sign-in is too old for the sensitive changes (see sensitiveChanges): how recent it must be. */
+  signInAgain?: { minutes: number };
 }
 
 export function appPage(view: AppView): string {
@@ -223,6 +225,7 @@ function advancedForm(m: Words, view: AppView): Html {
 <p class="hint" id="pkce-hint">${rich(view.locale, 'pkce.confidential', { param: html`<code>code_challenge</code>` })}</p></div>`;
   return html`<section class="card" aria-labelledby="advanced-heading">
 <h2 id="advanced-heading">${m('app.advanced')}</h2>
+${signInAgainHint(view)}
 ${view.problem?.field === 'redirect_uris' ? problemBox(view.problem) : ''}
 <form method="post" action="/console/apps/${client.id}/advanced">
 ${csrfField(view.csrf)}
@@ -238,6 +241,13 @@ ${grants(m, client, draft)}
 <button type="submit" class="primary">${m('app.save')}</button>
 </form>
 </section>`;
+}
+
+/** Why some changes will ask for a fresh sign-in, and the way to make one that comes back here. */
+function signInAgainHint(view: AppView): Html | '' {
+  if (!view.signInAgain) return '';
+  const link = html`<a href="/login?return_to=${encodeURIComponent(`/console/apps/${view.client.id}`)}" data-testid="sign-in-again-link">${t(view.locale, 'console.signInAgain.link')}</a>`;
+  return html`<p class="hint" data-testid="sign-in-again">${rich(view.locale, 'console.signInAgain', { minutes: view.signInAgain.minutes, link })}</p>`;
 }
 
 const grantKeys: Record<string, MessageKey> = {

@@ -1,8 +1,9 @@
 import { deriveKey, randomToken, seal, sha256, unseal } from '../../lib/crypto.ts';
 import type { ProviderContext } from '../context.ts';
-import type { AuthorizationParameters, AuthorizationRequestRecord, User } from '../storage.ts';
+import type { AuthorizationParameters, AuthorizationRequestRecord, RememberedConsent, User } from '../storage.ts';
 import { checkAuthorizationRequest, unredirectable, type AuthorizationRequest, type CheckOutcome } from './checks/index.ts';
 import { prompts } from './checks/prompt.ts';
+import { isConfidential, registeredRedirectUri } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { grantForResponseType } from './grants/index.ts';
 import { formatScope, isSubset } from './scopes.ts';
@@ -18,8 +19,8 @@ export interface SignedIn {
   user: User;
   /** When they signed in (their session's start), seconds since the epoch. */
   authTime: number;
-  /** The scopes they allowed this app before, if they asked to be remembered. */
-  consent: string | undefined;
+  /** What they allowed this app before (scopes, for which redirect URIs), if it is remembered. */
+  consent: RememberedConsent | undefined;
 }
 
 export interface AuthorizationInput {
@@ -44,8 +45,11 @@ export type AuthorizationStep =
   | { step: 'redirect'; location: string }
   /** The person must sign in first, then come back to the stored request. */
   | { step: 'login'; requestId: string }
-  /** The person must decide. */
-  | { step: 'consent'; requestId: string; request: RedirectingRequest; user: User };
+  /**
+   * The person must decide: allow what is asked, or — when they allowed it before but the app is
+   * public, so that nothing proves who is asking — confirm with one click (`confirmOnly`).
+   */
+  | { step: 'consent'; requestId: string; request: RedirectingRequest; user: User; confirmOnly: boolean };
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -55,12 +59,12 @@ export async function beginAuthorization(ctx: ProviderContext, params: Authoriza
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
-  if (session && !prompts(request.parameters, 'login') && !needsConsent(request, session.consent)) {
+  if (session && !prompts(request.parameters, 'login') && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
     return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
   }
   const requestId = await storeRequest(ctx, request, input.browserId());
   if (!session || prompts(request.parameters, 'login')) return { step: 'login', requestId };
-  return { step: 'consent', requestId, request, user: session.user };
+  return { step: 'consent', requestId, request, user: session.user, confirmOnly: !needsConsent(request, session.consent) };
 }
 
 /** After login: the stored request, taken up where it waited. */
@@ -68,7 +72,8 @@ export async function continueAuthorization(ctx: ProviderContext, requestId: str
   const resumed = await resume(ctx, requestId, input);
   if ('step' in resumed) return resumed;
   const { request, session } = resumed;
-  if (needsConsent(request, session.consent)) return { step: 'consent', requestId, request, user: session.user };
+  if (needsConsent(request, session.consent)) return { step: 'consent', requestId, request, user: session.user, confirmOnly: false };
+  if (needsConfirmation(request)) return { step: 'consent', requestId, request, user: session.user, confirmOnly: true };
   if (!(await complete(ctx, requestId, session))) return requestGone();
   return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
 }
@@ -108,17 +113,39 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
   return { request, session };
 }
 
-/** Whether the person must be asked: no remembered consent covering these scopes, or the app asked to ask. */
-export function needsConsent(request: AuthorizationRequest, remembered: string | undefined): boolean {
+/**
+ * Whether the person must be asked: the app asked to ask, or nothing remembered covers these
+ * scopes at this redirect URI. A remembered consent holds for the redirect URIs it was given for:
+ * one the app's owner added since (or an attacker who took over the owner's console) asks again.
+ */
+export function needsConsent(request: RedirectingRequest, remembered: RememberedConsent | undefined): boolean {
   if (prompts(request.parameters, 'consent')) return true;
-  return remembered === undefined || !isSubset(request.scope, remembered);
+  if (remembered === undefined || !isSubset(request.scope, remembered.scope)) return true;
+  return !remembered.redirectUris.includes(consentRedirectUri(request));
+}
+
+/**
+ * Whether a person who allowed this app before must still confirm with one click. A public app
+ * (spa, native) proves nothing but its client_id, which any process on the device can send: were
+ * a remembered consent enough, any of them would get a code with no page shown (RFC 8252 §8.6,
+ * RFC 6749 §10.2). An operator may turn this off for an app (silentReturning).
+ */
+export function needsConfirmation(request: RedirectingRequest): boolean {
+  return !isConfidential(request.client) && !request.client.silentReturning;
+}
+
+/** The redirect URI a consent is remembered for: the registered one (a native app's loopback URI without its port). */
+function consentRedirectUri(request: RedirectingRequest): string {
+  return registeredRedirectUri(request.client, request.redirectUri) ?? request.redirectUri;
 }
 
 /** The person allowed: remember it if they chose to, and answer the app in its grant's way (a code, or for the implicit grant a token). */
 async function approve(ctx: ProviderContext, request: RedirectingRequest, session: SignedIn, options: { remember: boolean }): Promise<string> {
-  if (options.remember) {
-    const union = new Set([...(session.consent?.split(' ').filter(Boolean) ?? []), ...request.scope]);
-    await ctx.store.consents.save(session.user.id, request.client.id, formatScope(union));
+  // A one-click confirmation of what is remembered already writes nothing.
+  if (options.remember && needsConsent(request, session.consent)) {
+    const scopes = new Set([...(session.consent?.scope.split(' ').filter(Boolean) ?? []), ...request.scope]);
+    const redirectUris = new Set([...(session.consent?.redirectUris ?? []), consentRedirectUri(request)]);
+    await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris] });
   }
   const grant = grantForResponseType(ctx.config, request.responseType)!;
   const response = await grant.authorization!.respond(ctx, { request, user: session.user, authTime: session.authTime });

@@ -43,6 +43,8 @@ export interface Registration {
   trusted?: boolean;
   tokenFormat?: TokenFormat;
   ownerId?: string | null;
+  /** Only an operator sets it: see Client.silentReturning. */
+  silentReturning?: boolean;
 }
 
 export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
@@ -78,6 +80,7 @@ export async function registerClient(
     tokenFormat: input.tokenFormat ?? 'jwt',
     createdAt: at,
     updatedAt: at,
+    silentReturning: input.silentReturning ?? false,
   };
   validateClient(draft, config);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
@@ -93,6 +96,23 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
   const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
   validateClient(next, config);
   return (await store.clients.update(id, patch))!;
+}
+
+/**
+ * The changes to an app that could send its users' codes and tokens somewhere new, or let them be
+ * taken with less: a redirect URI added, the implicit grant turned on, PKCE turned off (rotating
+ * the secret is another; it has its own route). Whoever asks for one must have signed in recently
+ * (login.reauthenticationSeconds), so that a stolen session cookie alone cannot make it. A redirect
+ * URI removed needs nothing: it can only stop codes going somewhere.
+ */
+export type SensitiveChange = 'redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated';
+
+export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveChange[] {
+  const changes: SensitiveChange[] = [];
+  if (patch.redirectUris?.some((uri) => !client.redirectUris.includes(uri))) changes.push('redirect_uri_added');
+  if (patch.grantTypes?.includes('implicit') && !client.grantTypes.includes('implicit')) changes.push('implicit_on');
+  if (patch.pkceRequired === false && client.pkceRequired) changes.push('pkce_off');
+  return changes;
 }
 
 /** Issues a new secret for a confidential app; the old one stops working at once. */
@@ -177,12 +197,17 @@ export function checkRedirectUri(uri: string): void {
  * except that a native app's loopback URI may name any port (RFC 8252 §7.3).
  */
 export function matchRedirectUri(client: Pick<Client, 'redirectUris' | 'appType'>, requested: string): boolean {
+  return registeredRedirectUri(client, requested) !== undefined;
+}
+
+/** The registered redirect URI a requested one matches (for a native app's loopback URI, the one without the port), if any. */
+export function registeredRedirectUri(client: Pick<Client, 'redirectUris' | 'appType'>, requested: string): string | undefined {
   // Whatever matches is later parsed to build the redirect: a URI that does not parse matches nothing.
-  if (!URL.canParse(requested)) return false;
-  if (client.redirectUris.includes(requested)) return true;
-  if (client.appType !== 'native') return false;
+  if (!URL.canParse(requested)) return undefined;
+  if (client.redirectUris.includes(requested)) return requested;
+  if (client.appType !== 'native') return undefined;
   const withoutPort = stripLoopbackPort(requested);
-  return withoutPort !== undefined && client.redirectUris.some((registered) => stripLoopbackPort(registered) === withoutPort);
+  return withoutPort === undefined ? undefined : client.redirectUris.find((registered) => stripLoopbackPort(registered) === withoutPort);
 }
 
 function stripLoopbackPort(uri: string): string | undefined {

@@ -8,6 +8,7 @@ import * as auditCount from './006-audit-count.ts';
 import * as accessTokenGrantIndex from './007-access-token-grant-index.ts';
 import * as requestsAndContext from './008-requests-and-context.ts';
 import * as usernameKeysAndBuckets from './009-username-keys-and-buckets.ts';
+import * as consentBinding from './010-consent-binding.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '007-access-token-grant-index': accessTokenGrantIndex,
   '008-requests-and-context': requestsAndContext,
   '009-username-keys-and-buckets': usernameKeysAndBuckets,
+  '010-consent-binding': consentBinding,
 };

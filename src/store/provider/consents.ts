@@ -1,20 +1,21 @@
 import type { Kysely } from 'kysely';
-import type { ConsentStore } from '../../provider/storage.ts';
+import type { ConsentStore, RememberedConsent } from '../../provider/storage.ts';
 import type { Database } from '../schema.ts';
 import { now } from './rows.ts';
 
 export function createConsentStore(db: Kysely<Database>): ConsentStore {
   return {
     async find(userId, clientId) {
-      const row = await db.selectFrom('consents').select('scope').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
-      return row?.scope;
+      const row = await db.selectFrom('consents').select(['scope', 'redirect_uris']).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+      return row && rememberedConsent(row.scope, row.redirect_uris);
     },
 
-    async save(userId, clientId, scope) {
+    async save(userId, clientId, consent) {
+      const values = { scope: consent.scope, redirect_uris: JSON.stringify(consent.redirectUris), updated_at: now() };
       await db
         .insertInto('consents')
-        .values({ user_id: userId, client_id: clientId, scope, updated_at: now() })
-        .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ scope, updated_at: now() }))
+        .values({ user_id: userId, client_id: clientId, ...values })
+        .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet(values))
         .execute();
     },
 
@@ -22,4 +23,9 @@ export function createConsentStore(db: Kysely<Database>): ConsentStore {
       await db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).execute();
     },
   };
+}
+
+/** A consent row as a record; one remembered before redirect URIs were (migration 010) holds for none. */
+export function rememberedConsent(scope: string, redirectUris: string | null): RememberedConsent {
+  return { scope, redirectUris: redirectUris ? (JSON.parse(redirectUris) as string[]) : [] };
 }

@@ -78,6 +78,7 @@ export function clientRow(client: Client): ClientsTable {
     token_format: client.tokenFormat,
     created_at: client.createdAt,
     updated_at: client.updatedAt,
+    silent_returning: client.silentReturning ? 1 : 0,
   };
 }
 
@@ -98,6 +99,7 @@ export function toClient(row: Selectable<ClientsTable>): Client {
     tokenFormat: row.token_format as TokenFormat,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    silentReturning: Boolean(row.silent_returning),
   };
 }
 

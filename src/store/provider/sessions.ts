@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SessionStore } from '../../provider/storage.ts';
 import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
+import { rememberedConsent } from './consents.ts';
 import { now, toUser } from './rows.ts';
 
 /** The provider's login sessions (a random id in a cookie; its SHA-256 here). */
@@ -12,7 +13,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .leftJoin('consents', (join) => join.onRef('consents.user_id', '=', 'sessions.user_id').on('consents.client_id', '=', clientId))
       .selectAll('users')
-      .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope'])
+      .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope', 'consents.redirect_uris as consent_redirect_uris'])
       .where('sessions.session_hash', '=', sessionHash)
       .where('sessions.expires_at', '>', at),
   );
@@ -47,7 +48,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       return {
         session: { sessionHash, userId: row.id, createdAt: row.session_created_at, expiresAt: row.expires_at },
         user: toUser(row),
-        consent: row.consent_scope ?? undefined,
+        consent: row.consent_scope === null ? undefined : rememberedConsent(row.consent_scope, row.consent_redirect_uris),
       };
     },
 
