@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { usernameKey } from '../../src/lib/username.ts';
 import { ConflictError, openStore } from '../../src/store/index.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
 import { openDatabase } from '../../src/store/open.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -30,10 +31,10 @@ for (const kind of storeKinds) {
       const { url, schema } = fresh;
       const raw = await openDatabase<unknown>(url, { migrations: {}, table: 'grantry_probe', lockTable: 'grantry_probe_lock' }, schema ? { schema } : {});
       const db = raw.db as Kysely<any>;
-      await db.schema.dropIndex('users_by_username_key').execute();
-      await db.schema.alterTable('users').dropColumn('username_key').execute();
-      await db.schema.dropTable('login_buckets').execute();
-      await db.deleteFrom('grantry_migrations').where('name', '>=', '009').execute();
+      // Each migration from 009 on undone by its own down(), newest first.
+      const later = Object.keys(migrations).filter((name) => name >= '009').sort().reverse();
+      for (const name of later) await migrations[name]!.down!(db);
+      await db.deleteFrom('grantry_migrations').where('name', 'in', later).execute();
       for (const [id, username, at] of [['u-alice', 'alice', 1], ['u-ALICE', 'ALICE', 2], ['u-bob', 'bob', 3]] as const) {
         await db.insertInto('users').values({ id, username, password_hash: 'x', display_name: username, email: null, created_at: at }).execute();
       }
