@@ -4,10 +4,11 @@ import { DatabaseUrlError } from '../store/index.ts';
 import { audit, auditOptions } from './commands/audit.ts';
 import { showConfig } from './commands/config.ts';
 import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
-import { keysList, keysOptions, keysRotate } from './commands/keys.ts';
+import { keysList, keysOptions, keysReseal, keysReset, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
 import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
 import { userCreate, userOptions } from './commands/user.ts';
+import { EnvironmentProblem } from './problems.ts';
 import { UsageError } from './settings.ts';
 
 const commonOptions = {
@@ -22,33 +23,40 @@ const commonOptions = {
 
 const usage = `grantry — an OAuth 2.0 provider
 
-  grantry start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--demo]
+  grantry start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--demo [--demo-port 4000]]
   grantry user create --username U --password P [--email E] [--display-name N]
   grantry client create --name N --type web|spa|native|service [--redirect-uri URI]… [--scope S]…
                         [--grant TYPE]… [--no-pkce] [--trusted] [--token-format jwt|opaque] [--owner USERNAME]
                         [--silent-returning]   a public app allowed before skips the one-click confirmation
   grantry client update CLIENT_ID [the options of create] [--pkce] [--no-trusted] [--no-silent-returning]
+                        [--add-grant TYPE]… [--remove-grant TYPE]… [--add-redirect-uri URI]… [--remove-redirect-uri URI]…
+                        (--grant and --redirect-uri replace the whole list; the result is printed)
   grantry client rotate-secret CLIENT_ID
   grantry client list
   grantry keys rotate [--publish-for SECONDS]
   grantry keys list
+  grantry keys reseal --old-secret-file FILE   re-seal the signing keys under the current GRANTRY_SECRET
+  grantry keys reset --yes       replace keys no secret at hand opens (their access tokens stop working)
   grantry token client-credentials --client-id ID --client-secret S [--scope S] [--issuer URL]
   grantry token password --client-id ID [--client-secret S] --username U --password P [--scope S]
   grantry token refresh --client-id ID [--client-secret S] --refresh-token T [--scope S]
-  grantry token code --client-id ID [--client-secret S] [--scope S] [--callback-port N]
+  grantry token code --client-id ID [--client-secret S] [--scope S] [--callback-port N | --redirect-uri URI]
+                     [--timeout SECONDS]   how long to wait for the browser (default 300)
   grantry audit [--client ID] [--user USER_ID] [--event NAME] [--limit N]
   grantry config                 the effective configuration as JSON, secrets masked
 
 Every command that touches data takes --database-url (or GRANTRY_DATABASE_URL): sqlite:PATH
 (default sqlite:./data/grantry.sqlite) or postgres://user@host:5432/database. --json prints JSON.
-Commands that talk to a running provider take --issuer (or GRANTRY_ISSUER; default http://localhost:3000).
+Commands that talk to a running provider take --issuer (or GRANTRY_ISSUER; default: the configured
+issuer, http://localhost:PORT). --demo runs the demo website on --demo-port (or GRANTRY_DEMO_PORT, 4000).
+With npm start, flags go after a double dash: npm start -- --port 3100.
 Other settings: GRANTRY_SECRET, GRANTRY_CONFIG or --config (a JSON file), and a GRANTRY_* variable
 for every setting (GRANTRY_PORT, GRANTRY_LIFETIMES__ACCESS_TOKEN, …; see the README).`;
 
 type Handler = (positionals: string[], values: Record<string, any>) => Promise<void>;
 
 const commands: Record<string, { options: Record<string, unknown>; run: Handler }> = {
-  start: { options: startOptions, run: (_, v) => start(v) },
+  start: { options: startOptions, run: (p, v) => start(v, p) },
   'user create': { options: userOptions, run: (_, v) => userCreate(v) },
   'client create': { options: clientOptions, run: (_, v) => clientCreate(v) },
   'client update': { options: clientOptions, run: (p, v) => clientUpdate(p[0], v) },
@@ -56,6 +64,8 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'client list': { options: {}, run: (_, v) => clientList(v) },
   'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
   'keys list': { options: {}, run: (_, v) => keysList(v) },
+  'keys reseal': { options: keysOptions, run: (_, v) => keysReseal(v) },
+  'keys reset': { options: keysOptions, run: (_, v) => keysReset(v) },
   'token client-credentials': { options: tokenOptions, run: (_, v) => tokenClientCredentials(v) },
   'token password': { options: tokenOptions, run: (_, v) => tokenPassword(v) },
   'token refresh': { options: tokenOptions, run: (_, v) => tokenRefresh(v) },
@@ -72,11 +82,23 @@ function findCommand(args: string[]): { name: string; rest: string[] } | undefin
   return undefined;
 }
 
+/** The words of an unknown command, as typed: `client foo` when `client` is known but `foo` is not. */
+function unknownCommand(args: string[]): string {
+  const words = args.filter((arg) => !arg.startsWith('-')).slice(0, 2);
+  const knownFirst = Object.keys(commands).some((name) => name.startsWith(`${words[0]} `));
+  return (knownFirst ? words : words.slice(0, 1)).join(' ') || args[0]!;
+}
+
 export async function main(args: string[]): Promise<number> {
   const found = findCommand(args);
   if (!found) {
-    process.stdout.write(`${usage}\n`);
-    return args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help' ? 0 : 2;
+    if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    // Usage goes to stderr here: stdout stays clean for whatever reads it.
+    process.stderr.write(`grantry: unknown command: ${unknownCommand(args)}\n\n${usage}\n`);
+    return 2;
   }
   const command = commands[found.name]!;
   try {
@@ -96,6 +118,10 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof DatabaseUrlError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`grantry ${found.name}: ${(error as Error).message}\n`);
       return 2;
+    }
+    if (error instanceof EnvironmentProblem) {
+      process.stderr.write(`grantry ${found.name}: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(`grantry ${found.name} failed: ${(error as Error).stack ?? error}\n`);
     return 1;

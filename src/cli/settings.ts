@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, makeConfig, resolveSecret, type ConfigOverrides, type GrantryConfig } from '../config/config.ts';
 import { checkOverrides, overridesFromEnv } from '../config/settings-check.ts';
@@ -18,8 +19,13 @@ export interface CommonFlags {
 }
 
 export interface LoadedSettings {
+  /**
+   * With the secret `missing`, config.secret is a random one of this process only, never written:
+   * commands that read and write apps and users do not need the secret; those that do call
+   * requireSecret, and `grantry start` decides whether a new one may be made.
+   */
   config: GrantryConfig;
-  secretSource: 'environment' | 'file' | 'generated';
+  secretSource: 'environment' | 'file' | 'missing';
 }
 
 export class UsageError extends Error {}
@@ -28,18 +34,27 @@ export function loadSettings(flags: CommonFlags, env: NodeJS.ProcessEnv = proces
   const fromFile = readConfigFile(flags.config ?? env.GRANTRY_CONFIG);
   const fromEnv = checkOverrides('environment', overridesFromEnv(env));
   const { secret, source } = resolveSecret(env);
+  const secretOrStandIn = secret ?? randomBytes(32).toString('hex');
   const portText = flags.port;
   const port = portText !== undefined ? Number(portText) : undefined;
   if (port !== undefined && !Number.isInteger(port)) throw new UsageError(`--port takes a number, not "${portText}"`);
   const overrides: ConfigOverrides & { secret: string } = {
     ...mergeSettings(fromFile, fromEnv),
-    secret,
+    secret: secretOrStandIn,
     ...(port !== undefined ? { port } : {}),
     ...pick('host', flags.host),
     ...pick('issuer', flags.issuer),
     ...pick('databaseUrl', flags['database-url']),
   };
   return { config: makeConfig(overrides), secretSource: source };
+}
+
+/** The settings of a command that seals or opens something with the secret: refused when there is none. */
+export function requireSecret(settings: LoadedSettings): GrantryConfig {
+  if (settings.secretSource === 'missing') {
+    throw new UsageError(`there is no secret: set GRANTRY_SECRET, or run where ${defaults.secretFile} is (grantry start writes it on a first start)`);
+  }
+  return settings.config;
 }
 
 /** The environment's settings over the file's; a group (lifetimes, audit, …) is merged key by key. */

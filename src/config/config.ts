@@ -150,20 +150,25 @@ function validateOperations(config: GrantryConfig): void {
 }
 
 /**
- * The secret from GRANTRY_SECRET, or — on a local install that has none — one generated into
- * ./data/secret on first start and read from there afterwards. `generated` says which happened,
- * so that the start command can tell the operator.
+ * The secret from GRANTRY_SECRET, or from ./data/secret (which `grantry start` writes on a local
+ * install's first start: see generateSecretFile), or none yet. Nothing is generated here: whether
+ * a new secret may be made depends on the database (see src/cli/commands/start.ts).
  */
 export function resolveSecret(
   env: NodeJS.ProcessEnv,
   secretFile: string = defaults.secretFile,
-): { secret: string; source: 'environment' | 'file' | 'generated' } {
+): { secret: string; source: 'environment' | 'file' } | { secret: undefined; source: 'missing' } {
   if (env.GRANTRY_SECRET) return { secret: env.GRANTRY_SECRET, source: 'environment' };
   if (existsSync(secretFile)) return { secret: readFileSync(secretFile, 'utf8').trim(), source: 'file' };
+  return { secret: undefined, source: 'missing' };
+}
+
+/** Makes a new secret and keeps it in ./data/secret (owner-only), for the starts that follow. */
+export function generateSecretFile(secretFile: string = defaults.secretFile): string {
   const secret = randomBytes(32).toString('hex');
   mkdirSync(dirname(secretFile), { recursive: true });
-  writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
-  return { secret, source: 'generated' };
+  writeFileSync(secretFile, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
 }
 
 function stripTrailingSlash(url: string): string {

@@ -10,6 +10,8 @@ export const defaults = {
   /** Where a fresh local install keeps its generated GRANTRY_SECRET. */
   secretFile: './data/secret',
   minimumSecretLength: 32,
+  /** Where `grantry start --demo` (npm start) runs the demo website (--demo-port, GRANTRY_DEMO_PORT). */
+  demoPort: 4000,
 
   lifetimes: {
     authorizationCode: 60,

@@ -89,7 +89,8 @@ export function envName(path: string[]): string {
 /**
  * Every setting read from GRANTRY_* variables named after it (see envName). Values are parsed by
  * their default's type: numbers, true/false, JSON for maps (GRANTRY_SCOPES); a string otherwise.
- * GRANTRY_* variables that name no setting (GRANTRY_SECRET, GRANTRY_CONFIG, …) are left alone.
+ * GRANTRY_* variables that name no setting (GRANTRY_SECRET, GRANTRY_CONFIG, …) are left alone, and so
+ * are empty ones.
  */
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -105,7 +106,8 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
       }
       const variable = envName(here);
       const text = env[variable];
-      if (text === undefined) continue;
+      // An empty variable (GRANTRY_ISSUER= grantry …) is one not set, as for GRANTRY_SECRET.
+      if (text === undefined || text === '') continue;
       target[key] = parseEnvValue(variable, text, model, name);
     }
   };

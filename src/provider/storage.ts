@@ -354,6 +354,8 @@ export interface SigningKeyStore {
   insert(key: SigningKeyRecord): Promise<void>;
   /** Keys that would still sign at `at` retire then; one retired earlier stays as it is. */
   retire(kids: string[], at: number): Promise<void>;
+  /** Replaces a key's sealed private half (re-sealed under another secret). */
+  reseal(kid: string, privateJwk: string): Promise<void>;
   delete(kid: string): Promise<void>;
 }
 

@@ -18,7 +18,7 @@ import { createUserStore } from './provider/users.ts';
 import type { Database } from './schema.ts';
 import { createThrottleStore } from './throttle.ts';
 
-export { redactUrl, DatabaseUrlError, type OpenOptions, type Dialect } from './open.ts';
+export { redactUrl, DatabaseMissingError, DatabaseUrlError, type OpenOptions, type Dialect } from './open.ts';
 export * from '../provider/storage.ts';
 export { isUniqueViolation } from './provider/rows.ts';
 

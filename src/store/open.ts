@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type DatabaseIntrospector, type LogEvent, type Migration } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { defaults } from '../config/defaults.ts';
+
+// The database drivers are loaded when a URL of their kind is opened, not before: a process that
+// uses PostgreSQL never loads better-sqlite3's native module, and the other way round.
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -14,6 +17,17 @@ export interface OpenedDatabase<DB = any> {
 }
 
 export class DatabaseUrlError extends Error {}
+
+/** The SQLite file a command was to read does not exist (and `mustExist` forbade making it). */
+export class DatabaseMissingError extends Error {
+  constructor(
+    readonly path: string,
+    /** What is missing: the file itself, or the directory it would be made in. */
+    readonly missing: 'file' | 'directory',
+  ) {
+    super(missing === 'file' ? `there is no database at ${path}` : `the directory of ${path} does not exist`);
+  }
+}
 
 /**
  * Opens the store named by a database URL — `sqlite:PATH`, `sqlite::memory:` or `postgres://…` —
@@ -29,6 +43,13 @@ export interface OpenOptions {
   onQuery?: (sql: string, durationSeconds: number) => void;
   /** PostgreSQL only: the most connections this process opens (defaults.databasePoolSize). */
   poolSize?: number;
+  /**
+   * SQLite only: refuse a file that does not exist yet (DatabaseMissingError) instead of making
+   * it and its directories — for commands that read a store, where a mistyped path is a mistake.
+   */
+  mustExist?: boolean;
+  /** SQLite only: make the file's missing directories (default true); when false, a missing directory is a DatabaseMissingError. */
+  createDirectories?: boolean;
 }
 
 /**
@@ -43,14 +64,25 @@ export interface MigrationSet {
 
 export async function openDatabase<DB>(url: string, migrationSet: MigrationSet, options: OpenOptions = {}): Promise<OpenedDatabase<DB>> {
   const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql, event.queryDurationMillis / 1000) : undefined;
-  const opened = url.startsWith('sqlite:') ? openSqlite<DB>(url.slice('sqlite:'.length), log) : await openPostgres<DB>(url, options.schema, log, options.poolSize);
+  const opened = url.startsWith('sqlite:')
+    ? await openSqlite<DB>(url.slice('sqlite:'.length), log, { mustExist: options.mustExist ?? false, createDirectories: options.createDirectories ?? true })
+    : await openPostgres<DB>(url, options.schema, log, options.poolSize);
   await migrate(opened.db, opened.dialect, migrationSet);
   return opened;
 }
 
-function openSqlite<DB>(path: string, log?: (event: LogEvent) => void): OpenedDatabase<DB> {
+async function openSqlite<DB>(
+  path: string,
+  log: ((event: LogEvent) => void) | undefined,
+  options: { mustExist: boolean; createDirectories: boolean },
+): Promise<OpenedDatabase<DB>> {
   if (!path) throw new DatabaseUrlError('a SQLite URL names a file: sqlite:./data/grantry.sqlite');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !existsSync(path)) {
+    if (options.mustExist) throw new DatabaseMissingError(path, 'file');
+    if (options.createDirectories) mkdirSync(dirname(path), { recursive: true });
+    else if (!existsSync(dirname(path))) throw new DatabaseMissingError(path, 'directory');
+  }
+  const { default: SQLite } = await import('better-sqlite3');
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -88,17 +120,20 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
 }
 
 // int8 (bigint) columns hold seconds since the epoch: far inside Number's exact range.
-const pgTypes = {
-  getTypeParser(oid: number, format?: any) {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
+function pgTypes(types: typeof pg.types) {
+  return {
+    getTypeParser(oid: number, format?: any) {
+      if (oid === 20) return (value: string) => Number(value);
+      return types.getTypeParser(oid, format);
+    },
+  };
+}
 
 async function openPostgres<DB>(url: string, schema?: string, log?: (event: LogEvent) => void, poolSize: number = defaults.databasePoolSize): Promise<OpenedDatabase<DB>> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
   }
+  const { default: pg } = await import('pg');
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -111,7 +146,7 @@ async function openPostgres<DB>(url: string, schema?: string, log?: (event: LogE
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    types: pgTypes as any,
+    types: pgTypes(pg.types) as any,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<DB>({ dialect: new OwnSchemaPostgresDialect({ pool }), ...(log ? { log } : {}) });

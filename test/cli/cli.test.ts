@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/lib/crypto.ts';
 import type { Store } from '../../src/store/index.ts';
-import { grantryCommand, runCli } from '../helpers/cli.ts';
+import { grantryCommand, runCli, startUntilListening } from '../helpers/cli.ts';
 import { testSecret } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -107,6 +107,24 @@ for (const kind of storeKinds) {
       assert.equal(client?.tokenFormat, 'opaque', 'client update sets the token format');
     });
 
+    test('client update --add-grant and --remove-grant change the list; the README\'s command keeps the code flow', async () => {
+      const { client_id } = (await cli('client', 'create', '--name', 'Mobile first party', '--type', 'web', '--redirect-uri', 'https://mfp.example/cb')).json();
+      // The README's command for the password grant: the app keeps authorization_code and refresh_token.
+      const added = await runCli(['client', 'update', client_id, '--trusted', '--add-grant', 'password', '--database-url', url], { cwd });
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /grant types: {3}authorization_code, refresh_token, password\n/, `the resulting grant types are printed: ${added.stdout}`);
+      assert.deepEqual((await store.clients.find(client_id))?.grantTypes, ['authorization_code', 'refresh_token', 'password'], '--add-grant adds, keeping the rest');
+      const removed = await cli('client', 'update', client_id, '--remove-grant', 'password', '--add-redirect-uri', 'https://mfp.example/two', '--remove-redirect-uri', 'https://mfp.example/cb');
+      assert.equal(removed.code, 0, removed.stderr);
+      const stored = await store.clients.find(client_id);
+      assert.deepEqual([stored?.grantTypes, stored?.redirectUris], [['authorization_code', 'refresh_token'], ['https://mfp.example/two']], '--remove-grant and the redirect URI flags change only what they name');
+      const both = await cli('client', 'update', client_id, '--grant', 'password', '--add-grant', 'implicit');
+      assert.equal(both.code, 2, `--grant with --add-grant is a usage error: ${both.stderr}`);
+      assert.match(both.stderr, /--grant replaces the list/, 'which says why');
+      const unknown = await cli('client', 'update', '0123456789abcdef0123456789abcdef', '--add-grant', 'password');
+      assert.match(unknown.stderr, /no app has the client_id/, `an unknown app is said: ${unknown.stderr}`);
+    });
+
     test('keys rotate adds a key that is published before it signs', async () => {
       const result = await cli('keys', 'rotate', '--publish-for', '600');
       assert.equal(result.code, 0, result.stderr);
@@ -168,5 +186,28 @@ describe('grantry start', () => {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0, 'grantry start ends cleanly on SIGTERM');
+  });
+
+  test('--demo-port moves the demo website, and its apps\' callback URLs follow it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'grantry-demo-port-'));
+    const callbacks = async () => {
+      const demo = JSON.parse(readFileSync(join(cwd, 'data/demo.json'), 'utf8')) as { clientId: string; implicitClientId: string };
+      const apps = (await runCli(['client', 'list', '--json', '--database-url', 'sqlite:./data/grantry.sqlite'], { cwd })).json().clients as { client_id: string; redirect_uris: string[] }[];
+      return apps.filter((app) => app.client_id === demo.clientId || app.client_id === demo.implicitClientId).flatMap((app) => app.redirect_uris).sort();
+    };
+    // --demo-port 0: the system picks the port each time, and the start says which.
+    const portOf = (output: string) => /demo website: http:\/\/localhost:(\d+)/.exec(output)?.[1];
+    const once = await startUntilListening(cwd, { GRANTRY_SECRET: testSecret }, ['--demo', '--demo-port', '0']);
+    const first = portOf(once);
+    assert.ok(first && first !== '0', `the demo website says where it runs: ${once}`);
+    assert.ok((await callbacks()).every((uri) => uri.startsWith(`http://localhost:${first}/`)), 'the demo apps call back to that port');
+    const again = await startUntilListening(cwd, { GRANTRY_SECRET: testSecret, GRANTRY_DEMO_PORT: '0' }, ['--demo']);
+    const second = portOf(again);
+    assert.ok(second && second !== first, `GRANTRY_DEMO_PORT moves it (${first} → ${second}): ${again}`);
+    assert.deepEqual(
+      await callbacks(),
+      [`http://localhost:${second}/auth/grantry/callback`, `http://localhost:${second}/implicit`, `http://localhost:${second}/spa/callback`],
+      'and the callback URLs follow it',
+    );
   });
 });

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
 import { grantryCommand, runCli } from '../helpers/cli.ts';
@@ -80,5 +83,28 @@ describe('grantry token', () => {
     const token = JSON.parse(stdout);
     assert.equal(token.uid, user.id, 'the code exchange prints the uid of the user');
     assert.ok(token.access_token, 'the code exchange prints an access token');
+  });
+
+  test('without --issuer, the configured issuer is used (a configuration file), not localhost:3000', async () => {
+    const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
+    const dir = mkdtempSync(join(tmpdir(), 'grantry-token-'));
+    writeFileSync(join(dir, 'grantry.config.json'), JSON.stringify({ issuer: provider.url }));
+    const result = await runCli(['token', 'client-credentials', '--client-id', client.id, '--client-secret', clientSecret!], { cwd: dir, env: { GRANTRY_ISSUER: '' } });
+    assert.equal(result.code, 0, `the provider named in grantry.config.json answers: ${result.stderr}`);
+    assert.equal(result.json().token_type, 'Bearer', 'with a token');
+    assert.deepEqual(readdirSync(dir), ['grantry.config.json'], 'and no secret file is made by a command that needs none');
+  });
+
+  test('code says which callback URL the app needs, and a callback URL the app lacks fails at once', async () => {
+    const { client } = await provider.registerClient({ appType: 'web', redirectUris: ['https://app.example/callback'] });
+    const started = Date.now();
+    const result = await runCli(['token', 'code', '--issuer', provider.url, '--client-id', client.id]);
+    assert.equal(result.code, 2, `exit code 2: ${result.stderr}`);
+    assert.match(result.stderr, /The app must have the callback URL http:\/\/127\.0\.0\.1:\d+\/callback registered/, `the callback URL is said first: ${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`the app ${client.id} does not have the callback URL http://127\\.0\\.0\\.1:\\d+/callback\\. Register it, e\\.g\\. grantry client update ${client.id} --add-redirect-uri`), result.stderr);
+    assert.doesNotMatch(result.stderr, /Open this URL/, 'no URL to open is printed');
+    assert.ok(Date.now() - started < 60_000, `it does not wait for a browser (took ${Date.now() - started} ms)`);
+    const unknown = await runCli(['token', 'code', '--issuer', provider.url, '--client-id', 'no-such-app']);
+    assert.match(unknown.stderr, /no app has the client_id no-such-app/, `an unknown client_id is said at once: ${unknown.stderr}`);
   });
 });

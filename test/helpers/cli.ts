@@ -31,3 +31,26 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   });
 }
 
+
+/**
+ * `grantry start --port 0` (over ./data/grantry.sqlite unless the arguments say otherwise) in
+ * `cwd`, until it says it listens — or exits — then SIGTERM: everything it printed.
+ */
+export async function startUntilListening(cwd: string, env: Record<string, string>, args: string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [...grantryCommand, 'start', '--port', '0', '--database-url', 'sqlite:./data/grantry.sqlite', ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => {
+    const listening = () => /listening on/.test(output) && (!args.includes('--demo') || /demo website:/.test(output)) && resolve();
+    child.stdout.on('data', (chunk) => ((output += chunk), listening()));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    void exited.then(() => resolve());
+  });
+  child.kill('SIGTERM');
+  await exited;
+  return output;
+}

@@ -427,6 +427,10 @@ export function memoryStore(): ProviderStore {
         if (key && (key.retiredAt === null || key.retiredAt > at)) key.retiredAt = at;
       }
     },
+    async reseal(kid, privateJwk) {
+      const key = t.keys.get(kid);
+      if (key) t.keys.set(kid, { ...key, privateJwk });
+    },
     async delete(kid) {
       t.keys.delete(kid);
     },

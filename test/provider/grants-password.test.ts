@@ -28,6 +28,15 @@ for (const kind of storeKinds) {
       assert.equal(me.body.email, user.email, '/api/me gives the email with the email scope');
     });
 
+    // The README says so: a refresh token when the app also has the refresh_token grant (RFC 6749 §4.3.3: optional).
+    test('an app without the refresh_token grant gets no refresh token; the uid is there either way', async () => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password'], redirectUris: [] });
+      const user = await provider.createUser();
+      const reply = await passwordRequest(basicAuth(client.id, clientSecret!), { username: user.username, password: user.password });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.deepEqual([reply.body.refresh_token, reply.body.uid], [undefined, user.id], 'no refresh token, the uid');
+    });
+
     test('a wrong password or an unknown user is invalid_grant', async () => {
       const { auth } = await trustedApp();
       const user = await provider.createUser();

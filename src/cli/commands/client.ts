@@ -14,6 +14,10 @@ export const clientOptions = {
   'redirect-uri': { type: 'string', multiple: true },
   scope: { type: 'string', multiple: true },
   grant: { type: 'string', multiple: true },
+  'add-grant': { type: 'string', multiple: true },
+  'remove-grant': { type: 'string', multiple: true },
+  'add-redirect-uri': { type: 'string', multiple: true },
+  'remove-redirect-uri': { type: 'string', multiple: true },
   'no-pkce': { type: 'boolean' },
   pkce: { type: 'boolean' },
   trusted: { type: 'boolean' },
@@ -32,6 +36,10 @@ type ClientFlags = CommonFlags & {
   'redirect-uri'?: string[];
   scope?: string[];
   grant?: string[];
+  'add-grant'?: string[];
+  'remove-grant'?: string[];
+  'add-redirect-uri'?: string[];
+  'remove-redirect-uri'?: string[];
   'no-pkce'?: boolean;
   pkce?: boolean;
   trusted?: boolean;
@@ -107,17 +115,30 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
   });
 }
 
-/** grantry client update ID [--grant …] [--scope …] [--redirect-uri …] [--trusted|--no-trusted] [--silent-returning|--no-silent-returning] [--pkce|--no-pkce] [--token-format …] */
+/**
+ * grantry client update ID [--grant …] [--add-grant …] [--remove-grant …] [--redirect-uri …]
+ * [--add-redirect-uri …] [--remove-redirect-uri …] [--scope …] [--trusted|--no-trusted]
+ * [--silent-returning|--no-silent-returning] [--pkce|--no-pkce] [--token-format …]
+ *
+ * --grant and --redirect-uri replace the whole list; --add-… and --remove-… change it. Either
+ * way the resulting lists are printed.
+ */
 export async function clientUpdate(id: string | undefined, flags: ClientFlags): Promise<void> {
   if (!id) throw new UsageError('client update needs the app id: grantry client update CLIENT_ID …');
+  if (flags.grant && (flags['add-grant'] || flags['remove-grant'])) throw new UsageError('--grant replaces the list: use it without --add-grant and --remove-grant');
+  if (flags['redirect-uri'] && (flags['add-redirect-uri'] || flags['remove-redirect-uri'])) {
+    throw new UsageError('--redirect-uri replaces the list: use it without --add-redirect-uri and --remove-redirect-uri');
+  }
   await withStore(flags, async ({ store, config }) => {
+    const current = await store.clients.find(id);
+    if (!current) throw new UsageError(`no app has the client_id ${id}`);
     const patch: ClientPatch = {
       name: flags.name,
       description: flags.description,
       homepage: flags.homepage,
-      redirectUris: flags['redirect-uri'],
+      redirectUris: changedList(current.redirectUris, flags['redirect-uri'], flags['add-redirect-uri'], flags['remove-redirect-uri']),
       scopes: flags.scope,
-      grantTypes: parseGrants(flags.grant),
+      grantTypes: changedList(current.grantTypes, parseGrants(flags.grant), parseGrants(flags['add-grant']), parseGrants(flags['remove-grant'])),
       pkceRequired: flags['no-pkce'] ? false : flags.pkce ? true : undefined,
       trusted: flags['no-trusted'] ? false : flags.trusted ? true : undefined,
       silentReturning: flags['no-silent-returning'] ? false : flags['silent-returning'] ? true : undefined,
@@ -125,12 +146,25 @@ export async function clientUpdate(id: string | undefined, flags: ClientFlags): 
     };
     try {
       const client = await updateClient(store, config, id, patch);
-      print(flags.json, describeClient(client), [`Updated ${client.name} (${client.id}).`]);
+      print(flags.json, describeClient(client), [
+        `Updated ${client.name} (${client.id}).`,
+        `  grant types:   ${client.grantTypes.join(', ') || '(none)'}`,
+        `  redirect URIs: ${client.redirectUris.join(', ') || '(none)'}`,
+        `  scopes:        ${client.scopes.join(', ')}`,
+      ]);
     } catch (error) {
       if (error instanceof RegistrationError) throw new UsageError(error.message);
       throw error;
     }
   });
+}
+
+/** A list replaced, or changed by what is added and removed; undefined when none of the three is given. */
+function changedList(current: string[], replacement?: string[], added?: string[], removed?: string[]): string[] | undefined {
+  if (replacement) return [...new Set(replacement)];
+  if (!added && !removed) return undefined;
+  const gone = new Set(removed ?? []);
+  return [...new Set([...current, ...(added ?? [])])].filter((value) => !gone.has(value));
 }
 
 /** grantry client rotate-secret ID */

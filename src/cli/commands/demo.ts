@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomToken } from '../../lib/crypto.ts';
+import { listenFirst } from '../../lib/listen-first.ts';
 import { hashPassword } from '../../provider/accounts/authenticate.ts';
 import type { ProviderContext } from '../../provider/context.ts';
-import { registerClient } from '../../provider/protocol/clients.ts';
+import { registerClient, updateClient } from '../../provider/protocol/clients.ts';
 
 // Demo mode: a user to log in with and an app registered for the demo website, made once and
 // remembered in ./data/demo.json (the store keeps only hashes, so the plain password and secret
@@ -26,7 +27,10 @@ interface DemoFile {
 const demoFile = './data/demo.json';
 
 export async function prepareDemo(ctx: ProviderContext, options: { port: number }): Promise<DemoSetup> {
-  const siteUrl = `http://localhost:${options.port}`;
+  // --demo-port 0: the system picks the port, known before the demo app's callback URLs are written.
+  const early = options.port === 0 ? await listenFirst('127.0.0.1', 0) : undefined;
+  const port = early?.port ?? options.port;
+  const siteUrl = `http://localhost:${port}`;
   const demo = await ensureDemoData(ctx, siteUrl);
   const lines = [
     '',
@@ -38,7 +42,8 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
   try {
     const { startDemoSite } = await import('../../demo/index.ts');
     const site = await startDemoSite({
-      port: options.port,
+      port,
+      ...(early ? { listening: early } : {}),
       providerIssuer: ctx.config.issuer,
       clientId: demo.clientId,
       clientSecret: demo.clientSecret,
@@ -50,6 +55,7 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
     lines.push(`  demo website: ${siteUrl}`);
     close = () => site.close();
   } catch (error) {
+    await early?.close();
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
   }
   return { lines, close };
@@ -58,7 +64,12 @@ export async function prepareDemo(ctx: ProviderContext, options: { port: number 
 async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<DemoFile> {
   const saved = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, 'utf8')) as DemoFile) : undefined;
   if (saved && (await ctx.store.users.findByUsername(saved.username)) && (await ctx.store.clients.find(saved.clientId))) {
-    if (saved.implicitClientId && (await ctx.store.clients.find(saved.implicitClientId))) return saved;
+    // The site may run on another port than last time: its apps' callback URLs follow it.
+    await followSite(ctx, saved.clientId, siteUrl, siteUrls(siteUrl).web);
+    if (saved.implicitClientId && (await ctx.store.clients.find(saved.implicitClientId))) {
+      await followSite(ctx, saved.implicitClientId, `${siteUrl}/implicit`, siteUrls(siteUrl).implicit);
+      return saved;
+    }
     const user = (await ctx.store.users.findByUsername(saved.username))!;
     return writeDemoFile({ ...saved, implicitClientId: await registerImplicitApp(ctx, siteUrl, user.id) });
   }
@@ -82,7 +93,7 @@ async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<De
     appType: 'web',
     description: 'The website that `npm start` runs beside the provider, logging its users in with Grantry.',
     homepage: siteUrl,
-    redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`],
+    redirectUris: siteUrls(siteUrl).web,
     ownerId: user.id,
   });
   const implicitClientId = await registerImplicitApp(ctx, siteUrl, user.id);
@@ -102,9 +113,21 @@ async function registerImplicitApp(ctx: ProviderContext, siteUrl: string, ownerI
     appType: 'spa',
     description: 'The demo website\'s page that gets a token by the implicit flow and reads /api/me from the browser.',
     homepage: `${siteUrl}/implicit`,
-    redirectUris: [`${siteUrl}/implicit`],
+    redirectUris: siteUrls(siteUrl).implicit,
     grantTypes: ['authorization_code', 'implicit'],
     ownerId,
   });
   return client.id;
+}
+
+/** The callback URLs of the demo site's two apps, at the site's address. */
+function siteUrls(siteUrl: string) {
+  return { web: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], implicit: [`${siteUrl}/implicit`] };
+}
+
+/** Points a demo app at the site's current address, if it moved. */
+async function followSite(ctx: ProviderContext, clientId: string, homepage: string, redirectUris: string[]): Promise<void> {
+  const client = await ctx.store.clients.find(clientId);
+  if (!client || (client.homepage === homepage && client.redirectUris.join(' ') === redirectUris.join(' '))) return;
+  await updateClient(ctx.store, ctx.config, clientId, { homepage, redirectUris });
 }

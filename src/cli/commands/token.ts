@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { randomToken, s256 } from '../../lib/crypto.ts';
-import { UsageError } from '../settings.ts';
+import { loadSettings, UsageError, type CommonFlags } from '../settings.ts';
 
 // grantry token …: performs each grant against a running provider and prints the token response,
 // for people testing their setup. The provider is found through its metadata (RFC 8414).
@@ -17,8 +17,7 @@ export const tokenOptions = {
   timeout: { type: 'string' },
 } as const;
 
-interface TokenFlags {
-  issuer?: string;
+interface TokenFlags extends CommonFlags {
   'client-id'?: string;
   'client-secret'?: string;
   scope?: string;
@@ -36,8 +35,13 @@ interface Metadata {
   token_endpoint: string;
 }
 
+/**
+ * The provider to talk to: the issuer the configuration names — --issuer, GRANTRY_ISSUER, the
+ * configuration file, else http://localhost: and the configured port — the one `grantry start`
+ * run with the same settings answers as.
+ */
 async function discover(flags: TokenFlags): Promise<Metadata> {
-  const issuer = (flags.issuer ?? process.env.GRANTRY_ISSUER ?? 'http://localhost:3000').replace(/\/$/, '');
+  const issuer = loadSettings(flags).config.issuer;
   const response = await fetch(`${issuer}/.well-known/oauth-authorization-server`).catch((error: Error) => {
     throw new UsageError(`cannot reach the provider at ${issuer}: ${error.message}; is it running? (--issuer URL)`);
   });
@@ -101,7 +105,9 @@ export async function tokenCode(flags: TokenFlags): Promise<void> {
   const verifier = randomToken(32);
   const state = randomToken(16);
   const port = Number(flags['callback-port'] ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--callback-port takes a port number, not "${flags['callback-port']}"`);
   const timeoutSeconds = Number(flags.timeout ?? 300);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout takes a number of seconds, not "${flags.timeout}"`);
 
   const { code, redirectUri } = await new Promise<{ code: string; redirectUri: string }>((resolve, reject) => {
     let redirectUri = '';
@@ -130,6 +136,14 @@ export async function tokenCode(flags: TokenFlags): Promise<void> {
       server.close();
       reject(new UsageError(`no answer came back within ${timeoutSeconds} seconds`));
     }, timeoutSeconds * 1000);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      server.close();
+      reject(error);
+    };
+    server.on('error', (error: NodeJS.ErrnoException) =>
+      fail(error.code === 'EADDRINUSE' ? new UsageError(`port ${port} on 127.0.0.1 is in use: choose another --callback-port (or leave it out)`) : error),
+    );
     server.listen(port, '127.0.0.1', () => {
       const actualPort = (server.address() as { port: number }).port;
       redirectUri = flags['redirect-uri'] ?? `http://127.0.0.1:${actualPort}/callback`;
@@ -143,8 +157,44 @@ export async function tokenCode(flags: TokenFlags): Promise<void> {
         code_challenge: s256(verifier),
         code_challenge_method: 'S256',
       }).toString();
-      process.stderr.write(`Open this URL in a browser, log in and allow:\n${authorize}\n`);
+      process.stderr.write(
+        `The app must have the callback URL ${redirectUri} registered` +
+          `${flags['redirect-uri'] ? '' : ' (a native app registered with http://127.0.0.1/callback may use any port)'}.\n`,
+      );
+      preflight(authorize, clientId, redirectUri).then(
+        () => process.stderr.write(`Open this URL in a browser, log in and allow (waiting ${timeoutSeconds} s, --timeout SECONDS):\n${authorize}\n`),
+        fail,
+      );
     });
   });
   await requestToken(metadata, flags, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+}
+
+/**
+ * Sends the authorization request once without a browser, before anyone is asked to open it: a
+ * callback URL the app does not have, an unknown client_id, or a grant or scope the app may not
+ * use is said at once, instead of on a page in the browser while this command waits. A valid
+ * request answers with the way to the login page (its stored copy expires unused).
+ */
+async function preflight(authorize: URL, clientId: string, redirectUri: string): Promise<void> {
+  const response = await fetch(authorize, { redirect: 'manual' });
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && location) {
+    await response.body?.cancel();
+    const to = new URL(location, authorize);
+    const error = to.searchParams.get('error');
+    // Back to the callback with an error: the app may not ask for this (unauthorized_client, invalid_scope, …).
+    if (error && to.href.startsWith(redirectUri)) throw new UsageError(`the provider refused the request: ${error}: ${to.searchParams.get('error_description') ?? ''}`);
+    return;
+  }
+  const reason = /data-reason="([a-z_]+)"/.exec(await response.text())?.[1];
+  if (reason === 'redirect_uri_mismatch') {
+    throw new UsageError(
+      `the app ${clientId} does not have the callback URL ${redirectUri}. Register it, e.g. ` +
+        `grantry client update ${clientId} --add-redirect-uri ${redirectUri} (a native app: http://127.0.0.1/callback, any port), ` +
+        'or pass a --redirect-uri or --callback-port it has',
+    );
+  }
+  if (reason === 'client_unknown') throw new UsageError(`no app has the client_id ${clientId} at ${authorize.origin}`);
+  throw new UsageError(`the provider refused the request (HTTP ${response.status}${reason ? `, ${reason}` : ''})`);
 }

@@ -194,7 +194,12 @@ async function findStoredRequest(ctx: ProviderContext, requestId: string, input:
   if (!stored || stored.completedAt !== null || stored.expiresAt <= now()) return undefined;
   // Bound to the browser that made it: a handle that leaked (a shared link, a log) is of no use elsewhere.
   if (stored.browserHash === null || stored.browserHash !== sha256(input.browserId())) return undefined;
-  return { ...stored, parameters: storedParameters(ctx, stored) };
+  try {
+    return { ...stored, parameters: storedParameters(ctx, stored) };
+  } catch {
+    // Sealed under another GRANTRY_SECRET (it changed while the request waited): a request gone.
+    return undefined;
+  }
 }
 
 async function complete(ctx: ProviderContext, requestId: string, session: SignedIn): Promise<boolean> {

@@ -43,6 +43,10 @@ export function createSigningKeyStore(db: Kysely<Database>): SigningKeyStore {
         .execute();
     },
 
+    async reseal(kid, privateJwk) {
+      await db.updateTable('signing_keys').set({ private_jwk: privateJwk }).where('kid', '=', kid).execute();
+    },
+
     async delete(kid) {
       await db.deleteFrom('signing_keys').where('kid', '=', kid).execute();
     },

@@ -35,8 +35,68 @@ export interface KeyRing {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function sealingKey(config: GrantryConfig): Buffer {
+function sealingKey(config: Pick<GrantryConfig, 'secret'>): Buffer {
   return deriveKey(config.secret, 'signing-keys');
+}
+
+/**
+ * The store's signing keys cannot be opened with this secret: GRANTRY_SECRET (or ./data/secret)
+ * is not the one they were sealed under. Nothing is changed; the operator restores the secret, or
+ * re-seals the keys under the new one (`grantry keys reseal`).
+ */
+export class SealedUnderAnotherSecretError extends Error {
+  constructor(readonly kids: string[]) {
+    super(`the signing keys (${kids.join(', ')}) were sealed under another secret than this GRANTRY_SECRET`);
+  }
+}
+
+/** The private half of a stored key, unsealed; undefined when this secret is not the one it was sealed under. */
+function openPrivateJwk(config: Pick<GrantryConfig, 'secret'>, record: SigningKeyRecord): JsonWebKey | undefined {
+  try {
+    return JSON.parse(unseal(sealingKey(config), record.privateJwk, record.kid)) as JsonWebKey;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The keys of the store that this secret cannot open (none: the secret is the right one, or there are no keys yet). */
+export async function keysSealedUnderAnotherSecret(store: ProviderStore, config: Pick<GrantryConfig, 'secret'>): Promise<string[]> {
+  return (await store.keys.list()).filter((record) => openPrivateJwk(config, record) === undefined).map((record) => record.kid);
+}
+
+/**
+ * Re-seals every signing key, sealed under `oldSecret`, under the configured secret: what moving
+ * to a new GRANTRY_SECRET takes. All or nothing: if the old secret opens not every key, nothing changes.
+ */
+export async function resealSigningKeys(store: ProviderStore, config: Pick<GrantryConfig, 'secret'>, oldSecret: string): Promise<{ resealed: string[]; already: string[] }> {
+  const records = await store.keys.list();
+  const resealed: { kid: string; privateJwk: string }[] = [];
+  const already: string[] = [];
+  const unopened: string[] = [];
+  for (const record of records) {
+    if (openPrivateJwk(config, record)) {
+      already.push(record.kid);
+      continue;
+    }
+    const privateJwk = openPrivateJwk({ secret: oldSecret }, record);
+    if (!privateJwk) unopened.push(record.kid);
+    else resealed.push({ kid: record.kid, privateJwk: seal(sealingKey(config), JSON.stringify(privateJwk), record.kid) });
+  }
+  if (unopened.length > 0) throw new SealedUnderAnotherSecretError(unopened);
+  for (const key of resealed) await store.keys.reseal(key.kid, key.privateJwk);
+  return { resealed: resealed.map((key) => key.kid), already };
+}
+
+/**
+ * For a secret lost for good: deletes the keys this secret cannot open and makes a new one that
+ * signs at once. Every token those keys signed stops verifying; refresh tokens (opaque, not
+ * signed) keep working, so apps get new access tokens by refreshing.
+ */
+export async function replaceUnopenableKeys(store: ProviderStore, config: GrantryConfig): Promise<{ deleted: string[]; created: string }> {
+  const deleted = await keysSealedUnderAnotherSecret(store, config);
+  for (const kid of deleted) await store.keys.delete(kid);
+  const created = await createSigningKey(store, config);
+  return { deleted, created: created.kid };
 }
 
 /** Makes a new key pair and stores it, private half sealed. `activeFrom` lets it be published before it signs. */
@@ -87,23 +147,29 @@ export async function loadKeyRing(store: ProviderStore, config: GrantryConfig): 
     }
     const at = now();
     const loaded: LoadedKey[] = [];
+    const unopened: string[] = [];
     for (const record of records) {
       if (record.retiredAt !== null && record.retiredAt + keepAfterRetirement < at) continue;
       const publicJwk = JSON.parse(record.publicJwk) as JWK;
       const canSign = record.retiredAt === null || record.retiredAt > at;
+      const privateJwk = canSign ? openPrivateJwk(config, record) : undefined;
+      if (canSign && !privateJwk) {
+        unopened.push(record.kid);
+        continue;
+      }
       loaded.push({
         kid: record.kid,
         alg: record.alg,
         publicJwk,
         publicKey: (await importJWK(publicJwk, record.alg)) as CryptoKey,
-        privateKey: canSign
-          ? createPrivateKey({ key: JSON.parse(unseal(sealingKey(config), record.privateJwk, record.kid)) as JsonWebKey, format: 'jwk' })
-          : undefined,
+        privateKey: privateJwk ? createPrivateKey({ key: privateJwk, format: 'jwk' }) : undefined,
         activeFrom: record.activeFrom,
         createdAt: record.createdAt,
         retiredAt: record.retiredAt,
       });
     }
+    // Refused whole, before any key is used: a ring with some keys missing would sign with the wrong one.
+    if (unopened.length > 0) throw new SealedUnderAnotherSecretError(unopened);
     keys = loaded;
   }
 
