@@ -100,9 +100,10 @@ describe('grantry start with GRANTRY_LOG=info', () => {
   test('writes JSON lines only to stdout, without the client secret it was sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grantry-log-'));
     const databaseUrl = `sqlite:${dir}/grantry.sqlite`;
-    const { clientId, clientSecret } = await createServiceApp(databaseUrl);
     const child = await startChildProvider({ databaseUrl, env: { GRANTRY_LOG: 'info' } });
     try {
+      // Registered once the provider has made its database: only grantry start makes one.
+      const { clientId, clientSecret } = await createServiceApp(databaseUrl);
       const response = await fetch(`${child.url}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -42,8 +42,9 @@ describe('grantry start on SIGTERM', () => {
     // A flush interval longer than the test: the audit events reach the store only through the shutdown flush.
     const dir = mkdtempSync(join(tmpdir(), 'grantry-sigterm-'));
     const databaseUrl = `sqlite:${dir}/grantry.sqlite`;
-    const { clientId, clientSecret } = await createServiceApp(databaseUrl);
     provider = await startChildProvider({ databaseUrl, config: { audit: { flushIntervalMs: 600_000 } } });
+    // Registered once the provider has made its database: only grantry start makes one.
+    const { clientId, clientSecret } = await createServiceApp(databaseUrl);
     const auth = basic(clientId, clientSecret);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
