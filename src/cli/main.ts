@@ -3,7 +3,7 @@ import { ConfigError } from '../config/config.ts';
 import { DatabaseUrlError } from '../store/index.ts';
 import { audit, auditOptions } from './commands/audit.ts';
 import { showConfig } from './commands/config.ts';
-import { clientCreate, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
+import { clientCreate, clientDelete, clientList, clientOptions, clientRotateSecret, clientUpdate } from './commands/client.ts';
 import { keysList, keysOptions, keysReseal, keysReset, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
 import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
@@ -32,6 +32,7 @@ const usage = `grantry — an OAuth 2.0 provider
                         [--add-grant TYPE]… [--remove-grant TYPE]… [--add-redirect-uri URI]… [--remove-redirect-uri URI]…
                         (--grant and --redirect-uri replace the whole list; the result is printed)
   grantry client rotate-secret CLIENT_ID
+  grantry client delete CLIENT_ID --yes   the app and every token issued to it
   grantry client list
   grantry keys rotate [--publish-for SECONDS]
   grantry keys list
@@ -61,6 +62,7 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'client create': { options: clientOptions, run: (_, v) => clientCreate(v) },
   'client update': { options: clientOptions, run: (p, v) => clientUpdate(p[0], v) },
   'client rotate-secret': { options: {}, run: (p, v) => clientRotateSecret(p[0], v) },
+  'client delete': { options: { yes: { type: 'boolean' } }, run: (p, v) => clientDelete(p[0], v) },
   'client list': { options: {}, run: (_, v) => clientList(v) },
   'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
   'keys list': { options: {}, run: (_, v) => keysList(v) },

@@ -162,7 +162,11 @@ export const defaults = {
     csrf: 'grantry_csrf',
     /** A random id per browser, to which pending authorization requests are bound. */
     browser: 'grantry_browser',
+    /** A new App Secret, sealed, on its way from the form that made it to the page that shows it once. */
+    newSecret: 'grantry_new_secret',
   },
+  /** How long a new App Secret waits in its cookie for the page that shows it (seconds). */
+  newSecretCarrySeconds: 120,
 } as const;
 
 export type AppType = 'web' | 'spa' | 'native' | 'service';

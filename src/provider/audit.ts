@@ -21,6 +21,7 @@ export type AuditEventName =
   | 'app_updated'
   | 'app_secret_rotated'
   | 'app_change_refused'
+  | 'app_deleted'
   | 'app_access_revoked';
 
 export const auditEventNames: readonly AuditEventName[] = [
@@ -36,6 +37,7 @@ export const auditEventNames: readonly AuditEventName[] = [
   'app_updated',
   'app_secret_rotated',
   'app_change_refused',
+  'app_deleted',
   'app_access_revoked',
 ];
 

@@ -269,6 +269,12 @@ export interface ClientStore {
   cached(id: string, maxAgeSeconds: number): Client | undefined;
   update(id: string, patch: ClientPatch): Promise<Client | undefined>;
   list(ownerId?: string): Promise<Client[]>;
+  /**
+   * Deletes the app and everything issued to it: its grants (and so their refresh and access
+   * tokens), its own opaque tokens, its unredeemed codes, consents and waiting requests. Its own
+   * JWTs are refused from then on (isClientJwtRevoked). Says whether there was such an app.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 /** What a person allowed an app and asked to be remembered: the scopes, for these redirect URIs. */
@@ -345,8 +351,11 @@ export interface AccessTokenStore {
   delete(tokenHash: string): Promise<boolean>;
   /** Records a grantless JWT as revoked until its own expiry. Says whether it was not already. */
   revokeJwtId(jti: string, clientId: string, expiresAt: number): Promise<boolean>;
-  /** The one statement that checks a grantless JWT: whether its jti was revoked. */
-  isJwtIdRevoked(jti: string): Promise<boolean>;
+  /**
+   * The one statement that checks a grantless JWT (an app's own token): whether its jti was
+   * revoked, or its app deleted since it was issued.
+   */
+  isClientJwtRevoked(jti: string, clientId: string): Promise<boolean>;
 }
 
 export interface SigningKeyStore {

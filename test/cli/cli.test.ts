@@ -125,6 +125,18 @@ for (const kind of storeKinds) {
       assert.match(unknown.stderr, /no app has the client_id/, `an unknown app is said: ${unknown.stderr}`);
     });
 
+    test('client delete needs --yes, then removes the app', async () => {
+      const { client_id } = (await cli('client', 'create', '--name', 'Short lived', '--type', 'service')).json();
+      const unsure = await cli('client', 'delete', client_id);
+      assert.equal(unsure.code, 2, `without --yes nothing is deleted: ${unsure.stderr}`);
+      assert.ok(await store.clients.find(client_id), 'the app is still there');
+      const deleted = await cli('client', 'delete', client_id, '--yes');
+      assert.equal(deleted.code, 0, deleted.stderr);
+      assert.equal(await store.clients.find(client_id), undefined, 'the app is gone');
+      const again = await cli('client', 'delete', client_id, '--yes');
+      assert.match(again.stderr, /no app has the client_id/, `a second delete says there is no such app: ${again.stderr}`);
+    });
+
     test('keys rotate adds a key that is published before it signs', async () => {
       const result = await cli('keys', 'rotate', '--publish-for', '600');
       assert.equal(result.code, 0, result.stderr);

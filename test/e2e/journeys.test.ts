@@ -154,6 +154,11 @@ describe('journeys in a real browser (SQLite)', () => {
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), clientId, '"Copy App Key" puts the App Key shown on the clipboard');
     await page.getByRole('button', { name: 'I have stored it' }).click();
     assert.equal(await page.getByTestId('app-secret').isVisible(), false, 'the copy-once dialog closes');
+    // The registration redirected after its POST: reloading the page registers nothing and shows no secret.
+    await page.reload();
+    await page.getByTestId('app-key').waitFor();
+    assert.equal(await page.getByTestId('app-secret').count(), 0, 'a reload shows the App Secret no more');
+    assert.equal((await provider.store.clients.list()).filter((client) => client.name === 'Demo site').length, 1, 'and registers no second app');
 
     // The single-page part of the demo site comes back to a second address.
     await page.getByLabel('Callback URLs').fill(`${siteUrl}/auth/grantry/callback\n${siteUrl}/spa/callback`);

@@ -196,6 +196,22 @@ export function memoryStore(): ProviderStore {
       t.clients.set(id, copy(next));
       return copy(next);
     },
+    async delete(id) {
+      if (!t.clients.has(id)) return false;
+      // As the schema's cascades and the SQL store's deletes do.
+      const grants = new Set([...t.grants.values()].filter((grant) => grant.clientId === id).map((grant) => grant.id));
+      const drop = <V>(table: Map<string, V>, gone: (row: V) => boolean) => {
+        for (const [key, row] of table) if (gone(row)) table.delete(key);
+      };
+      drop(t.codes, (code) => code.clientId === id);
+      drop(t.accessTokens, (token) => token.clientId === id || (token.grantId !== null && grants.has(token.grantId)));
+      drop(t.refreshTokens, (token) => grants.has(token.grantId));
+      drop(t.grants, (grant) => grants.has(grant.id));
+      drop(t.consents, (consent) => consent.clientId === id);
+      drop(t.requests, (request) => request.clientId === id);
+      t.clients.delete(id);
+      return true;
+    },
     async list(ownerId) {
       return [...t.clients.values()]
         .filter((client) => ownerId === undefined || client.ownerId === ownerId)
@@ -408,8 +424,8 @@ export function memoryStore(): ProviderStore {
       t.revokedJwts.set(jti, { jti, clientId, expiresAt, revokedAt: now() });
       return true;
     },
-    async isJwtIdRevoked(jti) {
-      return t.revokedJwts.has(jti);
+    async isClientJwtRevoked(jti, clientId) {
+      return t.revokedJwts.has(jti) || !t.clients.has(clientId);
     },
   };
 

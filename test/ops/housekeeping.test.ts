@@ -166,8 +166,8 @@ for (const kind of storeKinds) {
       assert.ok(await store.sessions.find('session-live'), 'a live session is kept');
       assert.equal(await store.accessTokens.find('access-dead'), undefined, 'an expired access token is deleted');
       assert.ok(await store.accessTokens.find('access-live'), 'a live access token is kept');
-      assert.equal(await store.accessTokens.isJwtIdRevoked('jti-dead'), false, 'an expired revoked jti is forgotten');
-      assert.equal(await store.accessTokens.isJwtIdRevoked('jti-live'), true, 'a revoked jti that has not expired is still revoked');
+      assert.equal(await store.accessTokens.isClientJwtRevoked('jti-dead', service.id), false, 'an expired revoked jti is forgotten');
+      assert.equal(await store.accessTokens.isClientJwtRevoked('jti-live', service.id), true, 'a revoked jti that has not expired is still revoked');
       assert.equal(await store.refreshTokens.find('refresh-dead'), undefined, 'a refresh token past its grace period is deleted');
       assert.ok(await store.refreshTokens.find('refresh-in-grace'), 'a refresh token within its grace period is kept');
       assert.ok(await store.refreshTokens.find('refresh-live'), 'a live refresh token is kept');

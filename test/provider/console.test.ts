@@ -17,10 +17,25 @@ async function signedIn(provider: RunningProvider) {
   return { user, browser };
 }
 
+/**
+ * Registers through the form. An accepted registration redirects (303) to the app's page, which is
+ * returned (the page that shows the App Secret once); a refused one is the form again.
+ */
 async function registerThroughForm(browser: TestBrowser, fields: Record<string, string>) {
   const form = await browser.get('/console/apps/new');
   assert.equal(form.status, 200, 'a signed-in user gets the registration form');
-  return browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), ...fields });
+  const posted = await browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), ...fields });
+  if (posted.status !== 303) return posted;
+  assert.match(posted.location ?? '', /^\/console\/apps\/[0-9a-f]{32}\?registered=1$/, "an accepted registration redirects to the app's page");
+  return browser.get(posted.location!);
+}
+
+/** Posts the rotation form and follows its redirect to the app's page, which shows the new secret once. */
+async function rotateThroughForm(browser: TestBrowser, clientId: string, csrf: string) {
+  const posted = await browser.post(`/console/apps/${clientId}/rotate-secret`, { csrf_token: csrf });
+  if (posted.status !== 303) return posted;
+  assert.equal(posted.location, `/console/apps/${clientId}?rotated=1`, "a rotation redirects to the app's page");
+  return browser.get(posted.location!);
 }
 
 /** The textarea's content, unescaped the way a browser would. */
@@ -77,7 +92,7 @@ for (const kind of storeKinds) {
         name: 'Notes', description: 'A notebook', homepage: 'https://notes.example', app_type: 'web',
         redirect_uris: 'https://notes.example/callback\r\n\r\nhttp://localhost:8080/cb\n',
       });
-      assert.equal(response.status, 201, 'registering a web app answers 201');
+      assert.equal(response.status, 200, "registering a web app leads to the app's page");
       assert.equal(response.headers.get('cache-control'), 'no-store', 'the page that shows the App Secret is not cached');
       const appKey = appKeyPattern.exec(response.text)![1]!;
       const secret = secretPattern.exec(response.text)![1]!;
@@ -133,7 +148,7 @@ for (const kind of storeKinds) {
       const { browser } = await signedIn(provider);
       for (const appType of ['spa', 'native']) {
         const response = await registerThroughForm(browser, { name: `My ${appType}`, app_type: appType, redirect_uris: 'http://127.0.0.1:5173/cb' });
-        assert.equal(response.status, 201, `registering a ${appType} app answers 201`);
+        assert.equal(response.status, 200, `registering a ${appType} app leads to its page`);
         assert.doesNotMatch(response.text, secretPattern, `a ${appType} app is shown no App Secret`);
         assert.doesNotMatch(response.text, /Rotate secret/, `a ${appType} app is not offered to rotate a secret`);
         const client = (await provider.store.clients.find(appKeyPattern.exec(response.text)![1]!))!;
@@ -183,7 +198,7 @@ for (const kind of storeKinds) {
       const { browser } = await signedIn(provider);
       const name = '<script>alert(1)</script>';
       const response = await registerThroughForm(browser, { name, app_type: 'service', description: '"><img src=x onerror=alert(2)>' });
-      assert.equal(response.status, 201, 'registering an app with markup in its name answers 201');
+      assert.equal(response.status, 200, 'registering an app with markup in its name leads to its page');
       const appKey = appKeyPattern.exec(response.text)![1]!;
       for (const page of [response.text, (await browser.get('/console')).text, (await browser.get(`/console/apps/${appKey}`)).text]) {
         assert.ok(!page.includes('<script>alert(1)</script>'), 'the name is never shown as a live script tag');
@@ -203,8 +218,8 @@ for (const kind of storeKinds) {
       assert.equal(refused.status, 403, 'rotating with a forged CSRF token is refused with 403');
       assert.equal((await provider.store.clients.find(client.id))!.secretHash, sha256(clientSecret!), 'a refused rotation keeps the old secret');
 
-      const response = await browser.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: rotateCsrf });
-      assert.equal(response.status, 200, 'rotating the secret answers 200 with the new one');
+      const response = await rotateThroughForm(browser, client.id, rotateCsrf);
+      assert.equal(response.status, 200, "rotating the secret leads to the app's page with the new one");
       const secret = secretPattern.exec(response.text)![1]!;
       assert.notEqual(secret, clientSecret, 'the new secret differs from the old one');
       assert.match(response.text, /will not be shown again/, 'the user is warned that the new secret will not be shown again');
@@ -222,7 +237,7 @@ for (const kind of storeKinds) {
         });
       const { client: service, clientSecret: serviceSecret } = await provider.registerClient({ appType: 'service', ownerId: user.id });
       assert.equal((await token(serviceSecret!)).status, 200, 'the service app gets a token with its first secret');
-      const rotated = await browser.post(`/console/apps/${service.id}/rotate-secret`, { csrf_token: rotateCsrf });
+      const rotated = await rotateThroughForm(browser, service.id, rotateCsrf);
       const newServiceSecret = secretPattern.exec(rotated.text)![1]!;
       const refusedOld = await token(serviceSecret!);
       assert.equal(refusedOld.status, 401, 'the old secret is refused with 401 after a rotation');
@@ -328,7 +343,7 @@ for (const kind of storeKinds) {
       const response = await registerThroughForm(browser, {
         name: 'Sneaky', app_type: 'web', redirect_uris: 'https://sneaky.example/cb', trusted: '1', grant_types: 'password', owner_id: 'someone-else',
       });
-      assert.equal(response.status, 201, 'a registration with forged fields still answers 201');
+      assert.equal(response.status, 200, 'a registration with forged fields still leads to the app\'s page');
       const id = appKeyPattern.exec(response.text)![1]!;
       let stored = (await provider.store.clients.find(id))!;
       assert.equal(stored.trusted, false, 'a forged trusted field on registration does not make the app trusted');
@@ -445,7 +460,7 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(fresh.text), redirect_uris: `${callback}\nhttps://app.example/new`, scopes: 'profile', token_format: 'jwt', pkce_required: '1',
       });
       assert.equal(saved.status, 303, 'after a fresh sign-in the redirect URI is added');
-      assert.equal((await stale.post(`/console/apps/${client.id}/rotate-secret`, { csrf_token: csrfFrom(fresh.text) })).status, 200, 'and the secret rotated');
+      assert.equal((await rotateThroughForm(stale, client.id, csrfFrom(fresh.text))).status, 200, 'and the secret rotated');
     });
 
     test('a sign-in just inside login.reauthenticationSeconds is recent enough', async () => {
@@ -459,6 +474,116 @@ for (const kind of storeKinds) {
         csrf_token: csrfFrom(page.text), redirect_uris: 'https://app.example/callback\nhttps://app.example/other', scopes: 'profile', token_format: 'jwt', pkce_required: '1',
       });
       assert.equal(response.status, 303, 'the redirect URI is added');
+    });
+
+    // Issue 14: reloading the page shown after registering submitted the form again and made a second app.
+    test('registering and rotating redirect after the POST: a reload makes nothing again, and the secret is shown once', async () => {
+      const { browser, user } = await signedIn(provider);
+      const form = await browser.get('/console/apps/new');
+      const posted = await browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), name: 'Reloaded', app_type: 'web', redirect_uris: 'https://reload.example/cb' });
+      assert.equal(posted.status, 303, 'registering answers 303');
+      const carried = posted.headers.getSetCookie().find((cookie) => cookie.startsWith('grantry_new_secret='));
+      assert.ok(carried, 'the new secret travels to the next page in a cookie');
+      assert.match(carried!, /Path=\/console\/apps\/[0-9a-f]{32};/, 'for that app\'s page only');
+      assert.match(carried!, /HttpOnly/, 'HttpOnly');
+      assert.match(carried!, /SameSite=Strict/, 'strictly same-site');
+      assert.match(carried!, /Max-Age=120/, 'for two minutes at most');
+      const page = await browser.get(posted.location!);
+      const secret = secretPattern.exec(page.text)?.[1];
+      assert.ok(secret, 'the app\'s page shows the new secret');
+      assert.ok(!carried!.includes(secret!), 'the cookie holds the secret sealed, not in plain');
+      assert.match(page.text, /Your app is registered\. Its App Key is/, 'and says the app is registered');
+      const reloaded = await browser.get(posted.location!);
+      assert.doesNotMatch(reloaded.text, secretPattern, 'a reload does not show the secret again');
+      assert.equal((await provider.store.clients.list(user.id)).filter((client) => client.name === 'Reloaded').length, 1, 'and registers nothing more');
+      // A carried cookie replayed to another app's page (or after its two minutes) shows nothing.
+      const { client: other } = await provider.registerClient({ appType: 'web', ownerId: user.id });
+      browser.cookies.set('grantry_new_secret', /grantry_new_secret=([^;]+)/.exec(carried!)![1]!);
+      assert.doesNotMatch((await browser.get(`/console/apps/${other.id}`)).text, secretPattern, "another app's page does not open it");
+
+      const id = /\/console\/apps\/([0-9a-f]{32})/.exec(posted.location!)![1]!;
+      const rotation = await browser.post(`/console/apps/${id}/rotate-secret`, { csrf_token: csrfFrom(reloaded.text) });
+      assert.equal(rotation.status, 303, 'rotating answers 303');
+      const rotatedPage = await browser.get(rotation.location!);
+      const rotated = secretPattern.exec(rotatedPage.text)?.[1];
+      assert.ok(rotated && rotated !== secret, 'the page shows the new secret');
+      const stored = (await provider.store.clients.find(id))!.secretHash;
+      assert.equal(stored, sha256(rotated!), 'which is the one stored');
+      const again = await browser.get(rotation.location!);
+      assert.doesNotMatch(again.text, secretPattern, 'a reload shows it no more');
+      assert.equal((await provider.store.clients.find(id))!.secretHash, stored, 'and rotates nothing more');
+    });
+
+    test('an owner deletes an app after typing its name; every token it held stops working, and the deletion is audited', async () => {
+      const { browser, user } = await signedIn(provider);
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', ownerId: user.id, name: 'Doomed', grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
+      const { client: kept } = await provider.registerClient({ appType: 'web', ownerId: user.id, name: 'Kept' });
+      const auth = `Basic ${Buffer.from(`${client.id}:${clientSecret}`).toString('base64')}`;
+      const tokenFor = async (format: 'jwt' | 'opaque') => {
+        await provider.store.clients.update(client.id, { tokenFormat: format });
+        const response = await fetch(`${provider.url}/oauth2/token`, {
+          method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials',
+        });
+        return ((await response.json()) as { access_token: string }).access_token;
+      };
+      const [jwt, opaque] = [await tokenFor('jwt'), await tokenFor('opaque')];
+      const person = await provider.createUser();
+      const grant = await provider.store.grants.create({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: Math.floor(Date.now() / 1000) });
+      await provider.store.consents.save(person.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
+      const active = async (token: string) => {
+        const response = await fetch(`${provider.url}/oauth2/introspect`, {
+          method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }),
+        });
+        return response.status === 200 && ((await response.json()) as { active: boolean }).active;
+      };
+      assert.deepEqual([await active(jwt), await active(opaque)], [true, true], 'before: both of its own tokens are active');
+
+      const appPage = await browser.get(`/console/apps/${client.id}`);
+      assert.match(appPage.text, new RegExp(`href="/console/apps/${client.id}/delete"`), "the app's page links to deleting it");
+      const confirm = await browser.get(`/console/apps/${client.id}/delete`);
+      assert.equal(confirm.status, 200, 'the confirmation page answers 200');
+      assert.match(confirm.text, /<h1>Delete Doomed\?<\/h1>/, 'it names the app');
+      assert.match(confirm.text, /data-testid="delete-users">The access of the 1 user\(s\) who allowed it\./, 'and what goes with it');
+      const csrf = csrfFrom(confirm.text);
+      const wrongName = await browser.post(`/console/apps/${client.id}/delete`, { csrf_token: csrf, confirm_name: 'doomed' });
+      assert.equal(wrongName.status, 400, 'a name that is not the app\'s is refused with 400');
+      assert.match(wrongName.text, /nothing was deleted/, 'and says nothing was deleted');
+      const forged = await browser.post(`/console/apps/${client.id}/delete`, { csrf_token: 'forged', confirm_name: 'Doomed' });
+      assert.equal(forged.status, 403, 'without its CSRF token: 403');
+      const stranger = await signedIn(provider);
+      const notTheirs = await stranger.browser.post(`/console/apps/${client.id}/delete`, { csrf_token: csrfFrom((await stranger.browser.get('/console')).text), confirm_name: 'Doomed' });
+      assert.equal(notTheirs.status, 404, "another user's app is not found");
+      const stale = new TestBrowser(provider.url);
+      await signIn(provider, stale, user, { secondsAgo: 11 * 60 });
+      const staleConfirm = await stale.get(`/console/apps/${client.id}/delete`);
+      const tooOld = await stale.post(`/console/apps/${client.id}/delete`, { csrf_token: csrfFrom(staleConfirm.text), confirm_name: 'Doomed' });
+      assert.equal(tooOld.status, 403, 'an 11-minute-old sign-in cannot delete (finding 4 of issue 13)');
+      assert.ok(await provider.store.clients.find(client.id), 'after all refusals the app is still there');
+
+      const deleted = await browser.post(`/console/apps/${client.id}/delete`, { csrf_token: csrf, confirm_name: 'Doomed' });
+      assert.equal(deleted.status, 303, 'deleting answers 303');
+      assert.equal(deleted.location, '/console?deleted=1', 'back to the console');
+      assert.match((await browser.get(deleted.location!)).text, /The app was deleted\./, 'which says so');
+      assert.equal(await provider.store.clients.find(client.id), undefined, 'the app is gone');
+      assert.ok(await provider.store.clients.find(kept.id), 'the owner\'s other app stays');
+      assert.equal(await provider.store.grants.findLiveWithUser(grant.id), undefined, 'its grants are gone');
+      assert.equal(await provider.store.consents.find(person.id, client.id), undefined, 'and the consents given to it');
+      const me = (token: string) => fetch(`${provider.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.deepEqual([(await me(jwt)).status, (await me(opaque)).status], [401, 401], 'its own JWT and opaque tokens are refused at /api/me');
+      const introspector = await provider.registerClient({ appType: 'service' });
+      const byService = async (token: string) => {
+        const response = await fetch(`${provider.url}/oauth2/introspect`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${introspector.client.id}:${introspector.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token }),
+        });
+        return ((await response.json()) as { active: boolean }).active;
+      };
+      assert.deepEqual([await byService(jwt), await byService(opaque)], [false, false], 'and inactive at introspection');
+      assert.equal((await browser.get(`/console/apps/${client.id}`)).status, 404, "the app's page is gone");
+      await provider.ctx.audit.flush();
+      const events = await provider.store.audit.list({ event: 'app_deleted', userId: user.id, limit: 5 });
+      assert.deepEqual(events.map((event) => [event.clientId, (event.detail as { name: string }).name]), [[client.id, 'Doomed']], 'the deletion is in the audit trail, with the app\'s name');
     });
 
     test('basic information can be edited', async () => {

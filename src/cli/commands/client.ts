@@ -1,6 +1,6 @@
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
 import { grantModules } from '../../provider/protocol/grants/index.ts';
-import { registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
+import { deleteClient, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
 import type { Client, ClientPatch } from '../../store/index.ts';
 import { print } from '../output.ts';
 import { UsageError, type CommonFlags } from '../settings.ts';
@@ -26,6 +26,7 @@ export const clientOptions = {
   'no-silent-returning': { type: 'boolean' },
   'token-format': { type: 'string' },
   owner: { type: 'string' },
+  yes: { type: 'boolean' },
 } as const;
 
 type ClientFlags = CommonFlags & {
@@ -48,6 +49,7 @@ type ClientFlags = CommonFlags & {
   'no-silent-returning'?: boolean;
   'token-format'?: string;
   owner?: string;
+  yes?: boolean;
   json?: boolean;
 };
 
@@ -186,5 +188,16 @@ export async function clientList(flags: ClientFlags): Promise<void> {
   await withStore(flags, async ({ store }) => {
     const clients = await store.clients.list();
     print(flags.json, { clients: clients.map(describeClient) }, clients.length === 0 ? ['No apps are registered.'] : clients.map((c) => `${c.id}  ${c.appType.padEnd(7)}  ${c.name}`));
+  });
+}
+
+/** grantry client delete ID --yes: the app and everything issued to it; its tokens stop working. */
+export async function clientDelete(id: string | undefined, flags: ClientFlags): Promise<void> {
+  if (!id) throw new UsageError('client delete needs the app id');
+  if (!flags.yes) throw new UsageError('client delete ends every token of the app and cannot be undone: add --yes');
+  await withStore(flags, async ({ store }) => {
+    const client = await store.clients.find(id);
+    if (!client || !(await deleteClient(store, id))) throw new UsageError(`no app has the client_id ${id}`);
+    print(flags.json, { client_id: id, deleted: true }, [`Deleted ${client.name} (${id}) and every token issued to it.`]);
   });
 }

@@ -3,10 +3,11 @@ import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../
 import type { Client, ClientPatch, User } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { formFlag, formLines, formList, formText } from '../pages/html.ts';
-import { appPage, consolePage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
+import { appPage, consolePage, deleteAppPage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
 import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
-import { isConfidential, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
+import { deleteClient, isConfidential, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
 import { localeOf, pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
+import { carrySecret, takeCarriedSecret } from './secret-once.ts';
 import { currentSignIn } from './session.ts';
 
 // The developer console (the seed's developer platform): an app's basic information holds its App
@@ -23,7 +24,8 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const clients = await ctx.store.clients.list(user.id);
     const counts = await ctx.store.grants.countAuthorizedUsers(clients.map((c) => c.id));
     const apps = clients.map((client) => ({ client, users: counts.get(client.id) ?? 0 }));
-    return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps }));
+    const notice = formText(request.query, 'deleted') ? t(localeOf(request), 'console.deleted') : undefined;
+    return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps, notice }));
   });
 
   app.get('/console/apps/new', async (request, reply) => {
@@ -42,8 +44,9 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     try {
       const { client, clientSecret } = await registerClient(ctx.store, ctx.config, registrationOf(values, user));
       ctx.audit.record({ event: 'app_created', clientId: client.id, userId: user.id, ip: request.ip, detail: { app_type: client.appType } });
-      const notice = t(basics.locale, 'console.registered', { key: client.id });
-      return sendPage(reply, appPage(appView(ctx, { ...basics, user, client, authorizedUsers: 0, tokensLastDay: 0, newSecret: clientSecret ?? undefined, notice })), 201);
+      // Redirect after the POST: a reload of the next page cannot register the app twice.
+      if (clientSecret) carrySecret(ctx, reply, client.id, clientSecret);
+      return reply.redirect(`/console/apps/${client.id}?registered=1`, 303);
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;
       return sendPage(reply, newAppPage({ ...basics, user, values, problem: problemOf(basics.locale, error) }), 400);
@@ -53,8 +56,16 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
   app.get('/console/apps/:id', async (request, reply) => {
     const owned = await ownedApp(ctx, request, reply);
     if (!owned) return reply;
-    const notice = formText(request.query, 'saved') ? t(localeOf(request), 'console.saved') : undefined;
-    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice, signInAgain: (await signedInRecently(ctx, request)) ? undefined : signInAgain(ctx) })));
+    const locale = localeOf(request);
+    const notice = formText(request.query, 'registered')
+      ? t(locale, 'console.registered', { key: owned.client.id })
+      : formText(request.query, 'rotated')
+        ? t(locale, 'console.rotated')
+        : formText(request.query, 'saved')
+          ? t(locale, 'console.saved')
+          : undefined;
+    const newSecret = takeCarriedSecret(ctx, request, reply, owned.client.id);
+    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { notice, newSecret, signInAgain: (await signedInRecently(ctx, request)) ? undefined : signInAgain(ctx) })));
   });
 
   app.post('/console/apps/:id/basic', async (request, reply) => {
@@ -92,9 +103,40 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     if (!(await signedInRecently(ctx, request))) return refuseWithoutFreshSignIn(ctx, request, reply, owned, ['secret_rotated']);
     const newSecret = await rotateClientSecret(ctx.store, owned.client.id);
     ctx.audit.record({ event: 'app_secret_rotated', clientId: owned.client.id, userId: owned.user.id, ip: request.ip });
-    const notice = t(localeOf(request), 'console.rotated');
-    return sendPage(reply, appPage(await appPageView(ctx, request, reply, owned, { newSecret, notice })));
+    // Redirect after the POST: a reload of the next page cannot rotate the secret again.
+    carrySecret(ctx, reply, owned.client.id, newSecret);
+    return reply.redirect(`/console/apps/${owned.client.id}?rotated=1`, 303);
   });
+
+  app.get('/console/apps/:id/delete', async (request, reply) => {
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    return sendPage(reply, deleteAppPage(await deleteView(ctx, request, reply, owned, {})));
+  });
+
+  app.post('/console/apps/:id/delete', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const owned = await ownedApp(ctx, request, reply);
+    if (!owned) return reply;
+    const locale = localeOf(request);
+    if (!(await signedInRecently(ctx, request))) {
+      ctx.audit.record({ event: 'app_change_refused', clientId: owned.client.id, userId: owned.user.id, ip: request.ip, detail: { changes: ['app_deleted'], reason: 'sign_in_too_old' } });
+      return sendPage(reply, deleteAppPage(await deleteView(ctx, request, reply, owned, { problem: t(locale, 'console.error.signInAgain') })), 403);
+    }
+    // The app's name typed again: a deletion cannot be undone, and this one is not a slip.
+    if (formText(request.body, 'confirm_name').trim() !== owned.client.name) {
+      return sendPage(reply, deleteAppPage(await deleteView(ctx, request, reply, owned, { problem: t(locale, 'delete.error.name') })), 400);
+    }
+    await deleteClient(ctx.store, owned.client.id);
+    ctx.audit.record({ event: 'app_deleted', clientId: owned.client.id, userId: owned.user.id, ip: request.ip, detail: { name: owned.client.name } });
+    return reply.redirect('/console?deleted=1', 303);
+  });
+}
+
+async function deleteView(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, owned: OwnedApp, extra: { problem?: string }) {
+  const counts = await ctx.store.grants.countAuthorizedUsers([owned.client.id]);
+  const fresh = await signedInRecently(ctx, request);
+  return { ...(await pageBasics(ctx, request, reply)), user: owned.user, client: owned.client, authorizedUsers: counts.get(owned.client.id) ?? 0, signInAgain: fresh ? undefined : signInAgain(ctx), ...extra };
 }
 
 interface OwnedApp {

@@ -41,7 +41,7 @@ legend { font-weight: 600; padding: 0 .25rem; }
 button, .button { font: inherit; display: inline-block; padding: .55rem 1.2rem; margin: 1rem .5rem 0 0; cursor: pointer; border-radius: 6px;
   border: 1px solid #6b7280; background: var(--panel); color: var(--fg); text-decoration: none; min-height: 2.75rem; }
 button.primary, .button.primary { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
-button.danger { color: var(--danger); border-color: var(--danger); background: var(--bg); }
+button.danger, .button.danger { color: var(--danger); border-color: var(--danger); background: var(--bg); }
 header.top button { margin: 0; padding: .3rem .8rem; min-height: 0; }
 form.inline { display: inline; }
 .box { border: 1px solid var(--line); border-left-width: 4px; padding: .6rem 1rem; border-radius: 6px; margin: 1rem 0; }

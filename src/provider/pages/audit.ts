@@ -30,6 +30,7 @@ const en = {
   'audit.event.app_updated': 'Settings changed',
   'audit.event.app_secret_rotated': 'App Secret rotated',
   'audit.event.app_change_refused': 'A change was refused: the sign-in was not recent enough',
+  'audit.event.app_deleted': 'App deleted',
   'audit.event.app_access_revoked': 'A user removed access',
 } as const;
 
@@ -58,6 +59,7 @@ const zhCN: Catalogue<AuditKey> = {
   'audit.event.app_updated': '设置已修改',
   'audit.event.app_secret_rotated': 'App Secret 已重置',
   'audit.event.app_change_refused': '一项修改被拒绝：登录时间不够近',
+  'audit.event.app_deleted': '应用已删除',
   'audit.event.app_access_revoked': '用户取消了授权',
 };
 

@@ -22,7 +22,7 @@ export interface FormProblem {
   field?: 'redirect_uris' | 'name' | 'homepage' | 'description' | 'scopes';
 }
 
-export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[] }): string {
+export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[]; notice?: string }): string {
   const m = wordsOf(view);
   const rows = view.apps.map(
     ({ client, users }) => html`<tr data-testid="app-row">
@@ -35,7 +35,8 @@ export function consolePage(view: PageBasics & { user: Viewer; apps: { client: C
   return layout({
     ...view,
     title: m('console.title'),
-    body: html`<p>${m('console.intro')}</p>
+    body: html`${view.notice ? html`<p class="box notice" role="status" data-testid="notice">${view.notice}</p>` : ''}
+<p>${m('console.intro')}</p>
 <p><a class="button primary" href="/console/apps/new">${m('console.registerLink')}</a></p>
 <h2>${m('console.yourApps')}</h2>
 ${
@@ -132,7 +133,47 @@ ${view.newSecret ? secretDialog(m, view.newSecret) : ''}
 ${basicInfo(m, view)}
 ${usage(m, view)}
 ${basicForm(m, view)}
-${advancedForm(m, view)}`,
+${advancedForm(m, view)}
+<section class="card" aria-labelledby="delete-heading">
+<h2 id="delete-heading">${m('delete.heading')}</h2>
+<p>${m('delete.explain')}</p>
+<p><a class="button danger" href="/console/apps/${client.id}/delete" data-testid="delete-link">${m('delete.link')}</a></p>
+</section>`,
+  });
+}
+
+export interface DeleteAppView extends PageBasics {
+  user: Viewer;
+  client: Client;
+  authorizedUsers: number;
+  problem?: string;
+  signInAgain?: { minutes: number };
+}
+
+/** Deleting an app: what goes with it, and the app's name typed again to confirm. */
+export function deleteAppPage(view: DeleteAppView): string {
+  const { client } = view;
+  const m = wordsOf(view);
+  return layout({
+    ...view,
+    title: m('delete.title', { app: client.name }),
+    body: html`<p><a href="/console/apps/${client.id}">${m('app.backToApp')}</a></p>
+${view.problem ? html`<p class="box error" role="alert" data-testid="error">${view.problem}</p>` : ''}
+${signInAgainHint(view)}
+<section class="card warning" aria-labelledby="delete-what">
+<h2 id="delete-what">${m('delete.what')}</h2>
+<ul>
+<li data-testid="delete-users">${m('delete.users', { count: view.authorizedUsers })}</li>
+<li>${m('delete.tokens')}</li>
+<li>${m('delete.key', { key: client.id })}</li>
+</ul>
+</section>
+<form method="post" action="/console/apps/${client.id}/delete" class="card">
+${csrfField(view.csrf)}
+<label for="confirm_name">${m('delete.confirm', { app: client.name })}</label>
+<input type="text" id="confirm_name" name="confirm_name" required autocomplete="off" spellcheck="false">
+<button type="submit" class="danger">${m('delete.button')}</button>
+</form>`,
   });
 }
 
@@ -244,7 +285,7 @@ ${grants(m, client, draft)}
 }
 
 /** Why some changes will ask for a fresh sign-in, and the way to make one that comes back here. */
-function signInAgainHint(view: AppView): Html | '' {
+function signInAgainHint(view: PageBasics & { client: Client; signInAgain?: { minutes: number } }): Html | '' {
   if (!view.signInAgain) return '';
   const link = html`<a href="/login?return_to=${encodeURIComponent(`/console/apps/${view.client.id}`)}" data-testid="sign-in-again-link">${t(view.locale, 'console.signInAgain.link')}</a>`;
   return html`<p class="hint" data-testid="sign-in-again">${rich(view.locale, 'console.signInAgain', { minutes: view.signInAgain.minutes, link })}</p>`;

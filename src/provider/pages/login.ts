@@ -1,6 +1,13 @@
 import { t, type MessageKey } from '../../i18n/index.ts';
 import { csrfField, html, layout, rich, type PageBasics } from './html.ts';
 
+/**
+ * The browser's own check of a new username, the same rule as isUsernameSyntax. Browsers compile
+ * a pattern with the `v` flag, where a `-` in a class must be escaped: kept in a plain string, so
+ * that no template literal drops the backslash (one did, and Chromium turned the check off).
+ */
+export const usernamePattern = String.raw`[A-Za-z0-9_.\-]+`;
+
 // The start page and the pages that sign people in and out. Pure functions of their data.
 
 type Basics = PageBasics;
@@ -82,7 +89,7 @@ ${csrfField(view.csrf)}
 <input type="hidden" name="return_to" value="${view.returnTo}">
 <label for="username">${m('field.username')}</label>
 <input type="text" id="username" name="username" value="${values.username}" autocomplete="username" required
-  minlength="3" maxlength="32" pattern="[A-Za-z0-9_.\-]+" aria-describedby="username-hint">
+  minlength="3" maxlength="32" pattern="${usernamePattern}" aria-describedby="username-hint">
 <p class="hint" id="username-hint">${m('signup.usernameHint')}</p>
 <label for="display_name">${m('field.displayName')}</label>
 <input type="text" id="display_name" name="display_name" value="${values.displayName}" autocomplete="name" maxlength="100">

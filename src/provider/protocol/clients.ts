@@ -102,10 +102,11 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
  * The changes to an app that could send its users' codes and tokens somewhere new, or let them be
  * taken with less: a redirect URI added, the implicit grant turned on, PKCE turned off (rotating
  * the secret is another; it has its own route). Whoever asks for one must have signed in recently
- * (login.reauthenticationSeconds), so that a stolen session cookie alone cannot make it. A redirect
- * URI removed needs nothing: it can only stop codes going somewhere.
+ * (login.reauthenticationSeconds), so that a stolen session cookie alone cannot make it; so does
+ * deleting the app, which cannot be undone. A redirect URI removed needs nothing: it can only stop
+ * codes going somewhere.
  */
-export type SensitiveChange = 'redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated';
+export type SensitiveChange = 'redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
 
 export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveChange[] {
   const changes: SensitiveChange[] = [];
@@ -113,6 +114,14 @@ export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveC
   if (patch.grantTypes?.includes('implicit') && !client.grantTypes.includes('implicit')) changes.push('implicit_on');
   if (patch.pkceRequired === false && client.pkceRequired) changes.push('pkce_off');
   return changes;
+}
+
+/**
+ * Deletes an app and everything issued to it (see ClientStore.delete): every token stops working
+ * at once in this process, and within clientCacheSeconds in others.
+ */
+export async function deleteClient(store: ProviderStore, id: string): Promise<boolean> {
+  return store.clients.delete(id);
 }
 
 /** Issues a new secret for a confidential app; the old one stops working at once. */

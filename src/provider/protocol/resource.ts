@@ -58,8 +58,8 @@ async function validateJwt(ctx: ProviderContext, token: string): Promise<Validat
   const { claims } = verification;
   const scope = claims.scope.split(' ').filter(Boolean);
   if (claims.gid === undefined) {
-    // An app's own token: one statement, whether its jti was revoked.
-    if (await ctx.store.accessTokens.isJwtIdRevoked(claims.jti)) throw invalidToken('the token has been revoked');
+    // An app's own token: one statement, whether its jti was revoked or its app deleted.
+    if (await ctx.store.accessTokens.isClientJwtRevoked(claims.jti, claims.client_id)) throw invalidToken('the token has been revoked');
     return { grant: null, user: null, scope, clientId: claims.client_id, expiresAt: claims.exp, claims };
   }
   const live = await ctx.store.grants.findLiveWithUser(claims.gid);

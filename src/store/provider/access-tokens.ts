@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AccessTokenRecord, AccessTokenStore } from '../../provider/storage.ts';
 import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
@@ -24,7 +24,18 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
         .where('access_tokens.token_hash', '=', tokenHash)
         .where((eb) => eb.or([eb('access_tokens.grant_id', 'is', null), eb.and([eb('grants.id', 'is not', null), eb('grants.revoked_at', 'is', null)])])),
     ),
-    isJwtIdRevoked: precompile(db, 1, (jti: string) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti)),
+    // One row when the token is refused: its jti revoked, or no app left to speak for.
+    isClientJwtRevoked: precompile(db, 2, (jti: string, clientId: string) =>
+      db
+        .selectFrom('revoked_tokens')
+        .select('jti')
+        .where('jti', '=', jti)
+        .unionAll(
+          db
+            .selectNoFrom(sql<string>`'app deleted'`.as('jti'))
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('clients').select('id').where('id', '=', clientId)))),
+        ),
+    ),
   };
 
   return {
@@ -78,8 +89,8 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
-    async isJwtIdRevoked(jti) {
-      return (await hot.isJwtIdRevoked(jti)).rows.length > 0;
+    async isClientJwtRevoked(jti, clientId) {
+      return (await hot.isClientJwtRevoked(jti, clientId)).rows.length > 0;
     },
   };
 }

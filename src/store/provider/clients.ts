@@ -45,6 +45,15 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       return next;
     },
 
+    async delete(id) {
+      // Rows that name the app without a foreign key first; the rest go with the app's row (cascade).
+      await db.deleteFrom('authorization_codes').where('client_id', '=', id).execute();
+      await db.deleteFrom('access_tokens').where('client_id', '=', id).execute();
+      const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+      cache.invalidate(id);
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async list(ownerId) {
       let query = db.selectFrom('clients').selectAll().orderBy('created_at', 'asc').orderBy('id');
       if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId);
