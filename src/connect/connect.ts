@@ -3,25 +3,17 @@ import { deriveKey } from '../lib/crypto.ts';
 import type { LoginPolicy } from './binding/passwords.ts';
 import type { ConnectIdentity, ConnectStore, ConnectUser } from './storage.ts';
 import { ConnectError } from './client/errors.ts';
+import { loadProvider } from './client/lazy.ts';
 import { refreshTokens, revokeToken } from './client/token.ts';
-import type { Provider, TokenSet } from './client/types.ts';
+import type { LazyProvider, Provider, TokenSet } from './client/types.ts';
 import { sealTokens, unbindIdentity, unsealTokens, type UnbindResult } from './binding/index.ts';
 import { SiteSessions } from './session.ts';
 import { parseCookies } from './adapters/http.ts';
-import { defaultPages, type ConnectPages } from './adapters/pages.ts';
+import { defaultPages, type ConnectPages, type LocaleOption } from './adapters/pages.ts';
+import { logRevocationFailure, stderrLogger, type ConnectLogger } from './log.ts';
+import { checkConnectOptions } from './options.ts';
 
 const sessionCookie = 'connect_session';
-
-/** A provider whose configuration is fetched on first use (a metadata document), retried if that fails. */
-export interface LazyProvider {
-  id: string;
-  name: string;
-  load(): Promise<Provider>;
-}
-
-export function lazyProvider(id: string, name: string, load: () => Promise<Provider>): LazyProvider {
-  return { id, name, load };
-}
 
 export interface ConnectOptions {
   store: ConnectStore;
@@ -47,11 +39,22 @@ export interface ConnectOptions {
    * and per address, and accounts created per address. Grantry's defaults unless given.
    */
   login?: Partial<LoginPolicy>;
-  /** The binding and error pages in the site's own look and language (plain English ones otherwise). */
+  /** The binding and error pages in the site's own look and language (Connect's own otherwise, in English or Simplified Chinese). */
   pages?: Partial<ConnectPages>;
+  /**
+   * The language of Connect's own pages: "en" or "zh-CN", or a function of the request (a site's
+   * own language cookie); by default the request's Accept-Language.
+   */
+  locale?: LocaleOption;
+  /**
+   * Where Connect warns the site's developer (a provider refusing the token request, an unreachable
+   * provider): pino, Fastify's app.log, console, or anything with warn(details, message). By default
+   * one line on stderr; connectFastify uses the Fastify instance's logger when it has one enabled.
+   */
+  logger?: ConnectLogger;
 }
 
-export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages' | 'login'>> & { login: LoginPolicy };
+export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages' | 'login' | 'locale' | 'logger'>> & { login: LoginPolicy };
 
 /** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
 export class Connect {
@@ -61,12 +64,14 @@ export class Connect {
   readonly tokenKey: Buffer;
   readonly sessions: SiteSessions;
   readonly pages: ConnectPages;
+  private currentLogger: ConnectLogger;
+  private readonly loggerGiven: boolean;
   private readonly sources = new Map<string, Provider | LazyProvider>();
   private readonly loaded = new Map<string, Promise<Provider>>();
   private lastPurge = 0;
 
   constructor(options: ConnectOptions) {
-    if (options.secret.length < 32) throw new Error('the Connect secret must be at least 32 characters');
+    checkConnectOptions(options);
     this.store = options.store;
     this.origin = new URL(options.siteUrl).origin;
     this.options = {
@@ -89,8 +94,22 @@ export class Connect {
       sessionLifetime: this.options.sessionLifetime,
       accessTokenLifetime: this.options.accessTokenLifetime,
     });
-    this.pages = { ...defaultPages, ...options.pages };
+    this.pages = { ...defaultPages({ basePath: this.options.basePath, locale: options.locale }), ...options.pages };
+    this.loggerGiven = options.logger !== undefined;
+    this.currentLogger = options.logger ?? stderrLogger;
     for (const provider of options.providers) this.sources.set(provider.id, provider);
+  }
+
+  get logger(): ConnectLogger {
+    return this.currentLogger;
+  }
+
+  /**
+   * An adapter offers its framework's logger (connectFastify: the Fastify instance's, when enabled);
+   * it is used unless the site gave Connect a logger of its own.
+   */
+  adoptFrameworkLogger(logger: ConnectLogger): void {
+    if (!this.loggerGiven) this.currentLogger = logger;
   }
 
   get secure(): boolean {
@@ -107,7 +126,7 @@ export class Connect {
     if (!('load' in source)) return source;
     let pending = this.loaded.get(id);
     if (!pending) {
-      pending = source.load();
+      pending = loadProvider(source);
       this.loaded.set(id, pending);
       pending.catch(() => this.loaded.delete(id));
     }
@@ -149,7 +168,7 @@ export class Connect {
     if (!provider?.revocationEndpoint) return;
     // Best effort: the binding is gone either way, and the tokens are deleted here.
     const token = tokens.refreshToken ?? tokens.accessToken;
-    await revokeToken(provider, token, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(() => undefined);
+    await revokeToken(provider, token, tokens.refreshToken ? 'refresh_token' : 'access_token').catch((error: unknown) => logRevocationFailure(this.logger, error, provider));
   }
 
   /** The signed-in user of a request, from its Cookie header. */

@@ -6,7 +6,8 @@
 // The OAuth client (./client/) and the presets (./presets/) can be used alone; the binding rules
 // (./binding/) and the adapters (./adapters/) add the site's accounts on top.
 
-export { Connect, createConnect, lazyProvider, type ConnectOptions, type LazyProvider } from './connect.ts';
+export { Connect, createConnect, type ConnectOptions } from './connect.ts';
+export { type ConnectLogger } from './log.ts';
 export * from './client/index.ts';
 export * from './presets/index.ts';
 export {
@@ -17,7 +18,7 @@ export { beginLogin, finishLogin, loginStateLifetime } from './login.ts';
 export { SiteSessions } from './session.ts';
 export { cookieNames, connectRoutes, handleConnectRequest } from './adapters/core.ts';
 export { escapeHtml, parseCookies, type ConnectRequest, type ConnectResponse } from './adapters/http.ts';
-export { pendingPage, errorPage, type ConnectPages, type ErrorPageInput, type PendingPageInput } from './adapters/pages.ts';
+export { defaultPages, pendingPage, errorPage, type ConnectPages, type ErrorPageInput, type LocaleOption, type MessageParams, type PageContext, type PendingPageInput } from './adapters/pages.ts';
 export { connectFastify } from './adapters/fastify.ts';
 export { connectExpress } from './adapters/express.ts';
 export type { ConnectIdentity, ConnectProfile, ConnectUser } from './storage.ts';

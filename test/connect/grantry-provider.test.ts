@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { grantry, lazyProvider, openConnectStore, type ConnectStore } from '../../src/connect/index.ts';
+import { grantry, openConnectStore, type ConnectStore } from '../../src/connect/index.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { hiddenFields } from '../helpers/browser.ts';
@@ -21,7 +21,7 @@ for (const kind of storeKinds) {
       // Its app is registered once its address is known.
       site = await startSite(siteStore, async (siteUrl) => {
         const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
-        return [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }))];
+        return [grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! })];
       });
     });
     after(async () => {
@@ -56,6 +56,37 @@ for (const kind of storeKinds) {
       const back = await browser.get(again.location!);
       const signedIn = await browser.get(back.location!);
       assert.equal(signedIn.location, '/account', 'the next login with remembered consent signs straight in to /account');
+    });
+
+    test('a wrong client secret: the visitor reads that Grantry refused, the site\'s log says what the provider said', async () => {
+      const wrongSecret = 'not-the-secret-grantry-issued-0123456789';
+      const wrongSite = await startSite(siteStore, async (siteUrl) => {
+        const { client } = await provider.registerClient({ appType: 'web', redirectUris: [`${siteUrl}/auth/grantry/callback`] });
+        return [grantry({ issuer: provider.url, clientId: client.id, clientSecret: wrongSecret })];
+      });
+      try {
+        const user = await provider.createUser('dave');
+        const browser = new TestBrowser(provider.url);
+        await browser.login(user.username, user.password);
+        const start = await browser.post(`${wrongSite.url}/auth/grantry/login`, {});
+        const consent = await browser.get(start.location!);
+        const allowed = await browser.post(`${provider.url}/oauth2/authorize`, { ...hiddenFields(consent.text), decision: 'allow' });
+        const code = new URL(allowed.location!).searchParams.get('code')!;
+        const callback = await browser.get(allowed.location!);
+        assert.equal(callback.status, 502, `the refused exchange ends on a 502 page: ${callback.text.slice(0, 300)}`);
+        assert.match(callback.text, /Grantry refused the login \(invalid_client\)/, 'the visitor reads that Grantry refused the login');
+        assert.equal(wrongSite.warnings.length, 1, `one warning: ${JSON.stringify(wrongSite.warnings)}`);
+        const { details, message } = wrongSite.warnings[0]!;
+        assert.equal(details.error, 'invalid_client', 'the provider\'s error code is logged');
+        assert.equal(details.status, 401, 'with its HTTP status');
+        assert.equal(details.endpoint, `${provider.url}/oauth2/token`, 'and the token endpoint');
+        assert.equal(typeof details.error_description, 'string', `and the provider's description: ${message}`);
+        assert.ok(message.includes(String(details.error_description)), `the message carries the description: ${message}`);
+        const logged = JSON.stringify(wrongSite.warnings);
+        assert.ok(!logged.includes(wrongSecret) && !logged.includes(code), 'neither the secret nor the code is logged');
+      } finally {
+        await wrongSite.close();
+      }
     });
   });
 }

@@ -18,7 +18,8 @@ for (const kind of storeKinds) {
     before(async () => {
       ({ store, dispose } = await kind.openConnect());
       double = await startGrantry();
-      site = await startSite(store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: double.url, ...grantryClient }))]);
+      // Synchronous: the preset reads nothing until a login needs it.
+      site = await startSite(store, [grantry({ issuer: double.url, ...grantryClient })]);
     });
     after(async () => {
       await site.close();
@@ -27,6 +28,8 @@ for (const kind of storeKinds) {
     });
 
     test('logs in from the metadata alone: S256, iss checked, uid matched with /api/me', async () => {
+      const metadataRead = () => double.requests.some((r) => r.path === '/.well-known/oauth-authorization-server');
+      assert.ok(!metadataRead(), 'the site started without reading the provider\'s metadata');
       double.nextUser = 'hopper';
       const browser = new TestBrowser(site.url);
       const { authorizeUrl, callback } = await loginWith(browser, 'grantry');
@@ -66,8 +69,23 @@ for (const kind of storeKinds) {
       }
     });
 
+    test('code written for the asynchronous preset still works: wrapped in lazyProvider, or awaited', async () => {
+      const legacySite = await startSite(store, [lazyProvider('grantry', 'Grantry', () => grantry({ issuer: double.url, ...grantryClient }))]);
+      try {
+        double.nextUser = 'babbage';
+        const { callback } = await loginWith(new TestBrowser(legacySite.url), 'grantry');
+        assert.equal(callback.location, '/auth/pending', `a grantry preset wrapped in lazyProvider, as before, still logs in: ${callback.text.slice(0, 300)}`);
+      } finally {
+        await legacySite.close();
+      }
+      const awaited = await grantry({ issuer: double.url, ...grantryClient });
+      const tokens = await passwordGrant(awaited, { username: 'babbage', password: 'right password' });
+      assert.equal(tokens.raw.uid, 'uid-babbage', 'an awaited preset, as the docs once showed for server-side grants, still serves the password grant');
+    });
+
     test('server-side grants: password, and client credentials cached until shortly before expiry', async () => {
-      const provider = await grantry({ issuer: double.url, ...grantryClient });
+      // The grants take the preset as it is, and load its metadata themselves.
+      const provider = grantry({ issuer: double.url, ...grantryClient });
       const tokens = await passwordGrant(provider, { username: 'lovelace', password: 'right password' });
       assert.equal(tokens.raw.uid, 'uid-lovelace', 'the password grant answers the uid of the user');
       await assert.rejects(passwordGrant(provider, { username: 'lovelace', password: 'wrong' }), (e: unknown) => e instanceof ProviderError && e.code === 'invalid_grant', 'a wrong password is refused as invalid_grant');

@@ -9,6 +9,8 @@ export const secret = 'connect-test-secret-0123456789abcdef';
 export interface TestSite {
   url: string;
   connect: Connect;
+  /** What Connect warned the site's developer about (its logger), unless the test gave its own logger. */
+  warnings: Array<{ details: Record<string, unknown>; message: string }>;
   close(): Promise<void>;
 }
 
@@ -21,8 +23,12 @@ export async function startSite(
   // The site listens before it is built, so that its URL (and so its callback) is known to the providers first.
   const early = await listenFirst('127.0.0.1', options.siteUrl ? Number(new URL(options.siteUrl).port) : 0);
   const url = `http://127.0.0.1:${early.port}`;
+  const warnings: TestSite['warnings'] = [];
+  const logger = { warn: (details: Record<string, unknown>, message: string) => void warnings.push({ details, message }) };
   // Tests sign people up from 127.0.0.1 again and again: the sign-up limit is lifted unless a test sets it.
-  const connect = createConnect({ store, secret, siteUrl: url, providers: typeof providers === 'function' ? await providers(url) : providers, ...options, login: { signupsPerAddress: 10_000, ...options.login } });
+  const connect = createConnect({
+    store, secret, siteUrl: url, providers: typeof providers === 'function' ? await providers(url) : providers, logger, ...options, login: { signupsPerAddress: 10_000, ...options.login },
+  });
   const app = Fastify({ serverFactory: early.serverFactory });
   await app.register(connectFastify, { connect });
   app.get('/account', async (request, reply) => {
@@ -35,6 +41,7 @@ export async function startSite(
   return {
     url,
     connect,
+    warnings,
     async close() {
       await app.close();
       await early.close();

@@ -71,7 +71,7 @@ for (const kind of storeKinds) {
       });
       op.on('server_error', (_ctx: unknown, error: Error) => console.error('oidc-provider:', error));
       opEarly.serverFactory(op.callback());
-      return [await oidc({ id: 'op', name: 'Test OP', issuer, clientId: 'connect-site', clientSecret: 'connect-site-secret-which-is-long-enough' })];
+      return [oidc({ id: 'op', name: 'Test OP', issuer, clientId: 'connect-site', clientSecret: 'connect-site-secret-which-is-long-enough' })];
       });
     });
     after(async () => {

@@ -8,7 +8,10 @@ import { ConnectError, ProviderError } from '../client/errors.ts';
 import type { Provider } from '../client/types.ts';
 import type { Connect } from '../connect.ts';
 import { beginLogin, finishLogin } from '../login.ts';
-import { html, json, parseCookies, redirect, serializeCookie, type ConnectRequest, type ConnectResponse } from './http.ts';
+import { logLoginFailure, type LoggedProvider } from '../log.ts';
+import { html, json, parseCookies, redirect, serializeCookie, stylesheet, type ConnectRequest, type ConnectResponse } from './http.ts';
+import type { MessageParams } from './pages.ts';
+import { connectStylesheet, stylesheetPath } from './style.ts';
 
 // The framework-agnostic core: a plain request in, a response decision out. It knows the routes of
 // both ways a site is built — server-rendered pages under basePath, JSON under apiPath — and
@@ -78,8 +81,9 @@ class Exchange {
     return json(status, data, this.setCookies);
   }
 
-  error(status: number, message: string, code = 'failed'): ConnectResponse {
-    return this.html(status, this.connect.pages.error({ status, code, message, backTo: '/' }, this.request));
+  /** The error page; `backTo` is where its link leads (the home page unless the person came from elsewhere on the site). */
+  error(status: number, message: string, code = 'failed', { params, backTo = '/' }: { params?: MessageParams; backTo?: string } = {}): ConnectResponse {
+    return this.html(status, this.connect.pages.error({ status, code, message, backTo, ...(params ? { params } : {}) }, this.request));
   }
 
   apiError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ConnectResponse {
@@ -127,8 +131,20 @@ function isJson(request: ConnectRequest): boolean {
   return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
 }
 
-/** What the person should read when a login fails; the details go to the site's log, not the page. */
-function explain(error: unknown, provider: string): { status: number; code: string; message: string } {
+interface Explained {
+  status: number;
+  code: string;
+  message: string;
+  params: MessageParams;
+}
+
+/** What the person should read when a login fails; the details go to the site's log (see loginFailure), not the page. */
+function explain(error: unknown, provider: string): Explained {
+  const explained = explainInEnglish(error, provider);
+  return { ...explained, params: { provider, ...(error instanceof ProviderError ? { providerError: error.code } : {}) } };
+}
+
+function explainInEnglish(error: unknown, provider: string): Omit<Explained, 'params'> {
   if (error instanceof ProviderError && error.code === 'access_denied') {
     return { status: 400, code: 'access_denied', message: `You did not allow ${provider} to log you in here.` };
   }
@@ -146,6 +162,17 @@ function explain(error: unknown, provider: string): { status: number; code: stri
   throw error;
 }
 
+/**
+ * A failed login explained to the person and, when the provider or the site's configuration is at
+ * fault (a 5xx: the provider refused the token request, could not be reached, answered nonsense),
+ * to the site's developer in its log. What the visitor caused (a denied consent, a stale link) is not logged.
+ */
+function loginFailure(exchange: Exchange, error: unknown, provider: LoggedProvider): Explained {
+  const explained = explain(error, provider.name);
+  if (explained.status >= 500) logLoginFailure(exchange.connect.logger, error, provider);
+  return explained;
+}
+
 type Handler = (exchange: Exchange, params: Record<string, string>) => Promise<ConnectResponse>;
 interface Route {
   method: string;
@@ -155,10 +182,14 @@ interface Route {
   api: boolean;
 }
 
+/** A route's pattern: `:name` is one path segment (a provider id: see ../options.ts); the rest is literal, dots included. */
 function route(method: string, path: string, handler: Handler, api = false): Route {
   const names: string[] = [];
-  const pattern = new RegExp(`^${path.replace(/:(\w+)/g, (_, name: string) => (names.push(name), '([a-z0-9_-]+)'))}$`);
-  return { method, pattern, names, handler, api };
+  const source = path
+    .split(/(:\w+)/)
+    .map((part) => (part.startsWith(':') ? (names.push(part.slice(1)), '([a-z0-9._-]+)') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return { method, pattern: new RegExp(`^${source}$`), names, handler, api };
 }
 
 async function withProvider(exchange: Exchange, id: string, api: boolean, work: (provider: Provider) => Promise<ConnectResponse>): Promise<ConnectResponse> {
@@ -166,10 +197,14 @@ async function withProvider(exchange: Exchange, id: string, api: boolean, work: 
   try {
     provider = await exchange.connect.provider(id);
   } catch (error) {
-    const { status, code, message } = explain(error, id);
-    return api ? exchange.apiError(status, code, message) : exchange.error(status, message, code);
+    // A lazy provider that could not be loaded (its metadata unreachable or wrong).
+    const name = exchange.connect.providerList().find((p) => p.id === id)?.name ?? id;
+    const { status, code, message, params } = loginFailure(exchange, error, { id, name });
+    return api ? exchange.apiError(status, code, message) : exchange.error(status, message, code, { params });
   }
-  if (!provider) return api ? exchange.apiError(404, 'unknown_provider', `No provider "${id}" here.`) : exchange.error(404, `No provider "${id}" here.`, 'unknown_provider');
+  if (!provider) {
+    return api ? exchange.apiError(404, 'unknown_provider', `No provider "${id}" here.`) : exchange.error(404, `No provider "${id}" here.`, 'unknown_provider', { params: { provider: id } });
+  }
   return work(provider);
 }
 
@@ -213,8 +248,8 @@ async function serverCallback(exchange: Exchange, { provider: id }: Record<strin
     try {
       result = await complete(exchange, provider, exchange.request.query);
     } catch (error) {
-      const { status, code, message } = explain(error, provider.name);
-      return exchange.error(status, message, code);
+      const { status, code, message, params } = loginFailure(exchange, error, provider);
+      return exchange.error(status, message, code, { params });
     }
     const { outcome, state } = result;
     // Checked again when used: a login state stored before this check was tightened may hold any path.
@@ -226,7 +261,10 @@ async function serverCallback(exchange: Exchange, { provider: id }: Record<strin
       case 'linked':
         return exchange.redirect(next);
       case 'link-refused':
-        return exchange.error(409, `This ${provider.name} account is bound to another account here, and stays there. Unbind it there first.`, 'identity_taken');
+        return exchange.error(409, `This ${provider.name} account is bound to another account here, and stays there. Unbind it there first.`, 'identity_taken', {
+          params: { provider: provider.name },
+          backTo: exchange.connect.options.afterLoginPath,
+        });
       case 'pending':
         exchange.setCookie(cookieNames.ticket, outcome.ticket, ticketLifetime);
         return exchange.redirect(`${exchange.connect.options.basePath}/pending`);
@@ -242,7 +280,7 @@ async function pendingIdentity(exchange: Exchange) {
   return identity && { ticket, browserHash, identity };
 }
 
-async function renderPending(exchange: Exchange, status: number, message?: string, code?: string): Promise<ConnectResponse> {
+async function renderPending(exchange: Exchange, status: number, message?: string, code?: string, params?: MessageParams): Promise<ConnectResponse> {
   const pending = await pendingIdentity(exchange);
   if (!pending) return exchange.error(400, 'There is no login waiting to be finished in this browser, or it has expired. Please log in again.', 'no_pending_login');
   if (pending.identity.userId !== null && !message) {
@@ -251,7 +289,7 @@ async function renderPending(exchange: Exchange, status: number, message?: strin
     status = 409;
   }
   const providerName = exchange.connect.providerList().find((p) => p.id === pending.identity.provider)?.name ?? pending.identity.provider;
-  const input = { basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, code, username: exchange.field('username') };
+  const input = { basePath: exchange.connect.options.basePath, providerName, identity: pending.identity, message, code, ...(params ? { params } : {}), username: exchange.field('username') };
   return exchange.html(status, exchange.connect.pages.pending(input, exchange.request));
 }
 
@@ -259,18 +297,25 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
   const pending = await pendingIdentity(exchange);
   if (!pending) return renderPending(exchange, 400);
   const result = await bind(pending);
-  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message, result.code);
+  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message, result.code, failureParams(result));
   exchange.clearCookie(cookieNames.ticket);
   await exchange.signIn(result.user);
   // Where the login was started to return to, kept with the ticket on the server (never from this form).
   return exchange.redirect(safeReturnTo(result.returnTo) ?? exchange.connect.options.afterLoginPath);
 }
 
+/** What a binding or sign-up refusal's message was made of, for wording it in another language. */
+function failureParams(failure: object): MessageParams {
+  const { retryAfter, field } = failure as { retryAfter?: number; field?: string };
+  return { ...(retryAfter !== undefined ? { retryAfter } : {}), ...(field !== undefined ? { field } : {}) };
+}
+
 async function unbind(exchange: Exchange): Promise<ConnectResponse> {
   const user = await exchange.user();
   if (!user) return exchange.error(401, 'Please log in first.', 'not_signed_in');
   const result = await exchange.connect.unbind(user.id, exchange.field('identity'));
-  if (!result.ok) return exchange.error(409, result.message, result.code);
+  // Refused (the only way to log in, or not this account's): back to the account page it came from.
+  if (!result.ok) return exchange.error(409, result.message, result.code, { backTo: exchange.connect.options.afterLoginPath });
   return exchange.redirect(exchange.connect.options.afterLoginPath);
 }
 
@@ -288,10 +333,10 @@ async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
   });
   if (!result.ok) {
     if (result.code === 'too_many_signups') {
-      const answer = exchange.error(429, result.message, result.code);
+      const answer = exchange.error(429, result.message, result.code, { params: { retryAfter: result.retryAfter } });
       return { ...answer, headers: { ...answer.headers, 'retry-after': String(result.retryAfter) } };
     }
-    return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message, result.code);
+    return exchange.error(result.code === 'username_taken' ? 409 : 400, result.message, result.code, { params: failureParams(result) });
   }
   await exchange.signIn(result.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
@@ -299,7 +344,7 @@ async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
 
 async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
   const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'), { address: exchange.request.address, policy: exchange.connect.options.login });
-  if (!login.ok) return exchange.error(401, login.message, 'invalid_credentials');
+  if (!login.ok) return exchange.error(401, login.message, 'invalid_credentials', { params: failureParams(login) });
   await exchange.signIn(login.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
@@ -352,7 +397,7 @@ async function apiCallback(exchange: Exchange, { provider: id }: Record<string, 
     try {
       result = await complete(exchange, provider, params);
     } catch (error) {
-      const { status, code, message } = explain(error, provider.name);
+      const { status, code, message } = loginFailure(exchange, error, provider);
       return exchange.apiError(status, code, message);
     }
     const { outcome, state } = result;
@@ -404,6 +449,7 @@ function routes(connect: Connect): Route[] {
   const api = connect.options.apiPath;
   const store = connect.store;
   return [
+    route('GET', stylesheetPath(base), async () => stylesheet(connectStylesheet)),
     route('GET', `${base}/pending`, (x) => renderPending(x, 200)),
     route('POST', `${base}/pending/register`, (x) => finishPending(x, (holder) => registerAndBind(store, { ...holder, username: x.field('username'), displayName: x.field('displayName') || x.field('username') }))),
     route('POST', `${base}/pending/bind`, (x) => finishPending(x, (holder) => loginAndBind(store, { ...holder, username: x.field('username'), password: x.field('password'), address: x.request.address, policy: x.connect.options.login }))),

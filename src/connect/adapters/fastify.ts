@@ -8,6 +8,9 @@ import { flattenHeaders, parseBodyText, splitUrl } from './http.ts';
  * so its body parsing stays with its own routes.
  */
 export const connectFastify: FastifyPluginAsync<{ connect: Connect }> = async (app: FastifyInstance, { connect }) => {
+  // A Fastify app that logs (Fastify({ logger: … })) gets Connect's warnings in the same log. One
+  // that does not has a silent stand-in with no level, which would swallow them: stderr stays then.
+  if (typeof app.log.level === 'string' && app.log.level !== 'silent') connect.adoptFrameworkLogger(app.log);
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
       done(null, parseBodyText(body as string, 'application/x-www-form-urlencoded'));

@@ -64,6 +64,11 @@ export function html(status: number, body: string, cookies: string[] = []): Conn
   return { status, headers: { ...baseHeaders, 'content-type': 'text/html; charset=utf-8' }, cookies, body };
 }
 
+/** Connect's stylesheet: its URL carries a hash of its content, so browsers may keep it for a year. */
+export function stylesheet(body: string): ConnectResponse {
+  return { status: 200, headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable', 'x-content-type-options': 'nosniff' }, cookies: [], body };
+}
+
 export function json(status: number, data: unknown, cookies: string[] = []): ConnectResponse {
   return { status, headers: { ...baseHeaders, 'content-type': 'application/json; charset=utf-8' }, cookies, body: JSON.stringify(data) };
 }

@@ -39,7 +39,9 @@ export interface TicketHolder {
 
 export type BindingFailure =
   | { ok: false; code: 'ticket_invalid'; message: string }
-  | { ok: false; code: 'username_taken' | 'identity_taken' | 'invalid_credentials'; message: string }
+  | { ok: false; code: 'username_taken' | 'identity_taken'; message: string }
+  /** `retryAfter`: seconds until the account or the address may try again, when too many passwords were wrong. */
+  | { ok: false; code: 'invalid_credentials'; message: string; retryAfter?: number }
   | { ok: false; code: 'invalid_field'; message: string; field: string };
 
 /** `returnTo` is the path the login was started to return to, carried server-side by the ticket. */
@@ -162,7 +164,7 @@ export async function registerAndBind(
 /** "Bind to an account I have": the account's password proves it is theirs. */
 export async function loginAndBind(store: ConnectStore, input: TicketHolder & Attempt & { username: string; password: string }): Promise<BindingResult> {
   const check = await checkSitePassword(store, input.username, input.password, input);
-  if (!check.ok) return { ok: false, code: 'invalid_credentials', message: passwordMessage(check) };
+  if (!check.ok) return { ok: false, code: 'invalid_credentials', ...passwordRefusal(check) };
   const { user } = check;
   return inTransaction(store, async (tx) => {
     const { identity, returnTo } = await takeTicket(tx, input);
@@ -197,15 +199,16 @@ export async function registerLocalUser(
   }
 }
 
-function passwordMessage(check: { locked: boolean; retryAfter: number }): string {
-  return check.locked ? `Too many wrong passwords; try again in ${Math.ceil(check.retryAfter / 60)} minutes.` : 'Wrong username or password.';
+function passwordRefusal(check: { locked: boolean; retryAfter: number }): { message: string; retryAfter?: number } {
+  if (!check.locked) return { message: 'Wrong username or password.' };
+  return { message: `Too many wrong passwords; try again in ${Math.ceil(check.retryAfter / 60)} minutes.`, retryAfter: check.retryAfter };
 }
 
-export type LocalLogin = { ok: true; user: ConnectUser } | { ok: false; message: string };
+export type LocalLogin = { ok: true; user: ConnectUser } | { ok: false; message: string; retryAfter?: number };
 
 export async function authenticateLocalUser(store: ConnectStore, username: string, password: string, attempt: Attempt = {}): Promise<LocalLogin> {
   const check = await checkSitePassword(store, username, password, attempt);
-  return check.ok ? check : { ok: false, message: passwordMessage(check) };
+  return check.ok ? check : { ok: false, ...passwordRefusal(check) };
 }
 
 export type UnbindResult = { ok: true } | { ok: false; code: 'last_login_method' | 'not_found'; message: string };

@@ -29,14 +29,28 @@ export function parseBody(text: string): Body {
   throw new ConnectError('invalid_response', 'the provider answered with neither JSON nor a form');
 }
 
-/** Throws the provider's error, however this provider spells it. */
-export function checkProviderError(body: Body, status: number): void {
+/** Throws the provider's error, however this provider spells it; `endpoint` is the URL that answered, for the site's log. */
+export function checkProviderError(body: Body, status: number, endpoint?: string): void {
   const field = (name: string) => (body[name] === undefined || body[name] === null ? undefined : String(body[name]));
-  if (field('error')) throw new ProviderError(field('error')!, field('error_description') ?? field('msg'), status);
-  if (field('errcode') && field('errcode') !== '0') throw new ProviderError(field('errcode')!, field('errmsg'), status);
-  if (field('error_code')) throw new ProviderError(field('error_code')!, field('error'), status);
-  if (field('ret') && field('ret') !== '0') throw new ProviderError(field('ret')!, field('msg'), status);
-  if (status >= 400) throw new ProviderError('http_error', `HTTP ${status}`, status);
+  const where = endpoint === undefined ? undefined : loggableUrl(endpoint);
+  if (field('error')) throw new ProviderError(field('error')!, field('error_description') ?? field('msg'), status, where);
+  if (field('errcode') && field('errcode') !== '0') throw new ProviderError(field('errcode')!, field('errmsg'), status, where);
+  if (field('error_code')) throw new ProviderError(field('error_code')!, field('error'), status, where);
+  if (field('ret') && field('ret') !== '0') throw new ProviderError(field('ret')!, field('msg'), status, where);
+  if (status >= 400) throw new ProviderError('http_error', `HTTP ${status}`, status, where);
+}
+
+/**
+ * A URL as it may be logged: no query, fragment or user info. WeChat's and QQ's calls carry the
+ * app secret, the code or the access token in the query.
+ */
+export function loggableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(not a URL)';
+  }
 }
 
 export async function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: URLSearchParams } = {}): Promise<Body> {
@@ -53,7 +67,7 @@ export async function request(url: string, init: { method?: string; headers?: Re
     throw new ConnectError('unreachable', `${new URL(url).origin} could not be reached: ${(error as Error).message}`);
   }
   const body = parseBody(await response.text());
-  checkProviderError(body, response.status);
+  checkProviderError(body, response.status, url);
   return body;
 }
 

@@ -12,6 +12,7 @@ export * from './errors.ts';
 export * from './http.ts';
 export * from './id-token.ts';
 export * from './token.ts';
+export * from './lazy.ts';
 export type * from './types.ts';
 
 export interface CompletedAuthorization {

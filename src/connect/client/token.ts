@@ -1,6 +1,14 @@
 import { ConnectError } from './errors.ts';
 import { request, optionalString, requireString, type Body } from './http.ts';
-import type { Provider, TokenSet } from './types.ts';
+import { loadProvider } from './lazy.ts';
+import type { LazyProvider, Provider, TokenSet } from './types.ts';
+
+/**
+ * The server-side grants take a provider or a lazy one (the grantry and oidc presets), loaded on
+ * first use, so that `passwordGrant(grantry({…}), …)` works as `passwordGrant(await grantry({…}), …)`
+ * did when that preset was asynchronous.
+ */
+export type ProviderSource = Provider | LazyProvider;
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -48,7 +56,8 @@ function clientAuthentication(provider: Provider, params: Record<string, string>
 }
 
 /** One request to the token endpoint, whichever grant, answered as a checked token set. */
-export async function tokenRequest(provider: Provider, params: Record<string, string>): Promise<TokenSet> {
+export async function tokenRequest(source: ProviderSource, params: Record<string, string>): Promise<TokenSet> {
+  const provider = await loadProvider(source);
   if (provider.tokenRequest) {
     const custom = provider.tokenRequest(params);
     return parseTokenSet(await request(custom.url, custom));
@@ -72,13 +81,13 @@ export function exchangeCode(provider: Provider, input: { code: string; redirect
 }
 
 /** A provider that rotates refresh tokens sends a new one; one that does not keeps the old one valid. */
-export async function refreshTokens(provider: Provider, refreshToken: string, scope?: string): Promise<TokenSet> {
+export async function refreshTokens(provider: ProviderSource, refreshToken: string, scope?: string): Promise<TokenSet> {
   const tokens = await tokenRequest(provider, { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope ? { scope } : {}) });
   return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
 }
 
 /** The resource-owner password grant: only for a site's own provider, from a server. */
-export function passwordGrant(provider: Provider, input: { username: string; password: string; scope?: string }): Promise<TokenSet> {
+export function passwordGrant(provider: ProviderSource, input: { username: string; password: string; scope?: string }): Promise<TokenSet> {
   return tokenRequest(provider, {
     grant_type: 'password',
     username: input.username,
@@ -87,12 +96,13 @@ export function passwordGrant(provider: Provider, input: { username: string; pas
   });
 }
 
-export function clientCredentialsGrant(provider: Provider, scope?: string): Promise<TokenSet> {
+export function clientCredentialsGrant(provider: ProviderSource, scope?: string): Promise<TokenSet> {
   return tokenRequest(provider, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) });
 }
 
 /** RFC 7009. Revocation of an unknown token succeeds, so only transport and client errors throw. */
-export async function revokeToken(provider: Provider, token: string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
+export async function revokeToken(source: ProviderSource, token: string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
+  const provider = await loadProvider(source);
   if (!provider.revocationEndpoint) throw new ConnectError('unsupported', `${provider.id} has no revocation endpoint`);
   const auth = clientAuthentication(provider, { token, ...(hint ? { token_type_hint: hint } : {}) });
   const response = await fetch(provider.revocationEndpoint, {
@@ -113,7 +123,7 @@ export class ClientCredentialsCache {
   private readonly entries = new Map<string, { tokens: TokenSet } | { pending: Promise<TokenSet> }>();
 
   constructor(
-    private readonly provider: Provider,
+    private readonly provider: ProviderSource,
     /** A token this close to expiry is not handed out: it could expire in flight. */
     private readonly marginSeconds = 60,
   ) {}

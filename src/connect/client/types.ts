@@ -68,3 +68,14 @@ export interface Provider {
   tokenRequest?(params: Record<string, string>): HttpRequest;
   identity(tokens: TokenSet, context: IdentityContext): Promise<NormalizedIdentity>;
 }
+
+/**
+ * A provider whose configuration is fetched on first use (a metadata document), so that a site
+ * starts, and builds its provider list, without waiting for the provider. Connect loads it when a
+ * login first needs it and loads it again after a failure; the grantry and oidc presets return one.
+ */
+export interface LazyProvider {
+  id: string;
+  name: string;
+  load(): Promise<Provider>;
+}

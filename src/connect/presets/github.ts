@@ -1,6 +1,7 @@
 import { getJson, requireString, type Body } from '../client/http.ts';
 import type { Provider } from '../client/types.ts';
 import { bearer, profile } from './profile.ts';
+import { presetOptions, requireText } from './options.ts';
 
 export interface GitHubOptions {
   clientId: string;
@@ -27,6 +28,9 @@ async function primaryEmail(api: string, headers: Record<string, string>): Promi
 // status), wants Accept: application/json to answer in JSON at all, and refuses API calls
 // without a User-Agent (http.ts sends one on every request).
 export function github(options: GitHubOptions): Provider {
+  presetOptions('github', options, 'clientId, clientSecret');
+  requireText('github', options, 'clientId', 'the Client ID of your GitHub OAuth app');
+  requireText('github', options, 'clientSecret', 'a client secret of your GitHub OAuth app');
   const web = options.webUrl ?? 'https://github.com';
   const api = options.apiUrl ?? 'https://api.github.com';
   return {

@@ -1,5 +1,6 @@
 import type { Provider } from '../client/types.ts';
 import { profile } from './profile.ts';
+import { presetOptions, requireText } from './options.ts';
 
 export interface GoogleOptions {
   clientId: string;
@@ -12,6 +13,9 @@ export interface GoogleOptions {
 // Google's endpoints are stable and documented, so they are written here rather than discovered
 // at start-up; the identity comes from the validated ID token alone (no userinfo call).
 export function google(options: GoogleOptions): Provider {
+  presetOptions('google', options, 'clientId, clientSecret');
+  requireText('google', options, 'clientId', 'the Client ID of your OAuth client in the Google Cloud console');
+  requireText('google', options, 'clientSecret', 'the Client secret of your OAuth client in the Google Cloud console');
   const at = (host: string, path: string) => `${options.baseUrl ?? host}${path}`;
   return {
     id: 'google',

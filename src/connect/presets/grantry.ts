@@ -1,22 +1,38 @@
 import { discover, fromMetadata } from '../client/discovery.ts';
 import { ConnectError } from '../client/errors.ts';
 import { getJson, requireString } from '../client/http.ts';
-import type { Provider } from '../client/types.ts';
+import { lazyProvider } from '../client/lazy.ts';
+import type { LazyProvider, Provider } from '../client/types.ts';
+import { optionalText, presetOptions, requireHttpUrl, requireText } from './options.ts';
 import { bearer, profile, text } from './profile.ts';
 
 export interface GrantryOptions {
   /** The provider's issuer URL; everything else is read from its RFC 8414 metadata. */
   issuer: string;
   clientId: string;
+  /** Left out for a public app (PKCE only); given, it must not be empty. */
   clientSecret?: string;
   scope?: string;
   id?: string;
 }
 
-/** Log in with a Grantry provider. Asynchronous: it reads <issuer>/.well-known/oauth-authorization-server first. */
-export async function grantry(options: GrantryOptions): Promise<Provider> {
-  const metadata = await discover(options.issuer, 'oauth');
+/**
+ * Log in with a Grantry provider. Synchronous: the options are checked now, and the provider's
+ * metadata (<issuer>/.well-known/oauth-authorization-server) is read when a login first needs it,
+ * so a site starts while its provider is still starting. For server-side grants without Connect:
+ * `const provider = await grantry({…}).load()`.
+ */
+export function grantry(options: GrantryOptions): LazyProvider {
+  presetOptions('grantry', options, 'issuer, clientId, clientSecret');
+  requireHttpUrl('grantry', options, 'issuer', 'the Grantry provider\'s URL, e.g. https://id.example.com');
+  requireText('grantry', options, 'clientId', 'the Client ID of your app at the Grantry provider');
+  optionalText('grantry', options, 'clientSecret', 'the Client secret of your app at the Grantry provider (leave it out for a public app)');
   const id = options.id ?? 'grantry';
+  return lazyProvider(id, 'Grantry', () => loadGrantry(options, id));
+}
+
+async function loadGrantry(options: GrantryOptions, id: string): Promise<Provider> {
+  const metadata = await discover(options.issuer, 'oauth');
   const methods = metadata.code_challenge_methods_supported;
   if (Array.isArray(methods) && !methods.includes('S256')) throw new ConnectError('invalid_metadata', `${options.issuer} does not offer PKCE S256`);
   return {

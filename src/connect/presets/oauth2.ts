@@ -1,6 +1,7 @@
 import { getJson, requireString, type Body } from '../client/http.ts';
 import type { ConnectProfile, Provider } from '../client/types.ts';
 import { bearer, profile } from './profile.ts';
+import { optionalText, presetOptions, requireHttpUrl, requireText } from './options.ts';
 
 /** Any plain OAuth 2.0 provider with a profile endpoint. */
 export interface OAuth2Options {
@@ -31,6 +32,11 @@ function standardProfile(body: Body): { subject: string; profile: ConnectProfile
 }
 
 export function oauth2(options: OAuth2Options): Provider {
+  presetOptions('oauth2', options, 'id, clientId, authorizationEndpoint, tokenEndpoint, userinfoEndpoint');
+  requireText('oauth2', options, 'id', 'the provider\'s id in your site\'s paths (/auth/<id>/login)');
+  requireText('oauth2', options, 'clientId', 'the client id the provider gave your site');
+  optionalText('oauth2', options, 'clientSecret', 'the client secret the provider gave your site (leave it out for a public client)');
+  for (const endpoint of ['authorizationEndpoint', 'tokenEndpoint', 'userinfoEndpoint'] as const) requireHttpUrl('oauth2', options, endpoint, 'one of the provider\'s endpoints');
   const map = options.mapProfile ?? standardProfile;
   return {
     id: options.id,

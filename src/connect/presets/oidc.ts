@@ -1,10 +1,13 @@
 import { discover, fromMetadata } from '../client/discovery.ts';
 import { ConnectError } from '../client/errors.ts';
 import { getJson, type Body } from '../client/http.ts';
-import type { Provider } from '../client/types.ts';
+import { lazyProvider } from '../client/lazy.ts';
+import type { LazyProvider, Provider } from '../client/types.ts';
+import { optionalText, presetOptions, requireHttpUrl, requireText } from './options.ts';
 import { bearer, profile } from './profile.ts';
 
 export interface OidcOptions {
+  /** The provider's id in the site's paths (/auth/<id>/login); the issuer's host name by default. */
   id?: string;
   name?: string;
   issuer: string;
@@ -13,11 +16,22 @@ export interface OidcOptions {
   scope?: string;
 }
 
-/** Any OpenID Connect provider, configured from its discovery document. */
-export async function oidc(options: OidcOptions): Promise<Provider> {
+/**
+ * Any OpenID Connect provider, configured from its discovery document. Synchronous: the options
+ * are checked now, the document is read when a login first needs it.
+ */
+export function oidc(options: OidcOptions): LazyProvider {
+  presetOptions('oidc', options, 'issuer, clientId, clientSecret');
+  requireHttpUrl('oidc', options, 'issuer', 'the provider\'s issuer URL, as its discovery document names it');
+  requireText('oidc', options, 'clientId', 'the client id the provider gave your site');
+  optionalText('oidc', options, 'clientSecret', 'the client secret the provider gave your site (leave it out for a public client)');
+  const id = options.id ?? new URL(options.issuer).hostname;
+  return lazyProvider(id, options.name ?? id, () => loadOidc(options, id));
+}
+
+async function loadOidc(options: OidcOptions, id: string): Promise<Provider> {
   const metadata = await discover(options.issuer, 'oidc');
   if (typeof metadata.jwks_uri !== 'string') throw new ConnectError('invalid_metadata', `${options.issuer} publishes no jwks_uri`);
-  const id = options.id ?? new URL(options.issuer).hostname;
   const userinfo = metadata.userinfo_endpoint;
   return {
     ...fromMetadata(metadata, options),

@@ -2,6 +2,7 @@ import { ConnectError } from '../client/errors.ts';
 import { getJson, requireString } from '../client/http.ts';
 import type { Provider } from '../client/types.ts';
 import { profile } from './profile.ts';
+import { presetOptions, requireText } from './options.ts';
 
 export interface QQOptions {
   appId: string;
@@ -15,6 +16,9 @@ export interface QQOptions {
 // (http.ts reads either); the profile call wants the app id again as oauth_consumer_key, and
 // reports errors as {ret, msg}.
 export function qq(options: QQOptions): Provider {
+  presetOptions('qq', options, 'appId, appKey');
+  requireText('qq', options, 'appId', 'the APP ID of your QQ Connect app');
+  requireText('qq', options, 'appKey', 'the APP Key of your QQ Connect app');
   const base = options.baseUrl ?? 'https://graph.qq.com';
   return {
     id: 'qq',

@@ -2,6 +2,7 @@ import { ConnectError } from '../client/errors.ts';
 import { getJson, requireString } from '../client/http.ts';
 import type { Provider } from '../client/types.ts';
 import { profile, text } from './profile.ts';
+import { presetOptions, requireText } from './options.ts';
 
 export interface WeChatOptions {
   appId: string;
@@ -22,6 +23,9 @@ export interface WeChatOptions {
 // #wechat_redirect fragment, a GET token endpoint, no token_type, errors as {errcode, errmsg}
 // with HTTP 200 (http.ts), no PKCE and no email.
 export function wechat(options: WeChatOptions): Provider {
+  presetOptions('wechat', options, 'appId, appSecret');
+  requireText('wechat', options, 'appId', 'the AppID of your WeChat website app');
+  requireText('wechat', options, 'appSecret', 'the AppSecret of your WeChat website app');
   const open = options.openUrl ?? 'https://open.weixin.qq.com';
   const api = options.apiUrl ?? 'https://api.weixin.qq.com';
   const endpoint = (path: string, params: Record<string, string>) => `${api}${path}?${new URLSearchParams(params)}`;

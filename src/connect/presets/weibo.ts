@@ -2,6 +2,7 @@ import { ConnectError } from '../client/errors.ts';
 import { getJson, request, requireString } from '../client/http.ts';
 import type { Provider, TokenSet } from '../client/types.ts';
 import { profile, text } from './profile.ts';
+import { presetOptions, requireText } from './options.ts';
 
 export interface WeiboOptions {
   /** The App Key. */
@@ -24,6 +25,9 @@ async function weiboUid(base: string, tokens: TokenSet): Promise<string> {
 // Weibo: no PKCE, remind_in and uid as strings (token.ts accepts either for expires_in), JSON
 // labelled text/plain (http.ts reads the body, not the label), errors as {error, error_code}.
 export function weibo(options: WeiboOptions): Provider {
+  presetOptions('weibo', options, 'clientId, clientSecret');
+  requireText('weibo', options, 'clientId', 'the App Key of your Weibo app');
+  requireText('weibo', options, 'clientSecret', 'the App Secret of your Weibo app');
   const base = options.baseUrl ?? 'https://api.weibo.com';
   return {
     id: 'weibo',
