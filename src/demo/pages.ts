@@ -85,9 +85,15 @@ function liveSection(c: PageContext, live: LiveProfile): string {
 
 export function accountPage(c: PageContext, user: ConnectUser, identities: ConnectIdentity[], providers: Providers, live: LiveProfile[]): string {
   const name = (id: string) => providers.find((p) => p.id === id)?.name ?? id;
+  // Connect refuses to unbind the only way to log in (no password, no other login): it is not offered.
+  const onlyLogin = !user.passwordHash && identities.length === 1;
+  const unbind = (identity: ConnectIdentity) =>
+    onlyLogin
+      ? `<span class="muted" data-testid="only-login">${tx(c, 'demo.account.onlyLogin')}</span>`
+      : `<form class="inline" method="post" action="/auth/unbind"><input type="hidden" name="identity" value="${e(identity.id)}"><button type="submit">${tx(c, 'demo.account.unbind', { provider: name(identity.provider) })}</button></form>`;
   const bound = identities
     .map((identity) => `<li>${identity.profile.avatar ? `<img src="${e(identity.profile.avatar)}" width="24" height="24" alt="">` : ''}<strong>${e(name(identity.provider))}</strong><span>${e(identity.profile.name ?? identity.subject)}${identity.profile.email ? ` &lt;${e(identity.profile.email)}&gt;` : ''}</span>
-<form class="inline" method="post" action="/auth/unbind"><input type="hidden" name="identity" value="${e(identity.id)}"><button type="submit">${tx(c, 'demo.account.unbind', { provider: name(identity.provider) })}</button></form></li>`)
+${unbind(identity)}</li>`)
     .join('');
   const unbound = providers.filter((p) => !identities.some((i) => i.provider === p.id));
   return layout(
@@ -144,7 +150,10 @@ const stateCodes = ['unknown_state', 'missing_state', 'browser_mismatch', 'expir
 
 /** Connect's message in the visitor's language where the demo words it; its own English words otherwise. */
 function messageFor(locale: Locale, code: string | undefined, message: string): string {
-  if (code === 'access_denied' || code === 'username_taken' || code === 'identity_taken' || code === 'no_pending_login' || code === 'ticket_invalid') {
+  if (
+    code === 'access_denied' || code === 'username_taken' || code === 'identity_taken' || code === 'no_pending_login' || code === 'ticket_invalid' ||
+    code === 'last_login_method' || code === 'not_found'
+  ) {
     return t(locale, `demo.error.${code}` as MessageKey);
   }
   if (code && stateCodes.includes(code)) return t(locale, 'demo.error.invalid_state');
@@ -153,12 +162,15 @@ function messageFor(locale: Locale, code: string | undefined, message: string): 
 
 /** Connect's error page (a refused or failed login), in the demo's look and language. */
 export function errorPage(c: PageContext, input: ErrorPageInput): string {
+  // Connect's error page serves more than logins: a refused unbind is about the account.
+  const aboutAccount = input.code === 'last_login_method' || input.code === 'not_found';
+  const title = t(c.locale, aboutAccount ? 'demo.error.unbindTitle' : 'demo.error.title');
   return layout(
     c,
     'other',
-    t(c.locale, 'demo.error.title'),
-    `<h1>${tx(c, 'demo.error.title')}</h1><p role="alert" class="error" data-code="${e(input.code)}">${e(messageFor(c.locale, input.code, input.message))}</p>
-<p><a href="${e(input.backTo)}">${tx(c, 'demo.error.back')}</a></p>`,
+    title,
+    `<h1>${e(title)}</h1><p role="alert" class="error" data-code="${e(input.code)}">${e(messageFor(c.locale, input.code, input.message))}</p>
+<p><a href="${e(aboutAccount ? '/account' : input.backTo)}">${tx(c, aboutAccount ? 'demo.error.backToAccount' : 'demo.error.back')}</a></p>`,
   );
 }
 

@@ -12,6 +12,8 @@ import { sqliteKind } from '../helpers/stores.ts';
 
 // `grantry token …` talks HTTP to a running provider, so one store suffices here: what it
 // exercises is the command, and the grants themselves are tested on both stores elsewhere.
+// Secrets and refresh tokens are base64url and may begin with '-': they are passed as --flag=value,
+// as a person must then too (the option parser says so when they are not).
 
 describe('grantry token', () => {
   let provider: RunningProvider;
@@ -20,7 +22,7 @@ describe('grantry token', () => {
 
   test('client-credentials prints the token response', async () => {
     const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
-    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!]);
+    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, `--client-secret=${clientSecret!}`]);
     assert.equal(result.code, 0, result.stderr);
     const token = result.json();
     assert.equal(token.token_type, 'Bearer', 'client-credentials prints a Bearer token');
@@ -30,23 +32,23 @@ describe('grantry token', () => {
   test('password, then refresh with the refresh token it printed', async () => {
     const user = await provider.createUser('cli_user', 'cli password 123');
     const { client, clientSecret } = await provider.registerClient({ appType: 'web', trusted: true, grantTypes: ['password', 'refresh_token'] });
-    const password = await runCli(['token', 'password', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--username', 'cli_user', '--password', 'cli password 123']);
+    const password = await runCli(['token', 'password', '--issuer', provider.url, '--client-id', client.id, `--client-secret=${clientSecret!}`, '--username', 'cli_user', '--password', 'cli password 123']);
     assert.equal(password.code, 0, password.stderr);
     assert.equal(password.json().uid, user.id, 'the password grant prints the uid of the user');
-    const refreshed = await runCli(['token', 'refresh', '--issuer', provider.url, '--client-id', client.id, '--client-secret', clientSecret!, '--refresh-token', password.json().refresh_token]);
+    const refreshed = await runCli(['token', 'refresh', '--issuer', provider.url, '--client-id', client.id, `--client-secret=${clientSecret!}`, `--refresh-token=${password.json().refresh_token}`]);
     assert.equal(refreshed.code, 0, refreshed.stderr);
     assert.notEqual(refreshed.json().refresh_token, password.json().refresh_token, 'the refresh prints a new refresh token');
   });
 
   test('a refused grant prints the error and exits with 2', async () => {
     const { client } = await provider.registerClient({ appType: 'service' });
-    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret', 'wrong']);
+    const result = await runCli(['token', 'client-credentials', '--issuer', provider.url, '--client-id', client.id, '--client-secret=wrong']);
     assert.equal(result.code, 2, `a refused grant exits with 2: ${result.stderr}`);
     assert.equal(result.json().error, 'invalid_client', 'a wrong client secret prints invalid_client');
   });
 
   test('an unreachable provider is a clear error', async () => {
-    const result = await runCli(['token', 'client-credentials', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret', 'y']);
+    const result = await runCli(['token', 'client-credentials', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--client-secret=y']);
     assert.equal(result.code, 2, 'an unreachable provider exits with 2');
     assert.match(result.stderr, /cannot reach the provider/, `an unreachable provider is said to be unreachable: ${result.stderr}`);
   });
@@ -89,7 +91,7 @@ describe('grantry token', () => {
     const { client, clientSecret } = await provider.registerClient({ appType: 'service' });
     const dir = mkdtempSync(join(tmpdir(), 'grantry-token-'));
     writeFileSync(join(dir, 'grantry.config.json'), JSON.stringify({ issuer: provider.url }));
-    const result = await runCli(['token', 'client-credentials', '--client-id', client.id, '--client-secret', clientSecret!], { cwd: dir, env: { GRANTRY_ISSUER: '' } });
+    const result = await runCli(['token', 'client-credentials', '--client-id', client.id, `--client-secret=${clientSecret!}`], { cwd: dir, env: { GRANTRY_ISSUER: '' } });
     assert.equal(result.code, 0, `the provider named in grantry.config.json answers: ${result.stderr}`);
     assert.equal(result.json().token_type, 'Bearer', 'with a token');
     assert.deepEqual(readdirSync(dir), ['grantry.config.json'], 'and no secret file is made by a command that needs none');

@@ -62,7 +62,17 @@ for (const kind of storeKinds) {
       // Under no-referrer a browser would post this page's forms with `Origin: null`, refused as cross-site.
       assert.equal(pending.headers.get('referrer-policy'), 'same-origin', 'the binding page keeps the referrer on this site, so that its forms post with an Origin');
       assert.equal((await browser.post('/auth/pending/register', { username: 'noether', displayName: 'Emmy' })).location, '/account', '"create a new account" signs in and goes to the account page');
-      assert.match((await browser.get('/account')).text, /none \(you log in through other sites only\)/, 'the account page says the account has no password');
+      const account = await browser.get('/account');
+      assert.match(account.text, /none \(you log in through other sites only\)/, 'the account page says the account has no password');
+      // The only way to log in is not offered for unbinding; posted anyway, Connect refuses and the page says why.
+      assert.doesNotMatch(account.text, /action="\/auth\/unbind"/, 'the only login has no Unbind button');
+      assert.match(account.text, new RegExp(`data-testid="only-login">${t('en', 'demo.account.onlyLogin')}</span>`), 'the account page says it is the only way to log in');
+      const identity = (await store.listIdentitiesOfUser((await store.findConnectUserByUsername('noether'))!.id))[0]!;
+      const refused = await browser.post('/auth/unbind', { identity: identity.id }, { 'accept-language': 'zh-CN' });
+      assert.equal(refused.status, 409, 'unbinding the only login is refused with 409');
+      assert.match(refused.text, new RegExp(`<h1>${t('zh-CN', 'demo.error.unbindTitle')}</h1>`), 'the refusal is titled about the account, not about a failed login');
+      assert.match(refused.text, new RegExp(`data-code="last_login_method">${t('zh-CN', 'demo.error.last_login_method')}</p>`), 'the refusal says why, in Chinese');
+      assert.match(refused.text, /<a href="\/account">/, 'the refusal leads back to the account page');
       assert.match((await browser.get('/spa')).text, /spa\.js/, 'the single-page part loads spa.js');
       assert.match((await browser.get('/connect/browser.js')).text, /export function readImplicitResponse/, 'the browser module is served');
     });

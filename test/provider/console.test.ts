@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { sha256 } from '../../src/lib/crypto.ts';
 import { TestBrowser, csrfFrom, inputValue } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { registerThroughForm, rotateThroughForm } from '../helpers/console.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -15,27 +16,6 @@ async function signedIn(provider: RunningProvider) {
   const browser = new TestBrowser(provider.url);
   assert.equal((await browser.login(user.username, user.password)).status, 303, 'a registered user signs in with a 303');
   return { user, browser };
-}
-
-/**
- * Registers through the form. An accepted registration redirects (303) to the app's page, which is
- * returned (the page that shows the App Secret once); a refused one is the form again.
- */
-async function registerThroughForm(browser: TestBrowser, fields: Record<string, string>) {
-  const form = await browser.get('/console/apps/new');
-  assert.equal(form.status, 200, 'a signed-in user gets the registration form');
-  const posted = await browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), ...fields });
-  if (posted.status !== 303) return posted;
-  assert.match(posted.location ?? '', /^\/console\/apps\/[0-9a-f]{32}\?registered=1$/, "an accepted registration redirects to the app's page");
-  return browser.get(posted.location!);
-}
-
-/** Posts the rotation form and follows its redirect to the app's page, which shows the new secret once. */
-async function rotateThroughForm(browser: TestBrowser, clientId: string, csrf: string) {
-  const posted = await browser.post(`/console/apps/${clientId}/rotate-secret`, { csrf_token: csrf });
-  if (posted.status !== 303) return posted;
-  assert.equal(posted.location, `/console/apps/${clientId}?rotated=1`, "a rotation redirects to the app's page");
-  return browser.get(posted.location!);
 }
 
 /** The textarea's content, unescaped the way a browser would. */

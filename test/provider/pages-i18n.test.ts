@@ -6,6 +6,7 @@ import { zhCN } from '../../src/i18n/zh-CN.ts';
 import { assetPaths, script, stylesheet } from '../../src/provider/pages/assets.ts';
 import { TestBrowser, csrfFrom } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { registerThroughForm, rotateThroughForm } from '../helpers/console.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -175,11 +176,9 @@ for (const kind of storeKinds) {
       await visit('/console');
       await visit('/console/apps/new');
       const form = await browser.get('/console/apps/new');
-      const registered = await browser.post('/console/apps/new', {
-        csrf_token: csrfFrom(form.text), name: 'Photos', app_type: 'web', redirect_uris: callback, description: 'Prints photos',
-      });
-      assert.equal(registered.status, 201, 'registering an app answers 201');
-      pages.push(['POST /console/apps/new', registered.text]);
+      const registered = await registerThroughForm(browser, { name: 'Photos', app_type: 'web', redirect_uris: callback, description: 'Prints photos' });
+      assert.equal(registered.status, 200, "an accepted registration leads to the app's page, which shows the secret once");
+      pages.push(['the app page after registering', registered.text]);
       const appKey = /data-testid="app-key">([^<]+)</.exec(registered.text)![1]!;
       const badNew = await browser.post('/console/apps/new', { csrf_token: csrfFrom(form.text), name: 'X', app_type: 'web', redirect_uris: 'http://x.example/cb' });
       assert.equal(badNew.status, 400, 'a registration with an http callback URL is refused with 400');
@@ -191,8 +190,9 @@ for (const kind of storeKinds) {
       });
       assert.equal(bad.status, 400, 'a callback URL with a fragment is refused with 400');
       pages.push(['POST advanced (refused)', bad.text]);
-      const rotated = await browser.post(`/console/apps/${appKey}/rotate-secret`, { csrf_token: csrfFrom(appPage.text) });
-      pages.push(['POST rotate-secret', rotated.text]);
+      const rotated = await rotateThroughForm(browser, appKey, csrfFrom(appPage.text));
+      assert.equal(rotated.status, 200, "a rotation leads to the app's page, which shows the new secret once");
+      pages.push(['the app page after rotating the secret', rotated.text]);
       await visit(`/console/apps/${appKey}?saved=1`);
       const { client: spa } = await provider.registerClient({ appType: 'spa', name: 'SPA', ownerId: owner.id, redirectUris: ['http://127.0.0.1:5173/cb'] });
       await visit(`/console/apps/${spa.id}`);
@@ -368,8 +368,8 @@ for (const kind of storeKinds) {
       assert.doesNotMatch(spaPage.text, />Rotate secret</, 'a browser app is not offered to rotate a secret');
 
       // Rotation: the secret in an open dialog that closes without script; copy buttons wait for the script.
-      const rotated = await browser.post(`/console/apps/${service.id}/rotate-secret`, { csrf_token: csrfFrom(page.text) });
-      assert.equal(rotated.status, 200, 'rotating the secret answers 200');
+      const rotated = await rotateThroughForm(browser, service.id, csrfFrom(page.text));
+      assert.equal(rotated.status, 200, "rotating the secret leads to the app's page");
       assert.match(
         rotated.text,
         /<dialog open class="secret" aria-labelledby="secret-title" data-testid="secret-dialog">/,
@@ -395,10 +395,10 @@ for (const kind of storeKinds) {
         /<button type="button" data-copy="app-key"[^>]* hidden>Copy App Key<\/button>/,
         'the copy button for the App Key is hidden until the script shows it',
       );
-      // The switcher on a page that answered a form goes back to the app's page, not to the POST-only path.
+      // The switcher on the page a form led to goes back to the app's page, without the one-time notice.
       assert.ok(
         rotated.text.includes(`return_to=${encodeURIComponent(`/console/apps/${service.id}`)}"`),
-        "the switcher goes back to the app's page, not to the POST-only path",
+        "the switcher goes back to the app's page, without ?rotated=1",
       );
     });
 

@@ -6,6 +6,7 @@ import { makeConfig } from '../../src/config/config.ts';
 import { randomToken, s256, sha256 } from '../../src/lib/crypto.ts';
 import { registerClient } from '../../src/provider/protocol/clients.ts';
 import { TestBrowser, csrfFrom, consentDecision } from '../helpers/browser.ts';
+import { registerThroughForm, rotateThroughForm } from '../helpers/console.ts';
 import { dumpDatabase } from '../helpers/dump.ts';
 import { startDemoFor } from '../helpers/demo.ts';
 import { testSecret } from '../helpers/provider.ts';
@@ -64,9 +65,11 @@ class Collector {
     } else this.add('access_token', credentials);
   }
 
-  addCookies(header: string | null | string[]): void {
+  /** A Cookie header is all name=value pairs; a Set-Cookie line is one, then attributes (Path, Max-Age…) that are not secret. */
+  addCookies(header: string | null | string[], kind: 'cookie' | 'set-cookie'): void {
     for (const line of [header ?? []].flat()) {
-      for (const pair of line.split(';')) {
+      const pairs = line.split(';');
+      for (const pair of kind === 'cookie' ? pairs : pairs.slice(0, 1)) {
         const index = pair.indexOf('=');
         if (index > 0) this.add('cookie', decodeURIComponent(pair.slice(index + 1).trim()));
       }
@@ -94,11 +97,11 @@ class Collector {
       this.exchanges++;
       this.addUrl(request.url);
       this.addAuthorization(request.headers.get('authorization'));
-      this.addCookies(request.headers.get('cookie'));
+      this.addCookies(request.headers.get('cookie'), 'cookie');
       const body = await request.clone().text();
       if (body) this.addBody(body, request.headers.get('content-type') ?? '');
       const response = await original(request);
-      this.addCookies(response.headers.getSetCookie());
+      this.addCookies(response.headers.getSetCookie(), 'set-cookie');
       const location = response.headers.get('location');
       if (location) this.addUrl(location);
       this.addBody(await response.clone().text(), response.headers.get('content-type') ?? '');
@@ -178,9 +181,8 @@ for (const kind of storeKinds) {
         // console: a web app and a service app registered, the web app's secret rotated
         const user = (await opened.store.users.findByUsername('ada'))!;
         const register = async (form: Record<string, string>) => {
-          const page = await browser.get('/console/apps/new');
-          const created = await browser.post('/console/apps/new', { ...form, csrf_token: csrfFrom(page.text) });
-          assert.equal(created.status, 201, created.text.slice(0, 500));
+          const created = await registerThroughForm(browser, form);
+          assert.equal(created.status, 200, created.text.slice(0, 500));
           return created.text;
         };
         const secretOn = async (page: string, clientId: string) => {
@@ -197,7 +199,7 @@ for (const kind of storeKinds) {
         await secretOn(webPage, web.id);
         const serviceSecret = await secretOn(servicePage, service.id);
         const appPage = await browser.get(`/console/apps/${web.id}`);
-        const rotated = await browser.post(`/console/apps/${web.id}/rotate-secret`, { csrf_token: csrfFrom(appPage.text) });
+        const rotated = await rotateThroughForm(browser, web.id, csrfFrom(appPage.text));
         assert.equal(rotated.status, 200, `rotating the web app's secret shows the new one: ${rotated.text.slice(0, 500)}`);
         const webSecret = await secretOn(rotated.text, web.id);
         const webAuth = basicAuth(web.id, webSecret);

@@ -195,9 +195,16 @@ async function pendingAuthorization(ctx: ProviderContext, request: FastifyReques
  * Where the language switcher comes back to: this page, or for a page that answered a form post,
  * the page that form lives on (a GET of a POST-only path would be a 404).
  */
+/** Query flags that announce what a form just did ("Saved.", the secret shown once): not worth coming back to. */
+const oneTimeNotices = ['registered', 'rotated', 'saved', 'deleted'];
+
 function herePath(request: FastifyRequest): string {
   const path = request.url;
-  if (request.method === 'GET') return safeReturnTo(path) ?? '/';
+  if (request.method === 'GET') {
+    const url = new URL(path, 'http://here');
+    for (const notice of oneTimeNotices) url.searchParams.delete(notice);
+    return safeReturnTo(`${url.pathname}${url.search}`) ?? '/';
+  }
   const app = /^\/console\/apps\/([^/?]+)\/(?:basic|advanced|rotate-secret)$/.exec(path.split('?')[0]!);
   if (app) return `/console/apps/${app[1]}`;
   return safeReturnTo(path.split('?')[0]!) ?? '/';
