@@ -4,6 +4,10 @@
 
 import type { AppType, GrantType, TokenFormat } from '../config/defaults.ts';
 import type { IssuanceFacts } from './protocol/issuance/context.ts';
+import type { ThrottleStore } from '../lib/login-throttle.ts';
+
+// Login throttling is asked of Connect's store too: its contract lives in lib/, shared by both sides.
+export type { CountedAttempt, LoginFailure, ThrottleStore } from '../lib/login-throttle.ts';
 
 // ── records ──────────────────────────────────────────────────────────────────────────────────
 
@@ -146,19 +150,6 @@ export interface Session {
   userId: string;
   createdAt: number;
   expiresAt: number;
-}
-
-export interface LoginFailure {
-  key: string;
-  failures: number;
-  firstFailureAt: number;
-  lockedUntil: number | null;
-}
-
-/** One counted login attempt: how many within the window, and until when the key is locked. */
-export interface CountedAttempt {
-  failures: number;
-  lockedUntil: number | null;
 }
 
 export interface AuthorizedApp {
@@ -378,27 +369,6 @@ export interface SessionStore {
    */
   findWithConsent(sessionHash: string, clientId: string): Promise<{ session: Session; user: User; consent: RememberedConsent | undefined } | undefined>;
   delete(sessionHash: string): Promise<void>;
-}
-
-export interface ThrottleStore {
-  find(keys: string[]): Promise<LoginFailure[]>;
-  /**
-   * Counts one attempt against `key` before its password is checked, in one statement, so that
-   * parallel guesses each get a count of their own.
-   */
-  countAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt>;
-  /** Clears these keys' window counters (an account's, after its own success). */
-  clear(keys: string[]): Promise<void>;
-  /** Forgets everything counted under these keys, counters and buckets alike (an operator's unlock; tests). */
-  forget(keys: string[]): Promise<void>;
-  /**
-   * Adds one attempt to a leaky bucket (an address's): what it held drains continuously at
-   * `limit` per `windowSeconds`, nothing else lowers it, and the level after this attempt is
-   * returned — a sliding window that no success resets. One statement.
-   */
-  charge(key: string, policy: { limit: number; windowSeconds: number }): Promise<number>;
-  /** Takes one attempt back out of a bucket (a login that turned out right was not a guess). */
-  refund(key: string): Promise<void>;
 }
 
 export interface AuditStore {

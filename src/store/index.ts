@@ -20,7 +20,7 @@ import { createThrottleStore } from './throttle.ts';
 
 export { redactUrl, DatabaseMissingError, DatabaseUrlError, type OpenOptions, type Dialect } from './open.ts';
 export * from '../provider/storage.ts';
-export { isUniqueViolation } from './provider/rows.ts';
+export { isUniqueViolation } from './errors.ts';
 
 const providerMigrations = { migrations, table: 'grantry_migrations', lockTable: 'grantry_migrations_lock' };
 const latestMigration = Object.keys(migrations).sort().at(-1)!;

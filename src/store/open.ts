@@ -62,6 +62,27 @@ export interface MigrationSet {
   lockTable: string;
 }
 
+/**
+ * A database driver the installed package does not have. grantry depends on both; grantry-connect
+ * (Connect alone) leaves the driver to the site, as Kysely and knex do, so that a site on PostgreSQL
+ * never builds SQLite's native module.
+ */
+export class DriverMissingError extends Error {
+  constructor(readonly driver: 'better-sqlite3' | 'pg') {
+    super(`the ${driver === 'pg' ? 'PostgreSQL' : 'SQLite'} store needs the ${driver} package, which is not installed: npm install ${driver}`);
+  }
+}
+
+async function loadDriver<T>(driver: 'better-sqlite3' | 'pg', load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${driver}'`)) throw new DriverMissingError(driver);
+    throw error;
+  }
+}
+
 export async function openDatabase<DB>(url: string, migrationSet: MigrationSet, options: OpenOptions = {}): Promise<OpenedDatabase<DB>> {
   const log = options.onQuery ? (event: LogEvent) => options.onQuery!(event.query.sql, event.queryDurationMillis / 1000) : undefined;
   const opened = url.startsWith('sqlite:')
@@ -82,7 +103,7 @@ async function openSqlite<DB>(
     if (options.createDirectories) mkdirSync(dirname(path), { recursive: true });
     else if (!existsSync(dirname(path))) throw new DatabaseMissingError(path, 'directory');
   }
-  const { default: SQLite } = await import('better-sqlite3');
+  const { default: SQLite } = await loadDriver('better-sqlite3', () => import('better-sqlite3'));
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
@@ -133,7 +154,7 @@ async function openPostgres<DB>(url: string, schema?: string, log?: (event: LogE
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new DatabaseUrlError(`unknown database URL "${redactUrl(url)}": use sqlite:PATH or postgres://user@host:5432/database`);
   }
-  const { default: pg } = await import('pg');
+  const { default: pg } = await loadDriver('pg', () => import('pg'));
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();

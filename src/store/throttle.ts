@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import type { ThrottleStore } from '../provider/storage.ts';
+import type { ThrottleStore } from '../lib/login-throttle.ts';
 
 // Counters of login attempts, for the provider (login_failures, login_buckets) and for Connect's
 // site logins (connect_login_failures, connect_login_buckets): the same statements over tables of
@@ -18,7 +18,9 @@ export function createThrottleStore(typed: Kysely<any>, table: ThrottleTable, bu
   const t = sql.table(table);
   const b = sql.table(bucketTable);
   // The larger of two numbers: greatest() on PostgreSQL, the two-argument max() on SQLite.
-  const larger = typed.getExecutor().adapter instanceof PostgresAdapter ? sql.raw('greatest') : sql.raw('max');
+  const postgres = typed.getExecutor().adapter instanceof PostgresAdapter;
+  const larger = postgres ? sql.raw('greatest') : sql.raw('max');
+  const smaller = postgres ? sql.raw('least') : sql.raw('min');
   return {
     async find(keys) {
       if (keys.length === 0) return [];
@@ -78,7 +80,10 @@ export function createThrottleStore(typed: Kysely<any>, table: ThrottleTable, bu
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
             // The rate is cast: PostgreSQL would otherwise take the parameter for a bigint, as the column it multiplies.
-            level: sql<number>`${larger}(0, ${b}.level - (${at} - ${b}.updated_at) * cast(${drainPerSecond} as double precision)) + 1`,
+            // A clock that steps back drains nothing (elapsed ≥ 0). The level stops at limit + 1: attempts
+            // refused while the bucket is full do not fill it further, so an address (a shared NAT's
+            // included) is free again one window after its attempts stop, however many there were.
+            level: sql<number>`${smaller}(${policy.limit + 1}, ${larger}(0, ${b}.level - ${larger}(0, ${at} - ${b}.updated_at) * cast(${drainPerSecond} as double precision)) + 1)`,
             updated_at: at,
           }),
         )

@@ -515,7 +515,8 @@ export function memoryStore(): ProviderStore {
     async charge(key, policy) {
       const at = now();
       const bucket = buckets.get(key);
-      const level = (bucket ? Math.max(0, bucket.level - (at - bucket.updatedAt) * (policy.limit / policy.windowSeconds)) : 0) + 1;
+      // As the SQL stores: elapsed time is never negative, and the level stops at limit + 1.
+      const level = Math.min(policy.limit + 1, (bucket ? Math.max(0, bucket.level - Math.max(0, at - bucket.updatedAt) * (policy.limit / policy.windowSeconds)) : 0) + 1);
       buckets.set(key, { level, updatedAt: at });
       return level;
     },

@@ -1,18 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 import { testSecret } from '../helpers/provider.ts';
 
 // The package as a user gets it: `npm pack` (which builds dist/ through the prepare script), the
 // tarball installed into a fresh project with its own node_modules, and then each promise of the
 // package kept there — plain `node` imports every entry point, `tsc` sees their types, the
-// `grantry` command answers and starts, and the README's Connect examples run as they are written.
+// `grantry` command answers and starts, and the Connect examples of the README and docs/connect.md
+// run as they are written (the "Log in with Grantry" ones through a whole login in Chromium).
 // The current LTS lines of Node.js (22 and 24), which the registry ships as packages, run the
 // imports and the command as well.
 
@@ -35,12 +40,67 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 
 const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
 
-/** The README's code block marked `<!-- example: NAME … -->`, exactly as a reader would copy it. */
-function readmeExample(name: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const match = new RegExp(`<!-- example: ${name}\\b[^>]*-->\\s*\`\`\`js\\n([\\s\\S]*?)\\n\`\`\``).exec(readme);
-  assert.ok(match, `the README has a js block marked "<!-- example: ${name} -->"`);
-  return match[1]!;
+/** The files whose code blocks marked `<!-- example: NAME … -->` this test runs as a reader would copy them. */
+const documented = ['README.md', 'docs/connect.md'];
+
+/** Every marked example of the README and docs/connect.md, by name. */
+function documentedExamples(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const file of documented) {
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const [, name, code] of text.matchAll(/<!-- example: ([\w-]+)\b[^>]*-->\s*```js\n([\s\S]*?)\n```/g)) {
+      assert.ok(!found.has(name!), `the example "${name}" is marked once in ${documented.join(' and ')}`);
+      found.set(name!, code!);
+    }
+  }
+  return found;
+}
+
+function example(name: string): string {
+  const code = documentedExamples().get(name);
+  assert.ok(code, `a js block is marked "<!-- example: ${name} -->" in ${documented.join(' or ')}`);
+  return code!;
+}
+
+/**
+ * Runs a documented example, unchanged, in its own directory of the fresh project. The listen probe
+ * reports the port it listens on; `keepPort` keeps the example's own (the one its siteUrl names).
+ */
+async function runExample(name: string, dir: string, env: NodeJS.ProcessEnv, keepPort = false) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.mjs`), example(name));
+  const probeEnv = keepPort ? { ...env, GRANTRY_PROBE_KEEP_PORT: '1' } : env;
+  const child = spawn(process.execPath, ['--import', join(root, 'test/package/listen-probe.mjs'), `${name}.mjs`], { cwd: dir, env: probeEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const found = /grantry-probe-port=(\d+)/.exec(output)?.[1];
+        if (found) resolve(found);
+      });
+      void exited.then(() => reject(new Error(`the ${name} example exited:\n${output}`)));
+    });
+    return { port, stop, output: () => output };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A port the system says is free now, for an example whose URL must be known before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 const importCheck = `
@@ -214,37 +274,137 @@ describe('the package, packed and installed into a fresh project', () => {
     await provesStart(['npx', '--no-install', 'grantry'], project, npmEnv({ GRANTRY_SECRET: testSecret }));
   });
 
+  test('every example marked in the README and docs/connect.md is one this file runs', () => {
+    assert.deepEqual(
+      [...documentedExamples().keys()].sort(),
+      ['express', 'fastify', 'grantry-client-credentials', 'grantry-express', 'grantry-fastify'],
+      'a newly marked example needs a test here, and a test here needs its example',
+    );
+  });
+
   for (const name of ['express', 'fastify']) {
     test(`the README's ${name} example runs unchanged against the installed package`, async () => {
-      writeFileSync(join(project, `${name}.mjs`), readmeExample(name));
       const env = npmEnv({ SITE_SECRET: testSecret, WEIBO_APP_KEY: 'weibo-app-key', WEIBO_APP_SECRET: 'weibo-app-secret' });
-      const child = spawn(process.execPath, ['--import', join(root, 'test/package/listen-probe.mjs'), `${name}.mjs`], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      const site = await runExample(name, join(project, `example-${name}`), env);
       try {
-        const port = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', () => {
-            const found = /grantry-probe-port=(\d+)/.exec(output)?.[1];
-            if (found) resolve(found);
-          });
-          void exited.then(() => reject(new Error(`the ${name} example exited:\n${output}`)));
-        });
-        const home = await fetch(`http://127.0.0.1:${port}/`);
-        assert.match(await home.text(), /Log in with Weibo/, `the ${name} example's home page offers the login: ${output}`);
-        const login = await fetch(`http://127.0.0.1:${port}/auth/weibo/login`, { method: 'POST', redirect: 'manual', headers: { origin: 'https://www.example.com' } });
+        const home = await fetch(`http://127.0.0.1:${site.port}/`);
+        assert.match(await home.text(), /Log in with Weibo/, `the ${name} example's home page offers the login: ${site.output()}`);
+        const login = await fetch(`http://127.0.0.1:${site.port}/auth/weibo/login`, { method: 'POST', redirect: 'manual', headers: { origin: 'https://www.example.com' } });
         const location = new URL(login.headers.get('location') ?? 'about:blank');
-        assert.equal(`${location.origin}${location.pathname}`, 'https://api.weibo.com/oauth2/authorize', `the login goes to Weibo (status ${login.status}): ${output}`);
+        assert.equal(`${location.origin}${location.pathname}`, 'https://api.weibo.com/oauth2/authorize', `the login goes to Weibo (status ${login.status}): ${site.output()}`);
         assert.equal(location.searchParams.get('client_id'), 'weibo-app-key', 'with the App Key');
         assert.equal(location.searchParams.get('redirect_uri'), 'https://www.example.com/auth/weibo/callback', 'and the callback the README says to register');
         assert.ok(location.searchParams.get('state'), 'and a state');
       } finally {
-        child.kill('SIGTERM');
-        await exited;
+        await site.stop();
       }
     });
   }
+
+  describe('"Log in with Grantry" from docs/connect.md, against a provider started from the installed package', () => {
+    // One provider (grantry start in the fresh project, its own SQLite database) and one Chromium for these tests.
+    let platform: ReturnType<typeof startGrantry> | undefined;
+    let issuer: string;
+    let platformDir: string;
+    let browser: Browser | undefined;
+    const person = { username: 'ada', password: 'ada password 1', displayName: 'Ada Lovelace' };
+    const grantry = (...args: string[]) => run(process.execPath, [join(project, 'node_modules/grantry/bin/grantry.js'), ...args], platformDir, npmEnv({ GRANTRY_SECRET: testSecret }));
+    const register = (name: string, ...args: string[]) =>
+      JSON.parse(grantry('client', 'create', '--name', name, '--type', 'web', ...args, '--json').stdout) as { client_id: string; client_secret: string };
+
+    before(async () => {
+      platformDir = join(project, 'platform');
+      mkdirSync(platformDir, { recursive: true });
+      platform = startGrantry([process.execPath, join(project, 'node_modules/grantry/bin/grantry.js')], platformDir, npmEnv({ GRANTRY_SECRET: testSecret }));
+      issuer = await platform.listening;
+      grantry('user', 'create', '--username', person.username, '--password', person.password, '--display-name', person.displayName);
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      if (platform) {
+        process.kill(-platform.child.pid!, 'SIGTERM');
+        await platform.exited;
+      }
+    });
+
+    for (const name of ['grantry-express', 'grantry-fastify']) {
+      test(`the ${name} example logs a new person in with Grantry in Chromium, keeps them signed in, and logs out`, async () => {
+        // 127.0.0.1, not localhost like the provider: cookies are kept per host, whatever the port.
+        const siteUrl = `http://127.0.0.1:${await freePort()}`;
+        const app = register(`Docs ${name}`, '--redirect-uri', `${siteUrl}/auth/grantry/callback`);
+        const site = await runExample(name, join(project, `example-${name}`), npmEnv({
+          SITE_URL: siteUrl, SITE_SECRET: testSecret, GRANTRY_ISSUER: issuer, GRANTRY_CLIENT_ID: app.client_id, GRANTRY_CLIENT_SECRET: app.client_secret,
+        }), true);
+        const context = await browser!.newContext();
+        try {
+          const page = await context.newPage();
+          await page.goto(siteUrl);
+          await page.getByRole('button', { name: 'Log in with Grantry' }).click();
+          // At the provider: its login page, then its consent page for the site's app.
+          await page.getByLabel('Username').fill(person.username);
+          await page.getByLabel('Password', { exact: true }).fill(person.password);
+          await page.getByRole('button', { name: 'Log in' }).click();
+          await page.getByRole('button', { name: 'Allow' }).click();
+          // Back at the site: Connect's binding page for a person the site does not know yet.
+          await page.getByRole('heading', { name: 'Finish logging in with Grantry' }).waitFor();
+          assert.equal(new URL(page.url()).origin, siteUrl, `the provider sent the browser back to the site: ${page.url()}`);
+          await page.getByRole('region', { name: 'Create a new account' }).getByLabel('Username').fill(`ada-${name}`);
+          await page.getByRole('button', { name: 'Create account' }).click();
+          await page.getByText(`Hello ${person.displayName}`).waitFor();
+          assert.equal(new URL(page.url()).origin, siteUrl, 'the person ends on the site, signed in with the name the provider gave');
+          const cookies = (await context.cookies(siteUrl)).map((cookie) => cookie.value).join(' ');
+          assert.doesNotMatch(cookies, /\./, "no JWT (the provider's token) is in the site's cookies");
+          await page.reload();
+          await page.getByText(`Hello ${person.displayName}`).waitFor();
+          await page.getByRole('button', { name: 'Log out' }).click();
+          await page.getByRole('button', { name: 'Log in with Grantry' }).waitFor();
+        } catch (error) {
+          const shown = await context.pages()[0]?.evaluate(() => `${location.href}\n${document.body?.innerText ?? ''}`).catch(() => 'no page');
+          throw new Error(`${(error as Error).message}\nthe browser shows: ${shown}\nthe site said:\n${site.output()}\nthe provider said:\n${platform!.output()}`);
+        } finally {
+          await context.close();
+          await site.stop();
+        }
+      });
+    }
+
+    test('the client-credentials example gets the app\'s own token, which the provider says is active and the app\'s', async () => {
+      const app = register('Docs server-to-server', '--grant', 'client_credentials');
+      // The example's API: it records the bearer token and answers 204.
+      const seen: string[] = [];
+      const api = createServer((request, response) => {
+        seen.push(request.headers.authorization ?? '');
+        response.writeHead(204).end();
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      try {
+        const env = npmEnv({ GRANTRY_ISSUER: issuer, GRANTRY_CLIENT_ID: app.client_id, GRANTRY_CLIENT_SECRET: app.client_secret, API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}/reports` });
+        const dir = join(project, 'example-grantry-client-credentials');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'calls.mjs'), example('grantry-client-credentials'));
+        // Not spawnSync: the API answering the example lives in this process's event loop.
+        const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          execFile(process.execPath, ['calls.mjs'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+        });
+        assert.equal(result.status, 0, `the example runs: ${result.stdout}\n${result.stderr}`);
+        assert.match(result.stdout, /the API answered 204/, 'the example called the API');
+        assert.equal(seen.length, 1, 'the API was called once');
+        const token = /^Bearer (\S+)$/.exec(seen[0]!)?.[1];
+        assert.ok(token, `the API got a bearer token: ${seen[0]}`);
+        const introspection = await fetch(`${issuer}/oauth2/introspect`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` },
+          body: new URLSearchParams({ token: token! }),
+        });
+        const answer = (await introspection.json()) as { active: boolean; client_id?: string; sub?: string };
+        assert.equal(answer.active, true, `the provider says the token is active: ${JSON.stringify(answer)}`);
+        assert.equal(answer.client_id, app.client_id, "the token is the app's own");
+      } finally {
+        await new Promise<void>((resolve) => api.close(() => resolve()));
+      }
+    });
+  });
 
   for (const major of [22, 24]) {
     test(`on Node.js ${major}: the imports, --help and start (on PostgreSQL) work from the installed package`, async (t) => {
@@ -269,4 +429,111 @@ describe('the package, packed and installed into a fresh project', () => {
       t.diagnostic(`Node.js ${run(node, ['--version'], project).stdout.trim()}`);
     });
   }
+});
+
+const connectOnlySite = `
+import express from 'express';
+import * as browser from 'grantry-connect/browser';
+import { connectExpress, createConnect, openStore, weibo } from 'grantry-connect';
+
+// Without better-sqlite3 installed, a SQLite URL is refused in one line naming the package.
+const refused = await openStore('sqlite::memory:').then(() => 'opened', (error) => error.message);
+const store = await openStore(process.env.DATABASE_URL);
+const connect = createConnect({
+  store,
+  secret: process.env.SITE_SECRET,
+  siteUrl: 'https://www.example.com',
+  providers: [weibo({ clientId: 'weibo-app-key', clientSecret: 'weibo-app-secret' })],
+});
+const app = express();
+app.use(connectExpress(connect));
+const server = app.listen(0, '127.0.0.1', async () => {
+  const login = await fetch('http://127.0.0.1:' + server.address().port + '/auth/weibo/login', { method: 'POST', redirect: 'manual', headers: { origin: 'https://www.example.com' } });
+  console.log(JSON.stringify({ refused, status: login.status, location: login.headers.get('location'), browser: typeof browser.readImplicitResponse }));
+  server.close();
+  await store.close();
+});
+`;
+
+const connectOnlyTypes = `
+import { createConnect, openStore, grantry, type Connect, type ConnectStore, type ConnectUser } from 'grantry-connect';
+import { readImplicitResponse, type ImplicitResponse } from 'grantry-connect/browser';
+
+export async function use(): Promise<void> {
+  const store: ConnectStore = await openStore('postgres://postgres@127.0.0.1:5432/test');
+  const site: Connect = createConnect({ store, secret: 'x'.repeat(32), siteUrl: 'https://www.example.com', providers: [grantry({ issuer: 'https://id.example.com', clientId: 'id', clientSecret: 'secret' })] });
+  const user: ConnectUser | undefined = await site.userFromCookies(undefined);
+  const response: ImplicitResponse | null = readImplicitResponse();
+  // @ts-expect-error a ConnectUser has no such field
+  void user?.notAField;
+  void response;
+}
+`;
+
+describe('grantry-connect: Connect alone, packed and installed into a fresh site', () => {
+  let work: string;
+  let project: string;
+  let packed: { tarball: string; files: number; size: number; unpackedSize: number; dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'grantry-connect-package-'));
+    // The build is grantry's own (the package test above made it through npm pack; building again costs little).
+    if (!existsSync(join(root, 'dist/connect/index.js'))) run('npm', ['run', 'build'], root);
+    packed = JSON.parse(run(process.execPath, [join(root, 'scripts/pack-connect.mjs'), '--destination', work], root).stdout);
+    project = join(work, 'site');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'connect-only-site', private: true, type: 'module' }, null, 2));
+  });
+
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('it depends on what Connect imports and nothing of the provider; the drivers and Fastify are optional peers', (t) => {
+    t.diagnostic(`grantry-connect: ${packed.files} files, ${(packed.size / 1024).toFixed(0)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
+    assert.deepEqual(Object.keys(packed.dependencies).sort(), ['@node-rs/argon2', 'jose', 'kysely'], 'Connect needs argon2 (site passwords), jose (ID tokens, site tokens) and Kysely');
+    assert.deepEqual(Object.keys(packed.peerDependencies).sort(), ['better-sqlite3', 'fastify', 'pg'], 'the site brings its driver, and Fastify if it uses connectFastify');
+    const listed = spawnSync('tar', ['tzf', packed.tarball], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const provider = listed.filter((path) => /^package\/dist\/(provider|cli|demo)\//.test(path));
+    assert.deepEqual(provider, [], 'none of the provider, the CLI or the demo is in it');
+  });
+
+  test('a site on PostgreSQL installs it without building anything, imports it with plain node and starts a login', async (t) => {
+    const started = Date.now();
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', packed.tarball, `pg@${versionOf('pg')}`, `express@${versionOf('express')}`], project);
+    const installSeconds = (Date.now() - started) / 1000;
+    const installed = readdirSync(join(project, 'node_modules'), { withFileTypes: true }).flatMap((entry) =>
+      entry.name.startsWith('@') ? readdirSync(join(project, 'node_modules', entry.name)).map((name) => `${entry.name}/${name}`) : entry.name.startsWith('.') ? [] : [entry.name]);
+    t.diagnostic(`grantry-connect + pg + express: ${installed.length} top-level packages, installed in ${installSeconds.toFixed(1)} s`);
+    for (const providerOnly of ['fastify', 'prom-client', 'better-sqlite3', '@fastify/cookie', 'grantry']) {
+      assert.ok(!installed.includes(providerOnly), `${providerOnly} is not installed for a Connect-only site`);
+    }
+    const schema = `grantry_connect_only_${process.pid}`;
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create schema "${schema}"`);
+      const databaseUrl = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      writeFileSync(join(project, 'site.mjs'), connectOnlySite);
+      const result = JSON.parse(run(process.execPath, ['site.mjs'], project, npmEnv({ DATABASE_URL: databaseUrl, SITE_SECRET: testSecret })).stdout) as Record<string, string | number>;
+      assert.match(String(result.refused), /the SQLite store needs the better-sqlite3 package, which is not installed: npm install better-sqlite3/, 'a SQLite URL without its driver is refused in one line that says what to install');
+      assert.equal(result.status, 303, 'the login starts');
+      assert.match(String(result.location), /^https:\/\/api\.weibo\.com\/oauth2\/authorize\?/, 'at Weibo');
+      assert.equal(result.browser, 'function', 'grantry-connect/browser imports');
+      const tables = await admin.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema]);
+      assert.ok(tables.rows.some((row) => row.table_name === 'grantry_connect_migrations'), "Connect's tables were made in the site's database");
+    } finally {
+      await admin.query(`drop schema if exists "${schema}" cascade`);
+      await admin.end();
+    }
+  });
+
+  test('tsc (strict, node16) sees its types without Fastify or a SQLite driver installed', () => {
+    const dir = join(project, 'types');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'use.ts'), connectOnlyTypes);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ ...tsconfig('node16'), compilerOptions: { ...tsconfig('node16').compilerOptions, skipLibCheck: true, typeRoots: [join(root, 'node_modules/@types')] } }, null, 2));
+    run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], project);
+  });
 });

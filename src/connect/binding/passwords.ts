@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
 import { defaults } from '../../config/defaults.ts';
 import type { ConnectUser } from '../storage.ts';
 import type { ConnectOperations } from '../storage.ts';
@@ -54,7 +55,7 @@ export async function checkSitePassword(store: ConnectOperations, username: stri
     return { ok: false, locked: true, retryAfter: counted.lockedUntil - at };
   }
   if (level > policy.addressFailures) {
-    return { ok: false, locked: true, retryAfter: Math.max(1, Math.ceil(((level - policy.addressFailures) * policy.windowSeconds) / policy.addressFailures)) };
+    return { ok: false, locked: true, retryAfter: bucketRetryAfter(level, policy.addressFailures, policy.windowSeconds) };
   }
   const user = await store.findConnectUserByUsername(username);
   if (user && (await verifyPassword(user.passwordHash, password))) {
@@ -74,5 +75,5 @@ export async function signupWait(store: ConnectOperations, { address, policy = d
   if (address === undefined) return 0;
   const level = await store.chargeLoginBucket(`connect:signup:${address}`, { limit: policy.signupsPerAddress, windowSeconds: policy.signupWindowSeconds });
   if (level <= policy.signupsPerAddress) return 0;
-  return Math.max(1, Math.ceil(((level - policy.signupsPerAddress) * policy.signupWindowSeconds) / policy.signupsPerAddress));
+  return bucketRetryAfter(level, policy.signupsPerAddress, policy.signupWindowSeconds);
 }

@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
 import type { GrantryConfig } from '../../config/config.ts';
 import { usernameKey } from '../../lib/username.ts';
 import type { ProviderStore, User } from '../storage.ts';
@@ -70,7 +71,7 @@ export async function authenticateUser(
   }
   if (level > policy.addressFailures) {
     // Until the bucket has drained below the limit again.
-    return { ok: false, reason: 'locked', retryAfter: Math.max(1, Math.ceil(((level - policy.addressFailures) * policy.windowSeconds) / policy.addressFailures)) };
+    return { ok: false, reason: 'locked', retryAfter: bucketRetryAfter(level, policy.addressFailures, policy.windowSeconds) };
   }
 
   // The bucket's level, less this attempt, is about the address's recent failures (it drains a little between them).

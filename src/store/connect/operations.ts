@@ -13,7 +13,7 @@ import {
   type NewConnectUser,
 } from '../../connect/storage.ts';
 import { usernameKey } from '../../lib/username.ts';
-import { isUniqueViolation } from '../provider/rows.ts';
+import { isUniqueViolation } from '../errors.ts';
 import { createThrottleStore } from '../throttle.ts';
 import type { ConnectDatabase, ConnectIdentitiesTable, ConnectLoginStatesTable, ConnectUsersTable } from './schema.ts';
 

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import { ConflictError, type User, type UserStore } from '../../provider/storage.ts';
 import type { Database } from '../schema.ts';
 import { usernameKey } from '../../lib/username.ts';
-import { isUniqueViolation, now, toUser, userRow, withoutUndefined } from './rows.ts';
+import { isUniqueViolation } from '../errors.ts';
+import { now, toUser, userRow, withoutUndefined } from './rows.ts';
 
 export function createUserStore(db: Kysely<Database>): UserStore {
   return {
