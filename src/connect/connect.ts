@@ -142,7 +142,8 @@ export class Connect {
   }
 
   /**
-   * Deletes expired login states, tickets and sessions. Called as logins start, at most every
+   * Deletes expired login states, tickets and sessions, old login counters and drained address
+   * buckets. Called as logins start, at most every
    * ten minutes, so that abandoned logins do not pile up; a site may call it from a timer too.
    */
   async purgeExpired(force = false): Promise<number> {

@@ -9,6 +9,12 @@ export interface ConnectUser {
   displayName: string;
   email: string | null;
   createdAt: number;
+  /**
+   * Set on a name that differed from an older one only by case or Unicode form before usernames
+   * were unique without regard to them (migration 009): it has no key of its own and shares the
+   * older account's failure counter, which its own success therefore leaves alone.
+   */
+  collidedUsername?: true;
 }
 
 export interface ConnectProfile {
@@ -55,7 +61,7 @@ export interface ConnectLoginState {
   expiresAt: number;
 }
 
-export type NewConnectUser = Omit<ConnectUser, 'id' | 'createdAt'> & { id?: string; createdAt?: number };
+export type NewConnectUser = Omit<ConnectUser, 'id' | 'createdAt' | 'collidedUsername'> & { id?: string; createdAt?: number };
 
 export type IdentityBinding =
   | { outcome: 'bound' }

@@ -29,6 +29,7 @@ export function runHousekeeping(ctx: ProviderContext, options: { onError?: (erro
       accessTokenLifetime: Math.max(ctx.config.lifetimes.accessToken, ctx.config.lifetimes.implicitAccessToken),
       refreshTokenAbsolute: ctx.config.lifetimes.refreshTokenAbsolute,
       loginWindowSeconds: ctx.config.login.windowSeconds,
+      bucketDrainSeconds: 2 * Math.max(ctx.config.login.windowSeconds, ctx.config.login.signupWindowSeconds),
       auditRetentionSeconds: ctx.config.audit.retentionDays * 24 * 3600,
     });
     running = pass.catch(() => {});

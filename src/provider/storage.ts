@@ -18,12 +18,18 @@ export interface User {
   displayName: string;
   email: string | null;
   createdAt: number;
+  /**
+   * Set on a name that differed from an older one only by case or Unicode form before usernames
+   * were unique without regard to them (migration 009): it has no key of its own and shares the
+   * older account's failure counter, which its own success therefore leaves alone.
+   */
+  collidedUsername?: true;
 }
 
 /** A user as the token paths see one: everything but the password hash. */
 export type PublicUser = Omit<User, 'passwordHash'>;
 
-export type NewUser = Omit<User, 'id' | 'createdAt'> & { id?: string; createdAt?: number };
+export type NewUser = Omit<User, 'id' | 'createdAt' | 'collidedUsername'> & { id?: string; createdAt?: number };
 
 export interface Client {
   id: string;
@@ -220,12 +226,14 @@ export interface PurgePolicy {
   refreshTokenAbsolute: number;
   /** Login-attempt counters older than this window (and not locked) count for nothing. */
   loginWindowSeconds: number;
+  /** An address bucket untouched this long has drained empty (its level stops at limit + 1, so twice the longest window is enough). */
+  bucketDrainSeconds: number;
   /** Audit events older than this many seconds go. */
   auditRetentionSeconds: number;
 }
 
 export type PurgeCounts = Record<
-  | 'authorization_requests' | 'authorization_codes' | 'sessions' | 'access_tokens' | 'revoked_tokens' | 'refresh_tokens' | 'grants' | 'login_failures' | 'audit_events',
+  | 'authorization_requests' | 'authorization_codes' | 'sessions' | 'access_tokens' | 'revoked_tokens' | 'refresh_tokens' | 'grants' | 'login_failures' | 'login_buckets' | 'audit_events',
   number
 >;
 

@@ -30,7 +30,8 @@ for (const kind of storeKinds) {
         qq({ ...qqClient, baseUrl: qqDouble.url }),
         github({ ...githubClient, webUrl: githubDouble.url, apiUrl: githubDouble.url }),
       ];
-      site = await startSite(store, providers());
+      // Every test here logs in from 127.0.0.1: the per-address bucket (test/connect/hardening.test.ts) is lifted, so that the account's own lock is what is tested.
+      site = await startSite(store, providers(), { login: { addressFailures: 10_000 } });
       autoLinkSite = await startSite(store, providers(), { autoLinkVerifiedEmail: true });
     });
     after(async () => {
@@ -153,7 +154,8 @@ for (const kind of storeKinds) {
       await browser.post('/auth/local/register', { username: `locked${userCounter}`, password: 'the right one', displayName: 'L' });
       for (let i = 0; i < 10; i += 1) assert.equal((await browser.post('/auth/local/login', { username: `locked${userCounter}`, password: `wrong ${i}` })).status, 401, `wrong password ${i} is refused`);
       const locked = await browser.post('/auth/local/login', { username: `locked${userCounter}`, password: 'the right one' });
-      assert.equal(locked.status, 401, 'the right password is refused with 401 while the account is locked');
+      assert.equal(locked.status, 429, 'the right password is refused with 429 while the account is locked, as the provider answers');
+      assert.match(locked.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'with Retry-After in seconds');
       assert.match(locked.text, /Too many wrong passwords/, 'the page says there were too many wrong passwords');
     });
 

@@ -85,13 +85,15 @@ for (const kind of storeKinds) {
       const guesses = await Promise.all(
         Array.from({ length: 30 }, (_, i) => new TestBrowser(site.url).post('/auth/local/login', { username, password: `wrong guess ${i}` })),
       );
-      assert.deepEqual(guesses.map((g) => g.status), Array(30).fill(401), 'every one of the 30 parallel wrong passwords is refused with 401');
+      // The attempts up to the limit are checked (401); each one past it is refused unchecked, 429 with Retry-After.
+      assert.deepEqual(guesses.map((g) => g.status).sort(), [...Array(10).fill(401), ...Array(20).fill(429)], 'of 30 parallel wrong passwords 10 are checked and refused with 401, and 20 are refused unchecked with 429');
+      assert.ok(guesses.filter((g) => g.status === 429).every((g) => /^[1-9]\d*$/.test(g.headers.get('retry-after') ?? '')), 'each 429 says when to try again');
       const [failure] = await store.findLoginFailures([`connect:user:${username}`]);
       assert.equal(failure?.failures, 30, 'each of the 30 parallel attempts is counted as a failure');
       assert.ok((failure?.lockedUntil ?? 0) > Date.now() / 1000, '30 failures lock the account until a time in the future');
 
       const right = await new TestBrowser(site.url).post('/auth/local/login', { username, password: 'the right password' });
-      assert.equal(right.status, 401, 'the right password is refused while the account is locked');
+      assert.equal(right.status, 429, 'the right password is refused with 429 while the account is locked');
       assert.match(right.text, /Too many wrong passwords/, 'the locked-out login page says there were too many wrong passwords');
     });
 
@@ -105,9 +107,10 @@ for (const kind of storeKinds) {
       );
       const browser = await pendingBrowser();
       const guesses = await Promise.all(Array.from({ length: 30 }, (_, i) => postJson(browser, '/api/auth/bind', { ticket: 'no-such-ticket', username, password: `wrong ${i}` })));
-      assert.ok(guesses.every((g) => g.status === 401 || g.status === 400), guesses.map((g) => g.status).join(','));
+      assert.ok(guesses.every((g) => g.status === 401 || g.status === 400 || g.status === 429), `every guess is refused (401, 400 or, once locked, 429): ${guesses.map((g) => g.status).join(',')}`);
       const bind = await browser.post('/auth/pending/bind', { username, password: 'the right password' });
-      assert.equal(bind.status, 401, 'binding with the right password is refused while the account is locked');
+      assert.equal(bind.status, 429, 'binding with the right password is refused with 429 while the account is locked');
+      assert.match(bind.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'with Retry-After');
       assert.match(bind.text, /Too many wrong passwords/, 'the refused bind page says there were too many wrong passwords');
     });
 
@@ -292,9 +295,10 @@ for (const kind of storeKinds) {
       }
       assert.equal(checked, policy.addressFailures, `of ${3 * (policy.addressFailures - 2)} sprayed guesses only ${policy.addressFailures} were checked: the address's own successes refilled nothing`);
       const refused = await new TestBrowser(site.url).post('/auth/local/login', { username: `sprayed${kind.name}`, password: 'the victim password' });
-      assert.equal(refused.status, 401, 'from the address that sprayed, even a right password waits');
+      assert.equal(refused.status, 429, 'from the address that sprayed, even a right password waits (429)');
       assert.match(refused.text, /Too many wrong passwords/, 'and is told so');
-      assert.ok(Number(refused.headers.get('retry-after') ?? 1) > 0, 'the wait is bounded');
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(retryAfter > 0 && retryAfter <= policy.windowSeconds * 2, `the wait is said and bounded (Retry-After: ${refused.headers.get('retry-after')})`);
     });
 
     test('sign-ups from one address are limited before any password is hashed (429 with Retry-After)', async () => {

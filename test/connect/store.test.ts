@@ -35,6 +35,16 @@ for (const kind of storeKinds) {
       assert.equal(await store.takeLoginState('live-state'), undefined, 'a login state is taken once');
     });
 
+    test('address buckets are purged once untouched for a day, and not before', async () => {
+      const at = Math.floor(Date.now() / 1000);
+      const policy = { limit: 5, windowSeconds: 900 };
+      assert.equal(await store.chargeLoginBucket('connect:addr:purge-me', policy), 1, 'a first attempt fills the bucket to 1');
+      await store.purgeExpiredConnect(at);
+      assert.ok((await store.chargeLoginBucket('connect:addr:purge-me', policy)) > 1.9, 'a bucket touched just now survives the purge');
+      assert.ok((await store.purgeExpiredConnect(at + 25 * 3600)) >= 1, 'a day later the purge removes it');
+      assert.equal(await store.chargeLoginBucket('connect:addr:purge-me', policy), 1, 'the next attempt starts a fresh bucket');
+    });
+
     test('unbinding: refused for the last login method, allowed with a password or another identity', async () => {
       const user = await store.createConnectUser({ username: 'solo', displayName: 'Solo', passwordHash: null, email: null });
       const a = await store.recordIdentity({ provider: 'p', subject: 'solo-a', profile });

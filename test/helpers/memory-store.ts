@@ -577,6 +577,7 @@ export function memoryStore(): ProviderStore {
         refresh_tokens: 0,
         grants: 0,
         login_failures: 0,
+        login_buckets: 0,
         audit_events: 0,
       };
     },

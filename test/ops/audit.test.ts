@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { networkOf } from '../../src/provider/pages/audit.ts';
+import { networkOf } from '../../src/lib/address.ts';
 import { createAuditRecorder } from '../../src/provider/audit.ts';
 import { TestBrowser } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';

@@ -44,6 +44,7 @@ for (const kind of storeKinds) {
       maxBatches: 100,
       expiredGraceSeconds: day,
       accessTokenLifetime: hour,
+      bucketDrainSeconds: 2 * hour,
       refreshTokenAbsolute: 90 * day,
       loginWindowSeconds: 15 * 60,
       auditRetentionSeconds: 90 * day,
@@ -101,6 +102,12 @@ for (const kind of storeKinds) {
       await failures('user:locked', now - hour, now + 600);
       await failures('user:recent', now - 60, null);
 
+      // Buckets drain at limit per window and stop at limit + 1: untouched for twice the window, empty.
+      const bucket = (key: string, updatedAt: number) =>
+        exec(kind, provider.databaseUrl, 'insert into login_buckets (key, level, updated_at) values (?, ?, ?)', [key, 4, updatedAt]);
+      await bucket('addr:drained', now - 3 * hour);
+      await bucket('addr:draining', now - 60);
+
       const revoked = (jti: string, expiresAt: number) =>
         exec(kind, provider.databaseUrl, 'insert into revoked_tokens (jti, client_id, expires_at, revoked_at) values (?, ?, ?, ?)', [jti, service.id, expiresAt, now - hour]);
       await revoked('jti-dead', now - 1);
@@ -142,6 +149,7 @@ for (const kind of storeKinds) {
         refresh_tokens: 1,
         grants: 4,
         login_failures: 2,
+        login_buckets: 1,
         audit_events: 1,
       }, 'one pass deletes exactly the expired rows of each table');
       assert.equal(await site.purgeExpiredConnect(now), 3, "Connect's own purge deletes its expired ticket, login state and session");

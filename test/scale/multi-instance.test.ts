@@ -139,8 +139,10 @@ async function startNginx(dir: string): Promise<Nginx> {
         async pointAt(instances) {
           write(port, instances.map((instance) => `server ${new URL(instance.url).host} max_fails=3 fail_timeout=10s;`));
           child.kill('SIGHUP');
-          // The reload is done once a request through nginx reaches an instance.
-          for (let tries = 0; (await fetch(`http://127.0.0.1:${port}/healthz`)).status !== 200; tries++) {
+          // The reload is done once a request through nginx reaches an instance. While the old
+          // workers hand over, a connection may be reset: that is "not yet", not a failure.
+          const healthz = () => fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.status, () => 0);
+          for (let tries = 0; (await healthz()) !== 200; tries++) {
             if (tries > 200) throw new Error(`nginx did not take the instances up: ${readFileSync(errorLog, 'utf8')}`);
             await sleep(25);
           }

@@ -297,7 +297,7 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
   const pending = await pendingIdentity(exchange);
   if (!pending) return renderPending(exchange, 400);
   const result = await bind(pending);
-  if (!result.ok) return renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message, result.code, failureParams(result));
+  if (!result.ok) return refused(await renderPending(exchange, result.code === 'invalid_credentials' ? 401 : result.code === 'invalid_field' ? 400 : 409, result.message, result.code, failureParams(result)), result);
   exchange.clearCookie(cookieNames.ticket);
   await exchange.signIn(result.user);
   // Where the login was started to return to, kept with the ticket on the server (never from this form).
@@ -305,6 +305,16 @@ async function finishPending(exchange: Exchange, bind: (holder: { ticket: string
 }
 
 /** What a binding or sign-up refusal's message was made of, for wording it in another language. */
+/**
+ * A refused password's status: 429 with Retry-After while the account or the address is locked
+ * (as the provider's login answers), 401 for a wrong password, else the caller's.
+ */
+function refused(answer: ConnectResponse, failure: object): ConnectResponse {
+  const { retryAfter } = failure as { retryAfter?: number };
+  if (retryAfter === undefined) return answer;
+  return { ...answer, status: 429, headers: { ...answer.headers, 'retry-after': String(retryAfter) } };
+}
+
 function failureParams(failure: object): MessageParams {
   const { retryAfter, field } = failure as { retryAfter?: number; field?: string };
   return { ...(retryAfter !== undefined ? { retryAfter } : {}), ...(field !== undefined ? { field } : {}) };
@@ -344,7 +354,7 @@ async function localRegister(exchange: Exchange): Promise<ConnectResponse> {
 
 async function localLogin(exchange: Exchange): Promise<ConnectResponse> {
   const login = await authenticateLocalUser(exchange.connect.store, exchange.field('username'), exchange.field('password'), { address: exchange.request.address, policy: exchange.connect.options.login });
-  if (!login.ok) return exchange.error(401, login.message, 'invalid_credentials', { params: failureParams(login) });
+  if (!login.ok) return refused(exchange.error(401, login.message, 'invalid_credentials', { params: failureParams(login) }), login);
   await exchange.signIn(login.user);
   return exchange.redirect(safeReturnTo(exchange.field('returnTo')) ?? exchange.connect.options.afterLoginPath);
 }
@@ -410,7 +420,7 @@ async function apiCallback(exchange: Exchange, { provider: id }: Record<string, 
 
 function failureAnswer(exchange: Exchange, failure: BindingFailure): ConnectResponse {
   const status = failure.code === 'invalid_credentials' ? 401 : failure.code === 'invalid_field' ? 400 : 409;
-  return exchange.apiError(status, failure.code, failure.message, 'field' in failure ? { field: failure.field } : {});
+  return refused(exchange.apiError(status, failure.code, failure.message, 'field' in failure ? { field: failure.field } : {}), failure);
 }
 
 async function apiFinish(exchange: Exchange, bind: (holder: { ticket: string; browserHash: string }) => ReturnType<typeof registerAndBind>): Promise<ConnectResponse> {

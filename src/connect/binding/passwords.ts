@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { throttledAddress } from '../../lib/address.ts';
 import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
 import { defaults } from '../../config/defaults.ts';
 import type { ConnectUser } from '../storage.ts';
@@ -26,14 +27,6 @@ const now = () => Math.floor(Date.now() / 1000);
 
 export type PasswordCheck = { ok: true; user: ConnectUser } | { ok: false; locked: boolean; retryAfter: number };
 
-/**
- * The site's one password check (the login form and "bind to an account I have"), throttled as the
- * provider's is (src/provider/accounts/authenticate.ts): attempts are counted before the password
- * is checked, atomically, per account (the username as it is compared, so that ALICE and alice are
- * one) in a window that locks it past `lockAfterFailures`, and per address in a leaky bucket that
- * drains `addressFailures` per window and that no success resets. A right password clears the
- * account's count and takes its own attempt back out of the address's bucket, nothing more.
- */
 /** The limits of the site's logins and sign-ups: ConnectOptions.login over the provider's defaults. */
 export type LoginPolicy = { -readonly [K in keyof typeof defaults.login]: number };
 
@@ -43,9 +36,17 @@ export interface Attempt {
   policy?: LoginPolicy;
 }
 
+/**
+ * The site's one password check (the login form and "bind to an account I have"), throttled as the
+ * provider's is (src/provider/accounts/authenticate.ts): attempts are counted before the password
+ * is checked, atomically, per account (the username as it is compared, so that ALICE and alice are
+ * one) in a window that locks it past `lockAfterFailures`, and per address in a leaky bucket that
+ * drains `addressFailures` per window and that no success resets. A right password clears the
+ * account's count and takes its own attempt back out of the address's bucket, nothing more.
+ */
 export async function checkSitePassword(store: ConnectOperations, username: string, password: string, { address, policy = defaults.login }: Attempt = {}): Promise<PasswordCheck> {
   const key = `connect:user:${usernameKey(username)}`;
-  const bucket = address === undefined ? undefined : `connect:addr:${address}`;
+  const bucket = address === undefined ? undefined : `connect:addr:${throttledAddress(address)}`;
   const at = now();
   const [counted, level] = await Promise.all([
     store.countLoginAttempt(key, { windowSeconds: policy.windowSeconds, lockAfter: policy.lockAfterFailures, lockSeconds: policy.lockSeconds }),
@@ -59,7 +60,8 @@ export async function checkSitePassword(store: ConnectOperations, username: stri
   }
   const user = await store.findConnectUserByUsername(username);
   if (user && (await verifyPassword(user.passwordHash, password))) {
-    await Promise.all([store.clearLoginFailures([key]), bucket === undefined ? undefined : store.refundLoginBucket(bucket)]);
+    // A name from before usernames were unique shares its counter with the older account: its success clears nothing.
+    await Promise.all([store.clearLoginFailures(user.collidedUsername ? [] : [key]), bucket === undefined ? undefined : store.refundLoginBucket(bucket)]);
     return { ok: true, user };
   }
   if (!user) await verifyPassword(null, password);
@@ -73,7 +75,7 @@ export async function checkSitePassword(store: ConnectOperations, username: stri
  */
 export async function signupWait(store: ConnectOperations, { address, policy = defaults.login }: Attempt): Promise<number> {
   if (address === undefined) return 0;
-  const level = await store.chargeLoginBucket(`connect:signup:${address}`, { limit: policy.signupsPerAddress, windowSeconds: policy.signupWindowSeconds });
+  const level = await store.chargeLoginBucket(`connect:signup:${throttledAddress(address)}`, { limit: policy.signupsPerAddress, windowSeconds: policy.signupWindowSeconds });
   if (level <= policy.signupsPerAddress) return 0;
   return bucketRetryAfter(level, policy.signupsPerAddress, policy.signupWindowSeconds);
 }

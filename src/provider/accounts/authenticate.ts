@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { throttledAddress } from '../../lib/address.ts';
 import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
 import type { GrantryConfig } from '../../config/config.ts';
 import { usernameKey } from '../../lib/username.ts';
@@ -32,7 +33,7 @@ export function accountKey(username: string): string {
 
 /** The address's bucket. */
 export function addressKey(address: string): string {
-  return `addr:${address}`;
+  return `addr:${throttledAddress(address)}`;
 }
 
 /** Both of an attempt's keys: the account's counter and the address's bucket. */
@@ -84,7 +85,8 @@ export async function authenticateUser(
   decoyHash ??= hashPassword(config, 'grantry-decoy-password');
   const valid = await verify(user?.passwordHash ?? (await decoyHash), input.password).catch(() => false);
   if (user && valid) {
-    await Promise.all([store.throttle.clear([account]), store.throttle.refund(address)]);
+    // A name from before usernames were unique shares its counter with the older account: its success clears nothing.
+    await Promise.all([store.throttle.clear(user.collidedUsername ? [] : [account]), store.throttle.refund(address)]);
     return { ok: true, user };
   }
   return { ok: false, reason: 'invalid_credentials', ...(user ? { userId: user.id } : {}) };

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { throttledAddress } from '../../lib/address.ts';
 import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
 import { ConflictError, type User } from '../storage.ts';
 import { authenticateUser, hashPassword } from '../accounts/authenticate.ts';
@@ -138,7 +139,7 @@ const maxUsernameLength = 256;
  */
 async function signupWait(ctx: ProviderContext, address: string): Promise<number> {
   const { signupsPerAddress: limit, signupWindowSeconds: windowSeconds } = ctx.config.login;
-  const level = await ctx.store.throttle.charge(`signup:${address}`, { limit, windowSeconds });
+  const level = await ctx.store.throttle.charge(`signup:${throttledAddress(address)}`, { limit, windowSeconds });
   return level <= limit ? 0 : bucketRetryAfter(level, limit, windowSeconds);
 }
 

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { networkOf } from '../../lib/address.ts';
 import { translator, type Catalogue, type Locale } from '../../i18n/index.ts';
 import type { AuditEventRow } from '../storage.ts';
 import { formatDate, html, layout, type PageBasics } from './html.ts';
@@ -70,24 +70,6 @@ export interface AuditPageView extends PageBasics {
   events: AuditEventRow[];
   /** The id to page on from, when there may be older events. */
   olderThan?: number;
-}
-
-/**
- * The network an address belongs to, not the address: an app's owner sees where sign-ins and
- * consents come from (an IPv4 /24, an IPv6 /48), never the address of a person who used the app.
- * The operator's `grantry audit` shows the addresses themselves.
- */
-export function networkOf(ip: string): string {
-  const bare = ip.split('%')[0]!;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];
-  const v4 = mapped ?? bare;
-  if (isIPv4(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
-  if (!isIPv6(bare)) return '';
-  const [head, tail] = bare.includes('::') ? bare.split('::') : [bare, undefined];
-  const front = head ? head.split(':') : [];
-  const back = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill('0'), ...back];
-  return `${groups.slice(0, 3).map((group) => parseInt(group, 16).toString(16)).join(':')}::/48`;
 }
 
 function eventLabel(locale: Locale, event: string): string {

@@ -17,7 +17,7 @@ import { isUniqueViolation } from '../errors.ts';
 import { createThrottleStore } from '../throttle.ts';
 import type { ConnectDatabase, ConnectIdentitiesTable, ConnectLoginStatesTable, ConnectUsersTable } from './schema.ts';
 
-/** Site-login counters older than this are purged (Connect's throttle window is 15 minutes). */
+/** Site-login counters and address buckets older than this are purged (Connect's windows are 15 minutes and an hour). */
 const loginCounterLifetime = 24 * 3600;
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -263,7 +263,9 @@ export function createConnectOperations(db: Kysely<ConnectDatabase>): ConnectOpe
         .where('first_failure_at', '<', at - loginCounterLifetime)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', at)]))
         .executeTakeFirst();
-      return removed + Number(counters.numDeletedRows);
+      // An address bucket untouched for that long has drained empty (its level stops at limit + 1).
+      const buckets = await db.deleteFrom('connect_login_buckets').where('updated_at', '<', at - loginCounterLifetime).executeTakeFirst();
+      return removed + Number(counters.numDeletedRows) + Number(buckets.numDeletedRows);
     },
   };
 }
@@ -276,6 +278,7 @@ function toUser(row: Selectable<ConnectUsersTable>): ConnectUser {
     displayName: row.display_name,
     email: row.email,
     createdAt: Number(row.created_at),
+    ...(row.username_key === null ? { collidedUsername: true as const } : {}),
   };
 }
 

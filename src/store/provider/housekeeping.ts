@@ -48,6 +48,7 @@ export function createHousekeepingStore(typed: Kysely<Database>): HousekeepingSt
             .where((eb: any) => eb.or([eb('t.locked_until', 'is', null), eb('t.locked_until', '<', now)])),
         policy,
       );
+      counts.login_buckets = await purge('login_buckets', 'key', (q) => q.where('t.updated_at', '<', now - policy.bucketDrainSeconds), policy);
       counts.audit_events = await purge('audit_events', 'id', (q) => q.where('t.at', '<', now - policy.auditRetentionSeconds), policy);
       return counts;
     },

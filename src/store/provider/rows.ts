@@ -45,7 +45,7 @@ export function userRow(user: User): UsersTable {
   };
 }
 
-export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'>): User {
+export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'> & { username_key?: string | null }): User {
   return {
     id: row.id,
     username: row.username,
@@ -53,6 +53,7 @@ export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'>): User 
     displayName: row.display_name,
     email: row.email,
     createdAt: row.created_at,
+    ...(row.username_key === null ? { collidedUsername: true as const } : {}),
   };
 }
 
