@@ -25,7 +25,7 @@ export interface ThrottleStore {
   countAttempt(key: string, policy: { windowSeconds: number; lockAfter: number; lockSeconds: number }): Promise<CountedAttempt>;
   /** Clears these keys' window counters (an account's, after its own success). */
   clear(keys: string[]): Promise<void>;
-  /** Forgets everything counted under these keys, counters and buckets alike (an operator's unlock; tests). */
+  /** Forgets everything counted under these keys, counters and buckets alike. The tests use it to start clean; no command does yet. */
   forget(keys: string[]): Promise<void>;
   /**
    * Adds one attempt to a leaky bucket (an address's): what it held drains continuously at

@@ -10,7 +10,7 @@ export function usernameKey(username: string): string {
 }
 
 /**
- * What a new provider username may be: 3 to 32 ASCII letters, digits, `_`, `.` and `-`. The
+ * What a new username may be, on the provider and on a Connect site: 3 to 32 ASCII letters, digits, `_`, `.` and `-`. The
  * consent page names an app's owner by username, so a username can never read as a sentence (such
  * as "the operator of this site") the way a free-text display name can.
  */

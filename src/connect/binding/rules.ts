@@ -1,9 +1,12 @@
 // What the site accepts from a person filling in the binding and registration forms.
 
+import { isUsernameSyntax } from '../../lib/username.ts';
+
 export type FieldProblem = { field: string; message: string };
 
 export function checkUsername(username: string): FieldProblem | null {
-  if (!/^[a-zA-Z0-9_.-]{3,32}$/.test(username)) {
+  // The provider's rule for usernames, so that a name valid on one side is valid on the other.
+  if (!isUsernameSyntax(username)) {
     return { field: 'username', message: 'A username is 3 to 32 letters, digits, dots, dashes or underscores.' };
   }
   return null;
