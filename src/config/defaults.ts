@@ -18,6 +18,8 @@ export const defaults = {
     accessToken: 3600,
     /** Tokens handed out in a URL fragment are the easiest to leak; keep them short. */
     implicitAccessToken: 900,
+    /** An ID token says who logged in, and when: the app reads it once, at login (OpenID Connect). */
+    idToken: 3600,
     /** A refresh token unused for this long is dead. */
     refreshTokenIdle: 14 * 24 * 3600,
     /** However often it is used, a grant's refresh tokens end this long after the user allowed it. */
@@ -61,6 +63,8 @@ export const defaults = {
 
   /** The scopes every provider has. An operator adds more in configuration. */
   scopes: {
+    /** Turns a request into an OpenID Connect one: an ID token comes with the access token. */
+    openid: 'Log you in to the app with your account',
     profile: 'See your user id, username and display name',
     email: 'See your email address',
   } as Record<string, string>,

@@ -75,6 +75,7 @@ export const en = {
   'appType.service.explanation': 'A backend that calls APIs for itself, with no person signing in. It gets an App Secret (confidential) and uses client credentials.',
   'appType.service.consent': 'A server-side service that acts on its own.',
 
+  'scope.openid': 'Log you in to the app with your account',
   'scope.profile': 'See your user id, username and display name',
   'scope.email': 'See your email address',
 

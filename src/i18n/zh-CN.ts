@@ -78,6 +78,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'appType.service.explanation': '为自己调用接口的后端服务，没有用户登录。会获得 App Secret（机密客户端），使用客户端凭证模式。',
   'appType.service.consent': '一个自行运行的服务器端服务。',
 
+  'scope.openid': '用你的帐号登录这个应用',
   'scope.profile': '查看你的用户 ID、用户名和显示名称',
   'scope.email': '查看你的电子邮箱地址',
 

@@ -56,7 +56,8 @@ export async function startProvider(kind: TestStoreKind, overrides: ConfigOverri
         username,
         passwordHash: await hashPassword(ctx.config, password),
         displayName: extra.displayName ?? username.toUpperCase(),
-        email: extra.email ?? `${username}@example.com`,
+        // An explicit null is a person without an address.
+        email: extra.email === null ? null : (extra.email ?? `${username}@example.com`),
       });
       return { ...user, password };
     },

@@ -50,12 +50,13 @@ function tokenOutsideHeader(request: FastifyRequest): boolean {
   return (query !== undefined && query !== null && 'access_token' in query) || (typeof body === 'object' && body !== null && 'access_token' in body);
 }
 
-function sendBearerError(reply: FastifyReply, error: OAuthError | MissingBearerToken): FastifyReply {
+/** RFC 6750 §3: the challenge in WWW-Authenticate, and the same words in a JSON body; `scope` is what an insufficient_scope error names. */
+export function sendBearerError(reply: FastifyReply, error: OAuthError | MissingBearerToken, scope = meScope): FastifyReply {
   if (error instanceof MissingBearerToken) {
     return reply.code(401).header('www-authenticate', `Bearer realm="${realm}"`).send({ error_description: 'an access token is required, in the Authorization header' });
   }
   const parts = [`realm="${realm}"`, `error="${error.code}"`, `error_description="${quoted(error.description)}"`];
-  if (error.code === 'insufficient_scope') parts.push(`scope="${meScope}"`);
+  if (error.code === 'insufficient_scope') parts.push(`scope="${scope}"`);
   return reply.code(error.status).header('www-authenticate', `Bearer ${parts.join(', ')}`).send(error.toJSON());
 }
 

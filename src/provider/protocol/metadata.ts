@@ -1,5 +1,6 @@
 import type { GrantryConfig } from '../../config/config.ts';
 import { enabledGrants } from './grants/index.ts';
+import { signingAlgorithm } from './tokens/keys.ts';
 
 /** The authorization server metadata (RFC 8414), as Grantry writes it. */
 export interface ServerMetadata {
@@ -19,9 +20,22 @@ export interface ServerMetadata {
   code_challenge_methods_supported?: string[];
   authorization_response_iss_parameter_supported?: boolean;
   service_documentation: string;
+  // OpenID Connect Discovery 1.0 §3, in the same document.
+  userinfo_endpoint: string;
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
+  claims_supported: string[];
+  claims_parameter_supported: boolean;
+  request_parameter_supported: boolean;
+  request_uri_parameter_supported: boolean;
 }
 
+/** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'];
+
 /**
+ * The one metadata document, served at /.well-known/oauth-authorization-server (RFC 8414) and at
+ * /.well-known/openid-configuration (OpenID Connect Discovery 1.0), so that the two never differ.
  * Written from what the provider does, so that it stays true: every endpoint it serves, and what
  * each grant switched on (features) adds. A grant that is off is not advertised.
  */
@@ -44,6 +58,14 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     service_documentation: `${issuer}/`,
+    userinfo_endpoint: `${issuer}/oauth2/userinfo`,
+    // The user's id, as uid and /api/me have always said it; pairwise subjects are to come.
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [signingAlgorithm],
+    claims_supported: supportedClaims,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
   };
   // Each grant's own fields; lists are merged, in the order of the grants.
   for (const grant of grants) {

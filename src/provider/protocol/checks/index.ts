@@ -3,6 +3,7 @@ import type { AuthorizationParameters } from '../../storage.ts';
 import { isOAuthError, OAuthError } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
 import { checkClient } from './client.ts';
+import { checkNonce } from './nonce.ts';
 import { checkPkce } from './pkce.ts';
 import { checkPrompt } from './prompt.ts';
 import { checkRedirectUri } from './redirect-uri.ts';
@@ -28,6 +29,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkScope,
   checkPkce,
   checkState,
+  checkNonce,
   checkPrompt,
   checkUiLocales,
 ];

@@ -1,5 +1,6 @@
 import type { ProviderContext } from '../../context.ts';
 import { accessTokenContributor } from './contributors/access-token.ts';
+import { idTokenContributor } from './contributors/id-token.ts';
 import { refreshTokenContributor } from './contributors/refresh-token.ts';
 import { uidContributor } from './contributors/uid.ts';
 import type { Issuance } from './issuance.ts';
@@ -25,7 +26,7 @@ export interface TokenResponseContributor {
   contribute(ctx: ProviderContext, issuance: Issuance): Partial<TokenResponse> | undefined | Promise<Partial<TokenResponse> | undefined>;
 }
 
-export const tokenResponseContributors: readonly TokenResponseContributor[] = [accessTokenContributor, refreshTokenContributor, uidContributor];
+export const tokenResponseContributors: readonly TokenResponseContributor[] = [accessTokenContributor, refreshTokenContributor, idTokenContributor, uidContributor];
 
 export async function assembleTokenResponse(ctx: ProviderContext, issuance: Issuance): Promise<TokenResponse> {
   const parts = await Promise.all(tokenResponseContributors.map((contributor) => contributor.contribute(ctx, issuance)));

@@ -1,0 +1,44 @@
+import type { ProviderContext } from '../../context.ts';
+import type { IssuanceContext } from '../issuance/context.ts';
+import { signJwt } from './jwt.ts';
+
+// The ID token (OpenID Connect Core §2): who logged in, to which app, when and how, signed by the
+// key ring's current key. It is for the app to read once, at login; it is never an access token
+// (its typ is not at+jwt, so /api/me and introspection refuse it).
+
+export const idTokenType = 'JWT';
+
+export interface IdTokenClaims {
+  iss: string;
+  /** The same as the token response's uid and /api/me's: the user's id (a public subject). */
+  sub: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  auth_time?: number;
+  nonce?: string;
+  acr?: string;
+  amr?: string[];
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * `nonce` is given only for the ID token of the code exchange, the answer to the request that
+ * sent it; an ID token from a refresh carries none (Core §12.2), but keeps the original auth_time.
+ */
+export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { userId: string }, nonce: string | undefined): string {
+  const issuedAt = now();
+  const claims: IdTokenClaims = {
+    iss: ctx.config.issuer,
+    sub: context.userId,
+    aud: context.clientId,
+    iat: issuedAt,
+    exp: issuedAt + ctx.config.lifetimes.idToken,
+  };
+  if (context.authTime !== undefined) claims.auth_time = context.authTime;
+  if (nonce !== undefined) claims.nonce = nonce;
+  if (context.acr !== undefined) claims.acr = context.acr;
+  if (context.amr !== undefined) claims.amr = context.amr;
+  return signJwt(ctx.keys.signingKey(), idTokenType, claims);
+}

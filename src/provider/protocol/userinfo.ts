@@ -1,0 +1,54 @@
+import type { ProviderContext } from '../context.ts';
+import { insufficientScope, invalidRequest } from './errors.ts';
+import { bearerTokenFrom, requireScope, validateAccessToken } from './resource.ts';
+
+// The UserInfo endpoint (OpenID Connect Core §5.3): the claims about the person an access token
+// speaks for, by the scopes it was granted. `sub` is always there, and is the ID token's. A claim
+// the person has no value for is left out, not sent empty.
+
+export interface UserInfoClaims {
+  sub: string;
+  name?: string;
+  preferred_username?: string;
+  email?: string;
+  email_verified?: boolean;
+}
+
+/** Where the token came from: the Authorization header, or (POST only) the form body (RFC 6750 §2.1, §2.2). */
+export interface UserInfoRequest {
+  authorization: string | undefined;
+  /** The form body's access_token, when a form body was posted. */
+  bodyToken: string | undefined;
+  /** A token in the query string: refused, since URLs end up in logs. */
+  queryToken: boolean;
+}
+
+function presentedToken(request: UserInfoRequest): string {
+  if (request.queryToken) throw invalidRequest('send the access token in the Authorization header or a POST form body, not in the query');
+  if (request.bodyToken !== undefined) {
+    // RFC 6750 §2: a client MUST NOT use more than one method in one request.
+    if (request.authorization !== undefined && request.authorization.trim() !== '') throw invalidRequest('send the access token one way only: the Authorization header or the form body');
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(request.bodyToken)) throw invalidRequest('the access_token in the form body is not a well-formed bearer token');
+    return request.bodyToken;
+  }
+  return bearerTokenFrom(request.authorization, false);
+}
+
+export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): Promise<UserInfoClaims> {
+  const access = await validateAccessToken(ctx, presentedToken(request));
+  // Only a token from an OpenID Connect request speaks for a person to this endpoint (Core §5.3).
+  requireScope(access, 'openid');
+  const user = access.user;
+  if (!user) throw insufficientScope('this token was issued to an app acting for itself; UserInfo speaks of a person');
+  const claims: UserInfoClaims = { sub: user.id };
+  if (access.scope.includes('profile')) {
+    claims.name = user.displayName;
+    claims.preferred_username = user.username;
+  }
+  if (access.scope.includes('email') && user.email) {
+    claims.email = user.email;
+    // Grantry does not verify email addresses.
+    claims.email_verified = false;
+  }
+  return claims;
+}
