@@ -37,6 +37,10 @@ for (const kind of storeKinds) {
 
       const start = await browser.post(`${site.url}/auth/grantry/login`, {});
       assert.ok(start.location!.startsWith(`${provider.url}/`), start.location!);
+      // The provider speaks OpenID Connect, so the preset logs in through it: openid, with a nonce.
+      const asked = new URL(start.location!).searchParams;
+      assert.deepEqual(asked.get('scope')?.split(' '), ['openid', 'profile', 'email'], 'the preset asks for openid profile email');
+      assert.ok((asked.get('nonce') ?? '').length >= 22, 'with a nonce for the ID token');
       const consent = await browser.get(start.location!);
       assert.equal(consent.status, 200, consent.text.slice(0, 300));
       const allowed = await browser.post(`${provider.url}/oauth2/authorize`, { ...hiddenFields(consent.text), decision: 'allow' });

@@ -103,6 +103,20 @@ for (const kind of storeKinds) {
       assert.deepEqual(await client.fetchUserInfo(config, granted.access_token, noEmail.id), { sub: noEmail.id }, 'no email, so no email claim and no email_verified');
     });
 
+    test('an app registered before OpenID Connect (its scopes without openid) may ask for openid all the same', async () => {
+      const older = await provider.registerClient({ appType: 'web', name: 'Older app', redirectUris: [callback], scopes: ['profile', 'email'] });
+      const olderConfig = await client.discovery(new URL(provider.url), older.client.id, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(older.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user);
+      const verifier = client.randomPKCECodeVerifier();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(olderConfig, { redirect_uri: callback, scope: 'openid profile', nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const tokens = await client.authorizationCodeGrant(olderConfig, await authorizeInBrowser(browser, url), { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+      assert.equal(tokens.claims()!.sub, user.id, 'the older app gets an ID token');
+      const refused = await browser.get(`/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: older.client.id, redirect_uri: callback, scope: 'openid nonsense', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`);
+      assert.equal(new URL(refused.location ?? 'about:blank').searchParams.get('error'), 'invalid_scope', 'other scopes are still checked');
+    });
+
     test('refresh brings a new ID token: same sub, aud and auth_time, no nonce (Core §12.2)', async () => {
       const { tokens } = await logIn('openid profile');
       const first = tokens.claims()!;

@@ -19,7 +19,7 @@ describe('server metadata', () => {
         jwks_uri: 'https://id.example/oauth2/jwks',
         revocation_endpoint: 'https://id.example/oauth2/revoke',
         introspection_endpoint: 'https://id.example/oauth2/introspect',
-        scopes_supported: ['profile', 'email'],
+        scopes_supported: ['openid', 'profile', 'email'],
         response_types_supported: ['code', 'token'],
         response_modes_supported: ['query', 'fragment'],
         grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'implicit'],
@@ -29,6 +29,13 @@ describe('server metadata', () => {
         code_challenge_methods_supported: ['S256'],
         authorization_response_iss_parameter_supported: true,
         service_documentation: 'https://id.example/',
+        userinfo_endpoint: 'https://id.example/oauth2/userinfo',
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['EdDSA'],
+        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'],
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
       },
       'the whole document, under the configured issuer',
     );
@@ -59,6 +66,6 @@ describe('server metadata', () => {
 
   test('the scopes are the configured ones', () => {
     const metadata = metadataOf({ scopes: { 'photos:read': 'See your photos' } });
-    assert.deepEqual(metadata.scopes_supported, ['profile', 'email', 'photos:read'], 'the defaults and the operator’s own, in order');
+    assert.deepEqual(metadata.scopes_supported, ['openid', 'profile', 'email', 'photos:read'], 'the defaults and the operator’s own, in order');
   });
 });

@@ -28,19 +28,19 @@ for (const kind of storeKinds) {
     const show = (statements: string[]) => statements.join('\n');
 
     /** A returning user: signed in, consent for `profile` remembered in the store (never read by the provider yet). */
-    async function returningUser() {
+    async function returningUser(scope = 'profile') {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web' });
       const user = await provider.createUser();
-      await provider.store.consents.save(user.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
+      await provider.store.consents.save(user.id, client.id, { scope, redirectUris: client.redirectUris });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
-      return { client, auth: basicAuth(client.id, clientSecret!), browser };
+      return { client, auth: basicAuth(client.id, clientSecret!), browser, scope };
     }
 
     /** authorize → code → token → /api/me, each step asserted. */
     async function fullFlow(setup: Awaited<ReturnType<typeof returningUser>>) {
       const query = new URLSearchParams({
-        response_type: 'code', client_id: setup.client.id, redirect_uri: redirectUri, scope: 'profile', state: 's1',
+        response_type: 'code', client_id: setup.client.id, redirect_uri: redirectUri, scope: setup.scope, state: 's1', nonce: 'n-0S6_WzA2Mj',
         code_challenge: s256(verifier), code_challenge_method: 'S256',
       });
       const authorized = await setup.browser.get(`/oauth2/authorize?${query}`);
@@ -51,7 +51,7 @@ for (const kind of storeKinds) {
       assert.equal(token.status, 200, JSON.stringify(token.body));
       const me = await getMe(provider, token.body.access_token);
       assert.equal(me.status, 200, `/api/me accepts the access token: ${JSON.stringify(me.body)}`);
-      return token.body as { access_token: string; refresh_token: string };
+      return token.body as { access_token: string; refresh_token: string; id_token?: string };
     }
 
     test('authorization-code flow of a returning user, client not cached: 7 statements', async () => {
@@ -59,6 +59,14 @@ for (const kind of storeKinds) {
       const { statements } = await count(() => fullFlow(setup));
       // client · session+user+consent · code · redemption · grant · refresh token · grant+user at /api/me
       assert.equal(statements.length, 7, show(statements));
+    });
+
+    test('an OpenID Connect code flow costs what the plain one does: the ID token is a signature, not a statement', async () => {
+      const setup = await returningUser('openid profile');
+      await fullFlow(setup);
+      const { result, statements } = await count(() => fullFlow(setup));
+      assert.ok(result.id_token, 'the openid flow gets an ID token');
+      assert.equal(statements.length, 6, show(statements));
     });
 
     test('authorization-code flow of a returning user, client cached: 6 statements', async () => {

@@ -18,7 +18,9 @@ export interface GrantryOptions {
 
 /**
  * Log in with a Grantry provider. Synchronous: the options are checked now, and the provider's
- * metadata (<issuer>/.well-known/oauth-authorization-server) is read when a login first needs it,
+ * metadata (<issuer>/.well-known/oauth-authorization-server) is read when a login first needs it;
+ * a provider that speaks OpenID Connect is used as one (ID token and UserInfo), an older one
+ * through /api/me,
  * so a site starts while its provider is still starting. For server-side grants without Connect:
  * `const provider = await grantry({…}).load()`.
  */
@@ -35,13 +37,34 @@ async function loadGrantry(options: GrantryOptions, id: string): Promise<Provide
   const metadata = await discover(options.issuer, 'oauth');
   const methods = metadata.code_challenge_methods_supported;
   if (Array.isArray(methods) && !methods.includes('S256')) throw new ConnectError('invalid_metadata', `${options.issuer} does not offer PKCE S256`);
+  const base = { ...fromMetadata(metadata, options), id, name: 'Grantry', pkce: true };
+  const userinfo = metadata.userinfo_endpoint;
+  const scopes = Array.isArray(metadata.scopes_supported) ? metadata.scopes_supported : [];
+  if (typeof userinfo === 'string' && typeof metadata.jwks_uri === 'string' && scopes.includes('openid')) {
+    // A Grantry that speaks OpenID Connect: the ID token (validated against its JWKS, with the
+    // login's nonce) says who logged in, and UserInfo what they let the site see.
+    return {
+      ...base,
+      jwksUri: metadata.jwks_uri,
+      scope: options.scope ?? 'openid profile email',
+      oidc: true,
+      async identity(tokens, { claims }) {
+        const subject = requireString(claims ?? {}, 'sub', "Grantry's ID token");
+        const info = await getJson(userinfo, bearer(tokens.accessToken));
+        // OpenID Connect Core §5.3.4: UserInfo about someone else is a substitution attempt.
+        if (info.sub !== subject) throw new ConnectError('subject_mismatch', 'UserInfo describes another user than the ID token');
+        const uid = text(tokens.raw, 'uid');
+        if (uid !== undefined && uid !== subject) throw new ConnectError('subject_mismatch', "the ID token describes another user than the token's uid");
+        // Grantry does not verify email addresses, and says so (email_verified: false).
+        return { provider: id, subject, profile: profile({ name: info.name ?? info.preferred_username, email: info.email, emailVerified: false }) };
+      },
+    };
+  }
+  // An older Grantry, plain OAuth 2.0: /api/me says who logged in.
   return {
-    ...fromMetadata(metadata, options),
-    id,
-    name: 'Grantry',
+    ...base,
     scope: options.scope ?? 'profile email',
     oidc: false,
-    pkce: true,
     async identity(tokens) {
       const me = await getJson(`${metadata.issuer.replace(/\/$/, '')}/api/me`, bearer(tokens.accessToken));
       const subject = requireString(me, 'uid', 'Grantry\'s /api/me');

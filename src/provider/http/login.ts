@@ -27,7 +27,8 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     const returnTo = safeReturnTo(queryText(request, 'return_to')) ?? '';
     const pending = await pendingAuthorization(ctx, request, reply, returnTo);
     const basics = await pageBasics(ctx, request, reply, { uiLocales: pending?.ui_locales });
-    return sendPage(reply, loginPage({ ...basics, returnTo, username: '', allowSignup: ctx.config.allowSignup }));
+    // An app's login_hint fills in the username; it proves nothing, and the person may change it.
+    return sendPage(reply, loginPage({ ...basics, returnTo, username: pending?.login_hint ?? '', allowSignup: ctx.config.allowSignup }));
   });
 
   app.post('/login', async (request, reply) => {
@@ -193,13 +194,13 @@ async function pendingAuthorization(ctx: ProviderContext, request: FastifyReques
   return requestId ? pendingRequest(ctx, requestId, browserId(ctx, request, reply)) : undefined;
 }
 
+/** Query flags that announce what a form just did ("Saved.", the secret shown once): not worth coming back to. */
+const oneTimeNotices = ['registered', 'rotated', 'saved', 'deleted'];
+
 /**
  * Where the language switcher comes back to: this page, or for a page that answered a form post,
  * the page that form lives on (a GET of a POST-only path would be a 404).
  */
-/** Query flags that announce what a form just did ("Saved.", the secret shown once): not worth coming back to. */
-const oneTimeNotices = ['registered', 'rotated', 'saved', 'deleted'];
-
 function herePath(request: FastifyRequest): string {
   const path = request.url;
   if (request.method === 'GET') {

@@ -2,6 +2,7 @@ import { deriveKey, randomToken, seal, sha256, unseal } from '../../lib/crypto.t
 import type { ProviderContext } from '../context.ts';
 import type { AuthorizationParameters, AuthorizationRequestRecord, RememberedConsent, User } from '../storage.ts';
 import { checkAuthorizationRequest, unredirectable, type AuthorizationRequest, type CheckOutcome } from './checks/index.ts';
+import { maxAgeOf } from './checks/max-age.ts';
 import { prompts } from './checks/prompt.ts';
 import { isConfidential, registeredRedirectUri } from './clients.ts';
 import { OAuthError } from './errors.ts';
@@ -59,12 +60,45 @@ export async function beginAuthorization(ctx: ProviderContext, params: Authoriza
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
-  if (session && !prompts(request.parameters, 'login') && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
+  if (prompts(request.parameters, 'none')) return answerWithoutPage(ctx, request, session);
+  if (session && !wantsFreshLogin(request, session) && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
     return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
   }
   const requestId = await storeRequest(ctx, request, input.browserId());
-  if (!session || prompts(request.parameters, 'login')) return { step: 'login', requestId };
+  if (!session || wantsFreshLogin(request, session)) return { step: 'login', requestId };
   return { step: 'consent', requestId, request, user: session.user, confirmOnly: !needsConsent(request, session.consent) };
+}
+
+/**
+ * prompt=none (OpenID Connect Core §3.1.2.6): the answer at once, or an error at the redirect URI —
+ * never a page, and nothing stored. No one signed in, or a sign-in older than max_age:
+ * login_required; something to allow or confirm first: consent_required.
+ */
+async function answerWithoutPage(ctx: ProviderContext, request: RedirectingRequest, session: SignedIn | null): Promise<AuthorizationStep> {
+  const refuse = (code: 'login_required' | 'consent_required', description: string): AuthorizationStep => ({
+    step: 'redirect',
+    location: errorLocation(ctx, request.redirectUri, new OAuthError(code, description), request.parameters.state, responseModeOf(ctx, request)),
+  });
+  if (!session) return refuse('login_required', 'nobody is signed in, and prompt=none allows no login page');
+  if (signedInTooLongAgo(request, session)) return refuse('login_required', 'the sign-in is older than max_age, and prompt=none allows no login page');
+  if (needsConsent(request, session.consent) || needsConfirmation(request)) return refuse('consent_required', 'the person has to allow this first, and prompt=none allows no consent page');
+  return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
+}
+
+/**
+ * Whether the person must sign in again before this request is answered: the app asked for a
+ * fresh sign-in (prompt=login, prompt=select_account), or the one they have is older than its
+ * max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
+ */
+function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
+  if (signedInTooLongAgo(request, session)) return true;
+  const asked = prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account');
+  return asked && (since === undefined || session.authTime < since);
+}
+
+function signedInTooLongAgo(request: RedirectingRequest, session: SignedIn): boolean {
+  const maxAge = maxAgeOf(request.parameters);
+  return maxAge !== undefined && now() - session.authTime > maxAge;
 }
 
 /** After login: the stored request, taken up where it waited. */
@@ -100,7 +134,7 @@ export async function decideAuthorization(
  * Takes a stored request up again, on the way back from login and from the consent form alike: it
  * must be this browser's and still waiting, pass its checks again (the app may have changed
  * since), and have a person signed in — for `prompt=login`, one who signed in after the request
- * was made, so that neither way round can skip the fresh sign-in the app asked for.
+ * was made, and within max_age, so that neither way round can skip the fresh sign-in the app asked for.
  */
 async function resume(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep | { request: RedirectingRequest; session: SignedIn }> {
   const stored = await findStoredRequest(ctx, requestId, input);
@@ -109,7 +143,7 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
-  if (!session || (prompts(request.parameters, 'login') && session.authTime < stored.createdAt)) return { step: 'login', requestId };
+  if (!session || wantsFreshLogin(request, session, stored.createdAt)) return { step: 'login', requestId };
   return { request, session };
 }
 

@@ -15,7 +15,11 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  // OpenID Connect Core §3.1.2.6: prompt=none could not be answered without a page.
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required';
 
 const statusOf: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -31,6 +35,9 @@ const statusOf: Record<OAuthErrorCode, number> = {
   invalid_token: 401,
   insufficient_scope: 403,
   unsupported_token_type: 400,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
 };
 
 export class OAuthError extends Error {

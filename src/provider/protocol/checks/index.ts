@@ -3,6 +3,8 @@ import type { AuthorizationParameters } from '../../storage.ts';
 import { isOAuthError, OAuthError } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
 import { checkClient } from './client.ts';
+import { checkLoginHint } from './login-hint.ts';
+import { checkMaxAge } from './max-age.ts';
 import { checkNonce } from './nonce.ts';
 import { checkPkce } from './pkce.ts';
 import { checkPrompt } from './prompt.ts';
@@ -31,6 +33,8 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkState,
   checkNonce,
   checkPrompt,
+  checkMaxAge,
+  checkLoginHint,
   checkUiLocales,
 ];
 

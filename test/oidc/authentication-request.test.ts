@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
+import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { signIn } from '../helpers/session.ts';
+import { storeKinds } from '../helpers/stores.ts';
+
+// OpenID Connect's authentication request parameters (Core §3.1.2.1): prompt (none, login,
+// consent, select_account), max_age and login_hint, each branch with its exact answer.
+
+const callback = 'https://rp.example/cb';
+
+for (const kind of storeKinds) {
+  describe(`authentication requests on ${kind.name}`, () => {
+    let provider: RunningProvider;
+    let config: client.Configuration;
+    let clientId: string;
+
+    before(async () => {
+      provider = await startProvider(kind);
+      const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback] });
+      clientId = registered.client.id;
+      config = await client.discovery(new URL(provider.url), clientId, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+    });
+    after(() => provider.close());
+
+    const request = (extra: Record<string, string>) =>
+      `/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: callback, scope: 'openid profile', state: 'st', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...extra })}`;
+    const errorOf = (location: string | null | undefined) => {
+      const url = new URL(location ?? 'about:blank');
+      return { at: `${url.origin}${url.pathname}`, error: url.searchParams.get('error'), state: url.searchParams.get('state'), iss: url.searchParams.get('iss') };
+    };
+    async function allowOnce(browser: TestBrowser) {
+      const page = await browser.get(request({}));
+      assert.equal(page.status, 200, `the consent page is shown: ${page.status} ${page.location ?? ''}`);
+      const allowed = await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'));
+      assert.equal(allowed.status, 303, 'allowing redirects to the app');
+    }
+
+    test('prompt=none with nobody signed in: login_required at the redirect URI, with state and iss, and no page', async () => {
+      const answer = await new TestBrowser(provider.url).get(request({ prompt: 'none' }));
+      assert.equal(answer.status, 302, 'a redirect, not a page');
+      assert.deepEqual(errorOf(answer.location), { at: callback, error: 'login_required', state: 'st', iss: provider.url }, 'login_required goes back to the app');
+    });
+
+    test('prompt=none signed in but not yet allowed: consent_required; once allowed, a code at once, which openid-client redeems', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user);
+      const before = await browser.get(request({ prompt: 'none' }));
+      assert.deepEqual(errorOf(before.location), { at: callback, error: 'consent_required', state: 'st', iss: provider.url }, 'consent_required goes back to the app');
+      await allowOnce(browser);
+      const verifier = client.randomPKCECodeVerifier();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid profile', prompt: 'none', nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const silent = await browser.get(`${url.pathname}${url.search}`);
+      assert.equal(silent.status, 302, 'prompt=none answers at once with a redirect');
+      const tokens = await client.authorizationCodeGrant(config, new URL(silent.location!), { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+      assert.equal(tokens.claims()!.sub, user.id, 'the silent login names the signed-in person');
+    });
+
+    test('prompt=none with max_age older than the sign-in: login_required; prompt=none beside another value: invalid_request', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user, { secondsAgo: 600 });
+      await allowOnce(browser);
+      assert.equal(errorOf((await browser.get(request({ prompt: 'none', max_age: '60' }))).location).error, 'login_required', 'a ten-minute-old sign-in is too old for max_age=60');
+      assert.equal(new URL((await browser.get(request({ prompt: 'none', max_age: '3600' }))).location!).searchParams.has('code'), true, 'and young enough for max_age=3600');
+      assert.equal(errorOf((await browser.get(request({ prompt: 'none login' }))).location).error, 'invalid_request', 'none with login is invalid_request');
+    });
+
+    test("max_age: a sign-in older than it asks for the password again, and the ID token's auth_time is the new one", async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user, { secondsAgo: 600 });
+      await allowOnce(browser);
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid profile', max_age: '60', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const asked = await browser.get(`${url.pathname}${url.search}`);
+      assert.match(asked.location ?? '', /^\/login\?return_to=/, 'the person is sent to sign in again');
+      const loginPage = await browser.get(asked.location!);
+      const loggedIn = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(loginPage.text), return_to: new URL(asked.location!, provider.url).searchParams.get('return_to')! });
+      assert.equal(loggedIn.status, 303, 'the password is accepted');
+      const back = await browser.get(loggedIn.location!);
+      assert.ok(back.location?.startsWith(callback), `after the fresh sign-in the request is answered: ${back.status} ${back.location}`);
+      const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), { pkceCodeVerifier: verifier, maxAge: 60, idTokenExpected: true });
+      const authTime = tokens.claims()!.auth_time!;
+      assert.ok(Math.floor(Date.now() / 1000) - authTime < 60, `auth_time is the fresh sign-in's (${authTime}), and openid-client checked it against max_age`);
+    });
+
+    test('max_age that is not a non-negative integer: invalid_request', async () => {
+      for (const bad of ['-1', '1.5', 'ten', '99999999999']) {
+        const answer = await new TestBrowser(provider.url).get(request({ max_age: bad }));
+        assert.equal(errorOf(answer.location).error, 'invalid_request', `max_age=${bad} is invalid_request`);
+      }
+    });
+
+    test('prompt=select_account and prompt=login ask for a sign-in even when someone is signed in; an unknown prompt is invalid_request', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user);
+      await allowOnce(browser);
+      for (const prompt of ['select_account', 'login']) {
+        const answer = await browser.get(request({ prompt }));
+        assert.match(answer.location ?? '', /^\/login\?return_to=/, `prompt=${prompt} goes to the login page`);
+      }
+      assert.equal(errorOf((await browser.get(request({ prompt: 'sometimes' }))).location).error, 'invalid_request', 'an unknown prompt value is invalid_request');
+    });
+
+    test('login_hint fills in the username on the login page, escaped; one over 256 characters is invalid_request', async () => {
+      const browser = new TestBrowser(provider.url);
+      const answer = await browser.get(request({ login_hint: 'ada"><script>x</script>' }));
+      const page = await browser.get(answer.location!);
+      assert.match(page.text, /name="username"[^>]*value="ada&quot;&gt;&lt;script&gt;x&lt;\/script&gt;"|value="ada&quot;&gt;&lt;script&gt;x&lt;\/script&gt;"[^>]*name="username"/, 'the hint is the username field\'s value, escaped');
+      assert.equal(errorOf((await browser.get(request({ login_hint: 'a'.repeat(257) }))).location).error, 'invalid_request', 'a 257-character hint is invalid_request');
+    });
+  });
+}
