@@ -34,6 +34,8 @@ export interface ClientsTable {
   updated_at: number;
   /** 0/1: a returning person is answered without the confirmation page, public app or not (migration 010). */
   silent_returning: number;
+  /** JSON: the app's settings that have no column (migration 011), such as its ID tokens' algorithm. */
+  settings: string;
 }
 
 /** Authorization requests waiting for a person (migration 008); see AuthorizationRequestRecord. */

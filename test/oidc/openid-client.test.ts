@@ -35,7 +35,7 @@ for (const kind of storeKinds) {
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback], grantTypes: ['authorization_code', 'refresh_token'] });
       clientId = registered.client.id;
       clientSecret = registered.clientSecret!;
-      config = await client.discovery(new URL(provider.url), clientId, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
+      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
     });
     after(() => provider.close());
 
@@ -53,12 +53,30 @@ for (const kind of storeKinds) {
       return { tokens, nonce };
     }
 
+    test('ID tokens are RS256 by default (what openid-client expects unless told), EdDSA for an app that chooses it', async () => {
+      const { tokens } = await logIn('openid');
+      assert.equal(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).alg, 'RS256', 'the default app gets an RS256 ID token, which openid-client has validated');
+      const eddsa = await provider.registerClient({ appType: 'web', name: 'EdDSA app', redirectUris: [callback], idTokenSignedResponseAlg: 'EdDSA' });
+      const eddsaConfig = await client.discovery(new URL(provider.url), eddsa.client.id, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(eddsa.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, user);
+      const verifier = client.randomPKCECodeVerifier();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(eddsaConfig, { redirect_uri: callback, scope: 'openid', nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const granted = await client.authorizationCodeGrant(eddsaConfig, await authorizeInBrowser(browser, url), { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
+      assert.equal(JSON.parse(Buffer.from(granted.id_token!.split('.')[0]!, 'base64url').toString()).alg, 'EdDSA', 'the EdDSA app gets an EdDSA ID token, which openid-client has validated');
+      // Access tokens stay EdDSA whatever the app's ID tokens are.
+      assert.equal(JSON.parse(Buffer.from(tokens.access_token.split('.')[0]!, 'base64url').toString()).alg, 'EdDSA', 'access tokens are EdDSA');
+      const jwks = (await (await fetch(`${provider.url}/oauth2/jwks`)).json()) as { keys: { alg: string; kty: string }[] };
+      assert.deepEqual(jwks.keys.map((key) => `${key.alg}/${key.kty}`).sort(), ['EdDSA/OKP', 'RS256/RSA'], 'the JWKS publishes a key of each');
+    });
+
     test('discovery: /.well-known/openid-configuration is the RFC 8414 document, with what Discovery 1.0 requires', async () => {
       const metadata = config.serverMetadata();
       assert.equal(metadata.issuer, provider.url, 'the issuer is the provider\'s URL');
       assert.equal(metadata.userinfo_endpoint, `${provider.url}/oauth2/userinfo`, 'the UserInfo endpoint is advertised');
       assert.deepEqual(metadata.subject_types_supported, ['public'], 'public subjects');
-      assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['EdDSA'], 'ID tokens are signed with EdDSA');
+      assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['RS256', 'EdDSA'], 'ID tokens are signed with RS256, which Discovery 1.0 requires, or EdDSA');
       assert.ok(metadata.scopes_supported?.includes('openid'), 'openid is a supported scope');
       const oauth = await (await fetch(`${provider.url}/.well-known/oauth-authorization-server`)).json();
       const openid = await (await fetch(`${provider.url}/.well-known/openid-configuration`)).json();
@@ -105,7 +123,7 @@ for (const kind of storeKinds) {
 
     test('an app registered before OpenID Connect (its scopes without openid) may ask for openid all the same', async () => {
       const older = await provider.registerClient({ appType: 'web', name: 'Older app', redirectUris: [callback], scopes: ['profile', 'email'] });
-      const olderConfig = await client.discovery(new URL(provider.url), older.client.id, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(older.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const olderConfig = await client.discovery(new URL(provider.url), older.client.id, undefined, client.ClientSecretBasic(older.clientSecret!), { execute: [client.allowInsecureRequests] });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       const verifier = client.randomPKCECodeVerifier();

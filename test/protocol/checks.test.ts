@@ -137,11 +137,15 @@ describe('errors once the redirect URI is known', () => {
     assert.equal(short.outcome === 'redirectable' && short.error.code, 'invalid_request', 'a challenge that is no SHA-256 is refused');
   });
 
-  test('prompt may be login and consent, nothing else', async () => {
-    const both = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { prompt: 'login consent' }));
-    assert.equal(both.outcome, 'valid', 'login and consent together are fine');
+  test('prompt may be none, login, consent and select_account; none goes alone (OpenID Connect Core §3.1.2.1)', async () => {
+    const both = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { prompt: 'login consent select_account' }));
+    assert.equal(both.outcome, 'valid', 'login, consent and select_account together are fine');
     const none = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { prompt: 'none' }));
-    assert.equal(none.outcome === 'redirectable' && none.error.code, 'invalid_request', 'prompt=none is not supported');
+    assert.equal(none.outcome, 'valid', 'prompt=none alone is fine');
+    const noneAndLogin = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { prompt: 'none login' }));
+    assert.equal(noneAndLogin.outcome === 'redirectable' && noneAndLogin.error.code, 'invalid_request', 'none with another value is invalid_request');
+    const unknown = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { prompt: 'always' }));
+    assert.equal(unknown.outcome === 'redirectable' && unknown.error.code, 'invalid_request', 'an unknown value is invalid_request');
   });
 });
 
@@ -160,13 +164,14 @@ describe('a valid request', () => {
         code_challenge_method: 'S256',
         state: 'xyz',
         prompt: 'consent',
+        nonce: 'n-0S6',
         ui_locales: 'zh-CN en',
       },
-      'no nonce (no check vouches for it yet), no foo, no access_token',
+      'the nonce kept (checks/nonce.ts vouches for it), no foo, no access_token',
     );
     assert.deepEqual(
       { client: outcome.request.client.id, redirectUri: outcome.request.redirectUri, responseType: outcome.request.responseType, scope: outcome.request.scope, facts: outcome.request.facts },
-      { client: web.id, redirectUri, responseType: 'code', scope: ['profile', 'email'], facts: {} },
+      { client: web.id, redirectUri, responseType: 'code', scope: ['profile', 'email'], facts: { nonce: 'n-0S6' } },
       'the established client, redirect URI, response type and scope',
     );
   });
@@ -227,7 +232,7 @@ describe('endpoints', () => {
       ['invalid_request', unredirectable.redirect_uri_mismatch],
       'the redirect_uri check runs first, and PAR answers it as JSON (RFC 9126 §2.3), never a page',
     );
-    const afterRedirect = await checkAuthorizationRequest(p.ctx, 'par', { ...codeParams(web), prompt: 'none' });
+    const afterRedirect = await checkAuthorizationRequest(p.ctx, 'par', { ...codeParams(web), prompt: 'none consent' });
     assert.equal(afterRedirect.outcome === 'json' && afterRedirect.error.code, 'invalid_request', 'and so does the prompt check, as JSON too, not a redirect');
     const valid = await checkAuthorizationRequest(p.ctx, 'par', codeParams(web));
     assert.equal(valid.outcome, 'valid', 'a good request passes at par as at authorize');
@@ -240,7 +245,7 @@ describe('endpoints', () => {
     };
     assert.equal(await codeOf({ client_id: 'no-such-app' }), 'invalid_client', 'an unknown client');
     assert.equal(await codeOf({ client_id: web.id, scope: ['email', 'email'] }), 'invalid_request', 'a repeated parameter');
-    assert.equal(await codeOf({ client_id: web.id, scope: 'openid' }), 'invalid_scope', 'an unknown scope');
+    assert.equal(await codeOf({ client_id: web.id, scope: 'photos' }), 'invalid_scope', 'an unknown scope');
     assert.equal(await codeOf({ client_id: web.id, ui_locales: 'en_US' }), 'invalid_request', 'a malformed ui_locales');
   });
 });

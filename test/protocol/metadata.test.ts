@@ -31,7 +31,7 @@ describe('server metadata', () => {
         service_documentation: 'https://id.example/',
         userinfo_endpoint: 'https://id.example/oauth2/userinfo',
         subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['EdDSA'],
+        id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
         claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'],
         claims_parameter_supported: false,
         request_parameter_supported: false,

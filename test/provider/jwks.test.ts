@@ -18,11 +18,12 @@ for (const kind of storeKinds) {
       const jwks = await response.json();
       assert.ok(jwks.keys.length >= 1, 'the JWKS has at least one key');
       for (const key of jwks.keys) {
-        assert.equal('d' in key, false, 'no private member');
-        assert.equal(key.kty, 'OKP', 'every key is an OKP key');
-        assert.equal(key.alg, 'EdDSA', 'every key is for EdDSA');
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(member in key, false, `no private member ${member}`);
+        assert.ok((key.kty === 'OKP' && key.alg === 'EdDSA') || (key.kty === 'RSA' && key.alg === 'RS256'), `every key is an Ed25519 key for EdDSA or an RSA key for RS256 (ID tokens): ${key.kty} ${key.alg}`);
+        assert.equal(key.use, 'sig', 'every key is for signatures');
         assert.equal(typeof key.kid, 'string', 'every key has a kid');
       }
+      assert.deepEqual([...new Set(jwks.keys.map((key: { alg: string }) => key.alg))].sort(), ['EdDSA', 'RS256'], 'a key of each algorithm');
       const { tokens } = await webAppWithTokens(provider);
       const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), { issuer: provider.url, audience: provider.url, typ: 'at+jwt' });
       assert.equal(protectedHeader.alg, 'EdDSA', 'access tokens are signed with EdDSA');

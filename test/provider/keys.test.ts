@@ -15,7 +15,9 @@ for (const kind of storeKinds) {
     before(async () => (provider = await startProvider(kind)));
     after(() => provider.close());
 
-    const jwksKids = async () => ((await (await fetch(`${provider.url}/oauth2/jwks`)).json()).keys as { kid: string }[]).map((key) => key.kid);
+    // The EdDSA keys, which sign access tokens; the RS256 keys (ID tokens) rotate beside them.
+    const jwks = async () => (await (await fetch(`${provider.url}/oauth2/jwks`)).json()).keys as { kid: string; alg: string }[];
+    const jwksKids = async () => (await jwks()).filter((key) => key.alg === 'EdDSA').map((key) => key.kid);
     const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
     test('a new key is published at once and signs only after its delay; the old one keeps serving its tokens', async () => {
@@ -25,6 +27,7 @@ for (const kind of storeKinds) {
       const waiting = await rotateSigningKeys(provider.store, provider.config, 600);
       await provider.ctx.keys.reload();
       assert.deepEqual((await jwksKids()).sort(), [oldKid, waiting.kid].sort(), 'the new key is published at once, beside the old one');
+      assert.equal((await jwks()).filter((key) => key.alg === 'RS256').length, 2, 'a new RS256 key is published beside the old one too');
       const during = await webAppWithTokens(provider);
       assert.equal(kidOf(during.tokens.access_token), oldKid, 'the new key does not sign before its time');
 

@@ -1,7 +1,7 @@
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
 import { grantModules } from '../../provider/protocol/grants/index.ts';
-import { deleteClient, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
-import type { Client, ClientPatch } from '../../store/index.ts';
+import { deleteClient, idTokenAlgorithms, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm } from '../../provider/storage.ts';
 import { print } from '../output.ts';
 import { UsageError, type CommonFlags } from '../settings.ts';
 import { withStore } from './with-store.ts';
@@ -25,6 +25,7 @@ export const clientOptions = {
   'silent-returning': { type: 'boolean' },
   'no-silent-returning': { type: 'boolean' },
   'token-format': { type: 'string' },
+  'id-token-alg': { type: 'string' },
   owner: { type: 'string' },
   yes: { type: 'boolean' },
 } as const;
@@ -48,6 +49,7 @@ type ClientFlags = CommonFlags & {
   'silent-returning'?: boolean;
   'no-silent-returning'?: boolean;
   'token-format'?: string;
+  'id-token-alg'?: string;
   owner?: string;
   yes?: boolean;
   json?: boolean;
@@ -65,6 +67,7 @@ function describeClient(client: Client) {
     trusted: client.trusted,
     silent_returning: client.silentReturning,
     token_format: client.tokenFormat,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
   };
 }
 
@@ -81,6 +84,12 @@ function parseTokenFormat(value: string | undefined): TokenFormat | undefined {
   if (value === undefined) return undefined;
   if (value !== 'jwt' && value !== 'opaque') throw new UsageError('--token-format takes jwt or opaque');
   return value;
+}
+
+function parseIdTokenAlg(value: string | undefined): IdTokenAlgorithm | undefined {
+  if (value === undefined) return undefined;
+  if (!idTokenAlgorithms.includes(value as IdTokenAlgorithm)) throw new UsageError(`--id-token-alg takes ${idTokenAlgorithms.join(' or ')}`);
+  return value as IdTokenAlgorithm;
 }
 
 /** grantry client create --name N --type web|spa|native|service --redirect-uri URI … */
@@ -103,6 +112,7 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
         trusted: Boolean(flags.trusted),
         silentReturning: Boolean(flags['silent-returning']),
         tokenFormat: parseTokenFormat(flags['token-format']),
+        idTokenSignedResponseAlg: parseIdTokenAlg(flags['id-token-alg']),
         ownerId: owner?.id ?? null,
       });
       print(flags.json, { ...describeClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, [
@@ -145,6 +155,7 @@ export async function clientUpdate(id: string | undefined, flags: ClientFlags): 
       trusted: flags['no-trusted'] ? false : flags.trusted ? true : undefined,
       silentReturning: flags['no-silent-returning'] ? false : flags['silent-returning'] ? true : undefined,
       tokenFormat: parseTokenFormat(flags['token-format']),
+      idTokenSignedResponseAlg: parseIdTokenAlg(flags['id-token-alg']),
     };
     try {
       const client = await updateClient(store, config, id, patch);

@@ -5,7 +5,7 @@ import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
 // a scope the operator defined (or a built-in one whose words the operator changed) keeps the
 // operator's text, which Grantry cannot translate.
 
-const builtIn: Record<string, MessageKey> = { profile: 'scope.profile', email: 'scope.email' };
+const builtIn: Record<string, MessageKey> = { openid: 'scope.openid', profile: 'scope.profile', email: 'scope.email' };
 
 export function scopeWords(locale: Locale, name: string, configured: Record<string, string>): string {
   const text = Object.hasOwn(configured, name) ? configured[name]! : name;

@@ -9,7 +9,9 @@ import {
 } from '../../config/defaults.ts';
 import { randomToken, sha256 } from '../../lib/crypto.ts';
 import type { ProviderStore } from '../storage.ts';
-import type { Client, ClientPatch } from '../storage.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm } from '../storage.ts';
+
+export const idTokenAlgorithms: readonly IdTokenAlgorithm[] = ['RS256', 'EdDSA'];
 import { findGrant, grantModules } from './grants/index.ts';
 import type { GrantryConfig } from '../../config/config.ts';
 
@@ -45,6 +47,7 @@ export interface Registration {
   ownerId?: string | null;
   /** Only an operator sets it: see Client.silentReturning. */
   silentReturning?: boolean;
+  idTokenSignedResponseAlg?: IdTokenAlgorithm;
 }
 
 export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
@@ -81,6 +84,7 @@ export async function registerClient(
     createdAt: at,
     updatedAt: at,
     silentReturning: input.silentReturning ?? false,
+    ...(input.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: input.idTokenSignedResponseAlg } : {}),
   };
   validateClient(draft, config);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
@@ -161,6 +165,9 @@ export function validateClient(client: Client, config: GrantryConfig): void {
   }
   if (client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
     throw new RegistrationError('the token format is jwt or opaque', 'token_format');
+  }
+  if (client.idTokenSignedResponseAlg !== undefined && !idTokenAlgorithms.includes(client.idTokenSignedResponseAlg)) {
+    throw new RegistrationError(`ID tokens are signed with ${idTokenAlgorithms.join(' or ')}`, 'id_token_alg');
   }
 }
 

@@ -1,6 +1,6 @@
 import type { GrantryConfig } from '../../config/config.ts';
 import { enabledGrants } from './grants/index.ts';
-import { signingAlgorithm } from './tokens/keys.ts';
+import { idTokenAlgorithms } from './clients.ts';
 
 /** The authorization server metadata (RFC 8414), as Grantry writes it. */
 export interface ServerMetadata {
@@ -61,7 +61,8 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     userinfo_endpoint: `${issuer}/oauth2/userinfo`,
     // The user's id, as uid and /api/me have always said it; pairwise subjects are to come.
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [signingAlgorithm],
+    // RS256 for every app by default (Discovery 1.0 requires it), EdDSA for the apps that choose it.
+    id_token_signing_alg_values_supported: [...idTokenAlgorithms],
     claims_supported: supportedClaims,
     claims_parameter_supported: false,
     request_parameter_supported: false,

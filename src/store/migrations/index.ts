@@ -9,6 +9,7 @@ import * as accessTokenGrantIndex from './007-access-token-grant-index.ts';
 import * as requestsAndContext from './008-requests-and-context.ts';
 import * as usernameKeysAndBuckets from './009-username-keys-and-buckets.ts';
 import * as consentBinding from './010-consent-binding.ts';
+import * as clientSettings from './011-client-settings.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '008-requests-and-context': requestsAndContext,
   '009-username-keys-and-buckets': usernameKeysAndBuckets,
   '010-consent-binding': consentBinding,
+  '011-client-settings': clientSettings,
 };

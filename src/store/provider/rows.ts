@@ -75,6 +75,7 @@ export function clientRow(client: Client): ClientsTable {
     created_at: client.createdAt,
     updated_at: client.updatedAt,
     silent_returning: client.silentReturning ? 1 : 0,
+    settings: JSON.stringify(client.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: client.idTokenSignedResponseAlg } : {}),
   };
 }
 
@@ -96,7 +97,15 @@ export function toClient(row: Selectable<ClientsTable>): Client {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     silentReturning: Boolean(row.silent_returning),
+    ...clientSettings(row.settings),
   };
+}
+
+/** The settings column's JSON, keeping only the settings Grantry knows. */
+function clientSettings(settings: string | undefined): Pick<Client, 'idTokenSignedResponseAlg'> {
+  const parsed = settings ? (JSON.parse(settings) as { idTokenSignedResponseAlg?: unknown }) : {};
+  const alg = parsed.idTokenSignedResponseAlg;
+  return alg === 'RS256' || alg === 'EdDSA' ? { idTokenSignedResponseAlg: alg } : {};
 }
 
 export function toGrant(row: Selectable<GrantsTable>): Grant {

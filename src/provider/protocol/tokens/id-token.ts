@@ -1,9 +1,10 @@
 import type { ProviderContext } from '../../context.ts';
+import type { IdTokenAlgorithm } from '../../storage.ts';
 import type { IssuanceContext } from '../issuance/context.ts';
 import { signJwt } from './jwt.ts';
 
 // The ID token (OpenID Connect Core §2): who logged in, to which app, when and how, signed by the
-// key ring's current key. It is for the app to read once, at login; it is never an access token
+// key ring's current key of the app's algorithm (RS256 unless it chose EdDSA). It is for the app to read once, at login; it is never an access token
 // (its typ is not at+jwt, so /api/me and introspection refuse it).
 
 export const idTokenType = 'JWT';
@@ -27,7 +28,7 @@ const now = () => Math.floor(Date.now() / 1000);
  * `nonce` is given only for the ID token of the code exchange, the answer to the request that
  * sent it; an ID token from a refresh carries none (Core §12.2), but keeps the original auth_time.
  */
-export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { userId: string }, nonce: string | undefined): string {
+export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { userId: string }, nonce: string | undefined, alg: IdTokenAlgorithm): string {
   const issuedAt = now();
   const claims: IdTokenClaims = {
     iss: ctx.config.issuer,
@@ -40,5 +41,5 @@ export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { u
   if (nonce !== undefined) claims.nonce = nonce;
   if (context.acr !== undefined) claims.acr = context.acr;
   if (context.amr !== undefined) claims.amr = context.amr;
-  return signJwt(ctx.keys.signingKey(), idTokenType, claims);
+  return signJwt(ctx.keys.signingKey(alg), idTokenType, claims);
 }

@@ -4,11 +4,15 @@ import type { GrantryConfig } from '../../../config/config.ts';
 import { deriveKey, seal, unseal } from '../../../lib/crypto.ts';
 import type { SigningKeyRecord, ProviderStore } from '../../storage.ts';
 
-// Signing keys for access tokens. EdDSA (Ed25519): about fifteen times cheaper to sign than RSA-2048
-// on this kind of machine, and verified just as fast. Keys are imported once, when the ring loads,
-// never per request.
+// Signing keys. EdDSA (Ed25519) signs every access token: about fifteen times cheaper to sign than
+// RSA-2048 on this kind of machine, and verified just as fast. RS256 signs the ID tokens of apps
+// that take only it — OpenID Connect's default, which every OpenID client understands. The ring
+// holds a key of each; keys are imported once, when the ring loads, never per request.
 
 export const signingAlgorithm = 'EdDSA';
+/** The algorithms the ring keeps a signing key for. */
+export const ringAlgorithms = ['EdDSA', 'RS256'] as const;
+export type RingAlgorithm = (typeof ringAlgorithms)[number];
 
 export interface LoadedKey {
   kid: string;
@@ -23,8 +27,8 @@ export interface LoadedKey {
 }
 
 export interface KeyRing {
-  /** The key that signs now: the newest active key not retired. */
-  signingKey(): LoadedKey;
+  /** The key that signs now with this algorithm (EdDSA unless said): the newest active key not retired. */
+  signingKey(alg?: RingAlgorithm): LoadedKey;
   /** The key with this id, if it is still published. */
   verificationKey(kid: string): LoadedKey | undefined;
   /** The public keys served at /oauth2/jwks: every key not yet past its retirement margin. */
@@ -100,14 +104,16 @@ export async function replaceUnopenableKeys(store: ProviderStore, config: Grantr
 }
 
 /** Makes a new key pair and stores it, private half sealed. `activeFrom` lets it be published before it signs. */
-export async function createSigningKey(store: ProviderStore, config: GrantryConfig, activeFrom = now()): Promise<SigningKeyRecord> {
-  const { publicKey, privateKey } = await generateKeyPair(signingAlgorithm, { crv: 'Ed25519', extractable: true });
+export async function createSigningKey(store: ProviderStore, config: GrantryConfig, activeFrom = now(), alg: RingAlgorithm = signingAlgorithm): Promise<SigningKeyRecord> {
+  const { publicKey, privateKey } = alg === 'RS256'
+    ? await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+    : await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const kid = randomUUID();
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: signingAlgorithm, use: 'sig' };
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: signingAlgorithm };
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg };
   const record: SigningKeyRecord = {
     kid,
-    alg: signingAlgorithm,
+    alg,
     publicJwk: JSON.stringify(publicJwk),
     privateJwk: seal(sealingKey(config), JSON.stringify(privateJwk), kid),
     createdAt: now(),
@@ -127,7 +133,9 @@ export async function rotateSigningKeys(store: ProviderStore, config: GrantryCon
   const activeFrom = now() + publishFor;
   // Every key that would still sign at activeFrom hands over to the new one then.
   const existing = (await store.keys.list()).filter((key) => key.retiredAt === null || key.retiredAt > activeFrom);
-  const created = await createSigningKey(store, config, activeFrom);
+  // One new key for each algorithm of the ring; the EdDSA one, which signs access tokens, is reported.
+  const created = await createSigningKey(store, config, activeFrom, 'EdDSA');
+  for (const alg of ringAlgorithms) if (alg !== 'EdDSA') await createSigningKey(store, config, activeFrom, alg);
   const retired = existing.map((key) => key.kid);
   await store.keys.retire(retired, activeFrom);
   return { kid: created.kid, activeFrom, retired };
@@ -141,8 +149,10 @@ export async function loadKeyRing(store: ProviderStore, config: GrantryConfig): 
 
   async function load(): Promise<void> {
     let records = await store.keys.list();
-    if (records.length === 0) {
-      await createSigningKey(store, config);
+    // A fresh store gets a key of each algorithm; one made before RS256 was in the ring gets its RS256 key.
+    const missing = ringAlgorithms.filter((alg) => !records.some((record) => record.alg === alg));
+    if (missing.length > 0) {
+      for (const alg of missing) await createSigningKey(store, config, now(), alg);
       records = await store.keys.list();
     }
     const at = now();
@@ -175,16 +185,16 @@ export async function loadKeyRing(store: ProviderStore, config: GrantryConfig): 
 
   await load();
   return {
-    signingKey() {
+    signingKey(alg: RingAlgorithm = signingAlgorithm) {
       const at = now();
-      const usable = keys.filter((key) => key.privateKey && key.activeFrom <= at && (key.retiredAt === null || key.retiredAt > at));
+      const usable = keys.filter((key) => key.alg === alg && key.privateKey && key.activeFrom <= at && (key.retiredAt === null || key.retiredAt > at));
       // The most recently activated key signs; keys activated in the same second are told apart by creation.
       const key = usable.reduce<LoadedKey | undefined>(
         (best, candidate) =>
           !best || candidate.activeFrom > best.activeFrom || (candidate.activeFrom === best.activeFrom && candidate.createdAt >= best.createdAt) ? candidate : best,
         undefined,
       );
-      if (!key) throw new Error('no signing key is active: run `grantry keys rotate`');
+      if (!key) throw new Error(`no ${alg} signing key is active: run \`grantry keys rotate\``);
       return key;
     },
     verificationKey(kid) {

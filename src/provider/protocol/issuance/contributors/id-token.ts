@@ -14,6 +14,7 @@ export const idTokenContributor: TokenResponseContributor = {
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return undefined;
     if (!context.scope.split(' ').includes('openid')) return undefined;
     const nonce = grantType === 'authorization_code' ? context.nonce : undefined;
-    return { id_token: signIdToken(ctx, { ...context, userId: context.userId }, nonce) };
+    // RS256 unless the app chose EdDSA: the default OpenID Connect Registration gives (§2).
+    return { id_token: signIdToken(ctx, { ...context, userId: context.userId }, nonce, issuance.client.idTokenSignedResponseAlg ?? 'RS256') };
   },
 };
