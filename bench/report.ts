@@ -31,6 +31,8 @@ export const scenarioTitles: Record<ScenarioId, string> = {
   'cc-jwt': 'client_credentials, JWT',
   'cc-opaque': 'client_credentials, opaque',
   code: 'authorization_code exchange',
+  'code-openid-eddsa': 'authorization_code exchange, openid (EdDSA ID token)',
+  'code-openid-rs256': 'authorization_code exchange, openid (RS256 ID token)',
   refresh: 'refresh_token rotation',
   'introspect-jwt': 'introspection of a JWT',
   'introspect-opaque': 'introspection of an opaque token',

@@ -31,17 +31,21 @@ export async function startGrantry(storeKind: 'sqlite' | 'postgres'): Promise<Ru
   const serviceOpaque = await registerClient(store, ctx.config, { name: 'bench service, opaque', appType: 'service', tokenFormat: 'opaque' });
   const web = await registerClient(store, ctx.config, { name: 'bench web', appType: 'web', redirectUris: [redirectUri] });
   const webOpaque = await registerClient(store, ctx.config, { name: 'bench web, opaque', appType: 'web', redirectUris: [redirectUri], tokenFormat: 'opaque' });
+  // OpenID Connect: the same exchange with an ID token beside the access token, of each algorithm.
+  const webEdDSA = await registerClient(store, ctx.config, { name: 'bench web, openid EdDSA', appType: 'web', redirectUris: [redirectUri], idTokenSignedResponseAlg: 'EdDSA' });
+  const webRS256 = await registerClient(store, ctx.config, { name: 'bench web, openid RS256', appType: 'web', redirectUris: [redirectUri], idTokenSignedResponseAlg: 'RS256' });
   const user = await store.users.create({ username: 'bench', passwordHash: await hashPassword(ctx.config, randomToken(16)), displayName: 'Bench', email: 'bench@example.com' });
   const sessionId = randomToken(32);
   const now = Math.floor(Date.now() / 1000);
   await store.sessions.create({ sessionHash: sha256(sessionId), userId: user.id, createdAt: now, expiresAt: now + 86400 });
   for (const app of [web, webOpaque]) await store.consents.save(user.id, app.client.id, { scope: 'profile', redirectUris: [redirectUri] });
+  for (const app of [webEdDSA, webRS256]) await store.consents.save(user.id, app.client.id, { scope: 'openid profile', redirectUris: [redirectUri] });
   const cookie = `${defaults.cookies.session}=${sessionId}`;
 
   /** One code from GET /oauth2/authorize, as the returning user's browser gets it. */
-  async function mintCode(clientId: string): Promise<string> {
+  async function mintCode(clientId: string, scope = 'profile'): Promise<string> {
     const query = new URLSearchParams({
-      response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'profile', state: 'bench',
+      response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope, state: 'bench', ...(scope.includes('openid') ? { nonce: 'bench-nonce' } : {}),
       code_challenge: pkce.challenge, code_challenge_method: 'S256',
     });
     const response = await fetch(`${url}/oauth2/authorize?${query}`, { headers: { cookie }, redirect: 'manual' });
@@ -50,10 +54,10 @@ export async function startGrantry(storeKind: 'sqlite' | 'postgres'): Promise<Ru
     return code;
   }
 
-  async function mintCodes(clientId: string, count: number): Promise<string[]> {
+  async function mintCodes(clientId: string, count: number, scope = 'profile'): Promise<string[]> {
     const codes: string[] = [];
     while (codes.length < count) {
-      codes.push(...(await Promise.all(Array.from({ length: Math.min(25, count - codes.length) }, () => mintCode(clientId)))));
+      codes.push(...(await Promise.all(Array.from({ length: Math.min(25, count - codes.length) }, () => mintCode(clientId, scope)))));
     }
     return codes;
   }
@@ -77,13 +81,17 @@ export async function startGrantry(storeKind: 'sqlite' | 'postgres'): Promise<Ru
 
   return {
     url,
-    scenarios: ['cc-jwt', 'cc-opaque', 'code', 'refresh', 'introspect-jwt', 'introspect-opaque', 'me-jwt', 'me-opaque'],
+    scenarios: ['cc-jwt', 'cc-opaque', 'code', 'code-openid-eddsa', 'code-openid-rs256', 'refresh', 'introspect-jwt', 'introspect-opaque', 'me-jwt', 'me-opaque'],
     async prepare(scenario, count): Promise<Material> {
       switch (scenario) {
         case 'cc-jwt': return post(service.client, service.clientSecret!, '/oauth2/token', 'grant_type=client_credentials');
         case 'cc-opaque': return post(serviceOpaque.client, serviceOpaque.clientSecret!, '/oauth2/token', 'grant_type=client_credentials');
         case 'code':
           return { ...post(web.client, web.clientSecret!, '/oauth2/token', ''), body: undefined, bodies: (await mintCodes(web.client.id, count)).map(codeBody) };
+        case 'code-openid-eddsa':
+          return { ...post(webEdDSA.client, webEdDSA.clientSecret!, '/oauth2/token', ''), body: undefined, bodies: (await mintCodes(webEdDSA.client.id, count, 'openid profile')).map(codeBody) };
+        case 'code-openid-rs256':
+          return { ...post(webRS256.client, webRS256.clientSecret!, '/oauth2/token', ''), body: undefined, bodies: (await mintCodes(webRS256.client.id, count, 'openid profile')).map(codeBody) };
         case 'refresh': {
           const tokens: string[] = [];
           for (let i = 0; i < 60; i++) tokens.push((await exchange(web.client, web.clientSecret!)).refresh_token);

@@ -6,6 +6,8 @@ export type ScenarioId =
   | 'cc-jwt'
   | 'cc-opaque'
   | 'code'
+  | 'code-openid-eddsa'
+  | 'code-openid-rs256'
   | 'refresh'
   | 'introspect-jwt'
   | 'introspect-opaque'

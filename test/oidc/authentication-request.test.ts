@@ -115,5 +115,32 @@ for (const kind of storeKinds) {
       assert.match(page.text, /name="username"[^>]*value="ada&quot;&gt;&lt;script&gt;x&lt;\/script&gt;"|value="ada&quot;&gt;&lt;script&gt;x&lt;\/script&gt;"[^>]*name="username"/, 'the hint is the username field\'s value, escaped');
       assert.equal(errorOf((await browser.get(request({ login_hint: 'a'.repeat(257) }))).location).error, 'invalid_request', 'a 257-character hint is invalid_request');
     });
+    test('id_token_hint: the same person gets a code at once, another is login_required (prompt=none) or asked to sign in; a forged hint is invalid_request', async () => {
+      const ada = await provider.createUser();
+      const bob = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, ada);
+      await allowOnce(browser);
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      const first = await browser.get(`${url.pathname}${url.search}`);
+      const tokens = await client.authorizationCodeGrant(config, new URL(first.location!), { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const adaHint = tokens.id_token!;
+
+      const same = await browser.get(request({ prompt: 'none', id_token_hint: adaHint }));
+      assert.ok(new URL(same.location!).searchParams.has('code'), 'a hint naming the signed-in person: a code at once');
+
+      const bobBrowser = new TestBrowser(provider.url);
+      await signIn(provider, bobBrowser, bob);
+      assert.equal(errorOf((await bobBrowser.get(request({ prompt: 'none', id_token_hint: adaHint }))).location).error, 'login_required', "ada's hint while bob is signed in: login_required");
+      assert.match((await bobBrowser.get(request({ id_token_hint: adaHint }))).location ?? '', /^\/login\?return_to=/, 'without prompt=none, bob is asked to sign in');
+
+      // A hint that is not one of ours: an access token (typ at+jwt), a token with its signature changed, garbage.
+      const [header, payload, signature] = adaHint.split('.');
+      const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: bob.id })).toString('base64url')}.${signature}`;
+      for (const [what, hint] of [['an access token', tokens.access_token], ['a forged subject', forged], ['garbage', 'not.a.jwt'], ['an oversized one', 'a'.repeat(9000)]] as const) {
+        assert.equal(errorOf((await browser.get(request({ id_token_hint: hint }))).location).error, 'invalid_request', `${what} as id_token_hint is invalid_request`);
+      }
+    });
   });
 }

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { deriveKey, randomToken, seal, sha256, unseal } from '../../lib/crypto.ts';
 import type { ProviderContext } from '../context.ts';
 import type { AuthorizationParameters, AuthorizationRequestRecord, RememberedConsent, User } from '../storage.ts';
@@ -81,19 +82,26 @@ async function answerWithoutPage(ctx: ProviderContext, request: RedirectingReque
   });
   if (!session) return refuse('login_required', 'nobody is signed in, and prompt=none allows no login page');
   if (signedInTooLongAgo(request, session)) return refuse('login_required', 'the sign-in is older than max_age, and prompt=none allows no login page');
+  if (hintsAnotherPerson(request, session)) return refuse('login_required', 'the person signed in is not the one id_token_hint names, and prompt=none allows no login page');
   if (needsConsent(request, session.consent) || needsConfirmation(request)) return refuse('consent_required', 'the person has to allow this first, and prompt=none allows no consent page');
   return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
 }
 
 /**
  * Whether the person must sign in again before this request is answered: the app asked for a
- * fresh sign-in (prompt=login, prompt=select_account), or the one they have is older than its
- * max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
+ * fresh sign-in (prompt=login, prompt=select_account), its id_token_hint names someone else, or
+ * the sign-in they have is older than its max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
  */
 function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
   if (signedInTooLongAgo(request, session)) return true;
-  const asked = prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account');
+  const asked = prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account') || hintsAnotherPerson(request, session);
   return asked && (since === undefined || session.authTime < since);
+}
+
+/** Whether id_token_hint (checked by checks/id-token-hint.ts) names someone else than the person signed in. */
+function hintsAnotherPerson(request: RedirectingRequest, session: SignedIn): boolean {
+  const hint = request.parameters.id_token_hint;
+  return hint !== undefined && decodeJwt(hint).sub !== session.user.id;
 }
 
 function signedInTooLongAgo(request: RedirectingRequest, session: SignedIn): boolean {

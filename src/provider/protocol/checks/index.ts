@@ -3,6 +3,7 @@ import type { AuthorizationParameters } from '../../storage.ts';
 import { isOAuthError, OAuthError } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
 import { checkClient } from './client.ts';
+import { checkIdTokenHint } from './id-token-hint.ts';
 import { checkLoginHint } from './login-hint.ts';
 import { checkMaxAge } from './max-age.ts';
 import { checkNonce } from './nonce.ts';
@@ -35,6 +36,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkPrompt,
   checkMaxAge,
   checkLoginHint,
+  checkIdTokenHint,
   checkUiLocales,
 ];
 

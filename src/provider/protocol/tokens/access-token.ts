@@ -188,7 +188,8 @@ function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims
 const minimumReloadIntervalMs = 10_000;
 const reloadState = new WeakMap<KeyRing, { lastAt: number; pending?: Promise<void> }>();
 
-async function findVerificationKey(keys: KeyRing, kid: string) {
+/** The published key with this kid; an unknown kid reloads the ring (another instance may have rotated), at most so often. */
+export async function findVerificationKey(keys: KeyRing, kid: string) {
   const known = keys.verificationKey(kid);
   if (known) return known;
   const state = reloadState.get(keys) ?? { lastAt: 0 };

@@ -1,6 +1,8 @@
+import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ProviderContext } from '../../context.ts';
 import type { IdTokenAlgorithm } from '../../storage.ts';
 import type { IssuanceContext } from '../issuance/context.ts';
+import { findVerificationKey } from './access-token.ts';
 import { signJwt } from './jwt.ts';
 
 // The ID token (OpenID Connect Core §2): who logged in, to which app, when and how, signed by the
@@ -42,4 +44,35 @@ export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { u
   if (context.acr !== undefined) claims.acr = context.acr;
   if (context.amr !== undefined) claims.amr = context.amr;
   return signJwt(ctx.keys.signingKey(alg), idTokenType, claims);
+}
+
+/**
+ * The subject of an ID token this provider issued, presented back as id_token_hint (OpenID Connect
+ * Core §3.1.2.1): signed by a key of the ring, by this issuer, typed as an ID token (never an
+ * access token). An expired one is still a good hint: it says who the app saw log in. Undefined
+ * when it is none of that.
+ */
+export async function subjectOfIdTokenHint(ctx: ProviderContext, hint: string): Promise<string | undefined> {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(hint).kid;
+  } catch {
+    return undefined;
+  }
+  if (typeof kid !== 'string') return undefined;
+  const key = await findVerificationKey(ctx.keys, kid);
+  if (!key) return undefined;
+  try {
+    const { payload } = await jwtVerify(hint, key.publicKey, {
+      algorithms: [key.alg],
+      typ: idTokenType,
+      issuer: ctx.config.issuer,
+      requiredClaims: ['sub', 'aud', 'iat'],
+      // Expired is fine for a hint; the signature and the issuer are what count.
+      currentDate: new Date(0),
+    });
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
 }
