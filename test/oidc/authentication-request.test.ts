@@ -142,5 +142,26 @@ for (const kind of storeKinds) {
         assert.equal(errorOf((await browser.get(request({ id_token_hint: hint }))).location).error, 'invalid_request', `${what} as id_token_hint is invalid_request`);
       }
     });
+    test('request and request_uri are refused with request_not_supported and request_uri_not_supported, not dropped (Core §6)', async () => {
+      const browser = new TestBrowser(provider.url);
+      assert.equal(errorOf((await browser.get(request({ request: 'eyJhbGciOiJub25lIn0.e30.' }))).location).error, 'request_not_supported', 'a request object: request_not_supported');
+      assert.equal(errorOf((await browser.get(request({ request_uri: 'https://rp.example/request.jwt' }))).location).error, 'request_uri_not_supported', 'a request_uri: request_uri_not_supported');
+    });
+
+    test('an authorization request may be POSTed as a form (Core §3.1.2.1): answered as the GET is, with 303', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      const params = Object.fromEntries(new URLSearchParams(request({ nonce: 'posted' }).split('?')[1]));
+      const anonymous = await browser.post('/oauth2/authorize', params);
+      assert.equal(anonymous.status, 303, 'nobody signed in: 303');
+      assert.match(anonymous.location ?? '', /^\/login\?return_to=/, 'to the login page');
+      await signIn(provider, browser, user);
+      await allowOnce(browser);
+      const answered = await browser.post('/oauth2/authorize', params);
+      assert.equal(answered.status, 303, 'signed in and allowed before: 303');
+      assert.ok(new URL(answered.location!).searchParams.has('code'), 'with a code');
+      const bad = await browser.post('/oauth2/authorize', { ...params, prompt: 'none login' });
+      assert.equal(errorOf(bad.location).error, 'invalid_request', 'a bad posted request gets its error at the redirect URI as the GET does');
+    });
   });
 }

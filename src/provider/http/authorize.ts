@@ -20,7 +20,9 @@ import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './sessi
 //                                   (a signed-in person who already allowed it), or stored and
 //                                   sent on to login or consent with only its id.
 // GET  /oauth2/authorize/continue — where login returns to: the stored request, taken up again.
-// POST /oauth2/authorize          — the consent form: Allow or Deny, naming the stored request.
+// POST /oauth2/authorize          — the consent form: Allow or Deny, naming the stored request;
+//                                   or, with no request_id, an authorization request sent as a
+//                                   form (OpenID Connect Core §3.1.2.1: GET and POST alike).
 
 
 export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
@@ -43,6 +45,12 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     // The consent form is a form: a JSON body is not what it sends.
     if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(ctx, request, reply);
     const body = authorizationParams(request.body);
+    // An authorization request posted as a form: the same as a GET, and answered alike (after a
+    // POST, with 303). What names a decision or a stored request is the consent form, which needs its CSRF token.
+    if (body.request_id === undefined && body.decision === undefined && body.client_id !== undefined) {
+      const step = await beginAuthorization(ctx, body, inputOf(request, reply));
+      return answer(ctx, request, reply, step, 303);
+    }
     if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(ctx, request, reply);
     const user = await currentUser(ctx, request);
     if (!user) return sendForbidden(ctx, request, reply);

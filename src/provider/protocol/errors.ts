@@ -19,7 +19,10 @@ export type OAuthErrorCode =
   // OpenID Connect Core §3.1.2.6: prompt=none could not be answered without a page.
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  // OpenID Connect Core §6.
+  | 'request_not_supported'
+  | 'request_uri_not_supported';
 
 const statusOf: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -38,6 +41,8 @@ const statusOf: Record<OAuthErrorCode, number> = {
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
 };
 
 export class OAuthError extends Error {

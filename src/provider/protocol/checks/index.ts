@@ -11,6 +11,7 @@ import { checkPkce } from './pkce.ts';
 import { checkPrompt } from './prompt.ts';
 import { checkRedirectUri } from './redirect-uri.ts';
 import { checkNoRepeatedParameters } from './repeated-parameters.ts';
+import { checkRequestObject } from './request-object.ts';
 import { checkResponseType } from './response-type.ts';
 import { checkScope } from './scope.ts';
 import { checkState } from './state.ts';
@@ -28,6 +29,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkClient,
   checkRedirectUri,
   checkNoRepeatedParameters,
+  checkRequestObject,
   checkResponseType,
   checkScope,
   checkPkce,
