@@ -22,7 +22,9 @@ export type AuditEventName =
   | 'app_secret_rotated'
   | 'app_change_refused'
   | 'app_deleted'
-  | 'app_access_revoked';
+  | 'app_access_revoked'
+  /** RP-initiated logout ended a session (the app, when the request named one). */
+  | 'logged_out';
 
 export const auditEventNames: readonly AuditEventName[] = [
   'user_signed_up',
@@ -39,6 +41,7 @@ export const auditEventNames: readonly AuditEventName[] = [
   'app_change_refused',
   'app_deleted',
   'app_access_revoked',
+  'logged_out',
 ];
 
 export interface AuditRecord {

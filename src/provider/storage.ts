@@ -59,6 +59,8 @@ export interface Client {
    * id_token_signed_response_alg). Absent: RS256, the default the specification gives.
    */
   idTokenSignedResponseAlg?: IdTokenAlgorithm;
+  /** Where RP-initiated logout may send the browser afterwards (exact match, as redirect URIs). */
+  postLogoutRedirectUris?: string[];
 }
 
 /** What ID tokens may be signed with: RS256, which every OpenID client takes, or EdDSA, about fifteen times cheaper to sign. */

@@ -30,6 +30,7 @@ describe('server metadata', () => {
         authorization_response_iss_parameter_supported: true,
         service_documentation: 'https://id.example/',
         userinfo_endpoint: 'https://id.example/oauth2/userinfo',
+        end_session_endpoint: 'https://id.example/oauth2/logout',
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
         claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'],

@@ -12,6 +12,7 @@ export const clientOptions = {
   description: { type: 'string' },
   homepage: { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
   scope: { type: 'string', multiple: true },
   grant: { type: 'string', multiple: true },
   'add-grant': { type: 'string', multiple: true },
@@ -36,6 +37,7 @@ type ClientFlags = CommonFlags & {
   description?: string;
   homepage?: string;
   'redirect-uri'?: string[];
+  'post-logout-redirect-uri'?: string[];
   scope?: string[];
   grant?: string[];
   'add-grant'?: string[];
@@ -68,6 +70,7 @@ function describeClient(client: Client) {
     silent_returning: client.silentReturning,
     token_format: client.tokenFormat,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
+    post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
   };
 }
 
@@ -106,6 +109,7 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
         description: flags.description,
         homepage: flags.homepage,
         redirectUris: flags['redirect-uri'],
+        postLogoutRedirectUris: flags['post-logout-redirect-uri'],
         scopes: flags.scope,
         grantTypes: parseGrants(flags.grant),
         pkceRequired: !flags['no-pkce'],
@@ -156,6 +160,7 @@ export async function clientUpdate(id: string | undefined, flags: ClientFlags): 
       silentReturning: flags['no-silent-returning'] ? false : flags['silent-returning'] ? true : undefined,
       tokenFormat: parseTokenFormat(flags['token-format']),
       idTokenSignedResponseAlg: parseIdTokenAlg(flags['id-token-alg']),
+      postLogoutRedirectUris: flags['post-logout-redirect-uri'],
     };
     try {
       const client = await updateClient(store, config, id, patch);

@@ -134,10 +134,11 @@ import { tokenRoutes } from './token.ts';
 import { jwksRoutes } from './jwks.ts';
 import { apiRoutes } from './api.ts';
 import { userInfoRoutes } from './userinfo.ts';
+import { logoutRoutes } from './logout.ts';
 import { revokeRoutes } from './revoke.ts';
 import { introspectRoutes } from './introspect.ts';
 import { consoleAuditRoutes } from './console-audit.ts';
 import { healthRoutes } from './health.ts';
 import { assetRoutes } from './assets.ts';
 
-const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, userInfoRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes, assetRoutes];
+const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, userInfoRoutes, logoutRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes, assetRoutes];

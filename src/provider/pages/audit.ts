@@ -32,6 +32,7 @@ const en = {
   'audit.event.app_change_refused': 'A change was refused: the sign-in was not recent enough',
   'audit.event.app_deleted': 'App deleted',
   'audit.event.app_access_revoked': 'A user removed access',
+  'audit.event.logged_out': 'A user logged out through the app',
 } as const;
 
 type AuditKey = keyof typeof en;
@@ -61,6 +62,7 @@ const zhCN: Catalogue<AuditKey> = {
   'audit.event.app_change_refused': '一项修改被拒绝：登录时间不够近',
   'audit.event.app_deleted': '应用已删除',
   'audit.event.app_access_revoked': '用户取消了授权',
+  'audit.event.logged_out': '用户通过应用退出了登录',
 };
 
 const t = translator<AuditKey>({ en, 'zh-CN': zhCN });

@@ -48,6 +48,7 @@ export interface Registration {
   /** Only an operator sets it: see Client.silentReturning. */
   silentReturning?: boolean;
   idTokenSignedResponseAlg?: IdTokenAlgorithm;
+  postLogoutRedirectUris?: string[];
 }
 
 export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
@@ -85,6 +86,7 @@ export async function registerClient(
     updatedAt: at,
     silentReturning: input.silentReturning ?? false,
     ...(input.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: input.idTokenSignedResponseAlg } : {}),
+    ...(input.postLogoutRedirectUris?.length ? { postLogoutRedirectUris: input.postLogoutRedirectUris } : {}),
   };
   validateClient(draft, config);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
@@ -166,6 +168,8 @@ export function validateClient(client: Client, config: GrantryConfig): void {
   if (client.tokenFormat !== 'jwt' && client.tokenFormat !== 'opaque') {
     throw new RegistrationError('the token format is jwt or opaque', 'token_format');
   }
+  // The same rules as redirect URIs: absolute, no fragment, https (or http on loopback, or a native app's scheme).
+  for (const uri of client.postLogoutRedirectUris ?? []) checkRedirectUri(uri);
   if (client.idTokenSignedResponseAlg !== undefined && !idTokenAlgorithms.includes(client.idTokenSignedResponseAlg)) {
     throw new RegistrationError(`ID tokens are signed with ${idTokenAlgorithms.join(' or ')}`, 'id_token_alg');
   }

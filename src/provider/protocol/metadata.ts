@@ -22,6 +22,7 @@ export interface ServerMetadata {
   service_documentation: string;
   // OpenID Connect Discovery 1.0 §3, in the same document.
   userinfo_endpoint: string;
+  end_session_endpoint: string;
   subject_types_supported: string[];
   id_token_signing_alg_values_supported: string[];
   claims_supported: string[];
@@ -59,6 +60,7 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     service_documentation: `${issuer}/`,
     userinfo_endpoint: `${issuer}/oauth2/userinfo`,
+    end_session_endpoint: `${issuer}/oauth2/logout`,
     // The user's id, as uid and /api/me have always said it; pairwise subjects are to come.
     subject_types_supported: ['public'],
     // RS256 for every app by default (Discovery 1.0 requires it), EdDSA for the apps that choose it.

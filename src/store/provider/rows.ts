@@ -75,7 +75,10 @@ export function clientRow(client: Client): ClientsTable {
     created_at: client.createdAt,
     updated_at: client.updatedAt,
     silent_returning: client.silentReturning ? 1 : 0,
-    settings: JSON.stringify(client.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: client.idTokenSignedResponseAlg } : {}),
+    settings: JSON.stringify({
+      ...(client.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: client.idTokenSignedResponseAlg } : {}),
+      ...(client.postLogoutRedirectUris?.length ? { postLogoutRedirectUris: client.postLogoutRedirectUris } : {}),
+    }),
   };
 }
 
@@ -102,10 +105,14 @@ export function toClient(row: Selectable<ClientsTable>): Client {
 }
 
 /** The settings column's JSON, keeping only the settings Grantry knows. */
-function clientSettings(settings: string | undefined): Pick<Client, 'idTokenSignedResponseAlg'> {
-  const parsed = settings ? (JSON.parse(settings) as { idTokenSignedResponseAlg?: unknown }) : {};
+function clientSettings(settings: string | undefined): Pick<Client, 'idTokenSignedResponseAlg' | 'postLogoutRedirectUris'> {
+  const parsed = settings ? (JSON.parse(settings) as { idTokenSignedResponseAlg?: unknown; postLogoutRedirectUris?: unknown }) : {};
   const alg = parsed.idTokenSignedResponseAlg;
-  return alg === 'RS256' || alg === 'EdDSA' ? { idTokenSignedResponseAlg: alg } : {};
+  const uris = parsed.postLogoutRedirectUris;
+  return {
+    ...(alg === 'RS256' || alg === 'EdDSA' ? { idTokenSignedResponseAlg: alg } : {}),
+    ...(Array.isArray(uris) && uris.every((uri) => typeof uri === 'string') ? { postLogoutRedirectUris: uris as string[] } : {}),
+  };
 }
 
 export function toGrant(row: Selectable<GrantsTable>): Grant {

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../errors.ts';
-import { subjectOfIdTokenHint } from '../tokens/id-token.ts';
+import { verifyIdTokenHint } from '../tokens/id-token.ts';
 import { single, type AuthorizationCheck } from './request.ts';
 
 /** An ID token is a few hundred characters; anything this long is not one of ours. */
@@ -18,7 +18,7 @@ export const checkIdTokenHint: AuthorizationCheck = {
   async run(ctx, state) {
     const hint = single(state, 'id_token_hint');
     if (hint === undefined) return;
-    if (hint.length > maxIdTokenHintLength || (await subjectOfIdTokenHint(ctx, hint)) === undefined) {
+    if (hint.length > maxIdTokenHintLength || (await verifyIdTokenHint(ctx, hint)) === undefined) {
       throw invalidRequest('id_token_hint is not an ID token this provider issued');
     }
   },

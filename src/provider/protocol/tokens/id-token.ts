@@ -46,13 +46,20 @@ export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { u
   return signJwt(ctx.keys.signingKey(alg), idTokenType, claims);
 }
 
+/** What an ID token this provider issued says, once its signature and issuer are checked. */
+export interface VerifiedIdToken {
+  sub: string;
+  /** The app it was issued to. */
+  aud: string;
+}
+
 /**
- * The subject of an ID token this provider issued, presented back as id_token_hint (OpenID Connect
- * Core §3.1.2.1): signed by a key of the ring, by this issuer, typed as an ID token (never an
- * access token). An expired one is still a good hint: it says who the app saw log in. Undefined
- * when it is none of that.
+ * An ID token this provider issued, presented back (id_token_hint at the authorization and logout
+ * endpoints, OpenID Connect Core §3.1.2.1, RP-Initiated Logout §2): signed by a key of the ring,
+ * by this issuer, typed as an ID token (never an access token). An expired one is still good: it
+ * says who the app saw log in. Undefined when it is none of that.
  */
-export async function subjectOfIdTokenHint(ctx: ProviderContext, hint: string): Promise<string | undefined> {
+export async function verifyIdTokenHint(ctx: ProviderContext, hint: string): Promise<VerifiedIdToken | undefined> {
   let kid: unknown;
   try {
     kid = decodeProtectedHeader(hint).kid;
@@ -71,7 +78,7 @@ export async function subjectOfIdTokenHint(ctx: ProviderContext, hint: string): 
       // Expired is fine for a hint; the signature and the issuer are what count.
       currentDate: new Date(0),
     });
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
+    return typeof payload.sub === 'string' && typeof payload.aud === 'string' ? { sub: payload.sub, aud: payload.aud } : undefined;
   } catch {
     return undefined;
   }
