@@ -22,7 +22,7 @@ test('npm run bench -- --quick runs every scenario on every server with no faile
       rows: Array<{ target: string; scenario: string; requests: number; errors: number; non2xx: number; cpuMicros: number; rssMiB: number }>;
     };
     const ran = report.rows.map((row) => `${row.target} ${row.scenario}`).sort();
-    const grantryScenarios = ['cc-jwt', 'cc-opaque', 'code', 'refresh', 'introspect-jwt', 'introspect-opaque', 'me-jwt', 'me-opaque'];
+    const grantryScenarios = ['cc-jwt', 'cc-opaque', 'code', 'code-openid-eddsa', 'code-openid-rs256', 'refresh', 'introspect-jwt', 'introspect-opaque', 'me-jwt', 'me-opaque'];
     assert.deepEqual(ran, [
       'fastify fixed',
       ...grantryScenarios.map((s) => `grantry-postgres ${s}`),
