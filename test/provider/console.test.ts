@@ -443,6 +443,39 @@ for (const kind of storeKinds) {
       assert.equal((await rotateThroughForm(stale, client.id, csrfFrom(fresh.text))).status, 200, 'and the secret rotated');
     });
 
+    test('OpenID Connect settings: the ID token algorithm and logout return URLs; adding a URL needs a recent sign-in; a bad one is refused on its field', async () => {
+      const owner = await provider.createUser();
+      const callback = 'https://app.example/callback';
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback] });
+      const recent = new TestBrowser(provider.url);
+      await signIn(provider, recent, owner);
+      const page = await recent.get(`/console/apps/${client.id}`);
+      assert.match(page.text, /<option value="RS256" selected>RS256<\/option>/, 'RS256 is shown as the algorithm of an app that chose none');
+      const form = { csrf_token: csrfFrom(page.text), redirect_uris: callback, scopes: 'openid', token_format: 'jwt', pkce_required: '1' };
+      const saved = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, id_token_alg: 'EdDSA', post_logout_redirect_uris: 'https://app.example/bye\nhttps://app.example/bye' });
+      assert.equal(saved.status, 303, 'saved');
+      const stored = (await provider.store.clients.find(client.id))!;
+      assert.equal(stored.idTokenSignedResponseAlg, 'EdDSA', 'the algorithm is stored');
+      assert.deepEqual(stored.postLogoutRedirectUris, ['https://app.example/bye'], 'the logout return URL is stored once');
+
+      const bad = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, post_logout_redirect_uris: 'http://app.example/bye' });
+      assert.equal(bad.status, 400, 'an http logout URL off loopback is refused');
+      assert.match(bad.text, /data-testid="post_logout_redirect_uris-error">A logout return URL breaks a rule of callback URLs: http:\/\/app\.example\/bye</, 'on its own field');
+      const wrongAlg = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, id_token_alg: 'none' });
+      assert.equal(wrongAlg.status, 400, 'alg none is refused');
+      assert.equal((await provider.store.clients.find(client.id))!.idTokenSignedResponseAlg, 'EdDSA', 'and nothing changed');
+
+      const stale = new TestBrowser(provider.url);
+      await signIn(provider, stale, owner, { secondsAgo: 20 * 60 });
+      const stalePage = await stale.get(`/console/apps/${client.id}`);
+      const refused = await stale.post(`/console/apps/${client.id}/advanced`, { ...form, csrf_token: csrfFrom(stalePage.text), post_logout_redirect_uris: 'https://app.example/bye\nhttps://evil.example/' });
+      assert.equal(refused.status, 403, 'adding a logout return URL with a 20-minute-old sign-in is refused');
+      assert.deepEqual((await provider.store.clients.find(client.id))!.postLogoutRedirectUris, ['https://app.example/bye'], 'and not saved');
+      const removed = await stale.post(`/console/apps/${client.id}/advanced`, { ...form, csrf_token: csrfFrom(stalePage.text), post_logout_redirect_uris: '' });
+      assert.equal(removed.status, 303, 'removing one needs nothing more than the session');
+      assert.equal((await provider.store.clients.find(client.id))!.postLogoutRedirectUris, undefined, 'none left');
+    });
+
     test('a sign-in just inside login.reauthenticationSeconds is recent enough', async () => {
       const owner = await provider.createUser();
       const browser = new TestBrowser(provider.url);

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
-import type { Client, ClientPatch, User } from '../storage.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm, User } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
-import { formFlag, formLines, formList, formText } from '../pages/html.ts';
+import { fieldPresent, formFlag, formLines, formList, formText } from '../pages/html.ts';
 import { appPage, consolePage, deleteAppPage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
 import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
 import { deleteClient, isConfidential, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
@@ -224,6 +224,8 @@ const problemKeys: Record<string, { key: MessageKey; field?: FormProblem['field'
   scope_none: { key: 'console.error.scope_none', field: 'scopes' },
   scope_unknown: { key: 'console.error.scope_unknown', field: 'scopes' },
   token_format: { key: 'console.error.token_format' },
+  post_logout_redirect_uri: { key: 'console.error.post_logout_redirect_uri', field: 'post_logout_redirect_uris' },
+  id_token_alg: { key: 'console.error.id_token_alg' },
   redirect_uri_none: { key: 'console.error.redirect_uri_none', field: 'redirect_uris' },
   redirect_uri_too_many: { key: 'console.error.redirect_uri_too_many', field: 'redirect_uris' },
   redirect_uri_not_absolute: { key: 'console.error.redirect_uri_not_absolute', field: 'redirect_uris' },
@@ -251,6 +253,12 @@ function advancedPatch(client: Client, body: unknown): ClientPatch {
     pkceRequired: isConfidential(client) ? formFlag(body, 'pkce_required') : true,
     tokenFormat: formText(body, 'token_format') as TokenFormat,
   };
+  if (client.appType !== 'service') {
+    // A form from before these fields existed sends neither: each is then left as it is.
+    const alg = formText(body, 'id_token_alg');
+    if (alg) patch.idTokenSignedResponseAlg = alg as IdTokenAlgorithm;
+    if (fieldPresent(body, 'post_logout_redirect_uris')) patch.postLogoutRedirectUris = unique(formLines(body, 'post_logout_redirect_uris'));
+  }
   if (client.appType === 'spa') patch.grantTypes = withGrant(client.grantTypes, 'implicit', formFlag(body, 'implicit'));
   return patch;
 }

@@ -19,7 +19,7 @@ const typeLabel = (m: Words, type: AppType) => (appTypeKeys[type] ? m(appTypeKey
 /** A refused form: what is wrong, and (for the callback URLs) which field. */
 export interface FormProblem {
   message: string;
-  field?: 'redirect_uris' | 'name' | 'homepage' | 'description' | 'scopes';
+  field?: 'redirect_uris' | 'post_logout_redirect_uris' | 'name' | 'homepage' | 'description' | 'scopes';
 }
 
 export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[]; notice?: string }): string {
@@ -279,9 +279,29 @@ ${grants(m, client, draft)}
 <option value="jwt"${draft.tokenFormat === 'jwt' ? html` selected` : ''}>${m('token.jwt')}</option>
 <option value="opaque"${draft.tokenFormat === 'opaque' ? html` selected` : ''}>${m('token.opaque')}</option>
 </select>
+${client.appType === 'service' ? '' : openIdFields(m, draft, view.problem)}
 <button type="submit" class="primary">${m('app.save')}</button>
 </form>
 </section>`;
+}
+
+/** OpenID Connect: how the app's ID tokens are signed, and where logging out through it may return. */
+function openIdFields(m: Words, draft: Client, problem: FormProblem | undefined): Html {
+  const alg = draft.idTokenSignedResponseAlg ?? 'RS256';
+  const invalid = problem?.field === 'post_logout_redirect_uris';
+  return html`<fieldset><legend>OpenID Connect</legend>
+<label for="id_token_alg">${m('idToken.label')}</label>
+<select id="id_token_alg" name="id_token_alg" aria-describedby="id_token_alg-hint">
+<option value="RS256"${alg === 'RS256' ? html` selected` : ''}>RS256</option>
+<option value="EdDSA"${alg === 'EdDSA' ? html` selected` : ''}>EdDSA</option>
+</select>
+<p class="hint" id="id_token_alg-hint">${m('idToken.hint')}</p>
+<label for="post_logout_redirect_uris">${m('logoutUris.label')}</label>
+<textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows="2" placeholder="https://app.example/logged-out" spellcheck="false" autocapitalize="off"
+  aria-describedby="post_logout_redirect_uris-hint${invalid ? ' post_logout_redirect_uris-error' : ''}"${invalid ? html` aria-invalid="true"` : ''}>${(draft.postLogoutRedirectUris ?? []).join('\n')}</textarea>
+${invalid ? html`<p class="field-error" id="post_logout_redirect_uris-error" data-testid="post_logout_redirect_uris-error">${problem!.message}</p>` : ''}
+<p class="hint" id="post_logout_redirect_uris-hint">${m('logoutUris.hint')}</p>
+</fieldset>`;
 }
 
 /** Why some changes will ask for a fresh sign-in, and the way to make one that comes back here. */

@@ -142,6 +142,9 @@ export const formFlag = (body: unknown, name: string) => formText(body, name) !=
 export const formLines = (body: unknown, name: string) =>
   formText(body, name).split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 
+/** Whether the form sent this field at all (an empty textarea is sent; a field the form lacks is not). */
+export const fieldPresent = (body: unknown, name: string) => fieldOf(body, name) !== undefined;
+
 function fieldOf(body: unknown, name: string): unknown {
   return body && typeof body === 'object' && Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined;
 }

@@ -112,11 +112,13 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
  * deleting the app, which cannot be undone. A redirect URI removed needs nothing: it can only stop
  * codes going somewhere.
  */
-export type SensitiveChange = 'redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
+export type SensitiveChange = 'redirect_uri_added' | 'post_logout_redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
 
 export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveChange[] {
   const changes: SensitiveChange[] = [];
   if (patch.redirectUris?.some((uri) => !client.redirectUris.includes(uri))) changes.push('redirect_uri_added');
+  // Where logging out may send a browser from the issuer's own address: as weighty as a callback URL.
+  if (patch.postLogoutRedirectUris?.some((uri) => !(client.postLogoutRedirectUris ?? []).includes(uri))) changes.push('post_logout_redirect_uri_added');
   if (patch.grantTypes?.includes('implicit') && !client.grantTypes.includes('implicit')) changes.push('implicit_on');
   if (patch.pkceRequired === false && client.pkceRequired) changes.push('pkce_off');
   return changes;
@@ -169,7 +171,14 @@ export function validateClient(client: Client, config: GrantryConfig): void {
     throw new RegistrationError('the token format is jwt or opaque', 'token_format');
   }
   // The same rules as redirect URIs: absolute, no fragment, https (or http on loopback, or a native app's scheme).
-  for (const uri of client.postLogoutRedirectUris ?? []) checkRedirectUri(uri);
+  for (const uri of client.postLogoutRedirectUris ?? []) {
+    try {
+      checkRedirectUri(uri);
+    } catch (error) {
+      if (!(error instanceof RegistrationError)) throw error;
+      throw new RegistrationError(`the logout return URI "${uri}" breaks a rule of callback URLs: ${error.message}`, 'post_logout_redirect_uri', uri);
+    }
+  }
   if (client.idTokenSignedResponseAlg !== undefined && !idTokenAlgorithms.includes(client.idTokenSignedResponseAlg)) {
     throw new RegistrationError(`ID tokens are signed with ${idTokenAlgorithms.join(' or ')}`, 'id_token_alg');
   }
