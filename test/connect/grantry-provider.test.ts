@@ -92,5 +92,14 @@ for (const kind of storeKinds) {
         await wrongSite.close();
       }
     });
+    test('a site that sets a scope without openid gets plain OAuth 2.0 from the preset: no nonce, no ID token expected', async () => {
+      const { client, clientSecret } = await provider.registerClient({ appType: 'web', redirectUris: ['https://site.example/auth/grantry/callback'] });
+      const plain = await grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret!, scope: 'profile email' }).load();
+      assert.equal(plain.oidc, false, 'not an OpenID Connect login');
+      assert.equal(plain.scope, 'profile email', 'the scope as the site set it');
+      const openid = await grantry({ issuer: provider.url, clientId: client.id, clientSecret: clientSecret! }).load();
+      assert.equal(openid.oidc, true, 'by default, an OpenID Connect login');
+      assert.equal(openid.scope, 'openid profile email', 'asking for openid profile email');
+    });
   });
 }

@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { sql, type Kysely } from 'kysely';
+import { openDatabase } from '../../src/store/open.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
@@ -130,10 +132,26 @@ for (const kind of storeKinds) {
       const same = await browser.get(request({ prompt: 'none', id_token_hint: adaHint }));
       assert.ok(new URL(same.location!).searchParams.has('code'), 'a hint naming the signed-in person: a code at once');
 
+      // Another app's ID token as the hint: refused, so that no app learns who is signed in for another.
+      const otherApp = await provider.registerClient({ appType: 'web', name: 'Other', redirectUris: [callback] });
+      const otherConfig = await client.discovery(new URL(provider.url), otherApp.client.id, undefined, client.ClientSecretBasic(otherApp.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const otherVerifier = client.randomPKCECodeVerifier();
+      const otherUrl = client.buildAuthorizationUrl(otherConfig, { redirect_uri: callback, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(otherVerifier), code_challenge_method: 'S256' });
+      const otherConsent = await browser.get(`${otherUrl.pathname}${otherUrl.search}`);
+      const otherBack = await browser.post('/oauth2/authorize', consentDecision(otherConsent.text, 'allow'));
+      const otherHint = (await client.authorizationCodeGrant(otherConfig, new URL(otherBack.location!), { pkceCodeVerifier: otherVerifier, idTokenExpected: true })).id_token!;
+      assert.equal(errorOf((await browser.get(request({ prompt: 'none', id_token_hint: otherHint }))).location).error, 'invalid_request', "another app's ID token as the hint: invalid_request");
+
       const bobBrowser = new TestBrowser(provider.url);
       await signIn(provider, bobBrowser, bob);
       assert.equal(errorOf((await bobBrowser.get(request({ prompt: 'none', id_token_hint: adaHint }))).location).error, 'login_required', "ada's hint while bob is signed in: login_required");
-      assert.match((await bobBrowser.get(request({ id_token_hint: adaHint }))).location ?? '', /^\/login\?return_to=/, 'without prompt=none, bob is asked to sign in');
+      const asked = await bobBrowser.get(request({ id_token_hint: adaHint }));
+      assert.match(asked.location ?? '', /^\/login\?return_to=/, 'without prompt=none, bob is asked to sign in');
+      // Bob signs in again as himself: not the person the hint names, so login_required (Core §3.1.2.1).
+      const returnTo = new URL(asked.location!, provider.url).searchParams.get('return_to')!;
+      const loginPage = await bobBrowser.get(asked.location!);
+      await bobBrowser.post('/login', { username: bob.username, password: bob.password, csrf_token: csrfFrom(loginPage.text), return_to: returnTo });
+      assert.equal(errorOf((await bobBrowser.get(returnTo)).location).error, 'login_required', 'signed in afresh as someone else than the hint: login_required');
 
       // A hint that is not one of ours: an access token (typ at+jwt), a token with its signature changed, garbage.
       const [header, payload, signature] = adaHint.split('.');
@@ -148,20 +166,41 @@ for (const kind of storeKinds) {
       assert.equal(errorOf((await browser.get(request({ request_uri: 'https://rp.example/request.jwt' }))).location).error, 'request_uri_not_supported', 'a request_uri: request_uri_not_supported');
     });
 
-    test('an authorization request may be POSTed as a form (Core §3.1.2.1): answered as the GET is, with 303', async () => {
+    test('an authorization request may be POSTed as a form (Core §3.1.2.1): sent on as the same GET (303), which carries the cookies a cross-site POST would not', async () => {
       const user = await provider.createUser();
       const browser = new TestBrowser(provider.url);
       const params = Object.fromEntries(new URLSearchParams(request({ nonce: 'posted' }).split('?')[1]));
-      const anonymous = await browser.post('/oauth2/authorize', params);
-      assert.equal(anonymous.status, 303, 'nobody signed in: 303');
-      assert.match(anonymous.location ?? '', /^\/login\?return_to=/, 'to the login page');
+      const posted = await browser.post('/oauth2/authorize', params);
+      assert.equal(posted.status, 303, 'a posted request is answered with 303');
+      const target = new URL(posted.location!, provider.url);
+      assert.equal(target.pathname, '/oauth2/authorize', 'to the authorization endpoint');
+      assert.deepEqual(Object.fromEntries(target.searchParams), params, 'with the same parameters');
       await signIn(provider, browser, user);
       await allowOnce(browser);
-      const answered = await browser.post('/oauth2/authorize', params);
-      assert.equal(answered.status, 303, 'signed in and allowed before: 303');
-      assert.ok(new URL(answered.location!).searchParams.has('code'), 'with a code');
-      const bad = await browser.post('/oauth2/authorize', { ...params, prompt: 'none login' });
-      assert.equal(errorOf(bad.location).error, 'invalid_request', 'a bad posted request gets its error at the redirect URI as the GET does');
+      const answered = await browser.get(posted.location!);
+      assert.ok(new URL(answered.location!).searchParams.has('code'), 'the GET it leads to answers with a code');
+    });
+
+    test('max_age: a person who signed in for this request is not sent back to sign in, however long the consent page took', async () => {
+      const user = await provider.createUser();
+      const browser = new TestBrowser(provider.url);
+      const asked = await browser.get(request({ max_age: '1', nonce: 'slow' }));
+      assert.match(asked.location ?? '', /^\/login\?return_to=/, 'nobody signed in: the login page');
+      const returnTo = new URL(asked.location!, provider.url).searchParams.get('return_to')!;
+      const loginPage = await browser.get(asked.location!);
+      assert.equal((await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(loginPage.text), return_to: returnTo })).status, 303, 'signed in');
+      // The request was stored ten seconds ago and the sign-in made five seconds ago, for it: older than max_age=1 by now.
+      const raw = await openDatabase<unknown>(provider.databaseUrl, { migrations: {}, table: 'grantry_probe', lockTable: 'grantry_probe_lock' });
+      try {
+        await sql`update authorization_requests set created_at = created_at - 10`.execute(raw.db as Kysely<any>);
+        await sql`update sessions set created_at = created_at - 5 where user_id = ${user.id}`.execute(raw.db as Kysely<any>);
+      } finally {
+        await raw.close();
+      }
+      const consent = await browser.get(returnTo);
+      assert.equal(consent.status, 200, `the consent page, not the login page again: ${consent.status} ${consent.location ?? ''}`);
+      const allowed = await browser.post('/oauth2/authorize', consentDecision(consent.text, 'allow'));
+      assert.ok(new URL(allowed.location!).searchParams.has('code'), `allowing answers with a code, not another sign-in: ${allowed.location}`);
     });
   });
 }

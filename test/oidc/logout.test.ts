@@ -110,6 +110,16 @@ for (const kind of storeKinds) {
       assert.ok(new URL(stillIn.location!).searchParams.has('code'), 'none of them ended the session');
     });
 
+    test('a logout request POSTed from the app is sent on as the same GET (303), which carries the session cookie a cross-site POST would not', async () => {
+      const { browser, idToken } = await loggedIn();
+      const posted = await browser.post('/oauth2/logout', { id_token_hint: idToken, post_logout_redirect_uri: afterLogout, state: 'posted' });
+      assert.equal(posted.status, 303, 'a 303');
+      const target = new URL(posted.location!, provider.url);
+      assert.equal(target.pathname, '/oauth2/logout', 'to the logout endpoint');
+      assert.deepEqual(Object.fromEntries(target.searchParams), { id_token_hint: idToken, post_logout_redirect_uri: afterLogout, state: 'posted' }, 'with the same parameters');
+      assert.equal((await browser.get(posted.location!)).location, `${afterLogout}?state=posted`, 'and the GET logs out and returns');
+    });
+
     test('a post_logout_redirect_uri is registered with the rules of redirect URIs', async () => {
       await assert.rejects(
         provider.registerClient({ appType: 'web', name: 'Bad', redirectUris: [callback], postLogoutRedirectUris: ['http://rp.example/bye'] }),

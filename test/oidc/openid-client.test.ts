@@ -131,6 +131,9 @@ for (const kind of storeKinds) {
       const url = client.buildAuthorizationUrl(olderConfig, { redirect_uri: callback, scope: 'openid profile', nonce, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
       const tokens = await client.authorizationCodeGrant(olderConfig, await authorizeInBrowser(browser, url), { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
       assert.equal(tokens.claims()!.sub, user.id, 'the older app gets an ID token');
+      const refreshed = await client.refreshTokenGrant(olderConfig, tokens.refresh_token!);
+      assert.equal(refreshed.scope, 'openid profile', 'refresh keeps openid for it');
+      assert.equal(refreshed.claims()?.sub, user.id, 'and brings a new ID token');
       const refused = await browser.get(`/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: older.client.id, redirect_uri: callback, scope: 'openid nonsense', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`);
       assert.equal(new URL(refused.location ?? 'about:blank').searchParams.get('error'), 'invalid_scope', 'other scopes are still checked');
     });

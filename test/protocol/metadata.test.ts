@@ -33,7 +33,7 @@ describe('server metadata', () => {
         end_session_endpoint: 'https://id.example/oauth2/logout',
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'],
+        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'email', 'email_verified'],
         claims_parameter_supported: false,
         request_parameter_supported: false,
         request_uri_parameter_supported: false,

@@ -39,6 +39,14 @@ for (const kind of storeKinds) {
       assert.equal((await getMe(provider, before.tokens.access_token)).status, 200, 'a token signed by the retired key is still accepted');
     });
 
+    test('a ring whose RS256 keys are all retired (a rotation by an older version) gets a new one when it loads, and ID tokens are still signed', async () => {
+      const rs256 = (await provider.store.keys.list()).filter((key) => key.alg === 'RS256');
+      await provider.store.keys.retire(rs256.map((key) => key.kid), Math.floor(Date.now() / 1000) - 1);
+      await provider.ctx.keys.reload();
+      const signer = provider.ctx.keys.signingKey('RS256');
+      assert.ok(!rs256.some((key) => key.kid === signer.kid), 'a new RS256 key signs, not a retired one');
+    });
+
     test('a key retired longer ago than any token lives is no longer published', async () => {
       const token = (await webAppWithTokens(provider)).tokens.access_token;
       const kid = kidOf(token)!;

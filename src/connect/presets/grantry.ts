@@ -40,13 +40,16 @@ async function loadGrantry(options: GrantryOptions, id: string): Promise<Provide
   const base = { ...fromMetadata(metadata, options), id, name: 'Grantry', pkce: true };
   const userinfo = metadata.userinfo_endpoint;
   const scopes = Array.isArray(metadata.scopes_supported) ? metadata.scopes_supported : [];
-  if (typeof userinfo === 'string' && typeof metadata.jwks_uri === 'string' && scopes.includes('openid')) {
+  const scope = options.scope ?? 'openid profile email';
+  // A site that set a scope without openid gets plain OAuth 2.0, as it asked: no nonce, no ID token.
+  const wantsOpenId = scope.split(' ').includes('openid');
+  if (typeof userinfo === 'string' && typeof metadata.jwks_uri === 'string' && scopes.includes('openid') && wantsOpenId) {
     // A Grantry that speaks OpenID Connect: the ID token (validated against its JWKS, with the
     // login's nonce) says who logged in, and UserInfo what they let the site see.
     return {
       ...base,
       jwksUri: metadata.jwks_uri,
-      scope: options.scope ?? 'openid profile email',
+      scope,
       oidc: true,
       async identity(tokens, { claims }) {
         const subject = requireString(claims ?? {}, 'sub', "Grantry's ID token");
@@ -63,7 +66,8 @@ async function loadGrantry(options: GrantryOptions, id: string): Promise<Provide
   // An older Grantry, plain OAuth 2.0: /api/me says who logged in.
   return {
     ...base,
-    scope: options.scope ?? 'profile email',
+    // An older provider knows no openid: the rest of the scope is asked for.
+    scope: scope.split(' ').filter((name) => name && name !== 'openid').join(' ') || 'profile email',
     oidc: false,
     async identity(tokens) {
       const me = await getJson(`${metadata.issuer.replace(/\/$/, '')}/api/me`, bearer(tokens.accessToken));

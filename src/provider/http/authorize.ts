@@ -45,11 +45,15 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     // The consent form is a form: a JSON body is not what it sends.
     if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(ctx, request, reply);
     const body = authorizationParams(request.body);
-    // An authorization request posted as a form: the same as a GET, and answered alike (after a
-    // POST, with 303). What names a decision or a stored request is the consent form, which needs its CSRF token.
+    // An authorization request posted as a form (Core §3.1.2.1). What names a decision or a stored
+    // request is the consent form, which needs its CSRF token.
     if (body.request_id === undefined && body.decision === undefined && body.client_id !== undefined) {
-      const step = await beginAuthorization(ctx, body, inputOf(request, reply));
-      return answer(ctx, request, reply, step, 303);
+      // Sent on as the same request by GET: posted from the app's site, the request arrives without
+      // Grantry's cookies (SameSite=Lax), and would see nobody signed in; the GET, a top-level
+      // navigation, carries them.
+      const query = new URLSearchParams();
+      for (const [name, value] of Object.entries(body)) for (const item of [value].flat()) query.append(name, item);
+      return reply.header('cache-control', 'no-store').redirect(`/oauth2/authorize?${query}`, 303);
     }
     if (!verifyCsrf(ctx, request, body.csrf_token)) return sendForbidden(ctx, request, reply);
     const user = await currentUser(ctx, request);

@@ -53,6 +53,9 @@ export async function logoutRoutes(app: FastifyInstance, { ctx }: { ctx: Provide
       }
       return handle(request, reply, body, true);
     }
-    return handle(request, reply, body, false);
+    // An app's logout request posted from its own site arrives without Grantry's session cookie
+    // (SameSite=Lax keeps it home on a cross-site POST): answered as is, it would end nothing and
+    // say otherwise. The same request as a GET, a top-level navigation, carries the cookie.
+    return reply.header('cache-control', 'no-store').redirect(`/oauth2/logout?${new URLSearchParams(logoutParameters(body) as Record<string, string>)}`, 303);
   });
 }

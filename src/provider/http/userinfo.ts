@@ -21,7 +21,9 @@ export async function userInfoRoutes(app: FastifyInstance, { ctx }: { ctx: Provi
     reply.header('access-control-allow-origin', '*').header('cache-control', 'no-store');
     const query = request.query as Record<string, unknown> | undefined;
     const body = request.body as Record<string, unknown> | undefined;
-    const bodyToken = request.method === 'POST' && body && typeof body === 'object' ? body.access_token : undefined;
+    // RFC 6750 §2.2: in a form-encoded body only, not JSON.
+    const formBody = request.method === 'POST' && /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
+    const bodyToken = formBody && body && typeof body === 'object' ? body.access_token : undefined;
     try {
       return await userInfo(ctx, {
         authorization: request.headers.authorization,

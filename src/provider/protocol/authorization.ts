@@ -93,9 +93,11 @@ async function answerWithoutPage(ctx: ProviderContext, request: RedirectingReque
  * the sign-in they have is older than its max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
  */
 function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
+  // A sign-in made after the request was stored is the fresh one it asked for, however long the
+  // person then took over the consent page (or max_age=0 would never be satisfied).
+  if (since !== undefined && session.authTime >= since) return false;
   if (signedInTooLongAgo(request, session)) return true;
-  const asked = prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account') || hintsAnotherPerson(request, session);
-  return asked && (since === undefined || session.authTime < since);
+  return prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account') || hintsAnotherPerson(request, session);
 }
 
 /** Whether id_token_hint (checked by checks/id-token-hint.ts) names someone else than the person signed in. */
@@ -152,6 +154,11 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
   if (!session || wantsFreshLogin(request, session, stored.createdAt)) return { step: 'login', requestId };
+  // Signed in afresh, but as someone else than the id_token_hint names: Core §3.1.2.1 says to refuse.
+  if (hintsAnotherPerson(request, session)) {
+    const error = new OAuthError('login_required', 'the person who signed in is not the one id_token_hint names');
+    return { step: 'redirect', location: errorLocation(ctx, request.redirectUri, error, request.parameters.state, responseModeOf(ctx, request)) };
+  }
   return { request, session };
 }
 

@@ -32,7 +32,7 @@ export interface ServerMetadata {
 }
 
 /** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
-export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'name', 'preferred_username', 'email', 'email_verified'];
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'email', 'email_verified'];
 
 /**
  * The one metadata document, served at /.well-known/oauth-authorization-server (RFC 8414) and at

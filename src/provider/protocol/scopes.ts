@@ -25,11 +25,18 @@ export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client
   if (scopes.length === 0) throw invalidScope('no scope was requested and the app has no default scope');
   for (const name of scopes) {
     if (!Object.hasOwn(config.scopes, name)) throw invalidScope(`the scope "${name}" is unknown`);
-    // openid is every app's: it adds an ID token saying who logged in, which the code's uid already
-    // tells the app, so an app registered before OpenID Connect need not be changed to ask for it.
-    if (!client.scopes.includes(name) && name !== 'openid') throw invalidScope(`the app is not allowed the scope "${name}"`);
+    if (!clientMayUse(client, name)) throw invalidScope(`the app is not allowed the scope "${name}"`);
   }
   return scopes;
+}
+
+/**
+ * Whether an app may be granted a scope: one of its own, or openid, which is every app's — it adds
+ * an ID token saying who logged in, which the code's uid already tells the app, so an app
+ * registered before OpenID Connect need not be changed to ask for it (nor to keep it on refresh).
+ */
+export function clientMayUse(client: Pick<Client, 'scopes'>, scope: string): boolean {
+  return scope === 'openid' || client.scopes.includes(scope);
 }
 
 /** Whether every scope in `wanted` is within `held` (both space-separated strings or lists). */

@@ -42,7 +42,7 @@ export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): 
   if (!user) throw insufficientScope('this token was issued to an app acting for itself; UserInfo speaks of a person');
   const claims: UserInfoClaims = { sub: user.id };
   if (access.scope.includes('profile')) {
-    claims.name = user.displayName;
+    if (user.displayName) claims.name = user.displayName;
     claims.preferred_username = user.username;
   }
   if (access.scope.includes('email') && user.email) {

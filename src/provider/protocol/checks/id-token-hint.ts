@@ -7,7 +7,7 @@ export const maxIdTokenHintLength = 8192;
 
 /**
  * id_token_hint (OpenID Connect Core §3.1.2.1): an ID token this provider issued, naming who the
- * app saw log in. One that is not ours (another signature, issuer or type) is invalid_request; a
+ * app saw log in. One that is not ours (another signature, issuer or type) or not this app's is invalid_request; a
  * good one whose subject is not the person signed in asks for a sign-in, or with prompt=none is
  * login_required (../authorization.ts).
  */
@@ -18,8 +18,9 @@ export const checkIdTokenHint: AuthorizationCheck = {
   async run(ctx, state) {
     const hint = single(state, 'id_token_hint');
     if (hint === undefined) return;
-    if (hint.length > maxIdTokenHintLength || (await verifyIdTokenHint(ctx, hint)) === undefined) {
-      throw invalidRequest('id_token_hint is not an ID token this provider issued');
-    }
+    const verified = hint.length > maxIdTokenHintLength ? undefined : await verifyIdTokenHint(ctx, hint);
+    if (!verified) throw invalidRequest('id_token_hint is not an ID token this provider issued');
+    // Another app's ID token would let this app ask, with prompt=none, whether that app's user is the one signed in here.
+    if (verified.aud !== state.client?.id) throw invalidRequest('id_token_hint was issued to another app');
   },
 };

@@ -8,7 +8,7 @@ import { sha256 } from '../../../lib/crypto.ts';
 import type { Client, Grant, RefreshToken } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.ts';
-import { formatScope, isSubset, parseScope } from '../scopes.ts';
+import { clientMayUse, formatScope, isSubset, parseScope } from '../scopes.ts';
 import { isRefreshTokenExpired } from '../tokens/refresh-token.ts';
 import { single, type GrantModule } from './grant.ts';
 
@@ -79,7 +79,7 @@ function narrowedScope({ token }: PresentedRefreshToken, requested: string | und
 
 /** An operator or owner may since have taken scopes away from the app: new tokens hold only what it is still allowed. */
 function withinAppScopes(scope: string, client: Client): string {
-  const allowed = scope.split(' ').filter((name) => client.scopes.includes(name));
+  const allowed = scope.split(' ').filter((name) => clientMayUse(client, name));
   if (allowed.length === 0) throw invalidScope('the app is no longer allowed any scope this refresh token holds');
   return formatScope(allowed);
 }

@@ -100,6 +100,7 @@ export async function replaceUnopenableKeys(store: ProviderStore, config: Grantr
   const deleted = await keysSealedUnderAnotherSecret(store, config);
   for (const kid of deleted) await store.keys.delete(kid);
   const created = await createSigningKey(store, config);
+  for (const alg of ringAlgorithms) if (alg !== signingAlgorithm) await createSigningKey(store, config, now(), alg);
   return { deleted, created: created.kid };
 }
 
@@ -145,12 +146,15 @@ export async function rotateSigningKeys(store: ProviderStore, config: GrantryCon
 export async function loadKeyRing(store: ProviderStore, config: GrantryConfig): Promise<KeyRing> {
   let keys: LoadedKey[] = [];
   // A retired key is kept while tokens it signed may live: the longest access-token lifetime plus a margin.
-  const keepAfterRetirement = Math.max(config.lifetimes.accessToken, config.lifetimes.implicitAccessToken) + config.lifetimes.retiredKeyMargin;
+  // ID tokens count too: apps present them back as id_token_hint (at logout, long after login).
+  const keepAfterRetirement = Math.max(config.lifetimes.accessToken, config.lifetimes.implicitAccessToken, config.lifetimes.idToken) + config.lifetimes.retiredKeyMargin;
 
   async function load(): Promise<void> {
     let records = await store.keys.list();
-    // A fresh store gets a key of each algorithm; one made before RS256 was in the ring gets its RS256 key.
-    const missing = ringAlgorithms.filter((alg) => !records.some((record) => record.alg === alg));
+    // A fresh store gets a key of each algorithm; one made before RS256 was in the ring gets its RS256
+    // key, and so does one whose keys of an algorithm are all retired (a rotation by an older version).
+    const signsNow = (record: SigningKeyRecord) => record.retiredAt === null || record.retiredAt > now();
+    const missing = ringAlgorithms.filter((alg) => !records.some((record) => record.alg === alg && signsNow(record)));
     if (missing.length > 0) {
       for (const alg of missing) await createSigningKey(store, config, now(), alg);
       records = await store.keys.list();
