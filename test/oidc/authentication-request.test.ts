@@ -179,6 +179,10 @@ for (const kind of storeKinds) {
       await allowOnce(browser);
       const answered = await browser.get(posted.location!);
       assert.ok(new URL(answered.location!).searchParams.has('code'), 'the GET it leads to answers with a code');
+      // A posted request too large for a Location header is refused on Grantry's page, not sent on.
+      const huge = await browser.post('/oauth2/authorize', { ...params, filler: 'x'.repeat(20_000) });
+      assert.equal(huge.status, 400, 'a posted request over 8 KiB is refused with 400');
+      assert.equal(huge.location ?? null, null, 'and not redirected');
     });
 
     test('max_age: a person who signed in for this request is not sent back to sign in, however long the consent page took', async () => {

@@ -118,6 +118,9 @@ for (const kind of storeKinds) {
       assert.equal(target.pathname, '/oauth2/logout', 'to the logout endpoint');
       assert.deepEqual(Object.fromEntries(target.searchParams), { id_token_hint: idToken, post_logout_redirect_uri: afterLogout, state: 'posted' }, 'with the same parameters');
       assert.equal((await browser.get(posted.location!)).location, `${afterLogout}?state=posted`, 'and the GET logs out and returns');
+      const huge = await browser.post('/oauth2/logout', { state: 'x'.repeat(20_000) });
+      assert.equal(huge.status, 400, 'a posted logout request too large for a Location header is refused with 400');
+      assert.equal(huge.location ?? null, null, 'and not redirected');
     });
 
     test('a post_logout_redirect_uri is registered with the rules of redirect URIs', async () => {

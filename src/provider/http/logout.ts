@@ -4,6 +4,7 @@ import type { ProviderContext } from '../context.ts';
 import { messagePage } from '../pages/html.ts';
 import { logoutErrorPage, logoutQuestionPage } from '../pages/logout.ts';
 import { checkLogoutRequest, type LogoutParameters } from '../protocol/logout.ts';
+import { maxForwardedRequestLength } from './authorize.ts';
 import { pageBasics } from './login.ts';
 import { endSession, currentUser, verifyCsrf } from './session.ts';
 
@@ -56,6 +57,11 @@ export async function logoutRoutes(app: FastifyInstance, { ctx }: { ctx: Provide
     // An app's logout request posted from its own site arrives without Grantry's session cookie
     // (SameSite=Lax keeps it home on a cross-site POST): answered as is, it would end nothing and
     // say otherwise. The same request as a GET, a top-level navigation, carries the cookie.
-    return reply.header('cache-control', 'no-store').redirect(`/oauth2/logout?${new URLSearchParams(logoutParameters(body) as Record<string, string>)}`, 303);
+    const query = new URLSearchParams(logoutParameters(body) as Record<string, string>).toString();
+    if (query.length > maxForwardedRequestLength) {
+      const basics = await pageBasics(ctx, request, reply);
+      return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(logoutErrorPage(basics, 'the logout request is too large'));
+    }
+    return reply.header('cache-control', 'no-store').redirect(`/oauth2/logout?${query}`, 303);
   });
 }
