@@ -98,15 +98,13 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('prompt=select_account and prompt=login ask for a sign-in even when someone is signed in; an unknown prompt is invalid_request', async () => {
+    test('prompt=login asks for a sign-in even when someone is signed in (prompt=select_account: test/oidc/select-account.test.ts); an unknown prompt is invalid_request', async () => {
       const user = await provider.createUser();
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       await allowOnce(browser);
-      for (const prompt of ['select_account', 'login']) {
-        const answer = await browser.get(request({ prompt }));
-        assert.match(answer.location ?? '', /^\/login\?return_to=/, `prompt=${prompt} goes to the login page`);
-      }
+      const answer = await browser.get(request({ prompt: 'login' }));
+      assert.match(answer.location ?? '', /^\/login\?return_to=/, 'prompt=login goes to the login page');
       assert.equal(errorOf((await browser.get(request({ prompt: 'sometimes' }))).location).error, 'invalid_request', 'an unknown prompt value is invalid_request');
     });
 

@@ -3,15 +3,17 @@ import { t } from '../../i18n/index.ts';
 import type { ProviderContext } from '../context.ts';
 import {
   beginAuthorization,
+  chooseAccount,
   continueAuthorization,
   decideAuthorization,
   type AuthorizationInput,
   type AuthorizationStep,
 } from '../protocol/authorization.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
-import { messagePage } from '../pages/html.ts';
+import { formText, messagePage } from '../pages/html.ts';
 import { scopeWords } from '../pages/scopes.ts';
-import { pageBasics, queryText } from './login.ts';
+import { selectAccountPage } from '../pages/select-account.ts';
+import { anotherAccountFlag, pageBasics, queryText } from './login.ts';
 import { authorizationParams } from './params.ts';
 import { continuePath } from './paths.ts';
 import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './session.ts';
@@ -20,6 +22,8 @@ import { browserId, currentUser, signedInWithConsent, verifyCsrf } from './sessi
 //                                   (a signed-in person who already allowed it), or stored and
 //                                   sent on to login or consent with only its id.
 // GET  /oauth2/authorize/continue — where login returns to: the stored request, taken up again.
+// POST /oauth2/authorize/select   — the account chooser of prompt=select_account: go on as the
+//                                   person signed in, or sign in as someone else.
 // POST /oauth2/authorize          — the consent form: Allow or Deny, naming the stored request;
 //                                   or, with no request_id, an authorization request sent as a
 //                                   form (OpenID Connect Core §3.1.2.1: GET and POST alike).
@@ -70,6 +74,15 @@ export async function authorizeRoutes(app: FastifyInstance, { ctx }: { ctx: Prov
     }
     return answer(ctx, request, reply, step, 303);
   });
+
+  app.post('/oauth2/authorize/select', async (request, reply) => {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) return sendForbidden(ctx, request, reply);
+    if (!verifyCsrf(ctx, request, formText(request.body, 'csrf_token'))) return sendForbidden(ctx, request, reply);
+    const choice = formText(request.body, 'choice');
+    if (choice !== 'continue' && choice !== 'another') return sendErrorPage(ctx, request, reply, 'choice must be "continue" or "another"');
+    const step = await chooseAccount(ctx, formText(request.body, 'request_id'), { ...inputOf(request, reply), choice, userId: formText(request.body, 'account') });
+    return answer(ctx, request, reply, step, 303);
+  });
 }
 
 async function answer(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, step: AuthorizationStep, redirectStatus: 302 | 303) {
@@ -78,11 +91,22 @@ async function answer(ctx: ProviderContext, request: FastifyRequest, reply: Fast
       return sendErrorPage(ctx, request, reply, step.description);
     case 'redirect':
       return reply.redirect(step.location, redirectStatus);
-    case 'login':
-      return reply.redirect(`/login?return_to=${encodeURIComponent(`${continuePath}?request_id=${step.requestId}`)}`, redirectStatus);
+    case 'login': {
+      const returnTo = encodeURIComponent(`${continuePath}?request_id=${step.requestId}`);
+      return reply.redirect(`/login?return_to=${returnTo}${step.anotherAccount ? `&${anotherAccountFlag}=1` : ''}`, redirectStatus);
+    }
     case 'consent':
       return showConsent(ctx, request, reply, step);
+    case 'select_account':
+      return showAccountChooser(ctx, request, reply, step);
   }
+}
+
+async function showAccountChooser(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, step: Extract<AuthorizationStep, { step: 'select_account' }>) {
+  const basics = await pageBasics(ctx, request, reply, { uiLocales: step.request.parameters.ui_locales });
+  const { id, username, displayName } = step.user;
+  const page = selectAccountPage({ ...basics, account: { id, username, displayName }, appName: step.request.client.name, requestId: step.requestId });
+  return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
 async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, step: Extract<AuthorizationStep, { step: 'consent' }>) {

@@ -17,6 +17,9 @@ import { browserId, csrfToken, currentUser, endSession, startSession, verifyCsrf
 // helpers every people-facing page route shares (the page's language, sending a page, the sign-in
 // guard, the CSRF guard).
 
+/** On the login page's address: the person chose to sign in as someone else (see authorize.ts), so nothing is filled in. */
+export const anotherAccountFlag = 'another_account';
+
 export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderContext }): Promise<void> {
   app.get('/', async (request, reply) => {
     const user = await currentUser(ctx, request);
@@ -28,7 +31,9 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
     const pending = await pendingAuthorization(ctx, request, reply, returnTo);
     const basics = await pageBasics(ctx, request, reply, { uiLocales: pending?.ui_locales });
     // An app's login_hint fills in the username; it proves nothing, and the person may change it.
-    return sendPage(reply, loginPage({ ...basics, returnTo, username: pending?.login_hint ?? '', allowSignup: ctx.config.allowSignup }));
+    // Not for someone who chose "Use another account" (prompt=select_account): they are not the hint.
+    const username = queryText(request, anotherAccountFlag) === '1' ? '' : (pending?.login_hint ?? '');
+    return sendPage(reply, loginPage({ ...basics, returnTo, username, allowSignup: ctx.config.allowSignup }));
   });
 
   app.post('/login', async (request, reply) => {

@@ -45,8 +45,17 @@ export type AuthorizationStep =
   | { step: 'error_page'; description: string }
   /** To the app: its answer, or an error it may receive. */
   | { step: 'redirect'; location: string }
-  /** The person must sign in first, then come back to the stored request. */
-  | { step: 'login'; requestId: string }
+  /**
+   * The person must sign in first, then come back to the stored request. `anotherAccount`: they
+   * chose to sign in as someone else than the person signed in, so nothing is filled in for them
+   * (not even the app's login_hint).
+   */
+  | { step: 'login'; requestId: string; anotherAccount?: true }
+  /**
+   * prompt=select_account with someone signed in (OpenID Connect Core §3.1.2.1): the person
+   * chooses between going on as `user` and signing in as someone else (chooseAccount).
+   */
+  | { step: 'select_account'; requestId: string; request: RedirectingRequest; user: User }
   /**
    * The person must decide: allow what is asked, or — when they allowed it before but the app is
    * public, so that nothing proves who is asking — confirm with one click (`confirmOnly`).
@@ -62,11 +71,12 @@ export async function beginAuthorization(ctx: ProviderContext, params: Authoriza
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
   if (prompts(request.parameters, 'none')) return answerWithoutPage(ctx, request, session);
-  if (session && !wantsFreshLogin(request, session) && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
+  if (session && !wantsFreshLogin(request, session) && !wantsAccountChoice(request, session) && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
     return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
   }
   const requestId = await storeRequest(ctx, request, input.browserId());
   if (!session || wantsFreshLogin(request, session)) return { step: 'login', requestId };
+  if (wantsAccountChoice(request, session)) return { step: 'select_account', requestId, request, user: session.user };
   return { step: 'consent', requestId, request, user: session.user, confirmOnly: !needsConsent(request, session.consent) };
 }
 
@@ -89,7 +99,7 @@ async function answerWithoutPage(ctx: ProviderContext, request: RedirectingReque
 
 /**
  * Whether the person must sign in again before this request is answered: the app asked for a
- * fresh sign-in (prompt=login, prompt=select_account), its id_token_hint names someone else, or
+ * fresh sign-in (prompt=login), its id_token_hint names someone else, or
  * the sign-in they have is older than its max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
  */
 function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
@@ -97,7 +107,17 @@ function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?:
   // person then took over the consent page (or max_age=0 would never be satisfied).
   if (since !== undefined && session.authTime >= since) return false;
   if (signedInTooLongAgo(request, session)) return true;
-  return prompts(request.parameters, 'login') || prompts(request.parameters, 'select_account') || hintsAnotherPerson(request, session);
+  return prompts(request.parameters, 'login') || hintsAnotherPerson(request, session);
+}
+
+/**
+ * Whether the person signed in must first say that they are the one to go on as
+ * (prompt=select_account): not when nobody is signed in (the login page is the choice), nor for a
+ * stored request after a sign-in made since it was stored (that sign-in was the choice).
+ */
+function wantsAccountChoice(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
+  if (since !== undefined && session.authTime >= since) return false;
+  return prompts(request.parameters, 'select_account');
 }
 
 /** Whether id_token_hint (checked by checks/id-token-hint.ts) names someone else than the person signed in. */
@@ -115,7 +135,33 @@ function signedInTooLongAgo(request: RedirectingRequest, session: SignedIn): boo
 export async function continueAuthorization(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep> {
   const resumed = await resume(ctx, requestId, input);
   if ('step' in resumed) return resumed;
+  const { request, session, storedAt } = resumed;
+  // prompt=select_account and no sign-in since the request: the choice is still to be made.
+  if (wantsAccountChoice(request, session, storedAt)) return { step: 'select_account', requestId, request, user: session.user };
+  return proceed(ctx, requestId, request, session);
+}
+
+/**
+ * The account chooser's answer (prompt=select_account). The HTTP layer has checked the form's CSRF
+ * token. "Another account": the login page, with nothing filled in; a sign-in made there is the
+ * choice. "Continue": on as the person signed in — if they are still the one the page named
+ * (`userId`); someone else signed in since, in another tab, is asked about afresh.
+ */
+export async function chooseAccount(
+  ctx: ProviderContext,
+  requestId: string,
+  input: AuthorizationInput & { choice: 'continue' | 'another'; userId: string },
+): Promise<AuthorizationStep> {
+  const resumed = await resume(ctx, requestId, input);
+  if ('step' in resumed) return resumed;
   const { request, session } = resumed;
+  if (input.choice === 'another') return { step: 'login', requestId, anotherAccount: true };
+  if (session.user.id !== input.userId) return { step: 'select_account', requestId, request, user: session.user };
+  return proceed(ctx, requestId, request, session);
+}
+
+/** The person signed in is the one to go on as: ask what is still to be asked, or answer the app. */
+async function proceed(ctx: ProviderContext, requestId: string, request: RedirectingRequest, session: SignedIn): Promise<AuthorizationStep> {
   if (needsConsent(request, session.consent)) return { step: 'consent', requestId, request, user: session.user, confirmOnly: false };
   if (needsConfirmation(request)) return { step: 'consent', requestId, request, user: session.user, confirmOnly: true };
   if (!(await complete(ctx, requestId, session))) return requestGone();
@@ -146,7 +192,7 @@ export async function decideAuthorization(
  * since), and have a person signed in — for `prompt=login`, one who signed in after the request
  * was made, and within max_age, so that neither way round can skip the fresh sign-in the app asked for.
  */
-async function resume(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep | { request: RedirectingRequest; session: SignedIn }> {
+async function resume(ctx: ProviderContext, requestId: string, input: AuthorizationInput): Promise<AuthorizationStep | { request: RedirectingRequest; session: SignedIn; storedAt: number }> {
   const stored = await findStoredRequest(ctx, requestId, input);
   if (!stored) return requestGone();
   const checked = await checkAuthorizationRequest(ctx, 'authorize', stored.parameters);
@@ -159,7 +205,7 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
     const error = new OAuthError('login_required', 'the person who signed in is not the one id_token_hint names');
     return { step: 'redirect', location: errorLocation(ctx, request.redirectUri, error, request.parameters.state, responseModeOf(ctx, request)) };
   }
-  return { request, session };
+  return { request, session, storedAt: stored.createdAt };
 }
 
 /**

@@ -7,9 +7,9 @@ const promptValues: readonly string[] = ['none', 'login', 'consent', 'select_acc
 /**
  * prompt (OpenID Connect Core §3.1.2.1, and for plain OAuth requests alike): `login` asks for a
  * fresh sign-in, `consent` for the consent page even when consent is remembered, `select_account`
- * for a fresh sign-in too (where the person may sign in as someone else: Grantry keeps one
- * account per browser), `none` for no page at all — an answer at once, or an error. `none` goes
- * with no other value.
+ * for the account chooser when someone is signed in (go on as them, or sign in as someone else:
+ * Grantry keeps one account per browser; see chooseAccount), `none` for no page at all — an
+ * answer at once, or an error. `none` goes with no other value.
  */
 export const checkPrompt: AuthorizationCheck = {
   name: 'prompt',
