@@ -29,6 +29,8 @@ const usage = `grantry — an OAuth 2.0 provider
                         [--grant TYPE]… [--no-pkce] [--trusted] [--token-format jwt|opaque] [--owner USERNAME]
                         [--id-token-alg RS256|EdDSA]   how its ID tokens are signed (default RS256)
                         [--post-logout-redirect-uri URI]…   where logging out through the app may return
+                        [--backchannel-logout-uri URI]   where Grantry POSTs a logout token when a user logs out
+                        [--subject-type public|pairwise] [--sector-identifier HOST]   how the app's users are named to it
                         [--silent-returning]   a public app allowed before skips the one-click confirmation
   grantry client update CLIENT_ID [the options of create] [--pkce] [--no-trusted] [--no-silent-returning]
                         [--add-grant TYPE]… [--remove-grant TYPE]… [--add-redirect-uri URI]… [--remove-redirect-uri URI]…

@@ -7,6 +7,7 @@ type Lifetimes = { -readonly [K in keyof typeof defaults.lifetimes]: number };
 type LoginThrottle = { -readonly [K in keyof typeof defaults.login]: number };
 type AuditSettings = { -readonly [K in keyof typeof defaults.audit]: number };
 type HousekeepingSettings = { -readonly [K in keyof typeof defaults.housekeeping]: number };
+type BackchannelLogoutSettings = { -readonly [K in keyof typeof defaults.backchannelLogout]: number };
 type Features = { -readonly [K in keyof typeof defaults.features]: boolean };
 type HttpTimeouts = { -readonly [K in keyof typeof defaults.http]: number };
 
@@ -38,6 +39,8 @@ export interface GrantryConfig {
   trustProxy: boolean | string;
   logLevel: (typeof defaults)['logLevel'];
   housekeeping: HousekeepingSettings;
+  /** Delivery of back-channel logout tokens (see defaults.backchannelLogout). */
+  backchannelLogout: BackchannelLogoutSettings;
   /** Protocol features switched on or off (see defaults.features). */
   features: Features;
   /** Seconds an authorization request waits for its person to log in and decide. */
@@ -46,7 +49,8 @@ export interface GrantryConfig {
   http: HttpTimeouts;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'features' | 'http'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'backchannelLogout' | 'features' | 'http'>> & {
+  backchannelLogout?: Partial<BackchannelLogoutSettings>;
   features?: Partial<Features>;
   http?: Partial<HttpTimeouts>;
   audit?: Partial<AuditSettings>;
@@ -83,6 +87,7 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     trustProxy: overrides.trustProxy ?? defaults.trustProxy,
     logLevel: overrides.logLevel ?? defaults.logLevel,
     housekeeping: { ...defaults.housekeeping, ...overrides.housekeeping },
+    backchannelLogout: { ...defaults.backchannelLogout, ...overrides.backchannelLogout },
     features: { ...defaults.features, ...overrides.features },
     authorizationRequestLifetime: overrides.authorizationRequestLifetime ?? defaults.authorizationRequestLifetime,
     http: { ...defaults.http, ...overrides.http },

@@ -138,6 +138,24 @@ export const defaults = {
   },
 
   /**
+   * Back-channel logout (OpenID Connect Back-Channel Logout 1.0; src/provider/backchannel-logout.ts):
+   * logout tokens POSTed to apps, from a stored queue every instance works through.
+   */
+  backchannelLogout: {
+    /** How often an instance looks for deliveries due; a logout also wakes it at once. 0: never on this instance. */
+    pollSeconds: 5,
+    /** How long one delivery may take; the logout page never waits for it. */
+    timeoutSeconds: 5,
+    /** Tries before a delivery is given up (and the audit trail says so). */
+    maxAttempts: 8,
+    /** The wait after the first failure; it doubles each time, up to maxBackoffSeconds. */
+    firstBackoffSeconds: 30,
+    maxBackoffSeconds: 3600,
+    /** The lifetime of a logout token (§2.4: short; the app only has to read it on arrival). */
+    tokenLifetimeSeconds: 120,
+  },
+
+  /**
    * Protocol features, each switched on or off for the whole provider. A grant that is off is
    * refused where it would start (unsupported_grant_type at the token endpoint,
    * unsupported_response_type at the authorization endpoint), left out of the metadata, and

@@ -24,7 +24,11 @@ export type AuditEventName =
   | 'app_deleted'
   | 'app_access_revoked'
   /** RP-initiated logout ended a session (the app, when the request named one). */
-  | 'logged_out';
+  | 'logged_out'
+  /** A back-channel logout token reached the app (detail: attempts). */
+  | 'backchannel_logout_delivered'
+  /** A back-channel logout was given up (detail: attempts, reason). */
+  | 'backchannel_logout_failed';
 
 export const auditEventNames: readonly AuditEventName[] = [
   'user_signed_up',
@@ -42,6 +46,8 @@ export const auditEventNames: readonly AuditEventName[] = [
   'app_deleted',
   'app_access_revoked',
   'logged_out',
+  'backchannel_logout_delivered',
+  'backchannel_logout_failed',
 ];
 
 export interface AuditRecord {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { makeConfig, type ConfigOverrides } from '../config/config.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createProviderContext, type ProviderContext } from './context.ts';
+import { runLogoutDeliveries } from './backchannel-logout.ts';
 import { runHousekeeping } from './housekeeping.ts';
 import type { LogOptions } from './http/logging.ts';
 import { buildProviderServer } from './http/server.ts';
@@ -54,7 +55,7 @@ export async function createProvider(options: ProviderOptions): Promise<GrantryS
   return Object.assign(app, { grantry: ctx });
 }
 
-/** Signing keys read again now and then, and the housekeeping purge; returns what stops both. */
+/** Signing keys read again now and then, the housekeeping purge and the back-channel logout sender; returns what stops them. */
 function startBackgroundWork(ctx: ProviderContext, app: FastifyInstance): () => Promise<void> {
   const reload = setInterval(() => void ctx.keys.reload().catch((error) => app.log.error({ err: error }, 'reading the signing keys failed')), ctx.config.lifetimes.signingKeyReload * 1000);
   reload.unref();
@@ -62,8 +63,11 @@ function startBackgroundWork(ctx: ProviderContext, app: FastifyInstance): () => 
     onError: (error) => app.log.error({ err: error }, 'housekeeping pass failed'),
     onPass: (counts) => app.log.debug({ purged: counts }, 'housekeeping pass'),
   });
+  const logoutDeliveries = runLogoutDeliveries(ctx, { onError: (error) => app.log.error({ err: error }, 'sending back-channel logout tokens failed') });
+  ctx.wakeLogoutDeliveries = logoutDeliveries.wake;
   return async () => {
     clearInterval(reload);
-    await housekeeping.stop();
+    ctx.wakeLogoutDeliveries = () => {};
+    await Promise.all([housekeeping.stop(), logoutDeliveries.stop()]);
   };
 }

@@ -61,7 +61,23 @@ export interface Client {
   idTokenSignedResponseAlg?: IdTokenAlgorithm;
   /** Where RP-initiated logout may send the browser afterwards (exact match, as redirect URIs). */
   postLogoutRedirectUris?: string[];
+  /**
+   * How this app's users are named to it (OpenID Connect Core §8): `public`, the user's id, as
+   * the token response's uid always was; or `pairwise`, an id of its own per sector, which no
+   * two sectors can link. Absent: public.
+   */
+  subjectType?: SubjectType;
+  /**
+   * The host whose apps share pairwise subjects (Core §8.1). Set by an operator only, since
+   * claiming another app's host would let an app link its users to that app's; absent, the one
+   * host of the app's redirect URIs.
+   */
+  sectorIdentifier?: string;
+  /** Where a logout token is POSTed when one of its users logs out or withdraws it (Back-Channel Logout 1.0 §2.2). */
+  backchannelLogoutUri?: string;
 }
+
+export type SubjectType = 'public' | 'pairwise';
 
 /** What ID tokens may be signed with: RS256, which every OpenID client takes, or EdDSA, about fifteen times cheaper to sign. */
 export type IdTokenAlgorithm = 'RS256' | 'EdDSA';
@@ -166,6 +182,23 @@ export interface Session {
   userId: string;
   createdAt: number;
   expiresAt: number;
+}
+
+/**
+ * A back-channel logout still to be delivered (OpenID Connect Back-Channel Logout 1.0): the logout
+ * token is signed when it is sent, from these facts, so a retry hours later is not an expired token.
+ */
+export interface LogoutDelivery {
+  id: string;
+  clientId: string;
+  /** The `sub` of the logout token: the app's own name for the person. */
+  subject: string;
+  /** The `sid` of the session that ended; null when the app loses every session of the person (its grant withdrawn). */
+  sessionId: string | null;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  lastError: string | null;
 }
 
 export interface AuthorizedApp {
@@ -389,6 +422,26 @@ export interface SessionStore {
   delete(sessionHash: string): Promise<void>;
 }
 
+export interface LogoutDeliveryStore {
+  /** One multi-row INSERT. */
+  enqueue(deliveries: Omit<LogoutDelivery, 'attempts' | 'lastError'>[]): Promise<void>;
+  /**
+   * Up to `limit` deliveries due at `now`, each taken until `leaseUntil`: an instance that takes one
+   * moves its next attempt there first, conditionally, so two instances never send the same one.
+   */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<LogoutDelivery[]>;
+  /** Delivered, or given up. */
+  delete(id: string): Promise<void>;
+  /** Failed this time: try again at `nextAttemptAt`. */
+  retryLater(id: string, update: { attempts: number; nextAttemptAt: number; lastError: string }): Promise<void>;
+}
+
+/** Values the provider makes once and keeps for ever (the pairwise subject salt). */
+export interface ProviderValueStore {
+  /** The value kept under `name`; `initial` is kept first when there is none (of racing callers, one's is kept and all get it). */
+  getOrCreate(name: string, initial: string): Promise<string>;
+}
+
 export interface AuditStore {
   /** One multi-row INSERT for the whole batch. */
   insert(events: AuditEventInput[]): Promise<void>;
@@ -415,6 +468,8 @@ export interface ProviderStorage {
   accessTokens: AccessTokenStore;
   keys: SigningKeyStore;
   sessions: SessionStore;
+  logoutDeliveries: LogoutDeliveryStore;
+  values: ProviderValueStore;
   throttle: ThrottleStore;
   audit: AuditStore;
   housekeeping: HousekeepingStore;

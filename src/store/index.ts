@@ -13,7 +13,9 @@ import { createHousekeepingStore } from './provider/housekeeping.ts';
 import { createSigningKeyStore } from './provider/keys.ts';
 import { createRefreshTokenStore } from './provider/refresh-tokens.ts';
 import { createAuthorizationRequestStore } from './provider/requests.ts';
+import { createLogoutDeliveryStore } from './provider/logout-deliveries.ts';
 import { createSessionStore } from './provider/sessions.ts';
+import { createProviderValueStore } from './provider/values.ts';
 import { createUserStore } from './provider/users.ts';
 import type { Database } from './schema.ts';
 import { createThrottleStore } from './throttle.ts';
@@ -37,6 +39,8 @@ function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage
     accessTokens: createAccessTokenStore(db),
     keys: createSigningKeyStore(db),
     sessions: createSessionStore(db),
+    logoutDeliveries: createLogoutDeliveryStore(db),
+    values: createProviderValueStore(db),
     throttle: createThrottleStore(db, 'login_failures', 'login_buckets'),
     audit: createAuditStore(db),
     housekeeping: createHousekeepingStore(db),

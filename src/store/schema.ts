@@ -168,6 +168,25 @@ export interface LoginBucketsTable {
   updated_at: number;
 }
 
+/** Back-channel logouts still to be sent (migration 012). */
+export interface LogoutDeliveriesTable {
+  id: string;
+  client_id: string;
+  subject: string;
+  session_id: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  last_error: string | null;
+}
+
+/** Values made once and kept for ever (migration 012). */
+export interface ProviderValuesTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
@@ -183,6 +202,8 @@ export interface ProviderTables {
   login_failures: LoginFailuresTable;
   login_buckets: LoginBucketsTable;
   audit_events: AuditEventsTable;
+  logout_deliveries: LogoutDeliveriesTable;
+  provider_values: ProviderValuesTable;
 }
 
 /** The provider's database. Connect's tables are its own (./connect/schema.ts), opened apart. */

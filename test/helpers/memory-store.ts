@@ -18,6 +18,9 @@ import {
   type GrantStore,
   type HousekeepingStore,
   type LoginFailure,
+  type LogoutDelivery,
+  type LogoutDeliveryStore,
+  type ProviderValueStore,
   type ProviderStore,
   type PublicUser,
   type RefreshToken,
@@ -76,6 +79,8 @@ interface Tables {
   revokedJwts: Map<string, RevokedJwt>;
   keys: Map<string, SigningKeyRecord>;
   sessions: Map<string, Session>;
+  logoutDeliveries: Map<string, LogoutDelivery>;
+  values: Map<string, string>;
   throttle: Map<string, LoginFailure>;
   audit: Map<number, AuditEventRow>;
 }
@@ -107,6 +112,8 @@ export function memoryStore(): ProviderStore {
     revokedJwts: new Map(),
     keys: new Map(),
     sessions: new Map(),
+    logoutDeliveries: new Map(),
+    values: new Map(),
     throttle: new Map(),
     audit: new Map(),
   };
@@ -583,6 +590,31 @@ export function memoryStore(): ProviderStore {
     },
   };
 
+  const logoutDeliveries: LogoutDeliveryStore = {
+    async enqueue(deliveries) {
+      for (const delivery of deliveries) insertNew(t.logoutDeliveries, delivery.id, { ...delivery, attempts: 0, lastError: null }, 'the logout delivery');
+    },
+    async claimDue(now, leaseUntil, limit) {
+      const due = [...t.logoutDeliveries.values()].filter((row) => row.nextAttemptAt <= now).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, limit);
+      for (const row of due) row.nextAttemptAt = leaseUntil;
+      return due.map(copy);
+    },
+    async delete(id) {
+      t.logoutDeliveries.delete(id);
+    },
+    async retryLater(id, update) {
+      const row = t.logoutDeliveries.get(id);
+      if (row) Object.assign(row, update);
+    },
+  };
+
+  const values: ProviderValueStore = {
+    async getOrCreate(name, initial) {
+      if (!t.values.has(name)) t.values.set(name, initial);
+      return t.values.get(name)!;
+    },
+  };
+
   const store: ProviderStore = {
     users,
     clients,
@@ -594,6 +626,8 @@ export function memoryStore(): ProviderStore {
     accessTokens,
     keys,
     sessions,
+    logoutDeliveries,
+    values,
     throttle,
     audit,
     housekeeping,

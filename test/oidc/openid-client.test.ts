@@ -75,7 +75,7 @@ for (const kind of storeKinds) {
       const metadata = config.serverMetadata();
       assert.equal(metadata.issuer, provider.url, 'the issuer is the provider\'s URL');
       assert.equal(metadata.userinfo_endpoint, `${provider.url}/oauth2/userinfo`, 'the UserInfo endpoint is advertised');
-      assert.deepEqual(metadata.subject_types_supported, ['public'], 'public subjects');
+      assert.deepEqual(metadata.subject_types_supported, ['public', 'pairwise'], 'public subjects, and pairwise per app');
       assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['RS256', 'EdDSA'], 'ID tokens are signed with RS256, which Discovery 1.0 requires, or EdDSA');
       assert.ok(metadata.scopes_supported?.includes('openid'), 'openid is a supported scope');
       const oauth = await (await fetch(`${provider.url}/.well-known/oauth-authorization-server`)).json();

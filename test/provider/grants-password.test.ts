@@ -37,6 +37,21 @@ for (const kind of storeKinds) {
       assert.deepEqual([reply.body.refresh_token, reply.body.uid], [undefined, user.id], 'no refresh token, the uid');
     });
 
+    // OpenID Connect defines no password grant: an ID token would say the person signed in at the provider.
+    test('openid is not granted by the password grant: no ID token, now or on refresh; openid alone is invalid_scope', async () => {
+      const { auth } = await trustedApp();
+      const user = await provider.createUser();
+      const reply = await passwordRequest(auth, { username: user.username, password: user.password, scope: 'openid profile' });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.equal(reply.body.scope, 'profile', 'the granted scope leaves openid out, and says so (RFC 6749 §3.3)');
+      assert.equal(reply.body.id_token, undefined, 'no ID token');
+      const refreshed = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: reply.body.refresh_token }, auth);
+      assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+      assert.deepEqual([refreshed.body.scope, refreshed.body.id_token], ['profile', undefined], 'nor on refresh');
+      const onlyOpenid = await passwordRequest(auth, { username: user.username, password: user.password, scope: 'openid' });
+      assert.deepEqual([onlyOpenid.status, onlyOpenid.body.error], [400, 'invalid_scope'], `openid alone: ${JSON.stringify(onlyOpenid.body)}`);
+    });
+
     test('a wrong password or an unknown user is invalid_grant', async () => {
       const { auth } = await trustedApp();
       const user = await provider.createUser();

@@ -89,6 +89,7 @@ export async function mintAccessToken(
     context: { clientId: input.client.id, userId: input.userId, scope: input.scope },
     grantId: input.grantId,
     lifetime: input.lifetime ?? ctx.config.lifetimes.accessToken,
+    subject: input.userId ?? input.client.id,
   };
   return { accessToken: input.client.tokenFormat === 'opaque' ? await createOpaqueAccessToken(ctx, tokenInput) : signJwtAccessToken(ctx, tokenInput) };
 }

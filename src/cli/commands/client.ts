@@ -1,7 +1,8 @@
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
 import { grantModules } from '../../provider/protocol/grants/index.ts';
-import { deleteClient, idTokenAlgorithms, registerClient, RegistrationError, rotateClientSecret, updateClient } from '../../provider/protocol/clients.ts';
-import type { Client, ClientPatch, IdTokenAlgorithm } from '../../provider/storage.ts';
+import { deleteClient, idTokenAlgorithms, registerClient, RegistrationError, rotateClientSecret, subjectTypes, updateClient } from '../../provider/protocol/clients.ts';
+import { sectorOf } from '../../provider/protocol/subject.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType } from '../../provider/storage.ts';
 import { print } from '../output.ts';
 import { UsageError, type CommonFlags } from '../settings.ts';
 import { withStore } from './with-store.ts';
@@ -27,6 +28,9 @@ export const clientOptions = {
   'no-silent-returning': { type: 'boolean' },
   'token-format': { type: 'string' },
   'id-token-alg': { type: 'string' },
+  'subject-type': { type: 'string' },
+  'sector-identifier': { type: 'string' },
+  'backchannel-logout-uri': { type: 'string' },
   owner: { type: 'string' },
   yes: { type: 'boolean' },
 } as const;
@@ -52,6 +56,9 @@ type ClientFlags = CommonFlags & {
   'no-silent-returning'?: boolean;
   'token-format'?: string;
   'id-token-alg'?: string;
+  'subject-type'?: string;
+  'sector-identifier'?: string;
+  'backchannel-logout-uri'?: string;
   owner?: string;
   yes?: boolean;
   json?: boolean;
@@ -71,6 +78,9 @@ function describeClient(client: Client) {
     token_format: client.tokenFormat,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
     post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
+    subject_type: client.subjectType ?? 'public',
+    ...(client.subjectType === 'pairwise' ? { sector_identifier: sectorOf(client) } : {}),
+    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
   };
 }
 
@@ -87,6 +97,12 @@ function parseTokenFormat(value: string | undefined): TokenFormat | undefined {
   if (value === undefined) return undefined;
   if (value !== 'jwt' && value !== 'opaque') throw new UsageError('--token-format takes jwt or opaque');
   return value;
+}
+
+function parseSubjectType(value: string | undefined): SubjectType | undefined {
+  if (value === undefined) return undefined;
+  if (!subjectTypes.includes(value as SubjectType)) throw new UsageError(`--subject-type takes ${subjectTypes.join(' or ')}`);
+  return value as SubjectType;
 }
 
 function parseIdTokenAlg(value: string | undefined): IdTokenAlgorithm | undefined {
@@ -117,6 +133,9 @@ export async function clientCreate(flags: ClientFlags): Promise<void> {
         silentReturning: Boolean(flags['silent-returning']),
         tokenFormat: parseTokenFormat(flags['token-format']),
         idTokenSignedResponseAlg: parseIdTokenAlg(flags['id-token-alg']),
+        subjectType: parseSubjectType(flags['subject-type']),
+        sectorIdentifier: flags['sector-identifier'],
+        backchannelLogoutUri: flags['backchannel-logout-uri'],
         ownerId: owner?.id ?? null,
       });
       print(flags.json, { ...describeClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) }, [
@@ -161,6 +180,10 @@ export async function clientUpdate(id: string | undefined, flags: ClientFlags): 
       tokenFormat: parseTokenFormat(flags['token-format']),
       idTokenSignedResponseAlg: parseIdTokenAlg(flags['id-token-alg']),
       postLogoutRedirectUris: flags['post-logout-redirect-uri'],
+      subjectType: parseSubjectType(flags['subject-type']),
+      // An empty value clears it.
+      sectorIdentifier: flags['sector-identifier'],
+      backchannelLogoutUri: flags['backchannel-logout-uri'],
     };
     try {
       const client = await updateClient(store, config, id, patch);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { t } from '../../i18n/index.ts';
 import type { ProviderContext } from '../context.ts';
 import { connectedAppsPage } from '../pages/account.ts';
+import { noticeLogout } from '../protocol/backchannel-logout.ts';
 import { formText } from '../pages/html.ts';
 import { pageBasics, passesCsrf, requireUser, sendPage } from './login.ts';
 
@@ -27,7 +28,11 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     // An id no app could have (a NUL byte, which PostgreSQL refuses) has no grants to revoke either.
     if (/^[\x21-\x7e]{1,200}$/.test(clientId)) {
       const grantIds = await revokeApp(ctx, user.id, clientId);
-      if (grantIds.length > 0) ctx.audit.record({ event: 'app_access_revoked', userId: user.id, clientId, ip: request.ip, detail: { grant_ids: grantIds } });
+      if (grantIds.length > 0) {
+        ctx.audit.record({ event: 'app_access_revoked', userId: user.id, clientId, ip: request.ip, detail: { grant_ids: grantIds } });
+        // The app is told too, if it asked to be (Back-Channel Logout 1.0): it ends every session it made for this person.
+        await noticeLogout(ctx, user.id, { clientId });
+      }
     }
     return reply.redirect('/account/apps?revoked=1', 303);
   });

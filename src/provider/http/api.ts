@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, type OAuthError } from '../protocol/errors.ts';
 import { authorizeResourceRequest, isBearerError, MissingBearerToken } from '../protocol/resource.ts';
+import { subjectOf } from '../protocol/subject.ts';
 
 // The resource API. Tokens come in the Authorization header only; errors are RFC 6750 §3
 // challenges in WWW-Authenticate, with the same words in a JSON body for humans reading the response.
@@ -34,7 +35,9 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderCo
       const user = access.user;
       // The token is good, it just cannot reach this resource: 403, not a 401 that would send the app refreshing in a loop.
       if (!user) return sendBearerError(reply, insufficientScope('this token was issued to an app acting for itself; /api/me speaks of a user'));
-      const body: Record<string, string | null> = { uid: user.id, username: user.username, display_name: user.displayName };
+      const client = await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds);
+      // uid is the ID token's sub: a pairwise app gets its own name for the person here too.
+      const body: Record<string, string | null> = { uid: client ? subjectOf(ctx, client, user.id) : user.id, username: user.username, display_name: user.displayName };
       if (access.scope.includes('email')) body.email = user.email;
       return body;
     } catch (error) {

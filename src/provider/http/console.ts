@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
-import type { Client, ClientPatch, IdTokenAlgorithm, User } from '../storage.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType, User } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { fieldPresent, formFlag, formLines, formList, formText } from '../pages/html.ts';
 import { appPage, consolePage, deleteAppPage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
@@ -226,6 +226,9 @@ const problemKeys: Record<string, { key: MessageKey; field?: FormProblem['field'
   token_format: { key: 'console.error.token_format' },
   post_logout_redirect_uri: { key: 'console.error.post_logout_redirect_uri', field: 'post_logout_redirect_uris' },
   id_token_alg: { key: 'console.error.id_token_alg' },
+  backchannel_logout_uri: { key: 'console.error.backchannel_logout_uri', field: 'backchannel_logout_uri' },
+  subject_type: { key: 'console.error.subject_type', field: 'subject_type' },
+  subject_type_sector: { key: 'console.error.subject_type_sector', field: 'subject_type' },
   redirect_uri_none: { key: 'console.error.redirect_uri_none', field: 'redirect_uris' },
   redirect_uri_too_many: { key: 'console.error.redirect_uri_too_many', field: 'redirect_uris' },
   redirect_uri_not_absolute: { key: 'console.error.redirect_uri_not_absolute', field: 'redirect_uris' },
@@ -258,6 +261,10 @@ function advancedPatch(client: Client, body: unknown): ClientPatch {
     const alg = formText(body, 'id_token_alg');
     if (alg) patch.idTokenSignedResponseAlg = alg as IdTokenAlgorithm;
     if (fieldPresent(body, 'post_logout_redirect_uris')) patch.postLogoutRedirectUris = unique(formLines(body, 'post_logout_redirect_uris'));
+    // Empty clears it. The sector identifier is not here: only an operator sets it (see Client.sectorIdentifier).
+    if (fieldPresent(body, 'backchannel_logout_uri')) patch.backchannelLogoutUri = formText(body, 'backchannel_logout_uri')?.trim() ?? '';
+    const subjectType = formText(body, 'subject_type');
+    if (subjectType) patch.subjectType = subjectType as SubjectType;
   }
   if (client.appType === 'spa') patch.grantTypes = withGrant(client.grantTypes, 'implicit', formFlag(body, 'implicit'));
   return patch;

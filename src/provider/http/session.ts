@@ -3,6 +3,7 @@ import { defaults } from '../../config/defaults.ts';
 import { deriveKey, hmac, randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
 import type { ProviderContext } from '../context.ts';
 import type { SignedIn } from '../protocol/authorization.ts';
+import { noticeLogout, sessionIdOf } from '../protocol/backchannel-logout.ts';
 import type { User } from '../storage.ts';
 
 // The signed-in user's session (a random id in an HttpOnly cookie; its hash in the store) and the
@@ -54,7 +55,7 @@ export async function signedInWithConsent(ctx: ProviderContext, request: Fastify
   const id = request.cookies[sessionCookie];
   const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
   loaded.set(request, found ? { user: found.user, signedInAt: found.session.createdAt } : null);
-  return found ? { user: found.user, authTime: found.session.createdAt, consent: found.consent } : null;
+  return found ? { user: found.user, authTime: found.session.createdAt, sessionId: sessionIdOf(found.session.sessionHash), consent: found.consent } : null;
 }
 
 // A random id per browser, to which stored authorization requests are bound (never the session:
@@ -82,12 +83,18 @@ export async function startSession(ctx: ProviderContext, request: FastifyRequest
   loaded.set(request, { user, signedInAt: at });
 }
 
+/**
+ * Ends this browser's session, and has the apps of its person that asked for back-channel logout
+ * told (protocol/backchannel-logout.ts): a stored notice each, sent after the answer.
+ */
 export async function endSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const id = request.cookies[sessionCookie];
+  const signIn = id ? await currentSignIn(ctx, request) : null;
   if (id) await ctx.store.sessions.delete(sha256(id));
   reply.clearCookie(sessionCookie, { path: '/' });
   reply.clearCookie(csrfCookie, { path: '/' });
   loaded.set(request, null);
+  if (id && signIn) await noticeLogout(ctx, signIn.user.id, { sessionId: sessionIdOf(sha256(id)) });
 }
 
 // A CSRF secret set on a response that has not reached the browser yet: forms on that same

@@ -33,6 +33,8 @@ const en = {
   'audit.event.app_deleted': 'App deleted',
   'audit.event.app_access_revoked': 'A user removed access',
   'audit.event.logged_out': 'A user logged out through the app',
+  'audit.event.backchannel_logout_delivered': 'The app was told of a logout',
+  'audit.event.backchannel_logout_failed': 'The app could not be told of a logout',
 } as const;
 
 type AuditKey = keyof typeof en;
@@ -63,6 +65,8 @@ const zhCN: Catalogue<AuditKey> = {
   'audit.event.app_deleted': '应用已删除',
   'audit.event.app_access_revoked': '用户取消了授权',
   'audit.event.logged_out': '用户通过应用退出了登录',
+  'audit.event.backchannel_logout_delivered': '已通知应用用户退出了登录',
+  'audit.event.backchannel_logout_failed': '未能通知应用用户退出了登录',
 };
 
 const t = translator<AuditKey>({ en, 'zh-CN': zhCN });

@@ -19,7 +19,7 @@ const typeLabel = (m: Words, type: AppType) => (appTypeKeys[type] ? m(appTypeKey
 /** A refused form: what is wrong, and (for the callback URLs) which field. */
 export interface FormProblem {
   message: string;
-  field?: 'redirect_uris' | 'post_logout_redirect_uris' | 'name' | 'homepage' | 'description' | 'scopes';
+  field?: 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | 'subject_type' | 'name' | 'homepage' | 'description' | 'scopes';
 }
 
 export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[]; notice?: string }): string {
@@ -301,7 +301,21 @@ function openIdFields(m: Words, draft: Client, problem: FormProblem | undefined)
   aria-describedby="post_logout_redirect_uris-hint${invalid ? ' post_logout_redirect_uris-error' : ''}"${invalid ? html` aria-invalid="true"` : ''}>${(draft.postLogoutRedirectUris ?? []).join('\n')}</textarea>
 ${invalid ? html`<p class="field-error" id="post_logout_redirect_uris-error" data-testid="post_logout_redirect_uris-error">${problem!.message}</p>` : ''}
 <p class="hint" id="post_logout_redirect_uris-hint">${m('logoutUris.hint')}</p>
+${fieldWithProblem(problem, 'backchannel_logout_uri', html`<label for="backchannel_logout_uri">${m('backchannelUri.label')}</label>
+<input id="backchannel_logout_uri" name="backchannel_logout_uri" type="url" value="${draft.backchannelLogoutUri ?? ''}" placeholder="https://app.example/backchannel-logout" spellcheck="false" autocapitalize="off"`, m('backchannelUri.hint'))}
+${fieldWithProblem(problem, 'subject_type', html`<label for="subject_type">${m('subjectType.label')}</label>
+<select id="subject_type" name="subject_type"`, m('subjectType.hint'), html`<option value="public"${draft.subjectType !== 'pairwise' ? html` selected` : ''}>${m('subjectType.public')}</option>
+<option value="pairwise"${draft.subjectType === 'pairwise' ? html` selected` : ''}>${m('subjectType.pairwise')}</option>
+</select>`)}
 </fieldset>`;
+}
+
+/** A field's opening tag (left open for its aria attributes), its error when it is the one refused, and its hint. */
+function fieldWithProblem(problem: FormProblem | undefined, field: NonNullable<FormProblem['field']>, opening: Html, hint: string, rest: Html | '' = ''): Html {
+  const invalid = problem?.field === field;
+  return html`${opening} aria-describedby="${field}-hint${invalid ? ` ${field}-error` : ''}"${invalid ? html` aria-invalid="true"` : ''}>${rest}
+${invalid ? html`<p class="field-error" id="${field}-error" data-testid="${field}-error">${problem!.message}</p>` : ''}
+<p class="hint" id="${field}-hint">${hint}</p>`;
 }
 
 /** Why some changes will ask for a fresh sign-in, and the way to make one that comes back here. */

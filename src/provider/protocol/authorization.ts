@@ -9,6 +9,7 @@ import { isConfidential, registeredRedirectUri } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { grantForResponseType } from './grants/index.ts';
 import { formatScope, isSubset } from './scopes.ts';
+import { subjectOf } from './subject.ts';
 
 // The authorization endpoint (RFC 6749 §4.1, §4.2) without HTTP. A request is checked; a person
 // who is signed in and has already allowed what it asks is answered at once (no row is written).
@@ -21,6 +22,8 @@ export interface SignedIn {
   user: User;
   /** When they signed in (their session's start), seconds since the epoch. */
   authTime: number;
+  /** Their provider session's sid (./backchannel-logout.ts), which the ID token names. */
+  sessionId: string;
   /** What they allowed this app before (scopes, for which redirect URIs), if it is remembered. */
   consent: RememberedConsent | undefined;
 }
@@ -71,11 +74,11 @@ export async function beginAuthorization(ctx: ProviderContext, params: Authoriza
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
   if (prompts(request.parameters, 'none')) return answerWithoutPage(ctx, request, session);
-  if (session && !wantsFreshLogin(request, session) && !wantsAccountChoice(request, session) && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
+  if (session && !wantsFreshLogin(ctx, request, session) && !wantsAccountChoice(request, session) && !needsConsent(request, session.consent) && !needsConfirmation(request)) {
     return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
   }
   const requestId = await storeRequest(ctx, request, input.browserId());
-  if (!session || wantsFreshLogin(request, session)) return { step: 'login', requestId };
+  if (!session || wantsFreshLogin(ctx, request, session)) return { step: 'login', requestId };
   if (wantsAccountChoice(request, session)) return { step: 'select_account', requestId, request, user: session.user };
   return { step: 'consent', requestId, request, user: session.user, confirmOnly: !needsConsent(request, session.consent) };
 }
@@ -92,7 +95,7 @@ async function answerWithoutPage(ctx: ProviderContext, request: RedirectingReque
   });
   if (!session) return refuse('login_required', 'nobody is signed in, and prompt=none allows no login page');
   if (signedInTooLongAgo(request, session)) return refuse('login_required', 'the sign-in is older than max_age, and prompt=none allows no login page');
-  if (hintsAnotherPerson(request, session)) return refuse('login_required', 'the person signed in is not the one id_token_hint names, and prompt=none allows no login page');
+  if (hintsAnotherPerson(ctx, request, session)) return refuse('login_required', 'the person signed in is not the one id_token_hint names, and prompt=none allows no login page');
   if (needsConsent(request, session.consent) || needsConfirmation(request)) return refuse('consent_required', 'the person has to allow this first, and prompt=none allows no consent page');
   return { step: 'redirect', location: await approve(ctx, request, session, { remember: false }) };
 }
@@ -102,12 +105,12 @@ async function answerWithoutPage(ctx: ProviderContext, request: RedirectingReque
  * fresh sign-in (prompt=login), its id_token_hint names someone else, or
  * the sign-in they have is older than its max_age. `since`: for a stored request, a sign-in made after it was stored is fresh enough.
  */
-function wantsFreshLogin(request: RedirectingRequest, session: SignedIn, since?: number): boolean {
+function wantsFreshLogin(ctx: ProviderContext, request: RedirectingRequest, session: SignedIn, since?: number): boolean {
   // A sign-in made after the request was stored is the fresh one it asked for, however long the
   // person then took over the consent page (or max_age=0 would never be satisfied).
   if (since !== undefined && session.authTime >= since) return false;
   if (signedInTooLongAgo(request, session)) return true;
-  return prompts(request.parameters, 'login') || hintsAnotherPerson(request, session);
+  return prompts(request.parameters, 'login') || hintsAnotherPerson(ctx, request, session);
 }
 
 /**
@@ -121,9 +124,10 @@ function wantsAccountChoice(request: RedirectingRequest, session: SignedIn, sinc
 }
 
 /** Whether id_token_hint (checked by checks/id-token-hint.ts) names someone else than the person signed in. */
-function hintsAnotherPerson(request: RedirectingRequest, session: SignedIn): boolean {
+function hintsAnotherPerson(ctx: ProviderContext, request: RedirectingRequest, session: SignedIn): boolean {
   const hint = request.parameters.id_token_hint;
-  return hint !== undefined && decodeJwt(hint).sub !== session.user.id;
+  // The hint names the person as this app knows them: by its pairwise subject, if it has them (./subject.ts).
+  return hint !== undefined && decodeJwt(hint).sub !== subjectOf(ctx, request.client, session.user.id);
 }
 
 function signedInTooLongAgo(request: RedirectingRequest, session: SignedIn): boolean {
@@ -199,9 +203,9 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
   if (checked.outcome !== 'valid') return failedCheck(ctx, checked);
   const request = atAuthorize(checked.request);
   const session = await input.signedIn(request.client.id);
-  if (!session || wantsFreshLogin(request, session, stored.createdAt)) return { step: 'login', requestId };
+  if (!session || wantsFreshLogin(ctx, request, session, stored.createdAt)) return { step: 'login', requestId };
   // Signed in afresh, but as someone else than the id_token_hint names: Core §3.1.2.1 says to refuse.
-  if (hintsAnotherPerson(request, session)) {
+  if (hintsAnotherPerson(ctx, request, session)) {
     const error = new OAuthError('login_required', 'the person who signed in is not the one id_token_hint names');
     return { step: 'redirect', location: errorLocation(ctx, request.redirectUri, error, request.parameters.state, responseModeOf(ctx, request)) };
   }
@@ -243,7 +247,7 @@ async function approve(ctx: ProviderContext, request: RedirectingRequest, sessio
     await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris] });
   }
   const grant = grantForResponseType(ctx.config, request.responseType)!;
-  const response = await grant.authorization!.respond(ctx, { request, user: session.user, authTime: session.authTime });
+  const response = await grant.authorization!.respond(ctx, { request, user: session.user, authTime: session.authTime, sessionId: session.sessionId });
   return withParams(request.redirectUri, response.mode, { ...response.params, state: request.parameters.state, iss: ctx.config.issuer });
 }
 

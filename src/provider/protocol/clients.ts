@@ -9,7 +9,8 @@ import {
 } from '../../config/defaults.ts';
 import { randomToken, sha256 } from '../../lib/crypto.ts';
 import type { ProviderStore } from '../storage.ts';
-import type { Client, ClientPatch, IdTokenAlgorithm } from '../storage.ts';
+import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType } from '../storage.ts';
+import { sectorOf } from './subject.ts';
 
 export const idTokenAlgorithms: readonly IdTokenAlgorithm[] = ['RS256', 'EdDSA'];
 import { findGrant, grantModules } from './grants/index.ts';
@@ -49,6 +50,10 @@ export interface Registration {
   silentReturning?: boolean;
   idTokenSignedResponseAlg?: IdTokenAlgorithm;
   postLogoutRedirectUris?: string[];
+  subjectType?: SubjectType;
+  /** Only an operator sets it: see Client.sectorIdentifier. */
+  sectorIdentifier?: string;
+  backchannelLogoutUri?: string;
 }
 
 export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
@@ -87,6 +92,9 @@ export async function registerClient(
     silentReturning: input.silentReturning ?? false,
     ...(input.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: input.idTokenSignedResponseAlg } : {}),
     ...(input.postLogoutRedirectUris?.length ? { postLogoutRedirectUris: input.postLogoutRedirectUris } : {}),
+    ...(input.subjectType ? { subjectType: input.subjectType } : {}),
+    ...(input.sectorIdentifier ? { sectorIdentifier: input.sectorIdentifier } : {}),
+    ...(input.backchannelLogoutUri ? { backchannelLogoutUri: input.backchannelLogoutUri } : {}),
   };
   validateClient(draft, config);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
@@ -112,13 +120,15 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
  * deleting the app, which cannot be undone. A redirect URI removed needs nothing: it can only stop
  * codes going somewhere.
  */
-export type SensitiveChange = 'redirect_uri_added' | 'post_logout_redirect_uri_added' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
+export type SensitiveChange = 'redirect_uri_added' | 'post_logout_redirect_uri_added' | 'backchannel_logout_uri_changed' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
 
 export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveChange[] {
   const changes: SensitiveChange[] = [];
   if (patch.redirectUris?.some((uri) => !client.redirectUris.includes(uri))) changes.push('redirect_uri_added');
   // Where logging out may send a browser from the issuer's own address: as weighty as a callback URL.
   if (patch.postLogoutRedirectUris?.some((uri) => !(client.postLogoutRedirectUris ?? []).includes(uri))) changes.push('post_logout_redirect_uri_added');
+  // Where the provider itself will POST: a new address is as weighty as a new callback URL.
+  if (patch.backchannelLogoutUri && patch.backchannelLogoutUri !== client.backchannelLogoutUri) changes.push('backchannel_logout_uri_changed');
   if (patch.grantTypes?.includes('implicit') && !client.grantTypes.includes('implicit')) changes.push('implicit_on');
   if (patch.pkceRequired === false && client.pkceRequired) changes.push('pkce_off');
   return changes;
@@ -182,6 +192,46 @@ export function validateClient(client: Client, config: GrantryConfig): void {
   if (client.idTokenSignedResponseAlg !== undefined && !idTokenAlgorithms.includes(client.idTokenSignedResponseAlg)) {
     throw new RegistrationError(`ID tokens are signed with ${idTokenAlgorithms.join(' or ')}`, 'id_token_alg');
   }
+  if (client.subjectType !== undefined && !subjectTypes.includes(client.subjectType)) {
+    throw new RegistrationError(`the subject type is ${subjectTypes.join(' or ')}`, 'subject_type');
+  }
+  if (client.sectorIdentifier && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(client.sectorIdentifier)) {
+    throw new RegistrationError(`the sector identifier "${client.sectorIdentifier}" is not a host name (lower case, like app.example.com)`, 'sector_identifier', client.sectorIdentifier);
+  }
+  // Core §8.1: pairwise subjects are computed for one host; an app whose callbacks name several needs an operator to say which.
+  if (client.subjectType === 'pairwise' && sectorOf(client) === undefined) {
+    throw new RegistrationError('a pairwise app needs its redirect URIs on one host, or a sector identifier an operator sets', 'subject_type_sector');
+  }
+  // An empty one (a patch that clears it) is none.
+  if (client.backchannelLogoutUri) checkBackchannelLogoutUri(client.backchannelLogoutUri, config);
+}
+
+export const subjectTypes: readonly SubjectType[] = ['public', 'pairwise'];
+
+/**
+ * Whether the provider may call back to loopback: only in development, when the issuer itself is
+ * http on a loopback host. Anywhere else a logout URI on loopback would have the provider call
+ * itself or its neighbours for whoever registered it.
+ */
+export function allowsLoopbackCallbacks(config: Pick<GrantryConfig, 'issuer'>): boolean {
+  const issuer = new URL(config.issuer);
+  return issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
+}
+
+/**
+ * A back-channel logout URI (Back-Channel Logout 1.0 §2.2): absolute https without a fragment (or
+ * http on loopback, in development); it may have a query. Where it resolves is checked again on
+ * every delivery (src/lib/outbound.ts).
+ */
+export function checkBackchannelLogoutUri(uri: string, config: Pick<GrantryConfig, 'issuer'>): void {
+  const refuse = (why: string) => new RegistrationError(`the back-channel logout URI "${uri}" ${why}`, 'backchannel_logout_uri', uri);
+  if (!URL.canParse(uri)) throw refuse('is not an absolute URL');
+  const url = new URL(uri);
+  if (uri.includes('#')) throw refuse('has a fragment');
+  if (url.username || url.password) throw refuse('may not carry credentials');
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname) && allowsLoopbackCallbacks(config)) return;
+  throw refuse('must use https (http on loopback only while the issuer itself is http on loopback, in development)');
 }
 
 function checkHomepage(homepage: string): void {

@@ -3,6 +3,7 @@ import type { Client } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { invalidRequest, isOAuthError } from './errors.ts';
 import { validateAccessToken } from './resource.ts';
+import { subjectOf, type SubjectClient } from './subject.ts';
 import { isRefreshTokenExpired } from './tokens/refresh-token.ts';
 import { accessTokenAudience } from './tokens/access-token.ts';
 
@@ -47,7 +48,7 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
       active: true,
       scope: access.scope.join(' '),
       client_id: access.clientId,
-      sub: access.user?.id ?? access.clientId,
+      sub: access.user ? subjectOf(ctx, await tokenClient(ctx, caller, access.clientId), access.user.id) : access.clientId,
       token_type: 'Bearer',
       exp: access.expiresAt,
       iss: ctx.config.issuer,
@@ -59,6 +60,13 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
     if (isOAuthError(error)) return undefined;
     throw error;
   }
+}
+
+/** The app a token was issued to, for its name for the person: the caller itself, or (a resource server asking) that app. */
+async function tokenClient(ctx: ProviderContext, caller: Client, clientId: string): Promise<SubjectClient> {
+  if (caller.id === clientId) return caller;
+  // Gone since: the token would not have validated; its subject is then the public one.
+  return (await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds)) ?? { id: clientId, redirectUris: [] };
 }
 
 async function introspectRefreshToken(ctx: ProviderContext, caller: Client, token: string): Promise<IntrospectionResponse | undefined> {
@@ -74,7 +82,7 @@ async function introspectRefreshToken(ctx: ProviderContext, caller: Client, toke
     active: true,
     scope: refresh.scope,
     client_id: refresh.clientId,
-    sub: user?.id ?? refresh.clientId,
+    sub: user ? subjectOf(ctx, caller, user.id) : refresh.clientId,
     token_type: 'refresh_token',
     exp: refresh.expiresAt,
     iat: refresh.createdAt,

@@ -1,5 +1,6 @@
 import type { ProviderContext } from '../context.ts';
 import type { Client } from '../storage.ts';
+import { subjectOf } from './subject.ts';
 import { verifyIdTokenHint } from './tokens/id-token.ts';
 
 // RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) without HTTP: an app asks the
@@ -47,7 +48,8 @@ export async function checkLogoutRequest(ctx: ProviderContext, params: LogoutPar
 
   const found = { ...(redirect ? { redirect } : {}), ...(client ? { client } : {}) };
   if (signedInUserId === null) return { step: 'logout', ...found };
-  if (hint && hint.sub === signedInUserId) return { step: 'logout', ...found };
+  // The hint names the person as the app knows them (../subject.ts): by its pairwise subject, if it has them.
+  if (hint && client && hint.sub === subjectOf(ctx, client, signedInUserId)) return { step: 'logout', ...found };
   return { step: 'confirm', ...found };
 }
 

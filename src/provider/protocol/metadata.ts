@@ -1,6 +1,6 @@
 import type { GrantryConfig } from '../../config/config.ts';
 import { enabledGrants } from './grants/index.ts';
-import { idTokenAlgorithms } from './clients.ts';
+import { idTokenAlgorithms, subjectTypes } from './clients.ts';
 
 /** The authorization server metadata (RFC 8414), as Grantry writes it. */
 export interface ServerMetadata {
@@ -29,10 +29,13 @@ export interface ServerMetadata {
   claims_parameter_supported: boolean;
   request_parameter_supported: boolean;
   request_uri_parameter_supported: boolean;
+  // OpenID Connect Back-Channel Logout 1.0 §2.1.
+  backchannel_logout_supported: boolean;
+  backchannel_logout_session_supported: boolean;
 }
 
 /** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
-export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'email', 'email_verified'];
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'preferred_username', 'email', 'email_verified'];
 
 /**
  * The one metadata document, served at /.well-known/oauth-authorization-server (RFC 8414) and at
@@ -61,14 +64,17 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     service_documentation: `${issuer}/`,
     userinfo_endpoint: `${issuer}/oauth2/userinfo`,
     end_session_endpoint: `${issuer}/oauth2/logout`,
-    // The user's id, as uid and /api/me have always said it; pairwise subjects are to come.
-    subject_types_supported: ['public'],
+    // The user's id, as uid and /api/me have always said it, or per app a pairwise one (./subject.ts).
+    subject_types_supported: [...subjectTypes],
     // RS256 for every app by default (Discovery 1.0 requires it), EdDSA for the apps that choose it.
     id_token_signing_alg_values_supported: [...idTokenAlgorithms],
     claims_supported: supportedClaims,
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    backchannel_logout_supported: true,
+    // Logout tokens of an ended session carry its sid, which the ID tokens of that session carry too.
+    backchannel_logout_session_supported: true,
   };
   // Each grant's own fields; lists are merged, in the order of the grants.
   for (const grant of grants) {

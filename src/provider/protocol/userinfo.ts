@@ -1,6 +1,7 @@
 import type { ProviderContext } from '../context.ts';
-import { insufficientScope, invalidRequest } from './errors.ts';
+import { insufficientScope, invalidRequest, invalidToken } from './errors.ts';
 import { bearerTokenFrom, requireScope, validateAccessToken } from './resource.ts';
+import { subjectOf } from './subject.ts';
 
 // The UserInfo endpoint (OpenID Connect Core §5.3): the claims about the person an access token
 // speaks for, by the scopes it was granted. `sub` is always there, and is the ID token's. A claim
@@ -40,7 +41,9 @@ export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): 
   requireScope(access, 'openid');
   const user = access.user;
   if (!user) throw insufficientScope('this token was issued to an app acting for itself; UserInfo speaks of a person');
-  const claims: UserInfoClaims = { sub: user.id };
+  const client = await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds);
+  if (!client) throw invalidToken('the app this token was issued to no longer exists');
+  const claims: UserInfoClaims = { sub: subjectOf(ctx, client, user.id) };
   if (access.scope.includes('profile')) {
     if (user.displayName) claims.name = user.displayName;
     claims.preferred_username = user.username;

@@ -10,6 +10,7 @@ import * as requestsAndContext from './008-requests-and-context.ts';
 import * as usernameKeysAndBuckets from './009-username-keys-and-buckets.ts';
 import * as consentBinding from './010-consent-binding.ts';
 import * as clientSettings from './011-client-settings.ts';
+import * as logoutDeliveriesAndValues from './012-logout-deliveries-and-values.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '009-username-keys-and-buckets': usernameKeysAndBuckets,
   '010-consent-binding': consentBinding,
   '011-client-settings': clientSettings,
+  '012-logout-deliveries-and-values': logoutDeliveriesAndValues,
 };

@@ -75,10 +75,7 @@ export function clientRow(client: Client): ClientsTable {
     created_at: client.createdAt,
     updated_at: client.updatedAt,
     silent_returning: client.silentReturning ? 1 : 0,
-    settings: JSON.stringify({
-      ...(client.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: client.idTokenSignedResponseAlg } : {}),
-      ...(client.postLogoutRedirectUris?.length ? { postLogoutRedirectUris: client.postLogoutRedirectUris } : {}),
-    }),
+    settings: JSON.stringify(Object.fromEntries(settingNames.map((name) => [name, client[name]]).filter(([, value]) => value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)))),
   };
 }
 
@@ -104,15 +101,22 @@ export function toClient(row: Selectable<ClientsTable>): Client {
   };
 }
 
-/** The settings column's JSON, keeping only the settings Grantry knows. */
-function clientSettings(settings: string | undefined): Pick<Client, 'idTokenSignedResponseAlg' | 'postLogoutRedirectUris'> {
-  const parsed = settings ? (JSON.parse(settings) as { idTokenSignedResponseAlg?: unknown; postLogoutRedirectUris?: unknown }) : {};
-  const alg = parsed.idTokenSignedResponseAlg;
-  const uris = parsed.postLogoutRedirectUris;
-  return {
-    ...(alg === 'RS256' || alg === 'EdDSA' ? { idTokenSignedResponseAlg: alg } : {}),
-    ...(Array.isArray(uris) && uris.every((uri) => typeof uri === 'string') ? { postLogoutRedirectUris: uris as string[] } : {}),
-  };
+type ClientSettings = Pick<Client, 'idTokenSignedResponseAlg' | 'postLogoutRedirectUris' | 'subjectType' | 'sectorIdentifier' | 'backchannelLogoutUri'>;
+
+/** Each setting the JSON column may hold, with what a well-formed value is: a new setting is one line here and a field of Client. */
+const settingChecks: { [K in keyof Required<ClientSettings>]: (value: unknown) => boolean } = {
+  idTokenSignedResponseAlg: (value) => value === 'RS256' || value === 'EdDSA',
+  postLogoutRedirectUris: (value) => Array.isArray(value) && value.every((uri) => typeof uri === 'string'),
+  subjectType: (value) => value === 'public' || value === 'pairwise',
+  sectorIdentifier: (value) => typeof value === 'string',
+  backchannelLogoutUri: (value) => typeof value === 'string',
+};
+const settingNames = Object.keys(settingChecks) as (keyof ClientSettings)[];
+
+/** The settings column's JSON, keeping only the settings Grantry knows, each well-formed. */
+function clientSettings(settings: string | undefined): ClientSettings {
+  const parsed = settings ? (JSON.parse(settings) as Record<string, unknown>) : {};
+  return Object.fromEntries(settingNames.filter((name) => settingChecks[name](parsed[name])).map((name) => [name, parsed[name]])) as ClientSettings;
 }
 
 export function toGrant(row: Selectable<GrantsTable>): Grant {

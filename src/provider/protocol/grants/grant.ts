@@ -37,6 +37,8 @@ export interface Approval {
   user: User;
   /** When the person signed in (their session's start), seconds since the epoch. */
   authTime: number;
+  /** The sid of the session they signed in with (OpenID Connect's sid, for logout). */
+  sessionId: string;
 }
 
 /** An authorization response: where the parameters go (RFC 6749 §4.1.2 query, §4.2.2 fragment) and what they are. */

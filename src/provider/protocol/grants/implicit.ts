@@ -18,9 +18,9 @@ export const implicitGrant: GrantModule = {
   authorization: {
     responseType: 'token',
     responseMode: 'fragment',
-    async respond(ctx, { request, user, authTime }) {
+    async respond(ctx, { request, user, authTime, sessionId }) {
       const scope = request.scope.join(' ');
-      const facts = { ...request.facts, authTime };
+      const facts = { ...request.facts, authTime, sid: sessionId };
       const grant = await ctx.store.grants.create({ id: randomUUID(), clientId: request.client.id, userId: user.id, scope, createdAt: Math.floor(Date.now() / 1000), context: facts });
       // Never a refresh token here: nothing in a browser's URL can keep one safe.
       const response = await assembleTokenResponse(ctx, {

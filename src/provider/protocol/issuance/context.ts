@@ -11,6 +11,11 @@ export interface IssuanceFacts {
   audience?: string[];
   /** The authorization request's nonce, for the ID token (OpenID Connect). */
   nonce?: string;
+  /**
+   * The provider session the person was signed in with when they authorized (OpenID Connect's
+   * sid, ../../logout-notice.ts): the ID token names it, and ending that session notifies the app.
+   */
+  sid?: string;
   /** How the person authenticated (OpenID Connect's acr and amr). */
   acr?: string;
   amr?: string[];

@@ -39,6 +39,8 @@ export interface AccessTokenInput {
   context: IssuanceContext;
   /** Null for a client_credentials token: no grant row stands behind it. */
   grantId: string | null;
+  /** The `sub`: what the app calls the person (../subject.ts); the app itself when no person is involved. */
+  subject: string;
   /** Seconds. */
   lifetime: number;
 }
@@ -60,7 +62,7 @@ export function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput
   const { context } = input;
   const claims: AccessTokenClaims = {
     iss: ctx.config.issuer,
-    sub: context.userId ?? context.clientId,
+    sub: input.subject,
     aud: accessTokenAudience(ctx),
     client_id: context.clientId,
     scope: context.scope,

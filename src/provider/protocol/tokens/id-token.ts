@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ProviderContext } from '../../context.ts';
-import type { IdTokenAlgorithm } from '../../storage.ts';
+import type { Client } from '../../storage.ts';
+import { subjectOf } from '../subject.ts';
 import type { IssuanceContext } from '../issuance/context.ts';
 import { findVerificationKey } from './access-token.ts';
 import { signJwt } from './jwt.ts';
@@ -13,7 +14,7 @@ export const idTokenType = 'JWT';
 
 export interface IdTokenClaims {
   iss: string;
-  /** The same as the token response's uid and /api/me's: the user's id (a public subject). */
+  /** The same as the token response's uid and /api/me's: the user's id, or for a pairwise app its own name for them (../subject.ts). */
   sub: string;
   aud: string;
   iat: number;
@@ -22,6 +23,8 @@ export interface IdTokenClaims {
   nonce?: string;
   acr?: string;
   amr?: string[];
+  /** The provider session the person signed in with (Back-Channel Logout 1.0 §2.4), which a logout token names. */
+  sid?: string;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -30,11 +33,11 @@ const now = () => Math.floor(Date.now() / 1000);
  * `nonce` is given only for the ID token of the code exchange, the answer to the request that
  * sent it; an ID token from a refresh carries none (Core §12.2), but keeps the original auth_time.
  */
-export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { userId: string }, nonce: string | undefined, alg: IdTokenAlgorithm): string {
+export function signIdToken(ctx: ProviderContext, client: Client, context: IssuanceContext & { userId: string }, nonce: string | undefined): string {
   const issuedAt = now();
   const claims: IdTokenClaims = {
     iss: ctx.config.issuer,
-    sub: context.userId,
+    sub: subjectOf(ctx, client, context.userId),
     aud: context.clientId,
     iat: issuedAt,
     exp: issuedAt + ctx.config.lifetimes.idToken,
@@ -43,7 +46,9 @@ export function signIdToken(ctx: ProviderContext, context: IssuanceContext & { u
   if (nonce !== undefined) claims.nonce = nonce;
   if (context.acr !== undefined) claims.acr = context.acr;
   if (context.amr !== undefined) claims.amr = context.amr;
-  return signJwt(ctx.keys.signingKey(alg), idTokenType, claims);
+  if (context.sid !== undefined) claims.sid = context.sid;
+  // RS256 unless the app chose EdDSA: the default OpenID Connect Registration gives (§2).
+  return signJwt(ctx.keys.signingKey(client.idTokenSignedResponseAlg ?? 'RS256'), idTokenType, claims);
 }
 
 /** What an ID token this provider issued says, once its signature and issuer are checked. */

@@ -14,7 +14,6 @@ export const idTokenContributor: TokenResponseContributor = {
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return undefined;
     if (!context.scope.split(' ').includes('openid')) return undefined;
     const nonce = grantType === 'authorization_code' ? context.nonce : undefined;
-    // RS256 unless the app chose EdDSA: the default OpenID Connect Registration gives (§2).
-    return { id_token: signIdToken(ctx, { ...context, userId: context.userId }, nonce, issuance.client.idTokenSignedResponseAlg ?? 'RS256') };
+    return { id_token: signIdToken(ctx, issuance.client, { ...context, userId: context.userId }, nonce) };
   },
 };

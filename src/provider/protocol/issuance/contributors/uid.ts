@@ -1,3 +1,4 @@
+import { subjectOf } from '../../subject.ts';
 import type { TokenResponseContributor } from '../response.ts';
 
 /**
@@ -10,6 +11,7 @@ export const uidContributor: TokenResponseContributor = {
   name: 'uid',
   contribute(ctx, issuance) {
     if (!ctx.config.features.uidInTokenResponse || issuance.channel !== 'token_endpoint' || issuance.context.userId === null) return undefined;
-    return { uid: issuance.context.userId };
+    // The ID token's sub: a pairwise app gets its pairwise subject here too.
+    return { uid: subjectOf(ctx, issuance.client, issuance.context.userId) };
   },
 };

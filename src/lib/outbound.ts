@@ -1,0 +1,86 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+// Requests Grantry makes to addresses that someone else chose (an app's back-channel logout URI):
+// never to a private, link-local, loopback or otherwise reserved address, checked on the address
+// actually connected to, after DNS resolution, so that a name that resolves (or re-resolves) to
+// 127.0.0.1 or 169.254.169.254 is refused as the address itself would be. Loopback is allowed only
+// when the caller says so: development, where the issuer itself is http on loopback.
+
+export class OutboundRefused extends Error {}
+
+export interface OutboundOptions {
+  /** Whether loopback addresses may be reached (development only). */
+  allowLoopback: boolean;
+  timeoutMs: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+}
+
+/** Whether an address may be reached: a public unicast address, or loopback when allowed. */
+export function isReachableAddress(address: string, allowLoopback: boolean): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  // ::ffff:127.0.0.1 is 127.0.0.1.
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  const range = parsed.range();
+  return range === 'unicast' || (allowLoopback && range === 'loopback');
+}
+
+function guardedLookup(allowLoopback: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      // Every address the name has must be allowed: otherwise a name with one public and one private address could be made to pick the private one.
+      const refused = addresses.find((entry) => !isReachableAddress(entry.address, allowLoopback));
+      if (refused || addresses.length === 0) {
+        return callback(new OutboundRefused(`${hostname} resolves to ${refused?.address ?? 'nothing'}, which Grantry does not call`), '', 0);
+      }
+      if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/**
+ * POSTs a form to `url` and reads the status; the body is not read beyond what is needed. Redirects
+ * are not followed. Throws OutboundRefused when the address is not one Grantry calls, and the
+ * socket's error (or a timeout) when the request fails.
+ */
+export async function postForm(url: string, form: Record<string, string>, options: OutboundOptions): Promise<OutboundResponse> {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new OutboundRefused(`${target.protocol} is not a scheme Grantry calls`);
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  // A literal address is never looked up, so it is checked here.
+  if (isIP(literal) && !isReachableAddress(literal, options.allowLoopback)) throw new OutboundRefused(`${literal} is not an address Grantry calls`);
+  const body = new URLSearchParams(form).toString();
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      target,
+      {
+        method: 'POST',
+        lookup: guardedLookup(options.allowLoopback),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'user-agent': 'Grantry' },
+      },
+      (response) => {
+        clearTimeout(deadline);
+        // Only the status counts; the rest is drained and dropped.
+        response.resume();
+        resolve({ status: response.statusCode ?? 0 });
+      },
+    );
+    // The whole exchange, lookup and connection included, within the time given.
+    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
