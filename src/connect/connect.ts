@@ -54,6 +54,21 @@ export interface ConnectOptions {
   logger?: ConnectLogger;
 }
 
+/** What Connect.endSessionUrl puts in the provider's logout URL besides the person's ID token. */
+export interface EndSessionOptions {
+  /**
+   * Where the provider sends the browser once the person is logged out there, e.g. the site's
+   * home page. It must be registered for the site's app at the provider, exactly (Grantry: the
+   * app's logout return URLs, `--post-logout-redirect-uri`); a provider refuses any other. Left
+   * out, the provider shows its own "You are logged out" page.
+   */
+  postLogoutRedirectUri?: string;
+  /** Sent back with the browser to postLogoutRedirectUri. */
+  state?: string;
+  /** The language of the provider's pages on the way (ui_locales), e.g. "zh-CN". */
+  uiLocales?: string;
+}
+
 export type ResolvedOptions = Required<Omit<ConnectOptions, 'providers' | 'store' | 'secret' | 'pages' | 'login' | 'locale' | 'logger'>> & { login: LoginPolicy };
 
 /** The Connect library's state for one site: options, keys, providers, sessions. Adapters drive it. */
@@ -172,6 +187,33 @@ export class Connect {
     await revokeToken(provider, token, tokens.refreshToken ? 'refresh_token' : 'access_token').catch((error: unknown) => logRevocationFailure(this.logger, error, provider));
   }
 
+  /**
+   * Where to send the browser, once the person has logged out of the site, so that their session
+   * at the provider ends too (OpenID Connect RP-Initiated Logout 1.0): the provider's
+   * end_session_endpoint with the ID token of the person's latest login there as id_token_hint
+   * (kept sealed on the server with the identity's tokens; it leaves the server only in this URL,
+   * as the specification has it), or client_id when no ID token is kept (the provider then asks
+   * the person). Undefined when the provider has no end_session_endpoint (or cannot be reached
+   * now), or the user holds no identity at it: the site's own logout is then all there is.
+   */
+  async endSessionUrl(userId: string, providerId: string, options: EndSessionOptions = {}): Promise<string | undefined> {
+    const provider = await this.provider(providerId).catch(() => undefined);
+    if (!provider?.endSessionEndpoint) return undefined;
+    const identities = (await this.store.listIdentitiesOfUser(userId)).filter((identity) => identity.provider === providerId);
+    if (identities.length === 0) return undefined;
+    // The latest login's ID token names whom the provider should see signed in.
+    const withTokens = identities.filter((identity) => identity.sealedTokens !== null).sort((a, b) => (b.lastLoginAt ?? 0) - (a.lastLoginAt ?? 0));
+    const idToken = withTokens.length > 0 ? unsealTokens(this.tokenKey, withTokens[0]!.id, withTokens[0]!.sealedTokens!).idToken : null;
+    const url = new URL(provider.endSessionEndpoint);
+    if (idToken) url.searchParams.set('id_token_hint', idToken);
+    // With a hint the provider knows the app from its audience; client_id is sent too, as §2 allows.
+    url.searchParams.set('client_id', provider.clientId);
+    if (options.postLogoutRedirectUri !== undefined) url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri);
+    if (options.state !== undefined) url.searchParams.set('state', options.state);
+    if (options.uiLocales !== undefined) url.searchParams.set('ui_locales', options.uiLocales);
+    return url.toString();
+  }
+
   /** The signed-in user of a request, from its Cookie header. */
   userFromCookies(cookieHeader: string | undefined): Promise<ConnectUser | undefined> {
     return this.sessions.user(parseCookies(cookieHeader)[sessionCookie]);
@@ -196,7 +238,9 @@ export class Connect {
     if (!expired || !tokens.refreshToken) return tokens;
     const provider = await this.provider(identity.provider);
     if (!provider) throw new ConnectError('unknown_provider', `no provider ${identity.provider} is configured`);
-    const fresh = await refreshTokens(provider, tokens.refreshToken);
+    const refreshed = await refreshTokens(provider, tokens.refreshToken);
+    // A refresh answered without an ID token keeps the login's, for a later logout's id_token_hint.
+    const fresh = { ...refreshed, idToken: refreshed.idToken ?? tokens.idToken };
     await this.store.saveIdentityTokens(identity.id, sealTokens(this.tokenKey, identity.id, fresh), fresh.expiresAt);
     return fresh;
   }

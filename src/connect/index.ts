@@ -6,7 +6,7 @@
 // The OAuth client (./client/) and the presets (./presets/) can be used alone; the binding rules
 // (./binding/) and the adapters (./adapters/) add the site's accounts on top.
 
-export { Connect, createConnect, type ConnectOptions } from './connect.ts';
+export { Connect, createConnect, type ConnectOptions, type EndSessionOptions } from './connect.ts';
 export { type ConnectLogger } from './log.ts';
 export * from './client/index.ts';
 export * from './presets/index.ts';

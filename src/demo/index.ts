@@ -120,6 +120,28 @@ export async function startDemoSite(options: DemoSiteOptions): Promise<DemoSite>
     return send(reply, accountPage(c, user, identities, connect.providerList(), live));
   });
 
+  // Logging out here ends the person's Grantry session too (OpenID Connect RP-Initiated Logout):
+  // the site's session ends, then the browser goes to Grantry's end_session_endpoint with the ID
+  // token Connect keeps for them, and Grantry sends it back to this site's home page (registered
+  // as the demo app's logout return URL). Someone without a Grantry login here is only logged out here.
+  await app.register(async (scope) => {
+    // The logout form sends nothing the route reads (Connect parses forms for its own routes only).
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, _body, done) => done(null, {}));
+    scope.post('/logout', async (request, reply) => {
+      // A form posted from another site (a forced logout) is refused, as Connect refuses its own.
+      const origin = request.headers.origin;
+      const fetchSite = request.headers['sec-fetch-site'];
+      if (origin ? origin !== url : fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') {
+        return send(reply, errorPage({ ...contextOf(request), path: '/' }, { status: 403, code: 'cross_site', message: 'This form was sent from another site.', backTo: '/' }), 403);
+      }
+      const user = await connect.userFromCookies(request.headers.cookie);
+      const endSession = user ? await connect.endSessionUrl(user.id, 'grantry', { postLogoutRedirectUri: `${url}/`, uiLocales: contextOf(request).locale }) : undefined;
+      await connect.sessions.end(sessionOf(request));
+      reply.header('set-cookie', serializeCookie(cookieNames.session, '', { maxAge: 0, secure: connect.secure }));
+      return reply.header('cache-control', 'no-store').redirect(endSession ?? '/', 303);
+    });
+  });
+
   app.get('/spa', async (request, reply) => send(reply, spaPage(contextOf(request), connect.providerList())));
   app.get('/spa/callback', async (request, reply) => send(reply, spaPage({ ...contextOf(request), path: '/spa' }, connect.providerList())));
   app.get('/implicit', async (request, reply) =>

@@ -106,7 +106,7 @@ ${user.email ? `<dt>${tx(c, 'demo.field.email')}</dt><dd>${e(user.email)}</dd>` 
 ${live.map((profile) => liveSection(c, profile)).join('')}
 <section class="card" aria-labelledby="bound"><h2 id="bound">${tx(c, 'demo.account.bound')}</h2>${bound ? `<ul class="logins">${bound}</ul>` : `<p>${tx(c, 'demo.account.noneBound')}</p>`}</section>
 ${unbound.length ? `<section class="card" aria-labelledby="bind-another"><h2 id="bind-another">${tx(c, 'demo.account.bindAnother')}</h2>${loginButtons(c, unbound, true)}</section>` : ''}
-<form method="post" action="/auth/logout"><button type="submit">${tx(c, 'demo.button.logOut')}</button></form>`,
+<form method="post" action="/logout"><button type="submit">${tx(c, 'demo.button.logOut')}</button></form>`,
   );
 }
 

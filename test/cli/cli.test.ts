@@ -200,13 +200,15 @@ describe('grantry start', () => {
     assert.equal(await exited, 0, 'grantry start ends cleanly on SIGTERM');
   });
 
-  test('--demo-port moves the demo website, and its apps\' callback URLs follow it', async () => {
+  test('--demo-port moves the demo website, and its apps\' callback URLs (and the logout return URL) follow it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'grantry-demo-port-'));
-    const callbacks = async () => {
+    const demoApps = async () => {
       const demo = JSON.parse(readFileSync(join(cwd, 'data/demo.json'), 'utf8')) as { clientId: string; implicitClientId: string };
-      const apps = (await runCli(['client', 'list', '--json', '--database-url', 'sqlite:./data/grantry.sqlite'], { cwd })).json().clients as { client_id: string; redirect_uris: string[] }[];
-      return apps.filter((app) => app.client_id === demo.clientId || app.client_id === demo.implicitClientId).flatMap((app) => app.redirect_uris).sort();
+      const apps = (await runCli(['client', 'list', '--json', '--database-url', 'sqlite:./data/grantry.sqlite'], { cwd })).json().clients as { client_id: string; redirect_uris: string[]; post_logout_redirect_uris: string[] }[];
+      return apps.filter((app) => app.client_id === demo.clientId || app.client_id === demo.implicitClientId);
     };
+    const callbacks = async () => (await demoApps()).flatMap((app) => app.redirect_uris).sort();
+    const logoutReturns = async () => (await demoApps()).flatMap((app) => app.post_logout_redirect_uris).sort();
     // --demo-port 0: the system picks the port each time, and the start says which.
     const portOf = (output: string) => /demo website: http:\/\/localhost:(\d+)/.exec(output)?.[1];
     const once = await startUntilListening(cwd, { GRANTRY_SECRET: testSecret }, ['--demo', '--demo-port', '0']);
@@ -221,5 +223,6 @@ describe('grantry start', () => {
       [`http://localhost:${second}/auth/grantry/callback`, `http://localhost:${second}/implicit`, `http://localhost:${second}/spa/callback`],
       'and the callback URLs follow it',
     );
+    assert.deepEqual(await logoutReturns(), [`http://localhost:${second}/`], "the demo website's app has the site's home page as its logout return URL, at the new port (RP-initiated logout)");
   });
 });

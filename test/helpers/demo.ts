@@ -36,6 +36,7 @@ export async function startDemoFor(
     ...options,
   });
   const siteUrl = site.url;
-  await provider.store.clients.update(app.client.id, { redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`] });
+  // As grantry start --demo registers it: the site's logout comes back to its home page (RP-initiated logout).
+  await provider.store.clients.update(app.client.id, { redirectUris: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], postLogoutRedirectUris: [`${siteUrl}/`] });
   return { site, siteUrl, base: siteUrl.replace('//localhost:', '//127.0.0.1:'), app: { ...app, client: (await provider.store.clients.find(app.client.id))! } };
 }

@@ -58,7 +58,7 @@ for (const kind of storeKinds) {
     }
 
     /** The chooser's form, as the browser would send it with one of its two buttons. */
-    const choose = (page: string, choice: 'continue' | 'another') => ({ ...hiddenFields(page), choice });
+    const choose = (page: string, choice: 'continue' | 'another'): Record<string, string> => ({ ...hiddenFields(page), choice });
 
     test('someone signed in who allowed the app before sees who they are signed in as, not the answer at once; "Continue as" answers the app for them', async () => {
       const { person, browser } = await returningPerson('Ada Lovelace');

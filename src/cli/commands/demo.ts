@@ -65,7 +65,7 @@ async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<De
   const saved = existsSync(demoFile) ? (JSON.parse(readFileSync(demoFile, 'utf8')) as DemoFile) : undefined;
   if (saved && (await ctx.store.users.findByUsername(saved.username)) && (await ctx.store.clients.find(saved.clientId))) {
     // The site may run on another port than last time: its apps' callback URLs follow it.
-    await followSite(ctx, saved.clientId, siteUrl, siteUrls(siteUrl).web);
+    await followSite(ctx, saved.clientId, siteUrl, siteUrls(siteUrl).web, siteUrls(siteUrl).logout);
     if (saved.implicitClientId && (await ctx.store.clients.find(saved.implicitClientId))) {
       await followSite(ctx, saved.implicitClientId, `${siteUrl}/implicit`, siteUrls(siteUrl).implicit);
       return saved;
@@ -94,6 +94,8 @@ async function ensureDemoData(ctx: ProviderContext, siteUrl: string): Promise<De
     description: 'The website that `npm start` runs beside the provider, logging its users in with Grantry.',
     homepage: siteUrl,
     redirectUris: siteUrls(siteUrl).web,
+    // The site's logout ends the Grantry session too (RP-initiated logout), then comes home.
+    postLogoutRedirectUris: siteUrls(siteUrl).logout,
     ownerId: user.id,
   });
   const implicitClientId = await registerImplicitApp(ctx, siteUrl, user.id);
@@ -120,14 +122,15 @@ async function registerImplicitApp(ctx: ProviderContext, siteUrl: string, ownerI
   return client.id;
 }
 
-/** The callback URLs of the demo site's two apps, at the site's address. */
+/** The callback URLs of the demo site's two apps, and where its logout returns to, at the site's address. */
 function siteUrls(siteUrl: string) {
-  return { web: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], implicit: [`${siteUrl}/implicit`] };
+  return { web: [`${siteUrl}/auth/grantry/callback`, `${siteUrl}/spa/callback`], implicit: [`${siteUrl}/implicit`], logout: [`${siteUrl}/`] };
 }
 
-/** Points a demo app at the site's current address, if it moved. */
-async function followSite(ctx: ProviderContext, clientId: string, homepage: string, redirectUris: string[]): Promise<void> {
+/** Points a demo app at the site's current address, if it moved (an app made before logout return URLs gets them). */
+async function followSite(ctx: ProviderContext, clientId: string, homepage: string, redirectUris: string[], postLogoutRedirectUris?: string[]): Promise<void> {
   const client = await ctx.store.clients.find(clientId);
-  if (!client || (client.homepage === homepage && client.redirectUris.join(' ') === redirectUris.join(' '))) return;
-  await updateClient(ctx.store, ctx.config, clientId, { homepage, redirectUris });
+  const logoutFollows = postLogoutRedirectUris === undefined || (client?.postLogoutRedirectUris ?? []).join(' ') === postLogoutRedirectUris.join(' ');
+  if (!client || (client.homepage === homepage && client.redirectUris.join(' ') === redirectUris.join(' ') && logoutFollows)) return;
+  await updateClient(ctx.store, ctx.config, clientId, { homepage, redirectUris, ...(postLogoutRedirectUris ? { postLogoutRedirectUris } : {}) });
 }

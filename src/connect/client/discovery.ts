@@ -8,6 +8,7 @@ export interface AuthorizationServerMetadata extends Body {
   jwks_uri?: string;
   revocation_endpoint?: string;
   userinfo_endpoint?: string;
+  end_session_endpoint?: string;
   code_challenge_methods_supported?: string[];
   authorization_response_iss_parameter_supported?: boolean;
 }
@@ -59,7 +60,8 @@ export function pickTokenAuth(metadata: AuthorizationServerMetadata, hasSecret: 
 }
 
 /**
- * What every preset configured from metadata shares: its endpoints, its issuer, whether it sends
+ * What every preset configured from metadata shares: its endpoints (the end_session_endpoint of
+ * RP-initiated logout among them, when it has one), its issuer, whether it sends
  * `iss` in the callback (RFC 9207), and how this client authenticates at its token endpoint.
  */
 export function fromMetadata(metadata: AuthorizationServerMetadata, credentials: { clientId: string; clientSecret?: string }) {
@@ -69,6 +71,7 @@ export function fromMetadata(metadata: AuthorizationServerMetadata, credentials:
     authorizationEndpoint: metadata.authorization_endpoint,
     tokenEndpoint: metadata.token_endpoint,
     revocationEndpoint: metadata.revocation_endpoint,
+    ...(typeof metadata.end_session_endpoint === 'string' ? { endSessionEndpoint: metadata.end_session_endpoint } : {}),
     issuer: metadata.issuer,
     issInCallback: metadata.authorization_response_iss_parameter_supported === true,
     tokenAuth: pickTokenAuth(metadata, credentials.clientSecret !== undefined),

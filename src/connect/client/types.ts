@@ -48,6 +48,11 @@ export interface Provider {
   authorizationEndpoint: string;
   tokenEndpoint: string;
   revocationEndpoint?: string;
+  /**
+   * OpenID Connect RP-Initiated Logout 1.0's end_session_endpoint: where a site sends the browser
+   * so that the person's session at the provider ends too (Connect.endSessionUrl).
+   */
+  endSessionEndpoint?: string;
   /** The issuer identifier: checked against the callback's `iss` and the ID token's `iss`. */
   issuer?: string;
   jwksUri?: string;
