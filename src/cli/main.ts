@@ -7,7 +7,7 @@ import { clientCreate, clientDelete, clientList, clientOptions, clientRotateSecr
 import { keysList, keysOptions, keysReseal, keysReset, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
 import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
-import { userCreate, userOptions } from './commands/user.ts';
+import { userClaims, userClaimsOptions, userCreate, userOptions } from './commands/user.ts';
 import { EnvironmentProblem } from './problems.ts';
 import { UsageError } from './settings.ts';
 
@@ -25,6 +25,8 @@ const usage = `grantry — an OAuth 2.0 provider
 
   grantry start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--demo [--demo-port 4000]]
   grantry user create --username U --password P [--email E] [--display-name N]
+  grantry user claims USERNAME [--set NAME=VALUE]… [--unset NAME]…   what OpenID Connect may say of the person
+                        (phone_number, address.locality, given_name, …; shown by scope: profile, address, phone)
   grantry client create --name N --type web|spa|native|service [--redirect-uri URI]… [--scope S]…
                         [--grant TYPE]… [--no-pkce] [--trusted] [--token-format jwt|opaque] [--owner USERNAME]
                         [--id-token-alg RS256|EdDSA]   how its ID tokens are signed (default RS256)
@@ -63,6 +65,7 @@ type Handler = (positionals: string[], values: Record<string, any>) => Promise<v
 const commands: Record<string, { options: Record<string, unknown>; run: Handler }> = {
   start: { options: startOptions, run: (p, v) => start(v, p) },
   'user create': { options: userOptions, run: (_, v) => userCreate(v) },
+  'user claims': { options: userClaimsOptions, run: (p, v) => userClaims(p[0], v) },
   'client create': { options: clientOptions, run: (_, v) => clientCreate(v) },
   'client update': { options: clientOptions, run: (p, v) => clientUpdate(p[0], v) },
   'client rotate-secret': { options: {}, run: (p, v) => clientRotateSecret(p[0], v) },

@@ -67,6 +67,10 @@ export const defaults = {
     openid: 'Log you in to the app with your account',
     profile: 'See your user id, username and display name',
     email: 'See your email address',
+    address: 'See your postal address',
+    phone: 'See your phone number',
+    /** OpenID Connect Core §11: keep access while the person is away (refresh tokens, which Grantry's apps with the refresh grant get anyway). */
+    offline_access: 'Keep access to what you allow while you are not using the app',
   } as Record<string, string>,
   /** What a request with no `scope` parameter gets. */
   defaultScope: 'profile',

@@ -19,6 +19,11 @@ export interface User {
   email: string | null;
   createdAt: number;
   /**
+   * What an operator recorded of the person beyond name and email, by OpenID Connect claim name
+   * (phone_number, address, given_name, …; protocol/claims.ts). Absent: nothing.
+   */
+  claims?: UserClaims;
+  /**
    * Set on a name that differed from an older one only by case or Unicode form before usernames
    * were unique without regard to them (migration 009): it has no key of its own and shares the
    * older account's failure counter, which its own success therefore leaves alone.
@@ -26,10 +31,13 @@ export interface User {
   collidedUsername?: true;
 }
 
+/** Claim name → value: a string, a boolean (the *_verified claims), or for `address` its parts (Core §5.1.1). */
+export type UserClaims = Record<string, string | boolean | Record<string, string>>;
+
 /** A user as the token paths see one: everything but the password hash. */
 export type PublicUser = Omit<User, 'passwordHash'>;
 
-export type NewUser = Omit<User, 'id' | 'createdAt' | 'collidedUsername'> & { id?: string; createdAt?: number };
+export type NewUser = Omit<User, 'id' | 'createdAt' | 'collidedUsername' | 'claims'> & { id?: string; createdAt?: number };
 
 export interface Client {
   id: string;
@@ -296,6 +304,8 @@ export interface UserStore {
   /** Usernames that differed from an older one only by case or form before names were compared so (migration 009). */
   collidingUsernames(): Promise<string[]>;
   updatePassword(id: string, passwordHash: string): Promise<void>;
+  /** Replaces the person's further claims (an empty record clears them). */
+  updateClaims(id: string, claims: UserClaims): Promise<void>;
 }
 
 export interface ClientStore {
@@ -352,8 +362,8 @@ export interface GrantStore {
    * redemption has not yet written it. Returns whether anything changed.
    */
   revokeOfCode(code: Pick<AuthorizationCode, 'grantId' | 'clientId' | 'userId' | 'scope'> & { context?: IssuanceFacts }, reason: string): Promise<boolean>;
-  /** The resource path's one read: whether the grant still stands, and its user. */
-  findLiveWithUser(grantId: string): Promise<{ grant: Omit<Grant, 'context'>; user: PublicUser | null } | undefined>;
+  /** The resource path's one read: whether the grant still stands, its facts (UserInfo reads the claims requested), and its user. */
+  findLiveWithUser(grantId: string): Promise<{ grant: Grant; user: PublicUser | null } | undefined>;
   /** Revokes a grant and so every token issued under it. False if it was already revoked or unknown. */
   revoke(id: string, reason: string): Promise<boolean>;
   /** Revokes every live grant a user gave an app; returns how many. */
@@ -388,7 +398,7 @@ export interface AccessTokenStore {
   create(token: AccessTokenRecord): Promise<void>;
   find(tokenHash: string): Promise<AccessTokenRecord | undefined>;
   /** An opaque token whose grant still stands, with the grant's user: one statement per resource request. */
-  findLiveWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Omit<Grant, 'context'> | null; user: PublicUser | null } | undefined>;
+  findLiveWithUser(tokenHash: string): Promise<{ token: AccessTokenRecord; grant: Grant | null; user: PublicUser | null } | undefined>;
   /** Ends an opaque token that has no grant (an app's own). Says whether there was one. */
   delete(tokenHash: string): Promise<boolean>;
   /** Records a grantless JWT as revoked until its own expiry. Says whether it was not already. */

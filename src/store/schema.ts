@@ -13,6 +13,8 @@ export interface UsersTable {
   display_name: string;
   email: string | null;
   created_at: number;
+  /** JSON of the person's further claims (migration 013); null: none. */
+  claims: string | null;
 }
 
 export interface ClientsTable {

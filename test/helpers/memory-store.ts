@@ -142,10 +142,9 @@ export function memoryStore(): ProviderStore {
     return copy(rest);
   }
 
-  /** A grant as the resource path reads it: without the facts, which it has no use for. */
-  function withoutContext(grant: Grant): Omit<Grant, 'context'> {
-    const { context: _context, ...rest } = grant;
-    return copy(rest);
+  /** A grant as the resource path reads it. */
+  function grantAsRead(grant: Grant): Grant {
+    return copy(grant);
   }
 
   function liveSession(sessionHash: string): { session: Session; user: User } | undefined {
@@ -179,6 +178,12 @@ export function memoryStore(): ProviderStore {
     async updatePassword(id, passwordHash) {
       const user = t.users.get(id);
       if (user) user.passwordHash = passwordHash;
+    },
+    async updateClaims(id, claims) {
+      const user = t.users.get(id);
+      if (!user) return;
+      if (Object.keys(claims).length > 0) user.claims = copy(claims);
+      else delete user.claims;
     },
   };
 
@@ -301,7 +306,7 @@ export function memoryStore(): ProviderStore {
     async findLiveWithUser(grantId) {
       const grant = t.grants.get(grantId);
       if (!grant || grant.revokedAt !== null) return undefined;
-      return { grant: withoutContext(grant), user: publicUser(grant.userId) };
+      return { grant: grantAsRead(grant), user: publicUser(grant.userId) };
     },
     async revoke(id, reason) {
       const grant = t.grants.get(id);
@@ -420,7 +425,7 @@ export function memoryStore(): ProviderStore {
       if (token.grantId === null) return { token: copy(token), grant: null, user: null };
       const grant = t.grants.get(token.grantId);
       if (!grant || grant.revokedAt !== null) return undefined;
-      return { token: copy(token), grant: withoutContext(grant), user: publicUser(grant.userId) };
+      return { token: copy(token), grant: grantAsRead(grant), user: publicUser(grant.userId) };
     },
     async delete(tokenHash) {
       return t.accessTokens.delete(tokenHash);

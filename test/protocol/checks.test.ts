@@ -82,8 +82,8 @@ describe('errors once the redirect URI is known', () => {
     );
   });
 
-  test('an unsupported response_type is unsupported_response_type, in the query', async () => {
-    const outcome = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { response_type: 'id_token' }));
+  test('an unsupported response_type (the hybrid code id_token) is unsupported_response_type, in the query', async () => {
+    const outcome = await checkAuthorizationRequest(p.ctx, 'authorize', codeParams(web, { response_type: 'code id_token' }));
     assert.deepEqual(
       outcome.outcome === 'redirectable' && [outcome.error.code, outcome.responseMode],
       ['unsupported_response_type', 'query'],

@@ -19,8 +19,8 @@ describe('server metadata', () => {
         jwks_uri: 'https://id.example/oauth2/jwks',
         revocation_endpoint: 'https://id.example/oauth2/revoke',
         introspection_endpoint: 'https://id.example/oauth2/introspect',
-        scopes_supported: ['openid', 'profile', 'email'],
-        response_types_supported: ['code', 'token'],
+        scopes_supported: ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
+        response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
         response_modes_supported: ['query', 'fragment'],
         grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'implicit'],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -31,18 +31,25 @@ describe('server metadata', () => {
         service_documentation: 'https://id.example/',
         userinfo_endpoint: 'https://id.example/oauth2/userinfo',
         end_session_endpoint: 'https://id.example/oauth2/logout',
-        subject_types_supported: ['public'],
+        subject_types_supported: ['public', 'pairwise'],
         id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'name', 'preferred_username', 'email', 'email_verified'],
-        claims_parameter_supported: false,
+        claims_supported: [
+          'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash',
+          'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+          'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified',
+        ],
+        claims_parameter_supported: true,
+        display_values_supported: ['page', 'popup', 'touch', 'wap'],
         request_parameter_supported: false,
         request_uri_parameter_supported: false,
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
       },
       'the whole document, under the configured issuer',
     );
   });
 
-  test('without the implicit grant, neither the token response type nor the fragment mode is advertised', () => {
+  test('without the implicit grant, neither its response types (token, id_token, id_token token) nor the fragment mode is advertised', () => {
     const metadata = metadataOf({ features: { implicit: false } });
     assert.deepEqual(metadata.response_types_supported, ['code'], 'code alone');
     assert.deepEqual(metadata.response_modes_supported, ['query'], 'query alone');
@@ -62,11 +69,11 @@ describe('server metadata', () => {
   test('a grant of the token endpoint switched off is left out of grant_types_supported', () => {
     const metadata = metadataOf({ features: { password: false, clientCredentials: false, refreshToken: false } });
     assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'implicit'], 'only the grants still on');
-    assert.deepEqual(metadata.response_types_supported, ['code', 'token'], 'the authorization endpoint is untouched');
+    assert.deepEqual(metadata.response_types_supported, ['code', 'token', 'id_token', 'id_token token'], 'the authorization endpoint is untouched');
   });
 
   test('the scopes are the configured ones', () => {
     const metadata = metadataOf({ scopes: { 'photos:read': 'See your photos' } });
-    assert.deepEqual(metadata.scopes_supported, ['openid', 'profile', 'email', 'photos:read'], 'the defaults and the operator’s own, in order');
+    assert.deepEqual(metadata.scopes_supported, ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'photos:read'], 'the defaults and the operator’s own, in order');
   });
 });

@@ -9,9 +9,10 @@ import {
   type AuthorizationInput,
   type AuthorizationStep,
 } from '../protocol/authorization.ts';
+import { claimsBeyondScopes } from '../protocol/claims.ts';
 import { authorizationErrorPage, consentPage } from '../pages/consent.ts';
 import { formText, messagePage } from '../pages/html.ts';
-import { scopeWords } from '../pages/scopes.ts';
+import { claimWords, scopeWords } from '../pages/scopes.ts';
 import { selectAccountPage } from '../pages/select-account.ts';
 import { anotherAccountFlag, pageBasics, queryText } from './login.ts';
 import { authorizationParams } from './params.ts';
@@ -122,6 +123,7 @@ async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply:
     ownerUsername: client.ownerId === null ? null : (owner?.username ?? '?'),
     confirmOnly,
     scopes: authorization.scope.map((name) => ({ name, description: scopeWords(basics.locale, name, ctx.config.scopes) })),
+    claims: claimsBeyondScopes(authorization.scope, authorization.facts.claims).map((name) => ({ name, description: claimWords(basics.locale, name) })),
     redirectOrigin: originOf(authorization.redirectUri),
     requestId,
   });

@@ -8,6 +8,7 @@ import { prompts } from './checks/prompt.ts';
 import { isConfidential, registeredRedirectUri } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { grantForResponseType } from './grants/index.ts';
+import { claimsBeyondScopes } from './claims.ts';
 import { formatScope, isSubset } from './scopes.ts';
 import { subjectOf } from './subject.ts';
 
@@ -220,6 +221,8 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
 export function needsConsent(request: RedirectingRequest, remembered: RememberedConsent | undefined): boolean {
   if (prompts(request.parameters, 'consent')) return true;
   if (remembered === undefined || !isSubset(request.scope, remembered.scope)) return true;
+  // Claims asked for by name are not remembered: the person is asked each time an app names them.
+  if (claimsBeyondScopes(request.scope, request.facts.claims).length > 0) return true;
   return !remembered.redirectUris.includes(consentRedirectUri(request));
 }
 

@@ -1,5 +1,6 @@
 import type { GrantryConfig } from '../../config/config.ts';
 import { enabledGrants } from './grants/index.ts';
+import { personClaimNames } from './claims.ts';
 import { idTokenAlgorithms, subjectTypes } from './clients.ts';
 
 /** The authorization server metadata (RFC 8414), as Grantry writes it. */
@@ -27,6 +28,7 @@ export interface ServerMetadata {
   id_token_signing_alg_values_supported: string[];
   claims_supported: string[];
   claims_parameter_supported: boolean;
+  display_values_supported: string[];
   request_parameter_supported: boolean;
   request_uri_parameter_supported: boolean;
   // OpenID Connect Back-Channel Logout 1.0 §2.1.
@@ -35,7 +37,7 @@ export interface ServerMetadata {
 }
 
 /** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
-export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'name', 'preferred_username', 'email', 'email_verified'];
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', ...personClaimNames];
 
 /**
  * The one metadata document, served at /.well-known/oauth-authorization-server (RFC 8414) and at
@@ -46,7 +48,7 @@ export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 
 export function serverMetadata(config: GrantryConfig): ServerMetadata {
   const issuer = config.issuer;
   const grants = enabledGrants(config);
-  const responseTypes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseType] : []));
+  const responseTypes = grants.flatMap((grant) => grant.authorization?.responseTypes ?? []);
   const metadata: ServerMetadata = {
     issuer,
     // RFC 8414 §2: required unless no grant type uses the authorization endpoint.
@@ -69,7 +71,8 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     // RS256 for every app by default (Discovery 1.0 requires it), EdDSA for the apps that choose it.
     id_token_signing_alg_values_supported: [...idTokenAlgorithms],
     claims_supported: supportedClaims,
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
+    display_values_supported: ['page', 'popup', 'touch', 'wap'],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     backchannel_logout_supported: true,

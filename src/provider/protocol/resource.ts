@@ -11,7 +11,7 @@ import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './to
 
 export interface ValidatedAccess {
   /** Null for a token an app got for itself (client_credentials), which no grant row stands behind. */
-  grant: Omit<Grant, 'context'> | null;
+  grant: Grant | null;
   /** Null when the app acts for itself (client_credentials). */
   user: PublicUser | null;
   scope: string[];
@@ -77,7 +77,7 @@ async function validateOpaque(ctx: ProviderContext, token: string): Promise<Vali
   return { grant: found.grant, user: found.user, scope: found.token.scope.split(' ').filter(Boolean), clientId: found.token.clientId, expiresAt: found.token.expiresAt };
 }
 
-function checkUserStillExists(grant: Omit<Grant, 'context'> | null, user: PublicUser | null): void {
+function checkUserStillExists(grant: Grant | null, user: PublicUser | null): void {
   if (grant !== null && grant.userId !== null && user === null) throw invalidToken('the user of this token no longer exists');
 }
 

@@ -1,5 +1,6 @@
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, invalidRequest, invalidToken } from './errors.ts';
+import { claimsOfScopes, personClaims, type ClaimValue } from './claims.ts';
 import { bearerTokenFrom, requireScope, validateAccessToken } from './resource.ts';
 import { subjectOf } from './subject.ts';
 
@@ -9,10 +10,7 @@ import { subjectOf } from './subject.ts';
 
 export interface UserInfoClaims {
   sub: string;
-  name?: string;
-  preferred_username?: string;
-  email?: string;
-  email_verified?: boolean;
+  [claim: string]: ClaimValue;
 }
 
 /** Where the token came from: the Authorization header, or (POST only) the form body (RFC 6750 §2.1, §2.2). */
@@ -43,15 +41,8 @@ export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): 
   if (!user) throw insufficientScope('this token was issued to an app acting for itself; UserInfo speaks of a person');
   const client = await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds);
   if (!client) throw invalidToken('the app this token was issued to no longer exists');
-  const claims: UserInfoClaims = { sub: subjectOf(ctx, client, user.id) };
-  if (access.scope.includes('profile')) {
-    if (user.displayName) claims.name = user.displayName;
-    claims.preferred_username = user.username;
-  }
-  if (access.scope.includes('email') && user.email) {
-    claims.email = user.email;
-    // Grantry does not verify email addresses.
-    claims.email_verified = false;
-  }
+  // The scopes' claims (Core §5.4), and those the claims parameter asked UserInfo for (§5.5).
+  const names = new Set([...claimsOfScopes(access.scope), ...(access.grant?.context.claims?.userinfo ?? [])]);
+  const claims: UserInfoClaims = { ...personClaims(user, names), sub: subjectOf(ctx, client, user.id) };
   return claims;
 }

@@ -11,6 +11,7 @@ import * as usernameKeysAndBuckets from './009-username-keys-and-buckets.ts';
 import * as consentBinding from './010-consent-binding.ts';
 import * as clientSettings from './011-client-settings.ts';
 import * as logoutDeliveriesAndValues from './012-logout-deliveries-and-values.ts';
+import * as userClaims from './013-user-claims.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '010-consent-binding': consentBinding,
   '011-client-settings': clientSettings,
   '012-logout-deliveries-and-values': logoutDeliveriesAndValues,
+  '013-user-claims': userClaims,
 };

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AccessTokenRecord, AccessTokenStore } from '../../provider/storage.ts';
 import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
-import { joinedUser, joinedUserColumns, now } from './rows.ts';
+import { joinedUser, joinedUserColumns, now, readFacts } from './rows.ts';
 
 /** Opaque access tokens (JWTs are not stored), and the jtis of revoked JWTs that have no grant. */
 export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
@@ -18,7 +18,7 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
         .selectAll('access_tokens')
         .select([
           'grants.scope as grant_scope', 'grants.created_at as grant_created_at', 'grants.client_id as grant_client_id',
-          'grants.user_id as grant_user_id',
+          'grants.user_id as grant_user_id', 'grants.context as grant_context',
           ...joinedUserColumns,
         ])
         .where('access_tokens.token_hash', '=', tokenHash)
@@ -70,6 +70,7 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
           createdAt: row.grant_created_at!,
           revokedAt: null,
           revokeReason: null,
+          context: readFacts(row.grant_context),
         },
         user: joinedUser(row.grant_user_id, row),
       };

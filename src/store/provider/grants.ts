@@ -3,7 +3,7 @@ import type { AppType } from '../../config/defaults.ts';
 import type { AuthorizedApp, GrantStore } from '../../provider/storage.ts';
 import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
-import { factsColumn, joinedUser, joinedUserColumns, now, toGrant } from './rows.ts';
+import { factsColumn, joinedUser, joinedUserColumns, now, readFacts, toGrant } from './rows.ts';
 
 export function createGrantStore(db: Kysely<Database>): GrantStore {
   // The statements of the token and resource paths, built and compiled once (see ../compiled.ts).
@@ -14,7 +14,7 @@ export function createGrantStore(db: Kysely<Database>): GrantStore {
         .leftJoin('users', 'users.id', 'grants.user_id')
         .select([
           'grants.id', 'grants.client_id', 'grants.user_id', 'grants.scope', 'grants.created_at',
-          'grants.revoked_at', 'grants.revoke_reason',
+          'grants.revoked_at', 'grants.revoke_reason', 'grants.context',
           ...joinedUserColumns,
         ])
         .where('grants.id', '=', grantId)
@@ -63,7 +63,7 @@ export function createGrantStore(db: Kysely<Database>): GrantStore {
     async findLiveWithUser(grantId) {
       const row = (await hot.findLiveWithUser(grantId)).rows[0];
       if (!row) return undefined;
-      const grant = { id: row.id, clientId: row.client_id, userId: row.user_id, scope: row.scope, createdAt: row.created_at, revokedAt: row.revoked_at, revokeReason: row.revoke_reason };
+      const grant = { id: row.id, clientId: row.client_id, userId: row.user_id, scope: row.scope, createdAt: row.created_at, revokedAt: row.revoked_at, revokeReason: row.revoke_reason, context: readFacts(row.context) };
       return { grant, user: joinedUser(row.user_id, row) };
     },
 

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../../config/defaults.ts';
 import type { IssuanceFacts } from '../../provider/protocol/issuance/context.ts';
-import type { AuthorizationCode, Client, Grant, PublicUser, RefreshToken, User } from '../../provider/storage.ts';
+import type { AuthorizationCode, Client, Grant, PublicUser, RefreshToken, User, UserClaims } from '../../provider/storage.ts';
 import { usernameKey } from '../../lib/username.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.ts';
 
@@ -42,7 +42,19 @@ export function userRow(user: User): UsersTable {
     display_name: user.displayName,
     email: user.email,
     created_at: user.createdAt,
+    claims: writeClaims(user.claims),
   };
+}
+
+/** The claims column: JSON, or null for none. */
+export function writeClaims(claims: UserClaims | undefined): string | null {
+  return claims && Object.keys(claims).length > 0 ? JSON.stringify(claims) : null;
+}
+
+function readClaims(text: string | null | undefined): { claims?: UserClaims } {
+  if (!text) return {};
+  const parsed = JSON.parse(text) as unknown;
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? { claims: parsed as UserClaims } : {};
 }
 
 export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'> & { username_key?: string | null }): User {
@@ -53,6 +65,7 @@ export function toUser(row: Omit<Selectable<UsersTable>, 'username_key'> & { use
     displayName: row.display_name,
     email: row.email,
     createdAt: row.created_at,
+    ...readClaims(row.claims),
     ...(row.username_key === null ? { collidedUsername: true as const } : {}),
   };
 }
@@ -162,7 +175,7 @@ export function toRefresh(row: Selectable<RefreshTokensTable>): RefreshToken {
 }
 
 /** The user's columns that a grant or token read joins in (see joinedUser). */
-export const joinedUserColumns = ['users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at'] as const;
+export const joinedUserColumns = ['users.username', 'users.display_name', 'users.email', 'users.created_at as user_created_at', 'users.claims as user_claims'] as const;
 
 /**
  * The user columns of a left join onto users (null when the grant has no user or the user is
@@ -170,7 +183,7 @@ export const joinedUserColumns = ['users.username', 'users.display_name', 'users
  */
 export function joinedUser(
   userId: string | null,
-  row: { username: string | null; display_name: string | null; email: string | null; user_created_at: number | null },
+  row: { username: string | null; display_name: string | null; email: string | null; user_created_at: number | null; user_claims: string | null },
 ): PublicUser | null {
   if (!userId || row.username === null) return null;
   return {
@@ -179,5 +192,6 @@ export function joinedUser(
     displayName: row.display_name!,
     email: row.email ?? null,
     createdAt: row.user_created_at!,
+    ...readClaims(row.user_claims),
   };
 }

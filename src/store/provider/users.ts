@@ -4,7 +4,7 @@ import { ConflictError, type User, type UserStore } from '../../provider/storage
 import type { Database } from '../schema.ts';
 import { usernameKey } from '../../lib/username.ts';
 import { isUniqueViolation } from '../errors.ts';
-import { now, toUser, userRow, withoutUndefined } from './rows.ts';
+import { now, toUser, userRow, withoutUndefined, writeClaims } from './rows.ts';
 
 export function createUserStore(db: Kysely<Database>): UserStore {
   return {
@@ -44,6 +44,10 @@ export function createUserStore(db: Kysely<Database>): UserStore {
 
     async updatePassword(id, passwordHash) {
       await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+    },
+
+    async updateClaims(id, claims) {
+      await db.updateTable('users').set({ claims: writeClaims(claims) }).where('id', '=', id).execute();
     },
   };
 }

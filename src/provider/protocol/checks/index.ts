@@ -2,11 +2,17 @@ import type { ProviderContext } from '../../context.ts';
 import type { AuthorizationParameters } from '../../storage.ts';
 import { isOAuthError, OAuthError } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
+import { checkAcrValues } from './acr-values.ts';
+import { checkClaims } from './claims.ts';
+import { checkClaimsLocales } from './claims-locales.ts';
 import { checkClient } from './client.ts';
+import { checkDisplay } from './display.ts';
 import { checkIdTokenHint } from './id-token-hint.ts';
+import { checkIdTokenResponse } from './id-token-response.ts';
 import { checkLoginHint } from './login-hint.ts';
 import { checkMaxAge } from './max-age.ts';
 import { checkNonce } from './nonce.ts';
+import { checkOfflineAccess } from './offline-access.ts';
 import { checkPkce } from './pkce.ts';
 import { checkPrompt } from './prompt.ts';
 import { checkRedirectUri } from './redirect-uri.ts';
@@ -32,14 +38,20 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkRequestObject,
   checkResponseType,
   checkScope,
+  checkOfflineAccess,
   checkPkce,
   checkState,
   checkNonce,
+  checkIdTokenResponse,
+  checkClaims,
   checkPrompt,
   checkMaxAge,
   checkLoginHint,
   checkIdTokenHint,
   checkUiLocales,
+  checkClaimsLocales,
+  checkDisplay,
+  checkAcrValues,
 ];
 
 /**

@@ -11,7 +11,7 @@ export const checkPkce: AuthorizationCheck = {
   run(_ctx, state) {
     const challenge = single(state, 'code_challenge');
     const method = single(state, 'code_challenge_method');
-    if (state.responseType === 'token') {
+    if (state.responseType !== 'code') {
       if (challenge) throw invalidRequest('PKCE belongs to the authorization-code grant, not to the implicit grant');
       return;
     }

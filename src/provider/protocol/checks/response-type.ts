@@ -1,8 +1,9 @@
 import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.ts';
 import { grantForResponseType } from '../grants/index.ts';
+import { normalizeResponseType } from '../grants/response-types.ts';
 import { single, type AuthorizationCheck } from './request.ts';
 
-/** response_type names a grant the provider has on and the app holds (code; token for the implicit grant). */
+/** response_type names a grant the provider has on and the app holds (code; token, id_token or both for the implicit grant). */
 export const checkResponseType: AuthorizationCheck = {
   name: 'response_type',
   endpoints: ['authorize', 'par'],
@@ -17,6 +18,7 @@ export const checkResponseType: AuthorizationCheck = {
         ? 'this app may not use the implicit grant; use response_type=code with PKCE'
         : `this app may not use the ${grant.grantType} grant`);
     }
-    state.responseType = responseType;
+    // Kept in its one spelling: "token id_token" is "id_token token".
+    state.responseType = normalizeResponseType(responseType);
   },
 };

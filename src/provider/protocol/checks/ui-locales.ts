@@ -1,7 +1,7 @@
 import { invalidRequest } from '../errors.ts';
 import { single, type AuthorizationCheck } from './request.ts';
 
-const languageTags = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/;
+export const languageTags = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)*$/;
 
 /**
  * ui_locales (OpenID Connect Core §3.1.2.1): the languages the app would like the login and

@@ -29,7 +29,7 @@ export const authorizationCodeGrant: GrantModule = {
   },
 
   authorization: {
-    responseType: 'code',
+    responseTypes: ['code'],
     responseMode: 'query',
     async respond(ctx, { request, user, authTime, sessionId }) {
       const code = randomToken(32);

@@ -64,7 +64,8 @@ export interface GrantModule {
   exchange?(ctx: ProviderContext, request: TokenRequest): Promise<Issuance>;
   /** Its part at the authorization endpoint: the response_type that asks for it, and the answer once the person allowed. */
   authorization?: {
-    responseType: string;
+    /** Each in its canonical spelling (./response-types.ts): values sorted. */
+    responseTypes: readonly string[];
     responseMode: 'query' | 'fragment';
     respond(ctx: ProviderContext, approval: Approval): Promise<AuthorizationResponse>;
   };

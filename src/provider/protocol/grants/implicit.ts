@@ -1,11 +1,16 @@
-// implicit (RFC 6749 §4.2): a token straight into the redirect URI's fragment, for spa apps that
-// allow it. It has no token-endpoint part. RFC 9700 §2.1.2 says not to use it; Grantry keeps it
-// for apps written against it, off per app unless its owner turns it on, and off for the whole
-// provider with features.implicit. Two statements: the grant row, and the row of an opaque token.
+// implicit (RFC 6749 §4.2; OpenID Connect Core §3.2): tokens straight into the redirect URI's
+// fragment, for spa apps that allow it. `token` gives an access token; `id_token` an ID token with
+// the claims of the granted scopes (there is no access token to read them with); `id_token token`
+// both, the ID token carrying at_hash. It has no token-endpoint part. RFC 9700 §2.1.2 says not to
+// use it; Grantry keeps it for apps written against it, off per app unless its owner turns it on,
+// and off for the whole provider with features.implicit. With an access token, two statements:
+// the grant row and, for an opaque token, its row; an ID token alone, none.
 
 import { randomUUID } from 'node:crypto';
 import { assembleTokenResponse } from '../issuance/response.ts';
+import { signIdToken } from '../tokens/id-token.ts';
 import type { GrantModule } from './grant.ts';
+import { returnsAccessToken } from './response-types.ts';
 
 export const implicitGrant: GrantModule = {
   grantType: 'implicit',
@@ -16,22 +21,29 @@ export const implicitGrant: GrantModule = {
   metadata: { response_modes_supported: ['fragment'] },
 
   authorization: {
-    responseType: 'token',
+    responseTypes: ['token', 'id_token', 'id_token token'],
     responseMode: 'fragment',
     async respond(ctx, { request, user, authTime, sessionId }) {
       const scope = request.scope.join(' ');
       const facts = { ...request.facts, authTime, sid: sessionId };
+      const context = { ...facts, clientId: request.client.id, userId: user.id, scope };
+      if (!returnsAccessToken(request.responseType)) {
+        // Core §3.2.2.10, §5.4: with no access token, the scopes' claims are in the ID token itself.
+        return { mode: 'fragment', params: { id_token: signIdToken(ctx, request.client, context, { nonce: request.facts.nonce, user, scopeClaims: true }) } };
+      }
       const grant = await ctx.store.grants.create({ id: randomUUID(), clientId: request.client.id, userId: user.id, scope, createdAt: Math.floor(Date.now() / 1000), context: facts });
       // Never a refresh token here: nothing in a browser's URL can keep one safe.
       const response = await assembleTokenResponse(ctx, {
         grantType: 'implicit',
         client: request.client,
         grant,
-        context: { ...facts, clientId: request.client.id, userId: user.id, scope },
+        context,
         channel: 'fragment',
+        responseType: request.responseType,
+        user,
         accessTokenLifetime: ctx.config.lifetimes.implicitAccessToken,
       });
-      ctx.audit.record({ event: 'token_issued', clientId: request.client.id, userId: user.id, detail: { grant_type: 'implicit' } });
+      ctx.audit.record({ event: 'token_issued', clientId: request.client.id, userId: user.id, detail: { grant_type: 'implicit', response_type: request.responseType } });
       return { mode: 'fragment', params: response };
     },
   },

@@ -5,6 +5,7 @@ import type { GrantModule } from './grant.ts';
 import { implicitGrant } from './implicit.ts';
 import { passwordGrant } from './password.ts';
 import { refreshTokenGrant } from './refresh-token.ts';
+import { normalizeResponseType } from './response-types.ts';
 
 export type { GrantModule } from './grant.ts';
 
@@ -26,6 +27,7 @@ export function findGrant(config: Pick<GrantryConfig, 'features'>, grantType: st
 
 /** The grant that answers this response_type at the authorization endpoint, if it is switched on. */
 export function grantForResponseType(config: Pick<GrantryConfig, 'features'>, responseType: string, options: { includeDisabled?: boolean } = {}): GrantModule | undefined {
-  const grant = grantModules.find((candidate) => candidate.authorization?.responseType === responseType);
+  const wanted = normalizeResponseType(responseType);
+  const grant = grantModules.find((candidate) => candidate.authorization?.responseTypes.includes(wanted));
   return grant && (options.includeDisabled || config.features[grant.feature]) ? grant : undefined;
 }

@@ -16,6 +16,8 @@ export interface IssuanceFacts {
    * sid, ../../logout-notice.ts): the ID token names it, and ending that session notifies the app.
    */
   sid?: string;
+  /** The claims the `claims` request parameter asked for (OpenID Connect Core §5.5), by where they go; names Grantry knows only. */
+  claims?: { userinfo?: string[]; id_token?: string[] };
   /** How the person authenticated (OpenID Connect's acr and amr). */
   acr?: string;
   amr?: string[];

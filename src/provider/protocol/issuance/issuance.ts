@@ -1,5 +1,5 @@
 import type { GrantType } from '../../../config/defaults.ts';
-import type { Client, Grant } from '../../storage.ts';
+import type { Client, Grant, PublicUser } from '../../storage.ts';
 import type { IssuanceContext } from './context.ts';
 
 /**
@@ -22,6 +22,10 @@ export interface Issuance {
    * adds one only when the app may refresh.
    */
   refresh?: { scope: string; absoluteExpiresAt?: number };
+  /** At the authorization endpoint: the response type being answered (implicit's token, id_token token). */
+  responseType?: string;
+  /** The person, when the grant has them at hand already (an ID token with claims then needs no read). */
+  user?: PublicUser;
   /** Seconds; the configured access-token lifetime when not given. */
   accessTokenLifetime?: number;
 }

@@ -23,12 +23,21 @@ export interface TokenResponse {
  */
 export interface TokenResponseContributor {
   name: string;
-  contribute(ctx: ProviderContext, issuance: Issuance): Partial<TokenResponse> | undefined | Promise<Partial<TokenResponse> | undefined>;
+  /** Runs after the others, and is given their fields (the ID token's at_hash is a hash of the access token). */
+  afterOthers?: boolean;
+  contribute(ctx: ProviderContext, issuance: Issuance, others: Partial<TokenResponse>): Partial<TokenResponse> | undefined | Promise<Partial<TokenResponse> | undefined>;
 }
 
 export const tokenResponseContributors: readonly TokenResponseContributor[] = [accessTokenContributor, refreshTokenContributor, idTokenContributor, uidContributor];
 
 export async function assembleTokenResponse(ctx: ProviderContext, issuance: Issuance): Promise<TokenResponse> {
-  const parts = await Promise.all(tokenResponseContributors.map((contributor) => contributor.contribute(ctx, issuance)));
-  return Object.assign({}, ...parts) as TokenResponse;
+  const parts = new Map<TokenResponseContributor, Partial<TokenResponse> | undefined>();
+  const first = tokenResponseContributors.filter((contributor) => !contributor.afterOthers);
+  const firstParts = await Promise.all(first.map((contributor) => contributor.contribute(ctx, issuance, {})));
+  first.forEach((contributor, index) => parts.set(contributor, firstParts[index]));
+  const others: Partial<TokenResponse> = Object.assign({}, ...firstParts);
+  const late = tokenResponseContributors.filter((contributor) => contributor.afterOthers);
+  const lateParts = await Promise.all(late.map((contributor) => contributor.contribute(ctx, issuance, others)));
+  late.forEach((contributor, index) => parts.set(contributor, lateParts[index]));
+  return Object.assign({}, ...tokenResponseContributors.map((contributor) => parts.get(contributor))) as TokenResponse;
 }
