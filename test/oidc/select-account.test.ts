@@ -180,6 +180,12 @@ for (const kind of storeKinds) {
       assert.equal(mixed.status, 200, `"Continue" for Ada while Eve is signed in is not answered for Eve: ${mixed.status} ${mixed.location ?? ''}`);
       assert.equal(hiddenFields(mixed.text).account, eve.id, 'the chooser is shown again, naming Eve');
       assert.ok(mixed.text.includes('Continue as Eve</button>'), 'offering to continue as Eve');
+      // The chooser answered a form: its language switcher comes back to the request taken up again, not to a GET of the POST-only path.
+      const switcher = /href="(\/lang\?[^"]+)"[^>]*data-testid="lang-zh-CN"/.exec(mixed.text)?.[1];
+      const back = new URLSearchParams((switcher ?? '').replace(/&amp;/g, '&').split('?')[1]).get('return_to');
+      assert.equal(back, `/oauth2/authorize/continue?request_id=${hiddenFields(adaPage.text).request_id}`, `the switcher returns to the stored request: ${switcher}`);
+      const switched = await browser.get(back!, { 'accept-language': 'zh-CN' });
+      assert.equal(switched.status, 200, `and that page exists: ${switched.status}`);
     });
 
     test('the chooser speaks Simplified Chinese for ui_locales=zh-CN', async () => {

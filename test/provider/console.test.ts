@@ -476,6 +476,38 @@ for (const kind of storeKinds) {
       assert.equal((await provider.store.clients.find(client.id))!.postLogoutRedirectUris, undefined, 'none left');
     });
 
+    test('the back-channel logout URL and the subject type: set on the advanced form, a new URL needs a recent sign-in, bad ones are refused on their field', async () => {
+      const owner = await provider.createUser();
+      const callback = 'https://app.example/callback';
+      const { client } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback] });
+      const recent = new TestBrowser(provider.url);
+      await signIn(provider, recent, owner);
+      const page = await recent.get(`/console/apps/${client.id}`);
+      assert.match(page.text, /<option value="public" selected>/, 'public subjects are shown for an app that chose none');
+      const form = { csrf_token: csrfFrom(page.text), redirect_uris: callback, scopes: 'openid', token_format: 'jwt', pkce_required: '1' };
+      const saved = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, backchannel_logout_uri: 'https://app.example/backchannel', subject_type: 'pairwise' });
+      assert.equal(saved.status, 303, `saved: ${saved.text.slice(0, 200)}`);
+      const stored = (await provider.store.clients.find(client.id))!;
+      assert.deepEqual([stored.backchannelLogoutUri, stored.subjectType], ['https://app.example/backchannel', 'pairwise'], 'both are stored');
+
+      const http = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, backchannel_logout_uri: 'http://app.example/backchannel' });
+      assert.equal(http.status, 400, 'an http back-channel URL is refused');
+      assert.match(http.text, /data-testid="backchannel_logout_uri-error">The back-channel logout URL must be an https URL without a fragment: http:\/\/app\.example\/backchannel</, 'on its own field');
+      const twoHosts = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, redirect_uris: `${callback}\nhttps://other.example/cb`, subject_type: 'pairwise' });
+      assert.equal(twoHosts.status, 400, 'pairwise with callbacks on two hosts is refused');
+      assert.match(twoHosts.text, /data-testid="subject_type-error">Pairwise ids need every callback URL on one host/, 'on the subject type field');
+
+      const stale = new TestBrowser(provider.url);
+      await signIn(provider, stale, owner, { secondsAgo: 20 * 60 });
+      const stalePage = await stale.get(`/console/apps/${client.id}`);
+      const moved = await stale.post(`/console/apps/${client.id}/advanced`, { ...form, csrf_token: csrfFrom(stalePage.text), backchannel_logout_uri: 'https://evil.example/collect' });
+      assert.equal(moved.status, 403, 'pointing logout tokens somewhere new with a 20-minute-old sign-in is refused');
+      assert.equal((await provider.store.clients.find(client.id))!.backchannelLogoutUri, 'https://app.example/backchannel', 'and not saved');
+      const cleared = await stale.post(`/console/apps/${client.id}/advanced`, { ...form, csrf_token: csrfFrom(stalePage.text), backchannel_logout_uri: '', subject_type: 'pairwise' });
+      assert.equal(cleared.status, 303, 'clearing it needs nothing more than the session');
+      assert.equal((await provider.store.clients.find(client.id))!.backchannelLogoutUri, undefined, 'none left');
+    });
+
     test('a sign-in just inside login.reauthenticationSeconds is recent enough', async () => {
       const owner = await provider.createUser();
       const browser = new TestBrowser(provider.url);

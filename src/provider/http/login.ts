@@ -215,6 +215,10 @@ function herePath(request: FastifyRequest): string {
   }
   const app = /^\/console\/apps\/([^/?]+)\/(?:basic|advanced|rotate-secret)$/.exec(path.split('?')[0]!);
   if (app) return `/console/apps/${app[1]}`;
+  // A page of a stored authorization request (the account chooser, consent) answering a form: the
+  // request taken up again shows it anew, in the language chosen.
+  const requestId = formText(request.body, 'request_id');
+  if (/^\/oauth2\/authorize(\/select)?$/.test(path.split('?')[0]!) && requestId && /^[A-Za-z0-9_-]{1,100}$/.test(requestId)) return `${continuePath}?request_id=${requestId}`;
   return safeReturnTo(path.split('?')[0]!) ?? '/';
 }
 
