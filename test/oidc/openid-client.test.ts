@@ -92,6 +92,8 @@ for (const kind of storeKinds) {
       assert.equal(claims.aud, clientId, 'aud is the app');
       assert.equal(claims.nonce, nonce, 'the nonce of the request comes back');
       assert.equal(typeof claims.auth_time, 'number', 'auth_time says when the person logged in');
+      assert.deepEqual(claims.amr, ['pwd'], 'amr says the person signed in with a password (RFC 8176)');
+      assert.equal(typeof claims.sid, 'string', 'sid names the provider session, for logout');
       assert.ok((claims.exp as number) - (claims.iat as number) === provider.config.lifetimes.idToken, 'the ID token lives lifetimes.idToken');
     });
 

@@ -68,6 +68,6 @@ export async function checkedCodeRequest(ctx: ProviderContext, client: Client, p
 /** A code issued through the authorization_code grant's own authorization part. */
 export async function issueCode(ctx: ProviderContext, client: Client, user: User, authTime: number, params: AuthorizationParameters = {}): Promise<string> {
   const request = await checkedCodeRequest(ctx, client, params);
-  const response = await authorizationCodeGrant.authorization!.respond(ctx, { request, user, authTime, sessionId: 'session-a' });
+  const response = await authorizationCodeGrant.authorization!.respond(ctx, { request, user, signIn: { authTime, sid: 'session-a', amr: ['pwd'] } });
   return String(response.params.code);
 }

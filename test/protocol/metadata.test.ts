@@ -34,7 +34,7 @@ describe('server metadata', () => {
         subject_types_supported: ['public', 'pairwise'],
         id_token_signing_alg_values_supported: ['RS256', 'EdDSA'],
         claims_supported: [
-          'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash',
+          'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'amr',
           'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
           'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified',
         ],

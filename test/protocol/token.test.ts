@@ -64,7 +64,7 @@ describe('authorization_code', () => {
     const grant = await p.store.grants.find(String(gid));
     assert.deepEqual(
       grant && { clientId: grant.clientId, userId: grant.userId, scope: grant.scope, revokedAt: grant.revokedAt, context: grant.context },
-      { clientId: web.id, userId: user.id, scope: 'profile email', revokedAt: null, context: { authTime, sid: 'session-a' } },
+      { clientId: web.id, userId: user.id, scope: 'profile email', revokedAt: null, context: { authTime, sid: 'session-a', amr: ['pwd'] } },
       'gid names the grant written on redemption, with the facts of the authorization',
     );
   });

@@ -55,7 +55,8 @@ export async function signedInWithConsent(ctx: ProviderContext, request: Fastify
   const id = request.cookies[sessionCookie];
   const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
   loaded.set(request, found ? { user: found.user, signedInAt: found.session.createdAt } : null);
-  return found ? { user: found.user, authTime: found.session.createdAt, sessionId: sessionIdOf(found.session.sessionHash), consent: found.consent } : null;
+  // Every session begins at the login page, with a password (RFC 8176 pwd); a session that records its method comes with passkeys and second factors.
+  return found ? { user: found.user, authTime: found.session.createdAt, sessionId: sessionIdOf(found.session.sessionHash), amr: ['pwd'], consent: found.consent } : null;
 }
 
 // A random id per browser, to which stored authorization requests are bound (never the session:

@@ -25,6 +25,8 @@ export interface SignedIn {
   authTime: number;
   /** Their provider session's sid (./backchannel-logout.ts), which the ID token names. */
   sessionId: string;
+  /** How they signed in (RFC 8176 method references: pwd for a password). */
+  amr: string[];
   /** What they allowed this app before (scopes, for which redirect URIs), if it is remembered. */
   consent: RememberedConsent | undefined;
 }
@@ -250,7 +252,7 @@ async function approve(ctx: ProviderContext, request: RedirectingRequest, sessio
     await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris] });
   }
   const grant = grantForResponseType(ctx.config, request.responseType)!;
-  const response = await grant.authorization!.respond(ctx, { request, user: session.user, authTime: session.authTime, sessionId: session.sessionId });
+  const response = await grant.authorization!.respond(ctx, { request, user: session.user, signIn: { authTime: session.authTime, sid: session.sessionId, amr: session.amr } });
   return withParams(request.redirectUri, response.mode, { ...response.params, state: request.parameters.state, iss: ctx.config.issuer });
 }
 

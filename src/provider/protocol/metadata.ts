@@ -37,7 +37,7 @@ export interface ServerMetadata {
 }
 
 /** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
-export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', ...personClaimNames];
+export const supportedClaims = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'amr', ...personClaimNames];
 
 /**
  * The one metadata document, served at /.well-known/oauth-authorization-server (RFC 8414) and at

@@ -31,7 +31,7 @@ export const authorizationCodeGrant: GrantModule = {
   authorization: {
     responseTypes: ['code'],
     responseMode: 'query',
-    async respond(ctx, { request, user, authTime, sessionId }) {
+    async respond(ctx, { request, user, signIn }) {
       const code = randomToken(32);
       await ctx.store.codes.create({
         codeHash: sha256(code),
@@ -42,7 +42,7 @@ export const authorizationCodeGrant: GrantModule = {
         scope: request.scope.join(' '),
         codeChallenge: request.parameters.code_challenge ?? null,
         expiresAt: now() + ctx.config.lifetimes.authorizationCode,
-        context: { ...request.facts, authTime, sid: sessionId },
+        context: { ...request.facts, ...signIn },
       });
       return { mode: 'query', params: { code } };
     },

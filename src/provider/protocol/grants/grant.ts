@@ -2,6 +2,7 @@ import type { FeatureName, GrantType } from '../../../config/defaults.ts';
 import type { ProviderContext } from '../../context.ts';
 import type { Client, User } from '../../storage.ts';
 import type { RedirectingRequest } from '../authorization.ts';
+import type { IssuanceFacts } from '../issuance/context.ts';
 import type { Issuance } from '../issuance/issuance.ts';
 import type { ServerMetadata } from '../metadata.ts';
 
@@ -35,11 +36,12 @@ export interface TokenRequest {
 export interface Approval {
   request: RedirectingRequest;
   user: User;
-  /** When the person signed in (their session's start), seconds since the epoch. */
-  authTime: number;
-  /** The sid of the session they signed in with (OpenID Connect's sid, for logout). */
-  sessionId: string;
+  /** How the person signed in: facts every token of this authorization carries. */
+  signIn: SignInFacts;
 }
+
+/** What is known of a person's sign-in, under the names the issuance facts give them. */
+export type SignInFacts = Required<Pick<IssuanceFacts, 'authTime' | 'sid' | 'amr'>>;
 
 /** An authorization response: where the parameters go (RFC 6749 §4.1.2 query, §4.2.2 fragment) and what they are. */
 export interface AuthorizationResponse {

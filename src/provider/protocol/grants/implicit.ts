@@ -23,9 +23,9 @@ export const implicitGrant: GrantModule = {
   authorization: {
     responseTypes: ['token', 'id_token', 'id_token token'],
     responseMode: 'fragment',
-    async respond(ctx, { request, user, authTime, sessionId }) {
+    async respond(ctx, { request, user, signIn }) {
       const scope = request.scope.join(' ');
-      const facts = { ...request.facts, authTime, sid: sessionId };
+      const facts = { ...request.facts, ...signIn };
       const context = { ...facts, clientId: request.client.id, userId: user.id, scope };
       if (!returnsAccessToken(request.responseType)) {
         // Core §3.2.2.10, §5.4: with no access token, the scopes' claims are in the ID token itself.
