@@ -65,7 +65,7 @@ export const defaults = {
   scopes: {
     /** Turns a request into an OpenID Connect one: an ID token comes with the access token. */
     openid: 'Log you in to the app with your account',
-    profile: 'See your user id, username and display name',
+    profile: 'See your user id, username, display name and the profile details on record',
     email: 'See your email address',
     address: 'See your postal address',
     phone: 'See your phone number',

@@ -76,7 +76,7 @@ export const en = {
   'appType.service.consent': 'A server-side service that acts on its own.',
 
   'scope.openid': 'Log you in to the app with your account',
-  'scope.profile': 'See your user id, username and display name',
+  'scope.profile': 'See your user id, username, display name and the profile details on record',
   'scope.email': 'See your email address',
   'scope.address': 'See your postal address',
   'scope.phone': 'See your phone number',
@@ -269,6 +269,7 @@ export const en = {
   'subjectType.pairwise': 'Pairwise (your app’s own)',
   'console.error.backchannel_logout_uri': 'The back-channel logout URL must be an https URL without a fragment: {value}',
   'console.error.subject_type': 'User ids are public or pairwise.',
+  'console.error.redirect_uri_sector': 'Your app’s user ids are those of its host: a callback URL on another host ({value}) needs an operator.',
   'console.error.subject_type_sector': 'Pairwise ids need every callback URL on one host; otherwise ask an operator to set a sector identifier.',
   'console.error.post_logout_redirect_uri': 'A logout return URL breaks a rule of callback URLs: {value}',
   'console.error.id_token_alg': 'ID tokens are signed with RS256 or EdDSA.',

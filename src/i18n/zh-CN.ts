@@ -79,7 +79,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'appType.service.consent': '一个自行运行的服务器端服务。',
 
   'scope.openid': '用你的帐号登录这个应用',
-  'scope.profile': '查看你的用户 ID、用户名和显示名称',
+  'scope.profile': '查看你的用户 ID、用户名、显示名称和已记录的个人资料',
   'scope.email': '查看你的电子邮箱地址',
   'scope.address': '查看你的邮寄地址',
   'scope.phone': '查看你的电话号码',
@@ -272,6 +272,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'subjectType.pairwise': '成对（你的应用专属）',
   'console.error.backchannel_logout_uri': '后端通道退出地址必须是不带片段的 https 地址：{value}',
   'console.error.subject_type': '用户 ID 只能是公共或成对。',
+  'console.error.redirect_uri_sector': '你的应用的用户 ID 属于其所在主机：其他主机上的回调地址（{value}）需要由运营者添加。',
   'console.error.subject_type_sector': '成对 ID 要求所有回调地址在同一主机上；否则请联系运营者设置扇区标识。',
   'console.error.post_logout_redirect_uri': '有一个退出后返回地址不符合回调地址的规则：{value}',
   'console.error.id_token_alg': 'ID 令牌只能用 RS256 或 EdDSA 签名。',

@@ -11,6 +11,7 @@ import ipaddr from 'ipaddr.js';
 // when the caller says so: development, where the issuer itself is http on loopback.
 
 export class OutboundRefused extends Error {}
+export class OutboundTimeout extends Error {}
 
 export interface OutboundOptions {
   /** Whether loopback addresses may be reached (development only). */
@@ -29,8 +30,13 @@ export function isReachableAddress(address: string, allowLoopback: boolean): boo
   // ::ffff:127.0.0.1 is 127.0.0.1.
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
-  return range === 'unicast' || (allowLoopback && range === 'loopback');
+  if (allowLoopback && range === 'loopback') return true;
+  // IPv6: global unicast (2000::/3) only; ipaddr.js calls some embedded IPv4 forms (::7f00:1) unicast too.
+  if (parsed.kind() === 'ipv6') return range === 'unicast' && parsed.match(globalUnicast);
+  return range === 'unicast';
 }
+
+const globalUnicast = ipaddr.parseCIDR('2000::/3');
 
 function guardedLookup(allowLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {
@@ -70,13 +76,13 @@ export async function postForm(url: string, form: Record<string, string>, option
       },
       (response) => {
         clearTimeout(deadline);
-        // Only the status counts; the rest is drained and dropped.
-        response.resume();
+        // Only the status counts: the body is not read, so a body that trickles in holds nothing open.
         resolve({ status: response.statusCode ?? 0 });
+        response.destroy();
       },
     );
     // The whole exchange, lookup and connection included, within the time given.
-    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const deadline = setTimeout(() => request.destroy(new OutboundTimeout(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     request.on('error', (error) => {
       clearTimeout(deadline);
       reject(error);

@@ -1,4 +1,4 @@
-import { OutboundRefused, postForm } from '../lib/outbound.ts';
+import { OutboundRefused, OutboundTimeout, postForm } from '../lib/outbound.ts';
 import type { ProviderContext } from './context.ts';
 import { signLogoutToken } from './protocol/backchannel-logout.ts';
 import { allowsLoopbackCallbacks } from './protocol/clients.ts';
@@ -76,7 +76,7 @@ async function deliver(ctx: ProviderContext, delivery: LogoutDelivery): Promise<
   const settings = ctx.config.backchannelLogout;
   const client = await ctx.store.clients.find(delivery.clientId);
   // The app was deleted, or no longer wants logout tokens, since the logout: nobody to tell.
-  if (!client?.backchannelLogoutUri) return ctx.store.logoutDeliveries.delete(delivery.id);
+  if (!client?.backchannelLogoutUri) return ctx.store.logoutDeliveries.delete(delivery);
   const attempts = delivery.attempts + 1;
   let failure: { reason: string; retry: boolean };
   try {
@@ -88,16 +88,21 @@ async function deliver(ctx: ProviderContext, delivery: LogoutDelivery): Promise<
     // §2.8: 200 is success; frameworks that answer 204 No Content mean the same.
     if (response.status >= 200 && response.status < 300) {
       ctx.audit.record({ event: 'backchannel_logout_delivered', clientId: client.id, detail: { attempts } });
-      return ctx.store.logoutDeliveries.delete(delivery.id);
+      return ctx.store.logoutDeliveries.delete(delivery);
     }
     failure = { reason: `the app answered ${response.status}`, retry: response.status >= 500 || response.status === 429 };
   } catch (error) {
-    failure = error instanceof OutboundRefused ? { reason: error.message, retry: false } : { reason: error instanceof Error ? error.message : String(error), retry: true };
+    // The app's owner reads these reasons (its audit trail): they say what happened, never which
+    // address a name resolved to or which port refused, or the sender would be a tool for mapping
+    // a network from outside.
+    failure = error instanceof OutboundRefused
+      ? { reason: 'the URI does not lead to a public address', retry: false }
+      : { reason: error instanceof OutboundTimeout ? 'no answer in time' : 'the connection failed', retry: true };
   }
   if (!failure.retry || attempts >= settings.maxAttempts) {
     ctx.audit.record({ event: 'backchannel_logout_failed', clientId: client.id, detail: { attempts, reason: failure.reason } });
-    return ctx.store.logoutDeliveries.delete(delivery.id);
+    return ctx.store.logoutDeliveries.delete(delivery);
   }
   const backoff = Math.min(settings.firstBackoffSeconds * 2 ** (attempts - 1), settings.maxBackoffSeconds);
-  await ctx.store.logoutDeliveries.retryLater(delivery.id, { attempts, nextAttemptAt: Math.floor(Date.now() / 1000) + backoff, lastError: failure.reason });
+  await ctx.store.logoutDeliveries.retryLater(delivery, { attempts, nextAttemptAt: Math.floor(Date.now() / 1000) + backoff, lastError: failure.reason });
 }

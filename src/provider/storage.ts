@@ -32,7 +32,7 @@ export interface User {
 }
 
 /** Claim name → value: a string, a boolean (the *_verified claims), or for `address` its parts (Core §5.1.1). */
-export type UserClaims = Record<string, string | boolean | Record<string, string>>;
+export type UserClaims = Record<string, string | boolean | number | Record<string, string>>;
 
 /** A user as the token paths see one: everything but the password hash. */
 export type PublicUser = Omit<User, 'passwordHash'>;
@@ -440,10 +440,14 @@ export interface LogoutDeliveryStore {
    * moves its next attempt there first, conditionally, so two instances never send the same one.
    */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<LogoutDelivery[]>;
-  /** Delivered, or given up. */
-  delete(id: string): Promise<void>;
-  /** Failed this time: try again at `nextAttemptAt`. */
-  retryLater(id: string, update: { attempts: number; nextAttemptAt: number; lastError: string }): Promise<void>;
+  /**
+   * Delivered, or given up: by the instance that holds it, its lease (`nextAttemptAt` as claimed)
+   * unchanged. An instance whose lease ran out while it sent changes nothing; the one that took it
+   * over decides.
+   */
+  delete(delivery: Pick<LogoutDelivery, 'id' | 'nextAttemptAt'>): Promise<void>;
+  /** Failed this time: try again at `nextAttemptAt` (the lease held, as for delete). */
+  retryLater(delivery: Pick<LogoutDelivery, 'id' | 'nextAttemptAt'>, update: { attempts: number; nextAttemptAt: number; lastError: string }): Promise<void>;
 }
 
 /** Values the provider makes once and keeps for ever (the pairwise subject salt). */

@@ -604,12 +604,12 @@ export function memoryStore(): ProviderStore {
       for (const row of due) row.nextAttemptAt = leaseUntil;
       return due.map(copy);
     },
-    async delete(id) {
-      t.logoutDeliveries.delete(id);
+    async delete(delivery) {
+      if (t.logoutDeliveries.get(delivery.id)?.nextAttemptAt === delivery.nextAttemptAt) t.logoutDeliveries.delete(delivery.id);
     },
-    async retryLater(id, update) {
-      const row = t.logoutDeliveries.get(id);
-      if (row) Object.assign(row, update);
+    async retryLater(delivery, update) {
+      const row = t.logoutDeliveries.get(delivery.id);
+      if (row?.nextAttemptAt === delivery.nextAttemptAt) Object.assign(row, update);
     },
   };
 

@@ -51,6 +51,9 @@ describe('outbound requests to addresses someone else chose', () => {
       ['fe80::1', false, false],
       ['::ffff:10.0.0.1', false, false],
       ['::', false, false],
+      ['::7f00:1', false, false],
+      ['64:ff9b::a00:1', false, false],
+      ['2002:a00:1::', false, false],
       ['not an address', false, false],
     ];
     for (const [address, publicOnly, withLoopback] of cases) {

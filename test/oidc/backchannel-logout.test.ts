@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -6,7 +7,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import * as client from 'openid-client';
 import { runLogoutDeliveries, type LogoutDeliveries } from '../../src/provider/backchannel-logout.ts';
 import { createProviderContext } from '../../src/provider/context.ts';
-import { backchannelLogoutEvent, noticeLogout } from '../../src/provider/protocol/backchannel-logout.ts';
+import { backchannelLogoutEvent, noticeLogout, sessionIdOf } from '../../src/provider/protocol/backchannel-logout.ts';
 import { RegistrationError } from '../../src/provider/protocol/clients.ts';
 import { TestBrowser, consentDecision, hiddenFields } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
@@ -197,7 +198,7 @@ for (const kind of storeKinds) {
 
     test('a stored delivery survives a restart, and two instances sending at once deliver it exactly once', async () => {
       const { user } = await loggedIn();
-      await noticeLogout({ ...provider.ctx, wakeLogoutDeliveries: () => {} }, user.id, { sessionId: 'a-session' });
+      await noticeLogout({ ...provider.ctx, wakeLogoutDeliveries: () => {} }, user.id, { sessionHash: 'a-session' });
       // Two instances as after a restart: contexts of their own over the same database.
       const [one, two] = await Promise.all([createProviderContext(provider.config, provider.store), createProviderContext(provider.config, provider.store)]);
       assert.equal(one.pairwiseSalt, provider.ctx.pairwiseSalt, 'the pairwise salt is the one kept, not made again');
@@ -206,8 +207,34 @@ for (const kind of storeKinds) {
       await Promise.all(senders.map((sender) => sender.runOnce()));
       await Promise.all(senders.map((sender) => sender.stop()));
       assert.equal(receiver.received.length - before, 1, 'sent once');
-      assert.equal((await verifyLogoutToken(receiver.received.at(-1)!)).sid, 'a-session', 'the stored session');
+      assert.equal((await verifyLogoutToken(receiver.received.at(-1)!)).sid, sessionIdOf('a-session', clientId), 'the stored session, as this app knows it');
       assert.equal(await pendingCount(provider), 0, 'and done');
+    });
+
+    test('a new sign-in in the same browser ends the session it replaces: its apps are told', async () => {
+      const { user, browser, idToken } = await loggedIn();
+      const arrived = receiver.next();
+      await signIn(provider, browser, user);
+      const claims = await verifyLogoutToken(await arrived);
+      assert.equal(claims.sid, decodeJwt(idToken).sid, 'the replaced session\'s sid');
+      await deliveries.runOnce();
+    });
+
+    test('a lease that ran out: the instance that held it can no longer delete or reschedule the delivery', async () => {
+      const { user } = await loggedIn();
+      await noticeLogout({ ...provider.ctx, wakeLogoutDeliveries: () => {} }, user.id, { clientId });
+      const now = Math.floor(Date.now() / 1000);
+      const [first] = await provider.store.logoutDeliveries.claimDue(now + 1, now + 10, 1);
+      assert.ok(first, 'taken by a first instance');
+      // The first instance's lease runs out; a second takes the delivery over.
+      const [second] = await provider.store.logoutDeliveries.claimDue(now + 20, now + 30, 1);
+      assert.equal(second?.id, first!.id, 'taken over by a second instance');
+      await provider.store.logoutDeliveries.delete(first!);
+      await provider.store.logoutDeliveries.retryLater(first!, { attempts: 5, nextAttemptAt: 0, lastError: 'stale' });
+      const [still] = await provider.store.logoutDeliveries.claimDue(now + 40, now + 50, 1);
+      assert.deepEqual([still?.id, still?.attempts], [first!.id, 0], 'the first instance changed nothing');
+      await provider.store.logoutDeliveries.delete(still!);
+      assert.equal(await pendingCount(provider), 0, 'the holder of the lease deletes it');
     });
 
     test('a back-channel logout URI must be https; http on loopback only while the issuer is http on loopback', async () => {
@@ -215,9 +242,23 @@ for (const kind of storeKinds) {
       for (const uri of refused) {
         await assert.rejects(provider.registerClient({ appType: 'web', redirectUris: [callback], backchannelLogoutUri: uri }), RegistrationError, `${uri} is refused`);
       }
-      const httpsIssuer = await startProvider(kind, { issuer: 'https://grantry.example' });
+      const httpsIssuer = await startProvider(kind, { issuer: 'https://grantry.example', backchannelLogout: { pollSeconds: 0 } });
       try {
         await assert.rejects(httpsIssuer.registerClient({ appType: 'web', redirectUris: [callback], backchannelLogoutUri: receiverUri }), /must use https/, 'loopback http is refused for a real issuer');
+        // An https URI whose name resolves to loopback is accepted at registration, and refused at delivery, after DNS.
+        const port = new URL(receiverUri).port;
+        const sneaky = await httpsIssuer.registerClient({ appType: 'web', redirectUris: [callback], backchannelLogoutUri: `https://localhost:${port}/backchannel-logout` });
+        const person = await httpsIssuer.createUser();
+        await httpsIssuer.ctx.store.grants.create({ id: randomUUID(), clientId: sneaky.client.id, userId: person.id, scope: 'openid', createdAt: Math.floor(Date.now() / 1000) });
+        await noticeLogout({ ...httpsIssuer.ctx, wakeLogoutDeliveries: () => {} }, person.id, { sessionHash: 'some-session' });
+        const before = receiver.received.length;
+        const sender = runLogoutDeliveries(httpsIssuer.ctx);
+        await sender.runOnce();
+        await sender.stop();
+        assert.equal(receiver.received.length, before, 'nothing reached the loopback server');
+        await httpsIssuer.ctx.audit.flush();
+        const [failure] = await httpsIssuer.store.audit.list({ clientId: sneaky.client.id, event: 'backchannel_logout_failed', limit: 1 });
+        assert.equal(failure?.detail?.reason, 'the URI does not lead to a public address', 'given up at once, saying no more than that (no address)');
       } finally {
         await httpsIssuer.close();
       }
@@ -231,7 +272,7 @@ for (const kind of storeKinds) {
  */
 async function pending(provider: RunningProvider) {
   return provider.store.logoutDeliveries.claimDue(Number.MAX_SAFE_INTEGER, 0, 100).then(async (rows) => {
-    for (const row of rows) await provider.store.logoutDeliveries.retryLater(row.id, { attempts: row.attempts, nextAttemptAt: 0, lastError: row.lastError ?? '' });
+    for (const row of rows) await provider.store.logoutDeliveries.retryLater(row, { attempts: row.attempts, nextAttemptAt: 0, lastError: row.lastError ?? '' });
     return rows;
   });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
+import { updateClient } from '../../src/provider/protocol/clients.ts';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
@@ -81,6 +82,17 @@ for (const kind of storeKinds) {
       assert.match(chinese.text, /你的电话号码/, 'and the phone number in Chinese');
     });
 
+    test('claims asked for by name stop when an operator takes their scope from the app', async () => {
+      const target = await app();
+      const { tokens } = await logIn(target, { scope: 'openid', claims: JSON.stringify({ userinfo: { phone_number: null }, id_token: { phone_number: null } }) });
+      assert.equal(tokens.claims()!.phone_number, '+44 20 7946 0958', 'given while the app may have phone');
+      await updateClient(provider.store, provider.config, target.clientId, { scopes: ['openid', 'profile', 'email'] });
+      const info = await client.fetchUserInfo(target.config, tokens.access_token, user.id);
+      assert.equal(info.phone_number, undefined, 'UserInfo no longer gives it');
+      const refreshed = await client.refreshTokenGrant(target.config, tokens.refresh_token!);
+      assert.equal(refreshed.claims()!.phone_number, undefined, 'nor a refreshed ID token');
+    });
+
     test('a claim of a scope the app may not be granted is ignored: it cannot reach past its scopes by name', async () => {
       const target = await app(['openid', 'profile']);
       const { consent, tokens } = await logIn(target, { scope: 'openid', claims: JSON.stringify({ userinfo: { phone_number: null, given_name: null } }) });
@@ -134,6 +146,10 @@ for (const kind of storeKinds) {
         assert.notEqual(refused.code, 0, `${args.join(' ')} is refused`);
         assert.match(refused.stderr, message, `${args.join(' ')}: says why`);
       }
+      const updated = await cli('--set', 'updated_at=1796000000');
+      assert.equal(updated.json().claims.updated_at, 1796000000, 'updated_at is a number (Core §5.1)');
+      assert.match((await cli('--set', 'updated_at=yesterday')).stderr, /seconds since the epoch/, 'and nothing else');
+      await cli('--unset', 'updated_at');
       const unset = await cli('--unset', 'given_name', '--unset', 'address.country');
       assert.deepEqual(unset.json().claims, { phone_number: '+44 20 7946 0958', phone_number_verified: true, address: { locality: 'London' } }, 'given_name and one part of the address gone');
       await cli('--set', 'given_name=Ada', '--set', 'address.country=GB');

@@ -64,6 +64,8 @@ for (const kind of storeKinds) {
       assert.equal(claims.name, 'Grace Hopper', 'profile\'s claims are in the ID token itself (Core §5.4)');
       assert.equal(claims.email, 'grace@example.com', 'and email\'s');
       assert.equal(claims.at_hash, undefined, 'no access token, no at_hash');
+      const apps = await browser.get('/account/apps');
+      assert.match(apps.text, new RegExp(`/account/apps/${clientId}/revoke`), 'the app is listed at /account/apps, where the person can withdraw it');
     });
 
     test('response_type=id_token token (in either order): an access token and an ID token whose at_hash is the access token\'s', async () => {
@@ -93,6 +95,9 @@ for (const kind of storeKinds) {
       const offline = await fragmentOf({ response_type: 'id_token token', scope: 'openid profile offline_access', nonce: 'n', state: 'st' });
       assert.equal(offline.get('scope'), 'openid profile', 'offline_access is left out of an implicit grant (Core §11)');
       assert.equal(offline.get('refresh_token'), null, 'and no refresh token');
+      const narrow = (await provider.registerClient({ appType: 'spa', redirectUris: [callback], grantTypes: ['implicit'], scopes: ['openid', 'profile'] })).client.id;
+      const ignored = await browser.get(`/oauth2/authorize?${new URLSearchParams({ client_id: narrow, redirect_uri: callback, response_type: 'id_token', scope: 'openid offline_access', nonce: 'n', state: 'st' })}`);
+      assert.equal(ignored.status, 200, `an app not allowed offline_access is not refused for it: it is ignored (${ignored.location ?? ''})`);
     });
 
     test('the code flow\'s ID token carries at_hash too, with the hash of its algorithm (RS256: SHA-256, EdDSA: SHA-512)', async () => {

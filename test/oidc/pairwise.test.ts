@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { createProviderContext } from '../../src/provider/context.ts';
-import { RegistrationError } from '../../src/provider/protocol/clients.ts';
+import { RegistrationError, updateClient } from '../../src/provider/protocol/clients.ts';
+import { subjectFor } from '../../src/provider/protocol/subject.ts';
 import { basic } from '../helpers/basic.ts';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
@@ -26,7 +27,7 @@ for (const kind of storeKinds) {
     after(() => provider.close());
 
     /** Registers an app, logs the person in to it with openid, and returns everything that names them. */
-    async function namesIn(registration: { redirectUri: string; subjectType?: 'public' | 'pairwise'; sectorIdentifier?: string; tokenFormat?: 'jwt' | 'opaque' }) {
+    async function namesIn(registration: { redirectUri: string; subjectType?: 'public' | 'pairwise'; sectorIdentifier?: string; tokenFormat?: 'jwt' | 'opaque' }, signedIn?: TestBrowser) {
       const registered = await provider.registerClient({
         appType: 'web',
         name: 'Relying party',
@@ -39,8 +40,8 @@ for (const kind of storeKinds) {
       const id = registered.client.id;
       const secret = registered.clientSecret!;
       const config = await client.discovery(new URL(provider.url), id, undefined, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
-      const browser = new TestBrowser(provider.url);
-      await signIn(provider, browser, user);
+      const browser = signedIn ?? new TestBrowser(provider.url);
+      if (!signedIn) await signIn(provider, browser, user);
       const verifier = client.randomPKCECodeVerifier();
       const url = client.buildAuthorizationUrl(config, { redirect_uri: registration.redirectUri, scope: 'openid profile', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
       const page = await browser.get(`${url.pathname}${url.search}`);
@@ -95,6 +96,30 @@ for (const kind of storeKinds) {
       assert.equal(restarted.pairwiseSalt, provider.ctx.pairwiseSalt, 'the same salt after a restart');
       const again = await namesIn({ redirectUri: 'https://stable.example/cb', subjectType: 'pairwise' });
       assert.equal(again.sub, before.sub, 'the same id for the same sector');
+    });
+
+    test('the sector is fixed when an app becomes pairwise: an operator moving its callbacks changes no one\'s id; apps on loopback or a private-use scheme share with no one', async () => {
+      const app = await namesIn({ redirectUri: 'https://moving.example/cb', subjectType: 'pairwise' });
+      const stored = (await provider.store.clients.find(app.clientId))!;
+      assert.equal(stored.sectorIdentifier, 'moving.example', 'the sector is kept with the app');
+      await updateClient(provider.store, provider.config, app.clientId, { redirectUris: ['https://new-home.example/cb'] });
+      const moved = await provider.store.clients.find(app.clientId);
+      const restarted = await createProviderContext(provider.config, provider.store);
+      assert.equal(subjectFor(restarted.pairwiseSalt, moved!, user.id), app.sub, 'the same id after the callbacks moved to another host (Core §8: never reassigned)');
+      const loopbackA = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/cb'], subjectType: 'pairwise' });
+      const loopbackB = await provider.registerClient({ appType: 'native', redirectUris: ['http://127.0.0.1/cb'], subjectType: 'pairwise' });
+      assert.notEqual(subjectFor(provider.ctx.pairwiseSalt, loopbackA.client, user.id), subjectFor(provider.ctx.pairwiseSalt, loopbackB.client, user.id), 'two apps on loopback do not share a sector');
+      const schemeA = await provider.registerClient({ appType: 'native', redirectUris: ['com.example.app:/cb'], subjectType: 'pairwise' });
+      const schemeB = await provider.registerClient({ appType: 'native', redirectUris: ['com.example.app:/cb'], subjectType: 'pairwise' });
+      assert.notEqual(subjectFor(provider.ctx.pairwiseSalt, schemeA.client, user.id), subjectFor(provider.ctx.pairwiseSalt, schemeB.client, user.id), 'nor two apps claiming one private-use scheme');
+    });
+
+    test('two apps signed in through one provider session get different sids', async () => {
+      const first = await namesIn({ redirectUri: 'https://sid-one.example/cb' });
+      const second = await namesIn({ redirectUri: 'https://sid-two.example/cb' }, first.browser);
+      const sids = [decodeJwt(first.idToken).sid, decodeJwt(second.idToken).sid];
+      assert.ok(typeof sids[0] === 'string' && typeof sids[1] === 'string', `both carry a sid: ${sids.join(', ')}`);
+      assert.notEqual(sids[0], sids[1], 'each app has its own sid of a session, so no two apps can join their users on it');
     });
 
     test('id_token_hint and RP-initiated logout know the person by the pairwise id', async () => {

@@ -47,7 +47,7 @@ describe('grantry config', () => {
     assert.equal(config.allowSignup, false, 'the environment sets allowSignup');
     assert.equal(config.trustProxy, '10.0.0.0/8', 'the file sets trustProxy');
     assert.equal(config.scopes['notes:read'], 'Read your notes', 'the file adds the notes:read scope');
-    assert.equal(config.scopes.profile, 'See your user id, username and display name', 'the default profile scope stays beside the file\'s scopes');
+    assert.equal(config.scopes.profile, 'See your user id, username, display name and the profile details on record', 'the default profile scope stays beside the file\'s scopes');
   });
 
   const refusals: [string, unknown, Record<string, string>, RegExp][] = [

@@ -33,8 +33,8 @@ beforeEach(async () => {
 });
 
 /** This browser, with this person signed in (or nobody). */
-function browser(session: Omit<SignedIn, 'user' | 'sessionId' | 'amr'> | null, id = browserA): AuthorizationInput {
-  return { signedIn: async () => (session ? { user, sessionId: 'session-a', amr: ['pwd'], ...session } : null), browserId: () => id };
+function browser(session: Omit<SignedIn, 'user' | 'sessionHash' | 'amr'> | null, id = browserA): AuthorizationInput {
+  return { signedIn: async () => (session ? { user, sessionHash: 'session-a', amr: ['pwd'], ...session } : null), browserId: () => id };
 }
 
 /** What a person allowed before: these scopes, for the registered redirect URI unless told otherwise. */

@@ -103,7 +103,7 @@ for (const kind of storeKinds) {
       }
 
       test('an unsupported response_type', async () => {
-        const error = await redirectedError(codeRequest({ response_type: 'id_token' }));
+        const error = await redirectedError(codeRequest({ response_type: 'code id_token' }));
         assert.equal(error.get('error'), 'unsupported_response_type', 'an unsupported response_type is unsupported_response_type');
         assert.equal(error.get('state'), 'xyz', 'the error carries the state back');
         assert.equal(error.get('iss'), provider.url, 'the error carries iss (RFC 9207)');
@@ -284,7 +284,7 @@ for (const kind of storeKinds) {
       assert.match(response.text, /<li data-scope="email">See your email address /, 'the consent page lists the email scope in plain words');
       assert.match(
         response.text,
-        /<li data-scope="profile">See your user id, username and display name /,
+        /<li data-scope="profile">See your user id, username, display name and the profile details on record /,
         'the consent page lists the profile scope in plain words',
       );
       assert.match(response.text, /data-testid="consent-destination">https:\/\/app\.example</, 'the consent page shows where the user goes');

@@ -493,7 +493,12 @@ for (const kind of storeKinds) {
       const http = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, backchannel_logout_uri: 'http://app.example/backchannel' });
       assert.equal(http.status, 400, 'an http back-channel URL is refused');
       assert.match(http.text, /data-testid="backchannel_logout_uri-error">The back-channel logout URL must be an https URL without a fragment: http:\/\/app\.example\/backchannel</, 'on its own field');
-      const twoHosts = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, redirect_uris: `${callback}\nhttps://other.example/cb`, subject_type: 'pairwise' });
+      const elsewhere = await recent.post(`/console/apps/${client.id}/advanced`, { ...form, redirect_uris: `${callback}\nhttps://other.example/cb`, subject_type: 'pairwise' });
+      assert.equal(elsewhere.status, 400, 'a pairwise app\'s owner may not add a callback on another host');
+      assert.match(elsewhere.text, /data-testid="redirect_uris-error">Your app’s user ids are those of its host: a callback URL on another host \(https:\/\/other\.example\/cb\) needs an operator\./, 'on the callback field');
+      const { client: twoHosted } = await provider.registerClient({ appType: 'web', ownerId: owner.id, redirectUris: [callback, 'https://other.example/cb'] });
+      const twoHostsPage = await recent.get(`/console/apps/${twoHosted.id}`);
+      const twoHosts = await recent.post(`/console/apps/${twoHosted.id}/advanced`, { ...form, csrf_token: csrfFrom(twoHostsPage.text), redirect_uris: `${callback}\nhttps://other.example/cb`, subject_type: 'pairwise' });
       assert.equal(twoHosts.status, 400, 'pairwise with callbacks on two hosts is refused');
       assert.match(twoHosts.text, /data-testid="subject_type-error">Pairwise ids need every callback URL on one host/, 'on the subject type field');
 

@@ -239,8 +239,8 @@ for (const kind of storeKinds) {
       const person = await provider.createUser();
       const request = `/oauth2/authorize?response_type=code&client_id=${client.id}&redirect_uri=${encodeURIComponent(callback)}&scope=profile%20photos:read&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
       for (const [lang, words] of [
-        ['en', { title: 'Allow Album Printer to use your account?', type: 'Web app with a server', explained: 'A website whose server keeps its own secret.', profile: 'See your user id, username and display name', allow: 'Allow', deny: 'Deny', owner: 'a user of this site, @studio' }],
-        ['zh-CN', { title: '是否授权 Album Printer 使用你的账号？', type: '网页应用（有服务器）', explained: '一个由自己的服务器保管密钥的网站。', profile: '查看你的用户 ID、用户名和显示名称', allow: '同意授权', deny: '拒绝', owner: '本站用户 @studio' }],
+        ['en', { title: 'Allow Album Printer to use your account?', type: 'Web app with a server', explained: 'A website whose server keeps its own secret.', profile: 'See your user id, username, display name and the profile details on record', allow: 'Allow', deny: 'Deny', owner: 'a user of this site, @studio' }],
+        ['zh-CN', { title: '是否授权 Album Printer 使用你的账号？', type: '网页应用（有服务器）', explained: '一个由自己的服务器保管密钥的网站。', profile: '查看你的用户 ID、用户名、显示名称和已记录的个人资料', allow: '同意授权', deny: '拒绝', owner: '本站用户 @studio' }],
       ] as const) {
         const browser = new TestBrowser(provider.url);
         await signIn(provider, browser, person);

@@ -94,6 +94,12 @@ function setClaim(claims: UserClaims, name: string, value: string): void {
   if (ownFieldClaims.includes(name)) throw new UsageError(`${name} comes from the user's own record (its display name, username or email), not from claims`);
   if (name === 'address') throw new UsageError('set the address by its parts: --set address.locality=…, address.country=…');
   if (!personClaimNames.includes(name)) throw new UsageError(`"${name}" is not a claim Grantry states; known: ${personClaimNames.filter((known) => !ownFieldClaims.includes(known)).join(', ')}`);
+  if (name === 'updated_at') {
+    // Core §5.1: a JSON number, seconds since the epoch.
+    if (!/^\d{1,12}$/.test(value)) throw new UsageError('updated_at is a time in seconds since the epoch (a number)');
+    claims[name] = Number(value);
+    return;
+  }
   if (name.endsWith('_verified')) {
     if (value !== 'true' && value !== 'false') throw new UsageError(`${name} is true or false`);
     claims[name] = value === 'true';

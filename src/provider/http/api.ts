@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProviderContext } from '../context.ts';
-import { insufficientScope, type OAuthError } from '../protocol/errors.ts';
+import { insufficientScope, invalidToken, type OAuthError } from '../protocol/errors.ts';
 import { authorizeResourceRequest, isBearerError, MissingBearerToken } from '../protocol/resource.ts';
 import { subjectOf } from '../protocol/subject.ts';
 
@@ -35,9 +35,11 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderCo
       const user = access.user;
       // The token is good, it just cannot reach this resource: 403, not a 401 that would send the app refreshing in a loop.
       if (!user) return sendBearerError(reply, insufficientScope('this token was issued to an app acting for itself; /api/me speaks of a user'));
-      const client = await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds);
-      // uid is the ID token's sub: a pairwise app gets its own name for the person here too.
-      const body: Record<string, string | null> = { uid: client ? subjectOf(ctx, client, user.id) : user.id, username: user.username, display_name: user.displayName };
+      // uid is the ID token's sub: a pairwise app gets its own name for the person here too. A JWT
+      // carries it; an opaque token's app is read (from the per-process cache, clientCacheSeconds).
+      const uid = access.claims?.sub ?? (await appSubject(ctx, access.clientId, user.id));
+      if (uid === undefined) return sendBearerError(reply, invalidToken('the app this token was issued to no longer exists'));
+      const body: Record<string, string | null> = { uid, username: user.username, display_name: user.displayName };
       if (access.scope.includes('email')) body.email = user.email;
       return body;
     } catch (error) {
@@ -45,6 +47,11 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: ProviderCo
       return sendBearerError(reply, error);
     }
   });
+}
+
+async function appSubject(ctx: ProviderContext, clientId: string, userId: string): Promise<string | undefined> {
+  const client = await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds);
+  return client && subjectOf(ctx, client, userId);
 }
 
 function tokenOutsideHeader(request: FastifyRequest): boolean {

@@ -5,7 +5,7 @@ import type { ProviderContext } from '../context.ts';
 import { fieldPresent, formFlag, formLines, formList, formText } from '../pages/html.ts';
 import { appPage, consolePage, deleteAppPage, newAppPage, type AppView, type FormProblem, type NewAppValues } from '../pages/console.ts';
 import { t, type Locale, type MessageKey } from '../../i18n/index.ts';
-import { deleteClient, isConfidential, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
+import { deleteClient, isConfidential, ownerRefusal, registerClient, RegistrationError, rotateClientSecret, sensitiveChanges, updateClient, type SensitiveChange } from '../protocol/clients.ts';
 import { localeOf, pageBasics, passesCsrf, requireUser, sendNotFound, sendPage } from './login.ts';
 import { carrySecret, takeCarriedSecret } from './secret-once.ts';
 import { currentSignIn } from './session.ts';
@@ -189,7 +189,7 @@ function isPlausibleId(id: string): boolean {
 
 async function saveSettings(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, owned: OwnedApp, patch: ClientPatch) {
   const { client, user } = owned;
-  const problem = settingsProblem(patch);
+  const problem = settingsProblem(patch) ?? ownerRefusal(client, patch);
   try {
     if (problem) throw problem;
     await updateClient(ctx.store, ctx.config, client.id, patch);
@@ -229,6 +229,7 @@ const problemKeys: Record<string, { key: MessageKey; field?: FormProblem['field'
   backchannel_logout_uri: { key: 'console.error.backchannel_logout_uri', field: 'backchannel_logout_uri' },
   subject_type: { key: 'console.error.subject_type', field: 'subject_type' },
   subject_type_sector: { key: 'console.error.subject_type_sector', field: 'subject_type' },
+  redirect_uri_sector: { key: 'console.error.redirect_uri_sector', field: 'redirect_uris' },
   redirect_uri_none: { key: 'console.error.redirect_uri_none', field: 'redirect_uris' },
   redirect_uri_too_many: { key: 'console.error.redirect_uri_too_many', field: 'redirect_uris' },
   redirect_uri_not_absolute: { key: 'console.error.redirect_uri_not_absolute', field: 'redirect_uris' },

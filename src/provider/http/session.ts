@@ -3,7 +3,7 @@ import { defaults } from '../../config/defaults.ts';
 import { deriveKey, hmac, randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
 import type { ProviderContext } from '../context.ts';
 import type { SignedIn } from '../protocol/authorization.ts';
-import { noticeLogout, sessionIdOf } from '../protocol/backchannel-logout.ts';
+import { noticeLogout } from '../protocol/backchannel-logout.ts';
 import type { User } from '../storage.ts';
 
 // The signed-in user's session (a random id in an HttpOnly cookie; its hash in the store) and the
@@ -56,7 +56,7 @@ export async function signedInWithConsent(ctx: ProviderContext, request: Fastify
   const found = id ? await ctx.store.sessions.findWithConsent(sha256(id), clientId) : undefined;
   loaded.set(request, found ? { user: found.user, signedInAt: found.session.createdAt } : null);
   // Every session begins at the login page, with a password (RFC 8176 pwd); a session that records its method comes with passkeys and second factors.
-  return found ? { user: found.user, authTime: found.session.createdAt, sessionId: sessionIdOf(found.session.sessionHash), amr: ['pwd'], consent: found.consent } : null;
+  return found ? { user: found.user, authTime: found.session.createdAt, sessionHash: found.session.sessionHash, amr: ['pwd'], consent: found.consent } : null;
 }
 
 // A random id per browser, to which stored authorization requests are bound (never the session:
@@ -75,7 +75,12 @@ export function browserId(ctx: ProviderContext, request: FastifyRequest, reply: 
 /** Signs a user in: a fresh session id and a fresh CSRF secret (no fixation of either). */
 export async function startSession(ctx: ProviderContext, request: FastifyRequest, reply: FastifyReply, user: User): Promise<void> {
   const previous = request.cookies[sessionCookie];
-  if (previous) await ctx.store.sessions.delete(sha256(previous));
+  if (previous) {
+    // The session a new sign-in replaces has ended too: its apps are told (Back-Channel Logout §2.7).
+    const before = await currentSignIn(ctx, request);
+    await ctx.store.sessions.delete(sha256(previous));
+    if (before) await noticeLogout(ctx, before.user.id, { sessionHash: sha256(previous) });
+  }
   const id = randomToken(32);
   const at = Math.floor(Date.now() / 1000);
   await ctx.store.sessions.create({ sessionHash: sha256(id), userId: user.id, createdAt: at, expiresAt: at + ctx.config.lifetimes.session });
@@ -95,7 +100,7 @@ export async function endSession(ctx: ProviderContext, request: FastifyRequest, 
   reply.clearCookie(sessionCookie, { path: '/' });
   reply.clearCookie(csrfCookie, { path: '/' });
   loaded.set(request, null);
-  if (id && signIn) await noticeLogout(ctx, signIn.user.id, { sessionId: sessionIdOf(sha256(id)) });
+  if (id && signIn) await noticeLogout(ctx, signIn.user.id, { sessionHash: sha256(id) });
 }
 
 // A CSRF secret set on a response that has not reached the browser yet: forms on that same

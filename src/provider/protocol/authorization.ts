@@ -8,6 +8,7 @@ import { prompts } from './checks/prompt.ts';
 import { isConfidential, registeredRedirectUri } from './clients.ts';
 import { OAuthError } from './errors.ts';
 import { grantForResponseType } from './grants/index.ts';
+import { sessionIdOf } from './backchannel-logout.ts';
 import { claimsBeyondScopes } from './claims.ts';
 import { formatScope, isSubset } from './scopes.ts';
 import { subjectOf } from './subject.ts';
@@ -23,8 +24,8 @@ export interface SignedIn {
   user: User;
   /** When they signed in (their session's start), seconds since the epoch. */
   authTime: number;
-  /** Their provider session's sid (./backchannel-logout.ts), which the ID token names. */
-  sessionId: string;
+  /** Their provider session's stored hash, from which each app's sid of it is derived (./backchannel-logout.ts). */
+  sessionHash: string;
   /** How they signed in (RFC 8176 method references: pwd for a password). */
   amr: string[];
   /** What they allowed this app before (scopes, for which redirect URIs), if it is remembered. */
@@ -252,7 +253,7 @@ async function approve(ctx: ProviderContext, request: RedirectingRequest, sessio
     await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris] });
   }
   const grant = grantForResponseType(ctx.config, request.responseType)!;
-  const response = await grant.authorization!.respond(ctx, { request, user: session.user, signIn: { authTime: session.authTime, sid: session.sessionId, amr: session.amr } });
+  const response = await grant.authorization!.respond(ctx, { request, user: session.user, signIn: { authTime: session.authTime, sid: sessionIdOf(session.sessionHash, request.client.id), amr: session.amr } });
   return withParams(request.redirectUri, response.mode, { ...response.params, state: request.parameters.state, iss: ctx.config.issuer });
 }
 

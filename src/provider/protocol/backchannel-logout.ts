@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sha256 } from '../../lib/crypto.ts';
+import { hmac } from '../../lib/crypto.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Client, LogoutDelivery } from '../storage.ts';
 import { subjectOf } from './subject.ts';
@@ -17,16 +17,17 @@ export const backchannelLogoutEvent = 'http://schemas.openid.net/event/backchann
 export const logoutTokenType = 'logout+jwt';
 
 /**
- * The sid of a provider session (§2.1): derived from the session's stored hash, so it needs no
- * column, names one session, and gives nothing away about the cookie it came from.
+ * The sid of a provider session as one app knows it (§2.1): derived from the session's stored
+ * hash, so it needs no column, and from the app, so that two apps cannot join their users (their
+ * pairwise subjects) on a sid they share. It gives nothing away about the cookie it came from.
  */
-export function sessionIdOf(sessionHash: string): string {
-  return sha256(`grantry sid ${sessionHash}`);
+export function sessionIdOf(sessionHash: string, clientId: string): string {
+  return hmac(sessionHash, `grantry sid ${clientId}`);
 }
 
 export type LogoutCause =
-  /** A provider session ended: the apps learn its sid, and end the sessions they made from it. */
-  | { sessionId: string }
+  /** A provider session ended (its stored hash): each app learns its own sid of it, and ends the sessions it made from it. */
+  | { sessionHash: string }
   /** The person withdrew one app: it learns only who, and ends every session of theirs (§2.4: sub without sid). */
   | { clientId: string };
 
@@ -46,7 +47,7 @@ export async function noticeLogout(ctx: ProviderContext, userId: string, cause: 
       id: randomUUID(),
       clientId,
       subject: subjectOf(ctx, client, userId),
-      sessionId: 'sessionId' in cause ? cause.sessionId : null,
+      sessionId: 'sessionHash' in cause ? sessionIdOf(cause.sessionHash, clientId) : null,
       nextAttemptAt: now,
       createdAt: now,
     });

@@ -22,6 +22,15 @@ export function scopeOfClaim(name: string): string | undefined {
   return Object.keys(scopeClaims).find((scope) => scopeClaims[scope]!.includes(name));
 }
 
+/**
+ * The claims among `names` that the app may still be given: those of a scope it holds now. A
+ * grant's claims were asked for when the app held their scope; an operator may have taken it away
+ * since, and the tokens of that grant then say no more than the app may.
+ */
+export function claimsAllowedTo(client: { scopes: readonly string[] }, names: readonly string[]): string[] {
+  return names.filter((name) => client.scopes.includes(scopeOfClaim(name) ?? ''));
+}
+
 /** The names of the claims the granted scopes reveal. */
 export function claimsOfScopes(scopes: readonly string[]): string[] {
   return scopes.flatMap((scope) => scopeClaims[scope] ?? []);

@@ -10,7 +10,10 @@ import {
 import { randomToken, sha256 } from '../../lib/crypto.ts';
 import type { ProviderStore } from '../storage.ts';
 import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType } from '../storage.ts';
+import { isLoopbackHost } from './loopback.ts';
 import { sectorOf } from './subject.ts';
+
+export { isLoopbackHost } from './loopback.ts';
 
 export const idTokenAlgorithms: readonly IdTokenAlgorithm[] = ['RS256', 'EdDSA'];
 import { findGrant, grantModules } from './grants/index.ts';
@@ -97,6 +100,7 @@ export async function registerClient(
     ...(input.backchannelLogoutUri ? { backchannelLogoutUri: input.backchannelLogoutUri } : {}),
   };
   validateClient(draft, config);
+  fixSector(draft);
   const clientSecret = isConfidential(draft) ? randomToken(32) : null;
   draft.secretHash = clientSecret ? sha256(clientSecret) : null;
   await store.clients.create(draft);
@@ -109,7 +113,34 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
   if (!current) throw new RegistrationError(`no app has the id ${id}`);
   const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
   validateClient(next, config);
-  return (await store.clients.update(id, patch))!;
+  const sector = fixSector(next);
+  return (await store.clients.update(id, sector ? { ...patch, sectorIdentifier: sector } : patch))!;
+}
+
+/**
+ * An app that is (or becomes) pairwise keeps the sector it had then as its sectorIdentifier, so
+ * that its redirect URIs may move without changing anyone's subject (Core §8, §12.2: a subject is
+ * never reassigned). Returns the sector when it was fixed just now.
+ */
+function fixSector(client: Client): string | undefined {
+  if (client.subjectType !== 'pairwise' || client.sectorIdentifier) return undefined;
+  client.sectorIdentifier = sectorOf(client);
+  return client.sectorIdentifier;
+}
+
+/**
+ * What an app's owner may not change, even signed in recently: a pairwise app's redirect URIs onto
+ * a host outside its sector. Its subjects are its sector's; with a callback on another host, an
+ * app registered for someone else's host (where it can receive nothing) could collect that host's
+ * apps' subjects. An operator, who sets sectors, may (the command line).
+ */
+export function ownerRefusal(client: Client, patch: ClientPatch): RegistrationError | undefined {
+  const next = { ...client, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Client;
+  if (next.subjectType !== 'pairwise') return undefined;
+  const sector = next.sectorIdentifier || sectorOf(client.subjectType === 'pairwise' ? client : next);
+  if (!sector || sector.startsWith('client:')) return undefined;
+  const outside = next.redirectUris.find((uri) => URL.canParse(uri) && new URL(uri).hostname !== sector);
+  return outside ? new RegistrationError(`the app's user ids are those of ${sector}: a callback URL on another host needs an operator`, 'redirect_uri_sector', outside) : undefined;
 }
 
 /**
@@ -120,7 +151,7 @@ export async function updateClient(store: ProviderStore, config: GrantryConfig, 
  * deleting the app, which cannot be undone. A redirect URI removed needs nothing: it can only stop
  * codes going somewhere.
  */
-export type SensitiveChange = 'redirect_uri_added' | 'post_logout_redirect_uri_added' | 'backchannel_logout_uri_changed' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
+export type SensitiveChange = 'redirect_uri_added' | 'post_logout_redirect_uri_added' | 'backchannel_logout_uri_changed' | 'subject_type_changed' | 'implicit_on' | 'pkce_off' | 'secret_rotated' | 'app_deleted';
 
 export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveChange[] {
   const changes: SensitiveChange[] = [];
@@ -129,6 +160,8 @@ export function sensitiveChanges(client: Client, patch: ClientPatch): SensitiveC
   if (patch.postLogoutRedirectUris?.some((uri) => !(client.postLogoutRedirectUris ?? []).includes(uri))) changes.push('post_logout_redirect_uri_added');
   // Where the provider itself will POST: a new address is as weighty as a new callback URL.
   if (patch.backchannelLogoutUri && patch.backchannelLogoutUri !== client.backchannelLogoutUri) changes.push('backchannel_logout_uri_changed');
+  // Every user's id changes; pairwise to public shows the app the ids every other app sees.
+  if (patch.subjectType && patch.subjectType !== (client.subjectType ?? 'public')) changes.push('subject_type_changed');
   if (patch.grantTypes?.includes('implicit') && !client.grantTypes.includes('implicit')) changes.push('implicit_on');
   if (patch.pkceRequired === false && client.pkceRequired) changes.push('pkce_off');
   return changes;
@@ -244,10 +277,6 @@ function checkHomepage(homepage: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RegistrationError('the homepage must be an http or https URL', 'homepage', homepage);
 }
 
-/** Loopback hosts, where http is allowed and (RFC 8252 §7.3) the port may vary. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
 
 /** A redirect URI is https (or http on a loopback host), absolute, without a fragment. */
 export function checkRedirectUri(uri: string): void {

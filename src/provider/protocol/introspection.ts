@@ -1,7 +1,7 @@
 import { sha256 } from '../../lib/crypto.ts';
 import type { Client } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
-import { invalidRequest, isOAuthError } from './errors.ts';
+import { invalidRequest, invalidToken, isOAuthError } from './errors.ts';
 import { validateAccessToken } from './resource.ts';
 import { subjectOf, type SubjectClient } from './subject.ts';
 import { isRefreshTokenExpired } from './tokens/refresh-token.ts';
@@ -48,7 +48,7 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
       active: true,
       scope: access.scope.join(' '),
       client_id: access.clientId,
-      sub: access.user ? subjectOf(ctx, await tokenClient(ctx, caller, access.clientId), access.user.id) : access.clientId,
+      sub: access.claims?.sub ?? (access.user ? subjectOf(ctx, await tokenClient(ctx, caller, access.clientId), access.user.id) : access.clientId),
       token_type: 'Bearer',
       exp: access.expiresAt,
       iss: ctx.config.issuer,
@@ -62,11 +62,13 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
   }
 }
 
-/** The app a token was issued to, for its name for the person: the caller itself, or (a resource server asking) that app. */
+/** The app an opaque token was issued to, for its name for the person: the caller itself, or (a resource server asking) that app. */
 async function tokenClient(ctx: ProviderContext, caller: Client, clientId: string): Promise<SubjectClient> {
   if (caller.id === clientId) return caller;
-  // Gone since: the token would not have validated; its subject is then the public one.
-  return (await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds)) ?? { id: clientId, redirectUris: [] };
+  const client = await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds);
+  // Deleted since the token was checked: never fall back to the public id, which a pairwise app must not learn.
+  if (!client) throw invalidToken('the app this token was issued to no longer exists');
+  return client;
 }
 
 async function introspectRefreshToken(ctx: ProviderContext, caller: Client, token: string): Promise<IntrospectionResponse | undefined> {

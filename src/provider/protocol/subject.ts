@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Client } from '../storage.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 // Subject identifiers (OpenID Connect Core §8). Everything an app receives names the person by
 // the same `sub`: the ID token, UserInfo, the token response's uid, /api/me, a JWT access token's
@@ -14,18 +15,21 @@ export type SubjectClient = Pick<Client, 'id' | 'subjectType' | 'sectorIdentifie
 export const pairwiseSaltName = 'pairwise_salt';
 
 /**
- * The sector a pairwise app's subjects are computed for: the operator's sectorIdentifier, or the
- * one host all of its redirect URIs share (Core §8.1). Undefined when there is none to take: the
- * app's redirect URIs name several hosts, or none (validateClient refuses such an app).
+ * The sector a pairwise app's subjects are computed for: its sectorIdentifier, which registration
+ * fixes when the app becomes pairwise (an operator may set it), so that moving the app's redirect
+ * URIs later changes no one's subject (Core §8: never reassigned); else the one host its redirect
+ * URIs share (Core §8.1). A host that no one owns — loopback, or a native app's private-use scheme,
+ * which any app can claim — is no sector to share: such an app's sector is its own id. Undefined
+ * when the redirect URIs name several hosts, or none (validateClient refuses such an app).
  */
-export function sectorOf(client: Pick<Client, 'sectorIdentifier' | 'redirectUris'>): string | undefined {
+export function sectorOf(client: Pick<Client, 'id' | 'sectorIdentifier' | 'redirectUris'>): string | undefined {
   if (client.sectorIdentifier) return client.sectorIdentifier;
   const hosts = new Set<string>();
   for (const uri of client.redirectUris) {
     if (!URL.canParse(uri)) return undefined;
     const url = new URL(uri);
-    // A native app's private-use scheme (com.example.app:/callback) has no host: the scheme is its sector.
-    hosts.add(url.hostname || url.protocol.slice(0, -1));
+    const owned = (url.protocol === 'https:' || url.protocol === 'http:') && !isLoopbackHost(url.hostname);
+    hosts.add(owned ? url.hostname : `client:${client.id}`);
   }
   return hosts.size === 1 ? [...hosts][0] : undefined;
 }

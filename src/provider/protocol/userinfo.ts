@@ -1,6 +1,6 @@
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, invalidRequest, invalidToken } from './errors.ts';
-import { claimsOfScopes, personClaims, type ClaimValue } from './claims.ts';
+import { claimsAllowedTo, claimsOfScopes, personClaims, type ClaimValue } from './claims.ts';
 import { bearerTokenFrom, requireScope, validateAccessToken } from './resource.ts';
 import { subjectOf } from './subject.ts';
 
@@ -39,10 +39,13 @@ export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): 
   requireScope(access, 'openid');
   const user = access.user;
   if (!user) throw insufficientScope('this token was issued to an app acting for itself; UserInfo speaks of a person');
-  const client = await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds);
-  if (!client) throw invalidToken('the app this token was issued to no longer exists');
-  // The scopes' claims (Core §5.4), and those the claims parameter asked UserInfo for (§5.5).
-  const names = new Set([...claimsOfScopes(access.scope), ...(access.grant?.context.claims?.userinfo ?? [])]);
-  const claims: UserInfoClaims = { ...personClaims(user, names), sub: subjectOf(ctx, client, user.id) };
+  const requested = access.grant?.context.claims?.userinfo ?? [];
+  // The app is read (from the per-process cache) only when needed: for an opaque token's subject, or claims asked by name.
+  const client = requested.length > 0 || !access.claims ? await ctx.store.clients.findCached(access.clientId, ctx.config.clientCacheSeconds) : undefined;
+  if ((requested.length > 0 || !access.claims) && !client) throw invalidToken('the app this token was issued to no longer exists');
+  // The scopes' claims (Core §5.4), and those the claims parameter asked UserInfo for (§5.5) that the app may still have.
+  const names = new Set([...claimsOfScopes(access.scope), ...(client ? claimsAllowedTo(client, requested) : [])]);
+  // A JWT's sub is already the app's name for the person (./subject.ts).
+  const claims: UserInfoClaims = { ...personClaims(user, names), sub: access.claims?.sub ?? subjectOf(ctx, client!, user.id) };
   return claims;
 }

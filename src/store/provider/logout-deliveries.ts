@@ -48,15 +48,16 @@ export function createLogoutDeliveryStore(db: Kysely<Database>): LogoutDeliveryS
       return claimed;
     },
 
-    async delete(id) {
-      await db.deleteFrom('logout_deliveries').where('id', '=', id).execute();
+    async delete(delivery) {
+      await db.deleteFrom('logout_deliveries').where('id', '=', delivery.id).where('next_attempt_at', '=', delivery.nextAttemptAt).execute();
     },
 
-    async retryLater(id, update) {
+    async retryLater(delivery, update) {
       await db
         .updateTable('logout_deliveries')
         .set({ attempts: update.attempts, next_attempt_at: update.nextAttemptAt, last_error: update.lastError.slice(0, 500) })
-        .where('id', '=', id)
+        .where('id', '=', delivery.id)
+        .where('next_attempt_at', '=', delivery.nextAttemptAt)
         .execute();
     },
   };

@@ -13,7 +13,7 @@ export interface IssuanceFacts {
   nonce?: string;
   /**
    * The provider session the person was signed in with when they authorized (OpenID Connect's
-   * sid, ../../logout-notice.ts): the ID token names it, and ending that session notifies the app.
+   * sid, ../backchannel-logout.ts): the ID token names it, and ending that session notifies the app.
    */
   sid?: string;
   /** The claims the `claims` request parameter asked for (OpenID Connect Core §5.5), by where they go; names Grantry knows only. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ProviderContext } from '../../context.ts';
 import type { Client, IdTokenAlgorithm, PublicUser } from '../../storage.ts';
-import { claimsOfScopes, personClaims, type ClaimValue } from '../claims.ts';
+import { claimsAllowedTo, claimsOfScopes, personClaims, type ClaimValue } from '../claims.ts';
 import { subjectOf } from '../subject.ts';
 import type { IssuanceContext } from '../issuance/context.ts';
 import { findVerificationKey } from './access-token.ts';
@@ -75,7 +75,7 @@ export function signIdToken(ctx: ProviderContext, client: Client, context: Issua
   if (context.sid !== undefined) claims.sid = context.sid;
   if (options.accessToken !== undefined) claims.at_hash = tokenHash(options.accessToken, alg);
   if (options.user) {
-    const names = new Set([...(options.scopeClaims ? claimsOfScopes(context.scope.split(' ')) : []), ...(context.claims?.id_token ?? [])]);
+    const names = new Set([...(options.scopeClaims ? claimsOfScopes(context.scope.split(' ')) : []), ...claimsAllowedTo(client, context.claims?.id_token ?? [])]);
     // Claims about the person never replace the token's own (sub, aud, …): their names do not overlap (claims.ts).
     Object.assign(claims, personClaims(options.user, names));
   }
