@@ -9,7 +9,7 @@ import { runLogoutDeliveries, type LogoutDeliveries } from '../../src/provider/b
 import { createProviderContext } from '../../src/provider/context.ts';
 import { backchannelLogoutEvent, noticeLogout, sessionIdOf } from '../../src/provider/protocol/backchannel-logout.ts';
 import { RegistrationError } from '../../src/provider/protocol/clients.ts';
-import { TestBrowser, consentDecision, hiddenFields } from '../helpers/browser.ts';
+import { TestBrowser, consentDecision, csrfFrom, hiddenFields } from '../helpers/browser.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -214,7 +214,10 @@ for (const kind of storeKinds) {
     test('a new sign-in in the same browser ends the session it replaces: its apps are told', async () => {
       const { user, browser, idToken } = await loggedIn();
       const arrived = receiver.next();
-      await signIn(provider, browser, user);
+      // Through the login page, as a person signs in again (prompt=login, max_age, another account).
+      const login = await browser.get('/login');
+      const again = await browser.post('/login', { username: user.username, password: user.password, csrf_token: csrfFrom(login.text) });
+      assert.equal(again.status, 303, 'signed in again');
       const claims = await verifyLogoutToken(await arrived);
       assert.equal(claims.sid, decodeJwt(idToken).sid, 'the replaced session\'s sid');
       await deliveries.runOnce();
