@@ -38,8 +38,8 @@ export async function startGrantry(storeKind: 'sqlite' | 'postgres'): Promise<Ru
   const sessionId = randomToken(32);
   const now = Math.floor(Date.now() / 1000);
   await store.sessions.create({ sessionHash: sha256(sessionId), userId: user.id, createdAt: now, expiresAt: now + 86400 });
-  for (const app of [web, webOpaque]) await store.consents.save(user.id, app.client.id, { scope: 'profile', redirectUris: [redirectUri] });
-  for (const app of [webEdDSA, webRS256]) await store.consents.save(user.id, app.client.id, { scope: 'openid profile', redirectUris: [redirectUri] });
+  for (const app of [web, webOpaque]) await store.consents.save(user.id, app.client.id, { scope: 'profile', redirectUris: [redirectUri], resources: [] });
+  for (const app of [webEdDSA, webRS256]) await store.consents.save(user.id, app.client.id, { scope: 'openid profile', redirectUris: [redirectUri], resources: [] });
   const cookie = `${defaults.cookies.session}=${sessionId}`;
 
   /** One code from GET /oauth2/authorize, as the returning user's browser gets it. */

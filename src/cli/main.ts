@@ -7,6 +7,7 @@ import { clientCreate, clientDelete, clientList, clientOptions, clientRotateSecr
 import { keysList, keysOptions, keysReseal, keysReset, keysRotate } from './commands/keys.ts';
 import { start, startOptions } from './commands/start.ts';
 import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
+import { resourceCreate, resourceList, resourceOptions, resourceUpdate } from './commands/resource.ts';
 import { userClaims, userClaimsOptions, userCreate, userOptions } from './commands/user.ts';
 import { EnvironmentProblem } from './problems.ts';
 import { UsageError } from './settings.ts';
@@ -40,6 +41,10 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry client rotate-secret CLIENT_ID
   grantry client delete CLIENT_ID --yes   the app and every token issued to it
   grantry client list
+  grantry resource create --uri URI --name N [--scope S]… [--access-token-lifetime SECONDS]
+                        an API tokens may be issued for (RFC 8707: resource=URI; its scopes, its tokens' lifetime)
+  grantry resource update ID [the options of create]   (--scope replaces the list)
+  grantry resource list
   grantry keys rotate [--publish-for SECONDS]
   grantry keys list
   grantry keys reseal --old-secret-file FILE   re-seal the signing keys under the current GRANTRY_SECRET
@@ -71,6 +76,9 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'client rotate-secret': { options: {}, run: (p, v) => clientRotateSecret(p[0], v) },
   'client delete': { options: { yes: { type: 'boolean' } }, run: (p, v) => clientDelete(p[0], v) },
   'client list': { options: {}, run: (_, v) => clientList(v) },
+  'resource create': { options: resourceOptions, run: (_, v) => resourceCreate(v) },
+  'resource list': { options: {}, run: (_, v) => resourceList(v) },
+  'resource update': { options: resourceOptions, run: (p, v) => resourceUpdate(p[0], v) },
   'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
   'keys list': { options: {}, run: (_, v) => keysList(v) },
   'keys reseal': { options: keysOptions, run: (_, v) => keysReseal(v) },

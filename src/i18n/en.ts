@@ -81,6 +81,7 @@ export const en = {
   'scope.address': 'See your postal address',
   'scope.phone': 'See your phone number',
   'scope.offline_access': 'Keep access to what you allow while you are not using the app',
+  'consent.resources': 'It will be able to call these APIs for you:',
   'consent.alsoClaims': 'It also asks to see:',
   'claim.name': 'your display name',
   'claim.family_name': 'your family name',

@@ -84,6 +84,7 @@ export const zhCN: Catalogue<MessageKey> = {
   'scope.address': '查看你的邮寄地址',
   'scope.phone': '查看你的电话号码',
   'scope.offline_access': '在你不使用该应用时保持你所允许的访问',
+  'consent.resources': '它将能够代表你调用这些 API：',
   'consent.alsoClaims': '它还要求查看：',
   'claim.name': '你的显示名称',
   'claim.family_name': '你的姓',

@@ -87,6 +87,21 @@ export interface Client {
 
 export type SubjectType = 'public' | 'pairwise';
 
+/**
+ * An API that tokens may be issued for (RFC 8707): its URI is the tokens' audience. Its scopes may
+ * be asked for with it; its lifetime, when set, bounds the access tokens issued for it.
+ */
+export interface Resource {
+  id: string;
+  uri: string;
+  name: string;
+  scopes: string[];
+  /** Seconds; null: the provider's access-token lifetime. */
+  accessTokenLifetime: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** What ID tokens may be signed with: RS256, which every OpenID client takes, or EdDSA, about fifteen times cheaper to sign. */
 export type IdTokenAlgorithm = 'RS256' | 'EdDSA';
 
@@ -333,6 +348,8 @@ export interface ClientStore {
 export interface RememberedConsent {
   scope: string;
   redirectUris: string[];
+  /** The registered APIs (RFC 8707) it was given for. */
+  resources: string[];
 }
 
 export interface ConsentStore {
@@ -450,6 +467,19 @@ export interface LogoutDeliveryStore {
   retryLater(delivery: Pick<LogoutDelivery, 'id' | 'nextAttemptAt'>, update: { attempts: number; nextAttemptAt: number; lastError: string }): Promise<void>;
 }
 
+export interface ResourceStore {
+  /** Throws ConflictError when the URI is registered already. */
+  create(resource: Resource): Promise<void>;
+  update(id: string, patch: Partial<Omit<Resource, 'id' | 'createdAt'>>): Promise<Resource | undefined>;
+  find(id: string): Promise<Resource | undefined>;
+  list(): Promise<Resource[]>;
+  /**
+   * Every registered resource, kept in this process for `maxAgeSeconds` (the client cache's
+   * seconds): a change through another process reaches this one within that time.
+   */
+  listCached(maxAgeSeconds: number): Promise<Resource[]>;
+}
+
 /** Values the provider makes once and keeps for ever (the pairwise subject salt). */
 export interface ProviderValueStore {
   /** The value kept under `name`; `initial` is kept first when there is none (of racing callers, one's is kept and all get it). */
@@ -484,6 +514,7 @@ export interface ProviderStorage {
   sessions: SessionStore;
   logoutDeliveries: LogoutDeliveryStore;
   values: ProviderValueStore;
+  resources: ResourceStore;
   throttle: ThrottleStore;
   audit: AuditStore;
   housekeeping: HousekeepingStore;

@@ -15,6 +15,7 @@ import { createRefreshTokenStore } from './provider/refresh-tokens.ts';
 import { createAuthorizationRequestStore } from './provider/requests.ts';
 import { createLogoutDeliveryStore } from './provider/logout-deliveries.ts';
 import { createSessionStore } from './provider/sessions.ts';
+import { createResourceStore } from './provider/resources.ts';
 import { createProviderValueStore } from './provider/values.ts';
 import { createUserStore } from './provider/users.ts';
 import type { Database } from './schema.ts';
@@ -41,6 +42,7 @@ function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage
     sessions: createSessionStore(db),
     logoutDeliveries: createLogoutDeliveryStore(db),
     values: createProviderValueStore(db),
+    resources: createResourceStore(db),
     throttle: createThrottleStore(db, 'login_failures', 'login_buckets'),
     audit: createAuditStore(db),
     housekeeping: createHousekeepingStore(db),

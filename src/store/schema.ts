@@ -55,6 +55,8 @@ export interface AuthorizationRequestsTable {
 }
 
 export interface ConsentsTable {
+  /** JSON: the APIs (RFC 8707) the consent was given for (migration 014); null: none. */
+  resources: string | null;
   user_id: string;
   client_id: string;
   scope: string;
@@ -189,6 +191,18 @@ export interface ProviderValuesTable {
   created_at: number;
 }
 
+/** The APIs tokens may be issued for (RFC 8707; migration 014). */
+export interface ResourcesTable {
+  id: string;
+  uri: string;
+  name: string;
+  /** Space-separated. */
+  scopes: string;
+  access_token_lifetime: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface ProviderTables {
   users: UsersTable;
   clients: ClientsTable;
@@ -206,6 +220,7 @@ export interface ProviderTables {
   audit_events: AuditEventsTable;
   logout_deliveries: LogoutDeliveriesTable;
   provider_values: ProviderValuesTable;
+  resources: ResourcesTable;
 }
 
 /** The provider's database. Connect's tables are its own (./connect/schema.ts), opened apart. */

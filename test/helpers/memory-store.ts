@@ -21,6 +21,8 @@ import {
   type LogoutDelivery,
   type LogoutDeliveryStore,
   type ProviderValueStore,
+  type Resource,
+  type ResourceStore,
   type ProviderStore,
   type PublicUser,
   type RefreshToken,
@@ -620,6 +622,26 @@ export function memoryStore(): ProviderStore {
     },
   };
 
+  const resourceRows = new Map<string, Resource>();
+  const resources: ResourceStore = {
+    async create(resource) {
+      if ([...resourceRows.values()].some((row) => row.uri === resource.uri)) throw new ConflictError(`the resource ${resource.uri} is registered already`);
+      insertNew(resourceRows, resource.id, resource, 'the resource');
+    },
+    async update(id, patch) {
+      const row = resourceRows.get(id);
+      if (!row) return undefined;
+      Object.assign(row, Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)));
+      return copy(row);
+    },
+    async find(id) {
+      const row = resourceRows.get(id);
+      return row && copy(row);
+    },
+    list: async () => [...resourceRows.values()].map(copy),
+    listCached: async () => [...resourceRows.values()].map(copy),
+  };
+
   const store: ProviderStore = {
     users,
     clients,
@@ -633,6 +655,7 @@ export function memoryStore(): ProviderStore {
     sessions,
     logoutDeliveries,
     values,
+    resources,
     throttle,
     audit,
     housekeeping,

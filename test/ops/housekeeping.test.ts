@@ -57,7 +57,7 @@ for (const kind of storeKinds) {
       const { client } = await provider.registerClient({ appType: 'web' });
       const { client: consented } = await provider.registerClient({ appType: 'web' });
       const { client: service } = await provider.registerClient({ appType: 'service' });
-      await store.consents.save(user.id, consented.id, { scope: 'profile', redirectUris: consented.redirectUris });
+      await store.consents.save(user.id, consented.id, { scope: 'profile', redirectUris: consented.redirectUris, resources: [] });
       const grant = async (name: string, input: { clientId: string; userId: string | null; createdAt: number; revoked?: boolean }) => {
         const created = await store.grants.create({ id: `${name}-${randomUUID()}`, clientId: input.clientId, userId: input.userId, scope: 'profile', createdAt: input.createdAt });
         if (input.revoked) await store.grants.revoke(created.id, 'revoked_by_client');

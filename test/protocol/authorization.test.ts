@@ -38,7 +38,7 @@ function browser(session: Omit<SignedIn, 'user' | 'sessionHash' | 'amr'> | null,
 }
 
 /** What a person allowed before: these scopes, for the registered redirect URI unless told otherwise. */
-const remembered = (scope: string, redirectUris = [redirectUri]): RememberedConsent => ({ scope, redirectUris });
+const remembered = (scope: string, redirectUris = [redirectUri]): RememberedConsent => ({ scope, redirectUris, resources: [] });
 const signedInJustNow = (scope?: string, redirectUris?: string[]) => ({ authTime: now(), consent: scope === undefined ? undefined : remembered(scope, redirectUris) });
 
 const params = (extra: AuthorizationParameters = {}): AuthorizationParameters => ({

@@ -70,9 +70,9 @@ for (const kind of storeKinds) {
       const kept = await grant(provider, user, photos.id, 'profile', firstDay);
       const other = await provider.createUser();
       const othersGrant = await grant(provider, other, notes.id, 'profile', firstDay);
-      await provider.store.consents.save(user.id, notes.id, { scope: 'profile email', redirectUris: notes.redirectUris });
-      await provider.store.consents.save(user.id, photos.id, { scope: 'profile', redirectUris: photos.redirectUris });
-      await provider.store.consents.save(other.id, notes.id, { scope: 'profile', redirectUris: notes.redirectUris });
+      await provider.store.consents.save(user.id, notes.id, { scope: 'profile email', redirectUris: notes.redirectUris, resources: [] });
+      await provider.store.consents.save(user.id, photos.id, { scope: 'profile', redirectUris: photos.redirectUris, resources: [] });
+      await provider.store.consents.save(other.id, notes.id, { scope: 'profile', redirectUris: notes.redirectUris, resources: [] });
 
       const page = await browser.get('/account/apps');
       const response = await browser.post(`/account/apps/${notes.id}/revoke`, { csrf_token: csrfFrom(page.text) });
@@ -128,7 +128,7 @@ for (const kind of storeKinds) {
       const { user, browser } = await signedIn(provider);
       const { client } = await provider.registerClient({ appType: 'web', name: 'Kept' });
       const kept = await grant(provider, user, client.id, 'profile', firstDay);
-      await provider.store.consents.save(user.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
+      await provider.store.consents.save(user.id, client.id, { scope: 'profile', redirectUris: client.redirectUris, resources: [] });
       const stolen = csrfFrom((await new TestBrowser(provider.url).get('/login')).text);
       for (const csrf of ['', 'forged', stolen]) {
         const response = await browser.post(`/account/apps/${client.id}/revoke`, { csrf_token: csrf });

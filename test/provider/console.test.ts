@@ -579,7 +579,7 @@ for (const kind of storeKinds) {
       const [jwt, opaque] = [await tokenFor('jwt'), await tokenFor('opaque')];
       const person = await provider.createUser();
       const grant = await provider.store.grants.create({ id: randomUUID(), clientId: client.id, userId: person.id, scope: 'profile', createdAt: Math.floor(Date.now() / 1000) });
-      await provider.store.consents.save(person.id, client.id, { scope: 'profile', redirectUris: client.redirectUris });
+      await provider.store.consents.save(person.id, client.id, { scope: 'profile', redirectUris: client.redirectUris, resources: [] });
       const active = async (token: string) => {
         const response = await fetch(`${provider.url}/oauth2/introspect`, {
           method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }),

@@ -31,7 +31,7 @@ for (const kind of storeKinds) {
     async function returningUser(scope = 'profile') {
       const { client, clientSecret } = await provider.registerClient({ appType: 'web' });
       const user = await provider.createUser();
-      await provider.store.consents.save(user.id, client.id, { scope, redirectUris: client.redirectUris });
+      await provider.store.consents.save(user.id, client.id, { scope, redirectUris: client.redirectUris, resources: [] });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       return { client, auth: basicAuth(client.id, clientSecret!), browser, scope };

@@ -123,10 +123,18 @@ async function showConsent(ctx: ProviderContext, request: FastifyRequest, reply:
     ownerUsername: client.ownerId === null ? null : (owner?.username ?? '?'),
     confirmOnly,
     scopes: authorization.scope.map((name) => ({ name, description: scopeWords(basics.locale, name, ctx.config.scopes) })),
+    resources: await namedResources(ctx, authorization.facts.audience),
     claims: claimsBeyondScopes(authorization.scope, authorization.facts.claims).map((name) => ({ name, description: claimWords(basics.locale, name) })),
     redirectOrigin: originOf(authorization.redirectUri),
     requestId,
   });
+}
+
+/** The registered APIs a request names (its audience), as the consent page shows them. */
+async function namedResources(ctx: ProviderContext, audience: readonly string[] | undefined): Promise<{ name: string; uri: string }[]> {
+  if (!audience?.length) return [];
+  const registered = await ctx.store.resources.listCached(ctx.config.clientCacheSeconds);
+  return audience.map((uri) => ({ uri, name: registered.find((resource) => resource.uri === uri)?.name ?? uri }));
 }
 
 /** Where the person will land: the origin, or for a private-use scheme (native apps) the scheme and what follows it. */

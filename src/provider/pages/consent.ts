@@ -23,6 +23,8 @@ export interface ConsentPageData extends PageBasics {
   confirmOnly: boolean;
   /** Each scope with what it lets the app do, already in the page's language. */
   scopes: { name: string; description: string }[];
+  /** The registered APIs (RFC 8707) the app asks to call for the person, by name and URI. */
+  resources: { name: string; uri: string }[];
   /** Claims asked for by name (the claims parameter) that no granted scope already reveals, in the page's language. */
   claims: { name: string; description: string }[];
   /** The redirect URI's origin (scheme, host and port): where the person will be sent. */
@@ -58,6 +60,8 @@ ${data.confirmOnly ? html`<p class="box notice" data-testid="consent-confirm">${
 <ul class="scopes" data-testid="consent-scopes">${data.scopes.map(
       (scope) => html`<li data-scope="${scope.name}">${scope.description} <span class="muted">(<code>${scope.name}</code>)</span></li>`,
     )}</ul>
+${data.resources.length > 0 ? html`<p>${m('consent.resources')}</p>
+<ul class="scopes" data-testid="consent-resources">${data.resources.map((resource) => html`<li data-resource="${resource.uri}"><strong>${resource.name}</strong> <span class="muted mono">${resource.uri}</span></li>`)}</ul>` : ''}
 ${data.claims.length > 0 ? html`<p>${m('consent.alsoClaims')}</p>
 <ul class="scopes" data-testid="consent-claims">${data.claims.map((claim) => html`<li data-claim="${claim.name}">${claim.description} <span class="muted">(<code>${claim.name}</code>)</span></li>`)}</ul>` : ''}
 <div class="box notice">

@@ -224,6 +224,8 @@ async function resume(ctx: ProviderContext, requestId: string, input: Authorizat
 export function needsConsent(request: RedirectingRequest, remembered: RememberedConsent | undefined): boolean {
   if (prompts(request.parameters, 'consent')) return true;
   if (remembered === undefined || !isSubset(request.scope, remembered.scope)) return true;
+  // A consent holds for the APIs (RFC 8707) it named: another API, even with a scope of the same name, is asked about.
+  if (!(request.facts.audience ?? []).every((uri) => remembered.resources.includes(uri))) return true;
   // Claims asked for by name are not remembered: the person is asked each time an app names them.
   if (claimsBeyondScopes(request.scope, request.facts.claims).length > 0) return true;
   return !remembered.redirectUris.includes(consentRedirectUri(request));
@@ -250,7 +252,8 @@ async function approve(ctx: ProviderContext, request: RedirectingRequest, sessio
   if (options.remember && needsConsent(request, session.consent)) {
     const scopes = new Set([...(session.consent?.scope.split(' ').filter(Boolean) ?? []), ...request.scope]);
     const redirectUris = new Set([...(session.consent?.redirectUris ?? []), consentRedirectUri(request)]);
-    await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris] });
+    const resources = new Set([...(session.consent?.resources ?? []), ...(request.facts.audience ?? [])]);
+    await ctx.store.consents.save(session.user.id, request.client.id, { scope: formatScope(scopes), redirectUris: [...redirectUris], resources: [...resources] });
   }
   const grant = grantForResponseType(ctx.config, request.responseType)!;
   const response = await grant.authorization!.respond(ctx, { request, user: session.user, signIn: { authTime: session.authTime, sid: sessionIdOf(session.sessionHash, request.client.id), amr: session.amr } });

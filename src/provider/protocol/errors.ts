@@ -22,7 +22,9 @@ export type OAuthErrorCode =
   | 'interaction_required'
   // OpenID Connect Core §6.
   | 'request_not_supported'
-  | 'request_uri_not_supported';
+  | 'request_uri_not_supported'
+  // RFC 8707 §2: a resource that is not one the provider issues tokens for.
+  | 'invalid_target';
 
 const statusOf: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -43,6 +45,7 @@ const statusOf: Record<OAuthErrorCode, number> = {
   interaction_required: 400,
   request_not_supported: 400,
   request_uri_not_supported: 400,
+  invalid_target: 400,
 };
 
 export class OAuthError extends Error {
@@ -81,6 +84,7 @@ export const invalidGrant = (description: string) => new OAuthError('invalid_gra
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 export const invalidToken = (description: string) => new OAuthError('invalid_token', description);
+export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
 export const insufficientScope = (description: string) => new OAuthError('insufficient_scope', description);
 
 export function isOAuthError(error: unknown): error is OAuthError {

@@ -5,7 +5,6 @@ import { invalidRequest, invalidToken, isOAuthError } from './errors.ts';
 import { validateAccessToken } from './resource.ts';
 import { subjectOf, type SubjectClient } from './subject.ts';
 import { isRefreshTokenExpired } from './tokens/refresh-token.ts';
-import { accessTokenAudience } from './tokens/access-token.ts';
 
 // Token introspection (RFC 7662), for resource servers: a confidential app (typically of type
 // `service`) asks whether a token is live and what it allows. Anything expired, revoked, rotated
@@ -26,7 +25,7 @@ export type IntrospectionResponse =
       exp: number;
       iat?: number;
       iss: string;
-      aud?: string;
+      aud?: string | string[];
       jti?: string;
     };
 
@@ -54,7 +53,7 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
       iss: ctx.config.issuer,
     };
     if (access.user) response.username = access.user.username;
-    if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: accessTokenAudience(ctx), jti: access.claims.jti });
+    if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: access.claims.aud, jti: access.claims.jti });
     return response;
   } catch (error) {
     if (isOAuthError(error)) return undefined;

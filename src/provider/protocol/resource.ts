@@ -2,7 +2,7 @@ import { sha256 } from '../../lib/crypto.ts';
 import type { Grant, PublicUser } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { insufficientScope, invalidRequest, invalidToken, OAuthError } from './errors.ts';
-import { looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';
+import { audienceIncludes, looksLikeJwt, verifyJwtAccessToken, type AccessTokenClaims } from './tokens/access-token.ts';
 
 // Checking a bearer token at a resource (RFC 6750). A JWT is verified in memory and then costs one
 // statement, the grant-and-user read that tells whether the grant was revoked (for an app's own
@@ -47,15 +47,20 @@ export function bearerTokenFrom(authorization: string | undefined, otherwisePres
   return match[1]!;
 }
 
-/** Whether a token is live: signed (or stored), unexpired, and its grant not revoked. */
-export async function validateAccessToken(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
-  return looksLikeJwt(token) ? validateJwt(ctx, token) : validateOpaque(ctx, token);
+/**
+ * Whether a token is live: signed (or stored), unexpired, and its grant not revoked; and, when an
+ * `audience` is given, for it (a token asked for another API with `resource` is not this one's:
+ * RFC 8707 §2, RFC 9068 §4). An opaque token is always the issuer's: tokens for a registered API are JWTs.
+ */
+export async function validateAccessToken(ctx: ProviderContext, token: string, options: { audience?: string } = {}): Promise<ValidatedAccess> {
+  return looksLikeJwt(token) ? validateJwt(ctx, token, options.audience) : validateOpaque(ctx, token);
 }
 
-async function validateJwt(ctx: ProviderContext, token: string): Promise<ValidatedAccess> {
+async function validateJwt(ctx: ProviderContext, token: string, audience: string | undefined): Promise<ValidatedAccess> {
   const verification = await verifyJwtAccessToken(ctx, token);
   if (!verification.valid) throw invalidToken(verification.reason);
   const { claims } = verification;
+  if (audience !== undefined && !audienceIncludes(claims.aud, audience)) throw invalidToken('the token is for another resource');
   const scope = claims.scope.split(' ').filter(Boolean);
   if (claims.gid === undefined) {
     // An app's own token: one statement, whether its jti was revoked or its app deleted.
@@ -92,7 +97,8 @@ export async function authorizeResourceRequest(
   request: { authorization: string | undefined; tokenElsewhere: boolean; requiredScope: string },
 ): Promise<ValidatedAccess> {
   const token = bearerTokenFrom(request.authorization, request.tokenElsewhere);
-  const access = await validateAccessToken(ctx, token);
+  // The issuer's own API: tokens asked for another API (RFC 8707) are not accepted here.
+  const access = await validateAccessToken(ctx, token, { audience: ctx.config.issuer });
   requireScope(access, request.requiredScope);
   return access;
 }

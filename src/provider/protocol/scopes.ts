@@ -17,13 +17,15 @@ export const formatScope = (names: Iterable<string>) => [...names].join(' ');
 
 /**
  * The scopes a request gets: what it asked for (or the default), each known to the provider and
- * allowed to the app; anything else is `invalid_scope`.
+ * allowed to the app, or a scope of an API the request names; anything else is `invalid_scope`.
  */
-export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client, 'scopes'>, requested: string | undefined): string[] {
+export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client, 'scopes'>, requested: string | undefined, resourceScopes: readonly string[] = []): string[] {
   const names = parseScope(requested);
   const scopes = names.length > 0 ? names : client.scopes.includes(config.defaultScope) ? [config.defaultScope] : [];
   if (scopes.length === 0) throw invalidScope('no scope was requested and the app has no default scope');
   for (const name of scopes) {
+    // A scope of an API the request names (RFC 8707): the API's to define, any app's to ask for; consent decides.
+    if (resourceScopes.includes(name)) continue;
     if (!Object.hasOwn(config.scopes, name)) throw invalidScope(`the scope "${name}" is unknown`);
     if (!clientMayUse(client, name)) throw invalidScope(`the app is not allowed the scope "${name}"`);
   }

@@ -34,7 +34,7 @@ function presentedToken(request: UserInfoRequest): string {
 }
 
 export async function userInfo(ctx: ProviderContext, request: UserInfoRequest): Promise<UserInfoClaims> {
-  const access = await validateAccessToken(ctx, presentedToken(request));
+  const access = await validateAccessToken(ctx, presentedToken(request), { audience: ctx.config.issuer });
   // Only a token from an OpenID Connect request speaks for a person to this endpoint (Core §5.3).
   requireScope(access, 'openid');
   const user = access.user;

@@ -12,6 +12,7 @@ import * as consentBinding from './010-consent-binding.ts';
 import * as clientSettings from './011-client-settings.ts';
 import * as logoutDeliveriesAndValues from './012-logout-deliveries-and-values.ts';
 import * as userClaims from './013-user-claims.ts';
+import * as resources from './014-resources.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '011-client-settings': clientSettings,
   '012-logout-deliveries-and-values': logoutDeliveriesAndValues,
   '013-user-claims': userClaims,
+  '014-resources': resources,
 };

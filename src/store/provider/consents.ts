@@ -6,12 +6,12 @@ import { now } from './rows.ts';
 export function createConsentStore(db: Kysely<Database>): ConsentStore {
   return {
     async find(userId, clientId) {
-      const row = await db.selectFrom('consents').select(['scope', 'redirect_uris']).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
-      return row && rememberedConsent(row.scope, row.redirect_uris);
+      const row = await db.selectFrom('consents').select(['scope', 'redirect_uris', 'resources']).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+      return row && rememberedConsent(row.scope, row.redirect_uris, row.resources);
     },
 
     async save(userId, clientId, consent) {
-      const values = { scope: consent.scope, redirect_uris: JSON.stringify(consent.redirectUris), updated_at: now() };
+      const values = { scope: consent.scope, redirect_uris: JSON.stringify(consent.redirectUris), resources: consent.resources.length > 0 ? JSON.stringify(consent.resources) : null, updated_at: now() };
       await db
         .insertInto('consents')
         .values({ user_id: userId, client_id: clientId, ...values })
@@ -25,7 +25,7 @@ export function createConsentStore(db: Kysely<Database>): ConsentStore {
   };
 }
 
-/** A consent row as a record; one remembered before redirect URIs were (migration 010) holds for none. */
-export function rememberedConsent(scope: string, redirectUris: string | null): RememberedConsent {
-  return { scope, redirectUris: redirectUris ? (JSON.parse(redirectUris) as string[]) : [] };
+/** A consent row as a record; one remembered before redirect URIs (migration 010) or resources (014) were holds for none. */
+export function rememberedConsent(scope: string, redirectUris: string | null, resources: string | null): RememberedConsent {
+  return { scope, redirectUris: redirectUris ? (JSON.parse(redirectUris) as string[]) : [], resources: resources ? (JSON.parse(resources) as string[]) : [] };
 }

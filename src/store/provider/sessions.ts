@@ -13,7 +13,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .leftJoin('consents', (join) => join.onRef('consents.user_id', '=', 'sessions.user_id').on('consents.client_id', '=', clientId))
       .selectAll('users')
-      .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope', 'consents.redirect_uris as consent_redirect_uris'])
+      .select(['sessions.created_at as session_created_at', 'sessions.expires_at', 'consents.scope as consent_scope', 'consents.redirect_uris as consent_redirect_uris', 'consents.resources as consent_resources'])
       .where('sessions.session_hash', '=', sessionHash)
       .where('sessions.expires_at', '>', at),
   );
@@ -48,7 +48,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       return {
         session: { sessionHash, userId: row.id, createdAt: row.session_created_at, expiresAt: row.expires_at },
         user: toUser(row),
-        consent: row.consent_scope === null ? undefined : rememberedConsent(row.consent_scope, row.consent_redirect_uris),
+        consent: row.consent_scope === null ? undefined : rememberedConsent(row.consent_scope, row.consent_redirect_uris, row.consent_resources),
       };
     },
 

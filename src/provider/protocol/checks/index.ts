@@ -18,11 +18,12 @@ import { checkPrompt } from './prompt.ts';
 import { checkRedirectUri } from './redirect-uri.ts';
 import { checkNoRepeatedParameters } from './repeated-parameters.ts';
 import { checkRequestObject } from './request-object.ts';
+import { checkResource } from './resource.ts';
 import { checkResponseType } from './response-type.ts';
 import { checkScope } from './scope.ts';
 import { checkState } from './state.ts';
 import { checkUiLocales } from './ui-locales.ts';
-import { single, UnredirectableError, type AuthorizationCheck, type AuthorizationEndpoint, type AuthorizationRequest, type CheckState } from './request.ts';
+import { listed, single, UnredirectableError, type AuthorizationCheck, type AuthorizationEndpoint, type AuthorizationRequest, type CheckState } from './request.ts';
 
 export * from './request.ts';
 
@@ -38,6 +39,7 @@ export const authorizationChecks: readonly AuthorizationCheck[] = [
   checkRequestObject,
   checkResponseType,
   checkOfflineAccess,
+  checkResource,
   checkScope,
   checkPkce,
   checkState,
@@ -92,7 +94,7 @@ function toRequest(state: CheckState, checks: readonly AuthorizationCheck[]): Au
   const parameters: Record<string, string> = {};
   for (const check of checks) {
     for (const name of check.parameters) {
-      const value = single(state, name);
+      const value = check.repeatable?.includes(name) ? listed(state, name).join(' ') || undefined : single(state, name);
       if (value !== undefined) parameters[name] = value;
     }
   }

@@ -1,5 +1,5 @@
 import type { ProviderContext } from '../../context.ts';
-import type { AuthorizationParameters, Client } from '../../storage.ts';
+import type { AuthorizationParameters, Client, Resource } from '../../storage.ts';
 import type { OAuthErrorCode } from '../errors.ts';
 import type { IssuanceFacts } from '../issuance/context.ts';
 
@@ -20,6 +20,8 @@ export interface CheckState {
   redirectUri?: string;
   responseType?: string;
   scope?: string[];
+  /** The registered APIs the request names with `resource` (RFC 8707), whose scopes it may ask for. */
+  resources?: Resource[];
   /** Facts the request establishes for the tokens it leads to (a nonce, resources, …). */
   facts: IssuanceFacts;
 }
@@ -30,6 +32,8 @@ export interface AuthorizationCheck {
   endpoints: readonly AuthorizationEndpoint[];
   /** The parameters this check reads and vouches for; they are kept with the request. */
   parameters: readonly string[];
+  /** Those of its parameters that may be given more than once (RFC 8707's resource); kept as one space-separated value. */
+  repeatable?: readonly string[];
   run(ctx: ProviderContext, state: CheckState): void | Promise<void>;
 }
 
@@ -85,6 +89,17 @@ export function single(state: Pick<CheckState, 'params'>, name: string): string 
   const value = state.params[name];
   if (Array.isArray(value)) return undefined;
   return value === '' ? undefined : (value as string | undefined);
+}
+
+/**
+ * A parameter that may repeat, as its list of values: repeated in the request, or once — in which
+ * case the value is a stored request's, where a repeated parameter is kept space-separated (the
+ * values are URIs, which hold no spaces).
+ */
+export function listed(state: Pick<CheckState, 'params'>, name: string): string[] {
+  const value = state.params[name];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : value.split(' ');
 }
 
 export function repeated(state: Pick<CheckState, 'params'>, name: string): boolean {

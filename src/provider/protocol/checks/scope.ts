@@ -7,6 +7,7 @@ export const checkScope: AuthorizationCheck = {
   endpoints: ['authorize', 'par', 'device'],
   parameters: ['scope'],
   run(ctx, state) {
-    state.scope = resolveRequestedScope(ctx.config, state.client!, single(state, 'scope'));
+    // The scopes of the APIs named with `resource` may be asked for too (./resource.ts runs first).
+    state.scope = resolveRequestedScope(ctx.config, state.client!, single(state, 'scope'), state.resources?.flatMap((resource) => resource.scopes));
   },
 };

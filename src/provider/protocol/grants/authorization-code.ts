@@ -9,7 +9,8 @@ import { randomToken, s256, sha256 } from '../../../lib/crypto.ts';
 import type { AuthorizationCode, Client } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest } from '../errors.ts';
-import { single, type GrantModule, type TokenParameters } from './grant.ts';
+import { narrowedAudience } from '../resources.ts';
+import { list, resourceParameter, single, type GrantModule, type TokenParameters } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -19,7 +20,7 @@ const codeVerifierSyntax = /^[A-Za-z0-9\-._~]{43,128}$/;
 export const authorizationCodeGrant: GrantModule = {
   grantType: 'authorization_code',
   feature: 'authorizationCode',
-  parameters: [{ name: 'code' }, { name: 'redirect_uri' }, { name: 'code_verifier' }],
+  parameters: [{ name: 'code' }, { name: 'redirect_uri' }, { name: 'code_verifier' }, resourceParameter],
   redirects: true,
   clientRule: () => undefined,
   metadata: {
@@ -60,11 +61,13 @@ export const authorizationCodeGrant: GrantModule = {
     // If a replay of this code got in first, the grant already stands revoked and this writes
     // nothing: the tokens issued now are then dead on arrival, as they must be.
     await ctx.store.grants.createOnce(grant);
+    // RFC 8707 §2.2: the access token may be for fewer of the authorized APIs, never for others.
+    const audience = narrowedAudience(redeemed.context.audience, list(params, 'resource'));
     return {
       grantType: 'authorization_code',
       client,
       grant,
-      context: { ...redeemed.context, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope },
+      context: { ...redeemed.context, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, ...(audience ? { audience } : {}) },
       channel: 'token_endpoint',
       refresh: { scope: redeemed.scope },
     };

@@ -8,21 +8,25 @@
 import { isConfidential } from '../clients.ts';
 import { unauthorizedClient } from '../errors.ts';
 import { formatScope, resolveRequestedScope } from '../scopes.ts';
-import { single, type GrantModule } from './grant.ts';
+import { resolveResources } from '../resources.ts';
+import { list, resourceParameter, single, type GrantModule } from './grant.ts';
 
 const confidentialOnly = 'only confidential apps (web, service) may use client_credentials: a public app cannot keep a secret';
 
 export const clientCredentialsGrant: GrantModule = {
   grantType: 'client_credentials',
   feature: 'clientCredentials',
-  parameters: [{ name: 'scope' }],
+  parameters: [{ name: 'scope' }, resourceParameter],
   redirects: false,
   clientRule: (client) => (isConfidential(client) ? undefined : confidentialOnly),
 
   async exchange(ctx, { client, params }) {
     // Registration refuses client_credentials to public apps; this holds even if a record was edited by hand.
     if (!isConfidential(client)) throw unauthorizedClient('only confidential apps (web, service) may use the client_credentials grant');
-    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope')));
-    return { grantType: 'client_credentials', client, grant: null, context: { clientId: client.id, userId: null, scope }, channel: 'token_endpoint' };
+    // RFC 8707: the registered APIs the token is for, whose scopes the app may then ask for.
+    const resources = await resolveResources(ctx, list(params, 'resource'));
+    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope'), resources.flatMap((resource) => resource.scopes)));
+    const audience = resources.map((resource) => resource.uri);
+    return { grantType: 'client_credentials', client, grant: null, context: { clientId: client.id, userId: null, scope, ...(audience.length > 0 ? { audience } : {}) }, channel: 'token_endpoint' };
   },
 };

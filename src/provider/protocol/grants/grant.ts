@@ -73,6 +73,16 @@ export interface GrantModule {
   };
 }
 
+/** A parameter its grant lets repeat (`resource`), as the list of its values. */
+export function list(params: TokenParameters, name: string): string[] {
+  const value = params[name];
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : [...value];
+}
+
+/** The `resource` parameter (RFC 8707 §2.2): every grant that issues tokens reads it, repeatable. */
+export const resourceParameter: TokenParameter = { name: 'resource', repeatable: true };
+
 /** A parameter read as one string: a list here means its grant let it repeat, which this one does not. */
 export function single(params: TokenParameters, name: string): string | undefined {
   const value = params[name];

@@ -10,7 +10,8 @@ import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.ts';
 import { clientMayUse, formatScope, isSubset, parseScope } from '../scopes.ts';
 import { isRefreshTokenExpired } from '../tokens/refresh-token.ts';
-import { single, type GrantModule } from './grant.ts';
+import { narrowedAudience, scopesOfAudience } from '../resources.ts';
+import { list, resourceParameter, single, type GrantModule } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -22,7 +23,7 @@ interface PresentedRefreshToken {
 export const refreshTokenGrant: GrantModule = {
   grantType: 'refresh_token',
   feature: 'refreshToken',
-  parameters: [{ name: 'refresh_token' }, { name: 'scope' }],
+  parameters: [{ name: 'refresh_token' }, { name: 'scope' }, resourceParameter],
   redirects: false,
   clientRule: () => undefined,
 
@@ -35,14 +36,16 @@ export const refreshTokenGrant: GrantModule = {
     checkGrantStands(found);
     checkNotExpired(found);
     if (found.token.rotatedAt !== null) await handleReuse(ctx, found, reuseOutcome(ctx, found.token));
-    const scope = withinAppScopes(narrowedScope(found, single(params, 'scope')), client);
+    // RFC 8707 §2.2: a refresh may narrow the APIs the grant was for, never widen them.
+    const audience = narrowedAudience(found.grant.context.audience, list(params, 'resource'));
+    const scope = withinAppScopes(narrowedScope(found, single(params, 'scope')), client, await scopesOfAudience(ctx, found.grant.context.audience));
     if (found.token.rotatedAt === null) await rotate(ctx, found, tokenHash);
     return {
       grantType: 'refresh_token',
       client,
       grant: found.grant,
       // The facts of the authorization carry over; the scope may be narrower.
-      context: { ...found.grant.context, clientId: client.id, userId: found.grant.userId, scope },
+      context: { ...found.grant.context, clientId: client.id, userId: found.grant.userId, scope, ...(audience ? { audience } : {}) },
       channel: 'token_endpoint',
       // RFC 6749 §6: the new refresh token has exactly the scope of the one it replaces.
       refresh: { scope: found.token.scope, absoluteExpiresAt: found.token.absoluteExpiresAt },
@@ -77,9 +80,12 @@ function narrowedScope({ token }: PresentedRefreshToken, requested: string | und
   return formatScope(wanted);
 }
 
-/** An operator or owner may since have taken scopes away from the app: new tokens hold only what it is still allowed. */
-function withinAppScopes(scope: string, client: Client): string {
-  const allowed = scope.split(' ').filter((name) => clientMayUse(client, name));
+/**
+ * An operator or owner may since have taken scopes away from the app: new tokens hold only what it
+ * is still allowed, or what the APIs of the grant (RFC 8707) still define.
+ */
+function withinAppScopes(scope: string, client: Client, resourceScopes: readonly string[]): string {
+  const allowed = scope.split(' ').filter((name) => clientMayUse(client, name) || resourceScopes.includes(name));
   if (allowed.length === 0) throw invalidScope('the app is no longer allowed any scope this refresh token holds');
   return formatScope(allowed);
 }

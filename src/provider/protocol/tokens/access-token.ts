@@ -17,7 +17,8 @@ export const jwtAccessTokenType = 'at+jwt';
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
   sub: string;
-  aud: string;
+  /** The issuer (its own API, /api/me), or the registered APIs the token was asked for (RFC 8707). */
+  aud: string | string[];
   client_id: string;
   scope: string;
   jti: string;
@@ -48,12 +49,19 @@ export interface AccessTokenInput {
 const now = () => Math.floor(Date.now() / 1000);
 
 /**
- * The audience of every JWT access token is the issuer itself. Grantry supports no resource
- * indicators (RFC 8707), and the one API its tokens are meant for, /api/me, is served at the
- * issuer's origin; a separate resource server of the same operator checks `aud` against the issuer
- * too. Naming a per-API audience would need registered resources, which Grantry does not have.
+ * The audience of a JWT access token: the registered APIs it was asked for with `resource` (RFC
+ * 8707), one as a string and several as a list; or, asked for none, the issuer itself, whose own
+ * API (/api/me, UserInfo) accepts only such tokens.
  */
-export const accessTokenAudience = (ctx: ProviderContext) => ctx.config.issuer;
+export function accessTokenAudience(ctx: ProviderContext, audience?: readonly string[]): string | string[] {
+  if (!audience || audience.length === 0) return ctx.config.issuer;
+  return audience.length === 1 ? audience[0]! : [...audience];
+}
+
+/** Whether a token's `aud` names this audience. */
+export function audienceIncludes(aud: string | string[], wanted: string): boolean {
+  return Array.isArray(aud) ? aud.includes(wanted) : aud === wanted;
+}
 
 /** A JWT access token (RFC 9068), signed by the key that signs now (see ./jwt.ts): no statement. */
 export function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput): string {
@@ -63,7 +71,7 @@ export function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput
   const claims: AccessTokenClaims = {
     iss: ctx.config.issuer,
     sub: input.subject,
-    aud: accessTokenAudience(ctx),
+    aud: accessTokenAudience(ctx, context.audience),
     client_id: context.clientId,
     scope: context.scope,
     ...(input.grantId !== null ? { gid: input.grantId } : {}),
@@ -101,7 +109,8 @@ export type JwtVerification =
   | { valid: false; reason: string };
 
 /**
- * Checks a JWT access token's signature, type, issuer, audience and lifetime; never a database
+ * Checks a JWT access token's signature, type, issuer and lifetime (the audience is the
+ * resource's to check: ../resource.ts); never a database
  * query. `ignoreExpiry` is for revocation, where an expired token is still the client's to name.
  */
 export async function verifyJwtAccessToken(ctx: ProviderContext, token: string, options: { ignoreExpiry?: boolean } = {}): Promise<JwtVerification> {
@@ -158,8 +167,8 @@ async function verifySignatureAndClaims(ctx: ProviderContext, token: string, opt
       algorithms: [signingAlgorithm],
       typ: jwtAccessTokenType,
       issuer: ctx.config.issuer,
-      audience: accessTokenAudience(ctx),
-      requiredClaims: ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp'],
+      // The audience is the resource's to check (../resource.ts): introspection and revocation take a token of any.
+      requiredClaims: ['sub', 'aud', 'client_id', 'scope', 'jti', 'iat', 'exp'],
       // A token whose exp has passed may still be revoked; its grant is what the revocation ends.
       currentDate: options.ignoreExpiry ? new Date(0) : undefined,
     });
@@ -174,6 +183,7 @@ async function verifySignatureAndClaims(ctx: ProviderContext, token: string, opt
 function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims {
   return (
     typeof payload.sub === 'string' &&
+    (typeof payload.aud === 'string' || (Array.isArray(payload.aud) && payload.aud.every((entry) => typeof entry === 'string'))) &&
     typeof payload.client_id === 'string' &&
     typeof payload.scope === 'string' &&
     // Without a grant, the token can only be the app's own: its subject is the app.

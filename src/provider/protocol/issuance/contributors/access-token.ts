@@ -1,4 +1,5 @@
 import { createOpaqueAccessToken, signJwtAccessToken, type AccessTokenInput } from '../../tokens/access-token.ts';
+import { lifetimeForAudience } from '../../resources.ts';
 import { subjectOf } from '../../subject.ts';
 import type { TokenResponseContributor } from '../response.ts';
 
@@ -6,11 +7,14 @@ import type { TokenResponseContributor } from '../response.ts';
 export const accessTokenContributor: TokenResponseContributor = {
   name: 'access_token',
   async contribute(ctx, issuance) {
-    const expiresIn = issuance.accessTokenLifetime ?? ctx.config.lifetimes.accessToken;
     const { context, client } = issuance;
+    // A token for registered APIs (RFC 8707) lives as long as the shortest of theirs says, if any says.
+    const expiresIn = issuance.accessTokenLifetime ?? (await lifetimeForAudience(ctx, context.audience, ctx.config.lifetimes.accessToken));
     const subject = context.userId === null ? context.clientId : subjectOf(ctx, client, context.userId);
     const input: AccessTokenInput = { context, grantId: issuance.grant?.id ?? null, lifetime: expiresIn, subject };
-    const accessToken = issuance.client.tokenFormat === 'opaque' ? await createOpaqueAccessToken(ctx, input) : signJwtAccessToken(ctx, input);
+    // A token for registered APIs is a JWT whatever the app's format: its audience travels in it, for the API to check.
+    const opaque = client.tokenFormat === 'opaque' && !context.audience?.length;
+    const accessToken = opaque ? await createOpaqueAccessToken(ctx, input) : signJwtAccessToken(ctx, input);
     return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: issuance.context.scope };
   },
 };
