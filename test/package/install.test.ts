@@ -107,10 +107,12 @@ const importCheck = `
 import * as provider from 'grantry';
 import * as connect from 'grantry/connect';
 import * as browser from 'grantry/connect/browser';
+import * as resource from 'grantry/resource';
 const expected = {
   grantry: [provider, ['createProvider', 'openStore', 'makeConfig', 'registerClient']],
   'grantry/connect': [connect, ['createConnect', 'connectExpress', 'connectFastify', 'openStore', 'weibo', 'grantry', 'oidc']],
   'grantry/connect/browser': [browser, ['startImplicitLogin', 'readImplicitResponse', 'startLogin', 'completeLogin']],
+  'grantry/resource': [resource, ['protectedResource', 'metadataUrlOf', 'ResourceError']],
 };
 const missing = Object.entries(expected).flatMap(([entry, [module, names]]) => names.filter((name) => typeof module[name] !== 'function').map((name) => entry + ' ' + name));
 if (missing.length > 0) throw new Error('not exported as functions: ' + missing.join(', '));

@@ -1,0 +1,284 @@
+// grantry/resource: what an API (or an MCP server) uses to accept Grantry's access tokens.
+//
+//   const api = protectedResource({ resource: 'https://api.example.com/mcp', authorizationServers: ['https://id.example.com'] });
+//   app.use(api.express({ scopes: ['tools:read'] }));      // or: await app.register(api.fastify({ scopes }))
+//   const claims = await api.verify(request.headers.authorization, { scopes: ['tools:read'] });
+//
+// A JWT access token (RFC 9068) is verified here, with the issuer's keys (its JWKS, found through
+// its RFC 8414 metadata, cached, and fetched again for an unknown kid no more than once every 30
+// seconds): its signature and algorithm, typ at+jwt, iss, aud (this resource: RFC 8707), exp and
+// nbf. Grantry issues tokens for a registered API as JWTs, so that is what this accepts; an opaque
+// token (which Grantry binds to no API) is refused. Errors carry their status and the exact WWW-Authenticate value (RFC 6750 §3,
+// RFC 9728 §5.1: resource_metadata names where this resource's metadata is).
+
+import type { FastifyPluginAsync } from 'fastify';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+
+export interface ProtectedResourceOptions {
+  /** This API's URI: the audience its tokens carry (RFC 8707), and the `resource` of its metadata. */
+  resource: string;
+  /** The issuers whose tokens it accepts (RFC 9728 §2 authorization_servers). */
+  authorizationServers: string[];
+  /** The scopes it understands, for its metadata (RFC 9728 §2 scopes_supported). */
+  scopesSupported?: string[];
+  /** A name for people (RFC 9728 §2 resource_name). */
+  resourceName?: string;
+  /** Seconds of clock difference forgiven on exp and nbf (default 5). */
+  clockTolerance?: number;
+  /** The algorithms a token may be signed with (default EdDSA, ES256, RS256; never none or HMAC). */
+  algorithms?: string[];
+  /**
+   * The least time between two fetches of an issuer's keys (default 30 s): a token naming an
+   * unknown key fetches them again, but a flood of made-up key ids costs one fetch. Grantry
+   * publishes a rotated key before it signs with it (grantry keys rotate --publish-for), so a
+   * resource learns it ahead.
+   */
+  jwksRefetchFloorSeconds?: number;
+  /** How long the keys are kept before they are fetched again anyway (default 10 minutes). */
+  jwksCacheSeconds?: number;
+  /** For tests and proxies: how to fetch (default the global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** What a verified token says. */
+export interface VerifiedAccessToken {
+  token: string;
+  issuer: string;
+  /** The person, as the app knows them (or the app itself, for its own token). */
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  audience: string[];
+  claims: JWTPayload & Record<string, unknown>;
+}
+
+/** A refusal, as an API answers it: the status and the WWW-Authenticate header, word for word. */
+export class ResourceError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    /** invalid_token, insufficient_scope, or undefined when no token came at all (RFC 6750 §3.1). */
+    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | undefined,
+    readonly wwwAuthenticate: string,
+    description: string,
+  ) {
+    super(description);
+    this.name = 'ResourceError';
+  }
+
+  /** The JSON body to send beside the header. */
+  toJSON() {
+    return this.code ? { error: this.code, error_description: this.message } : { error_description: this.message };
+  }
+}
+
+/** What the official MCP TypeScript SDK's requireBearerAuth asks of a verifier (its OAuthTokenVerifier, returning AuthInfo). */
+export interface McpTokenVerifier {
+  verifyAccessToken(token: string): Promise<{ token: string; clientId: string; scopes: string[]; expiresAt?: number; resource?: URL; extra?: Record<string, unknown> }>;
+}
+
+type Request = { method?: string; url?: string; headers: Record<string, string | string[] | undefined> };
+type ExpressResponse = { status(code: number): ExpressResponse; setHeader(name: string, value: string): unknown; json(body: unknown): unknown };
+
+const defaultAlgorithms = ['EdDSA', 'ES256', 'RS256'];
+
+/** RFC 9728 §3.1: the metadata's URL, with the well-known part inserted before the resource's path. */
+export function metadataUrlOf(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+export function protectedResource(options: ProtectedResourceOptions) {
+  const fetcher = options.fetch ?? fetch;
+  const algorithms = options.algorithms ?? defaultAlgorithms;
+  const clockTolerance = options.clockTolerance ?? 5;
+  const metadataUrl = metadataUrlOf(options.resource);
+  const issuers = options.authorizationServers.map((issuer) => issuer.replace(/\/$/, ''));
+  const serverMetadata = new Map<string, Promise<{ jwks_uri?: string }>>();
+  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  const challenge = (parts: Record<string, string> = {}) =>
+    `Bearer ${Object.entries({ ...parts, resource_metadata: metadataUrl }).map(([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`).join(', ')}`;
+  const invalid = (description: string) => new ResourceError(401, 'invalid_token', challenge({ error: 'invalid_token', error_description: description }), description);
+
+  function issuerMetadata(issuer: string) {
+    let found = serverMetadata.get(issuer);
+    if (!found) {
+      found = fetcher(`${issuer}/.well-known/oauth-authorization-server`, { headers: { accept: 'application/json' } }).then(async (response) => {
+        if (!response.ok) throw new Error(`the metadata of ${issuer} answered ${response.status}`);
+        return (await response.json()) as { jwks_uri?: string };
+      });
+      // A failure is not remembered: the next request asks again.
+      found.catch(() => serverMetadata.delete(issuer));
+      serverMetadata.set(issuer, found);
+    }
+    return found;
+  }
+
+  async function keySetOf(issuer: string) {
+    let keys = keySets.get(issuer);
+    if (!keys) {
+      const { jwks_uri: jwksUri } = await issuerMetadata(issuer);
+      if (!jwksUri) throw invalid('the issuer publishes no keys');
+      // jose fetches the set again for an unknown kid, at most once per cooldown: a flood of made-up kids costs one fetch.
+      keys = createRemoteJWKSet(new URL(jwksUri), {
+        cooldownDuration: (options.jwksRefetchFloorSeconds ?? 30) * 1000,
+        cacheMaxAge: (options.jwksCacheSeconds ?? 600) * 1000,
+        [customFetch]: fetcher,
+      });
+      keySets.set(issuer, keys);
+    }
+    return keys;
+  }
+
+  async function verifyJwt(token: string): Promise<VerifiedAccessToken> {
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw invalid('the token is malformed');
+    }
+    if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw invalid('the token is not signed with an accepted algorithm');
+    let issuer: unknown;
+    try {
+      issuer = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).iss;
+    } catch {
+      throw invalid('the token is malformed');
+    }
+    if (typeof issuer !== 'string' || !issuers.includes(issuer)) throw invalid('the token is not from an accepted issuer');
+    try {
+      const { payload } = await jwtVerify(token, await keySetOf(issuer), {
+        algorithms,
+        issuer,
+        audience: options.resource,
+        typ: 'at+jwt',
+        clockTolerance,
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
+      });
+      return verifiedOf(token, payload);
+    } catch (error) {
+      if (error instanceof ResourceError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw invalid('the token has expired');
+      if (error instanceof joseErrors.JWKSNoMatchingKey) throw invalid('the token was signed by a key the issuer does not publish');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw invalid('the token is for another resource');
+      throw invalid('the token signature or claims are invalid');
+    }
+  }
+
+  function verifiedOf(token: string, claims: JWTPayload & Record<string, unknown>): VerifiedAccessToken {
+    const scope = typeof claims.scope === 'string' ? claims.scope : '';
+    return {
+      token,
+      issuer: String(claims.iss ?? issuers[0]),
+      subject: String(claims.sub ?? ''),
+      clientId: String(claims.client_id ?? ''),
+      scopes: scope.split(' ').filter(Boolean),
+      expiresAt: Number(claims.exp ?? 0),
+      audience: claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud],
+      claims,
+    };
+  }
+
+  /** The token in a header value (RFC 6750 §2.1), verified, with the scopes it must hold. */
+  async function verify(authorization: string | string[] | undefined, required: { scopes?: string[] } = {}): Promise<VerifiedAccessToken> {
+    const value = Array.isArray(authorization) ? undefined : authorization;
+    if (value === undefined || value.trim() === '' || !/^bearer\b/i.test(value.trim())) {
+      throw new ResourceError(401, undefined, challenge(), 'an access token is required, in the Authorization header');
+    }
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(value);
+    if (!match) throw invalid('the Authorization header does not hold a well-formed bearer token');
+    const token = match[1]!;
+    if (token.split('.').length !== 3) throw invalid('the token is not a JWT access token');
+    const verified = await verifyJwt(token);
+    const missing = (required.scopes ?? []).filter((scope) => !verified.scopes.includes(scope));
+    if (missing.length > 0) {
+      const description = `this resource needs the scope ${missing.join(' ')}`;
+      throw new ResourceError(403, 'insufficient_scope', challenge({ error: 'insufficient_scope', error_description: description, scope: (required.scopes ?? []).join(' ') }), description);
+    }
+    return verified;
+  }
+
+  /** The RFC 9728 §2 document. */
+  function metadata() {
+    return {
+      resource: options.resource,
+      authorization_servers: issuers,
+      ...(options.scopesSupported ? { scopes_supported: options.scopesSupported } : {}),
+      bearer_methods_supported: ['header'],
+      ...(options.resourceName ? { resource_name: options.resourceName } : {}),
+    };
+  }
+
+  const metadataPath = new URL(metadataUrl).pathname;
+  const isMetadataRequest = (request: Request) => request.method === 'GET' && (request.url ?? '').split('?')[0] === metadataPath;
+
+  return {
+    metadataUrl,
+    /** The metadata's path on this resource's origin: mount a handler there when the middleware is not at the root. */
+    metadataPath,
+    metadata,
+    verify,
+
+    /**
+     * Express (or Connect-style) middleware: answers GET of the metadata's path, and guards every
+     * other request it sees, putting the verified token on `request.auth`.
+     */
+    express(required: { scopes?: string[] } = {}) {
+      return (request: Request & { auth?: VerifiedAccessToken; originalUrl?: string }, response: ExpressResponse, next: (error?: unknown) => void) => {
+        if (isMetadataRequest({ ...request, url: request.originalUrl ?? request.url })) {
+          response.setHeader('cache-control', 'max-age=300');
+          response.json(metadata());
+          return;
+        }
+        verify(request.headers.authorization, required).then(
+          (verified) => {
+            request.auth = verified;
+            next();
+          },
+          (error) => {
+            if (!(error instanceof ResourceError)) return next(error);
+            response.setHeader('www-authenticate', error.wwwAuthenticate);
+            response.setHeader('cache-control', 'no-store');
+            response.status(error.status).json(error.toJSON());
+          },
+        );
+      };
+    },
+
+    /**
+     * A Fastify plugin: serves the metadata, and guards the routes registered beside it in the same
+     * plugin scope, putting the verified token on `request.auth`.
+     */
+    fastify(required: { scopes?: string[] } = {}) {
+      const plugin: FastifyPluginAsync = async (app) => {
+        app.get(metadataPath, async (_request, reply) => reply.header('cache-control', 'max-age=300').send(metadata()));
+        app.addHook('onRequest', async (request, reply) => {
+          if (isMetadataRequest(request)) return;
+          try {
+            (request as unknown as { auth: VerifiedAccessToken }).auth = await verify(request.headers.authorization, required);
+          } catch (error) {
+            if (!(error instanceof ResourceError)) throw error;
+            return reply.code(error.status).header('www-authenticate', error.wwwAuthenticate).header('cache-control', 'no-store').send(error.toJSON());
+          }
+        });
+      };
+      // Fastify keeps hooks inside a plugin's own scope unless told otherwise: the routes registered beside it are guarded.
+      (plugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+      return plugin;
+    },
+
+    /** An OAuthTokenVerifier for the official MCP TypeScript SDK's requireBearerAuth. */
+    mcpVerifier(): McpTokenVerifier {
+      return {
+        async verifyAccessToken(token: string) {
+          const verified = await verify(`Bearer ${token}`);
+          return { token, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt, resource: new URL(options.resource), extra: { subject: verified.subject } };
+        },
+      };
+    },
+  };
+}
+
+export type ProtectedResource = ReturnType<typeof protectedResource>;

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerResource } from '../../src/provider/protocol/resources.ts';
+import { signJwtAccessToken } from '../../src/provider/protocol/tokens/access-token.ts';
+import { rotateSigningKeys } from '../../src/provider/protocol/tokens/keys.ts';
+import { metadataUrlOf, protectedResource, ResourceError, type ProtectedResource } from '../../src/resource/index.ts';
+import { basic } from '../helpers/basic.ts';
+import { startProvider, type RunningProvider } from '../helpers/provider.ts';
+import { sqliteKind } from '../helpers/stores.ts';
+
+// grantry/resource on its own, in front of an Express and a Fastify API, against a real Grantry
+// issuing tokens for it (RFC 8707): the metadata (RFC 9728), the challenges (RFC 6750 §3 with
+// resource_metadata), and the tokens an attacker would try. The store does not matter here (the
+// library reads only HTTP): SQLite.
+
+describe('grantry/resource', () => {
+  let provider: RunningProvider;
+  let api: ProtectedResource;
+  let server: Server;
+  let apiUrl: string;
+  let resourceUri: string;
+  let clientId: string;
+  let clientSecret: string;
+  let jwksFetches = 0;
+
+  before(async () => {
+    provider = await startProvider(sqliteKind);
+    // The API listens first, so that its URI (the tokens' audience) is known.
+    const app = express();
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    resourceUri = `${apiUrl}/mcp`;
+    await registerResource(provider.store, { uri: resourceUri, name: 'Test API', scopes: ['tools:read', 'tools:call'] });
+    const registered = await provider.registerClient({ appType: 'service', name: 'Agent', grantTypes: ['client_credentials'] });
+    clientId = registered.client.id;
+    clientSecret = registered.clientSecret!;
+    api = protectedResource({
+      resource: resourceUri,
+      authorizationServers: [provider.url],
+      scopesSupported: ['tools:read', 'tools:call'],
+      resourceName: 'Test API',
+      fetch: (input, init) => {
+        if (String(input instanceof Request ? input.url : input).endsWith('/oauth2/jwks')) jwksFetches++;
+        return fetch(input, init);
+      },
+    });
+    app.use(api.express({ scopes: ['tools:read'] }));
+    app.get('/mcp', (request, response) => {
+      response.json({ subject: (request as unknown as { auth: { subject: string } }).auth.subject });
+    });
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await provider.close();
+  });
+
+  async function tokenFor(params: Record<string, string>): Promise<string> {
+    const answer = await fetch(`${provider.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: basic(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...params }),
+    });
+    const body = (await answer.json()) as { access_token?: string };
+    assert.equal(answer.status, 200, `a token: ${JSON.stringify(body)}`);
+    return body.access_token!;
+  }
+
+  const call = (token?: string) => fetch(`${apiUrl}/mcp`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  test('the metadata (RFC 9728) at the path-inserted well-known URL', async () => {
+    assert.equal(api.metadataUrl, `${apiUrl}/.well-known/oauth-protected-resource/mcp`, 'RFC 9728 §3.1: the path after the well-known part');
+    assert.equal(metadataUrlOf('https://api.example.com/'), 'https://api.example.com/.well-known/oauth-protected-resource', 'a resource at the root');
+    const answer = await fetch(api.metadataUrl);
+    assert.equal(answer.status, 200, 'served by the middleware');
+    assert.deepEqual(await answer.json(), {
+      resource: resourceUri,
+      authorization_servers: [provider.url],
+      scopes_supported: ['tools:read', 'tools:call'],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Test API',
+    }, 'the document');
+  });
+
+  test('a token for this API with the scope passes, and the route sees who it is for', async () => {
+    const answer = await call(await tokenFor({ resource: resourceUri, scope: 'tools:read' }));
+    assert.equal(answer.status, 200, 'accepted');
+    assert.deepEqual(await answer.json(), { subject: clientId }, 'the verified token is on the request');
+  });
+
+  test('no token: 401 naming the metadata; a token without the scope: 403 insufficient_scope', async () => {
+    const none = await call();
+    assert.equal(none.status, 401, 'no token');
+    assert.equal(none.headers.get('www-authenticate'), `Bearer resource_metadata="${api.metadataUrl}"`, 'the bare challenge, with where to start (RFC 9728 §5.1)');
+    const narrow = await call(await tokenFor({ resource: resourceUri, scope: 'tools:call' }));
+    assert.equal(narrow.status, 403, 'the scope is missing');
+    assert.equal(narrow.headers.get('www-authenticate'), `Bearer error="insufficient_scope", error_description="this resource needs the scope tools:read", scope="tools:read", resource_metadata="${api.metadataUrl}"`, 'the exact challenge');
+  });
+
+  test('attacks: a token for another audience, a forged signature, alg none and HS256 made with the public key, an expired token, garbage', async () => {
+    const reason = async (token: string) => {
+      const answer = await call(token);
+      assert.equal(answer.status, 401, `refused: ${token.slice(0, 40)}`);
+      return /error_description="([^"]*)"/.exec(answer.headers.get('www-authenticate') ?? '')?.[1];
+    };
+    assert.equal(await reason(await tokenFor({ scope: 'profile' })), 'the token is for another resource', 'a token for the issuer\'s own API');
+    const good = await tokenFor({ resource: resourceUri, scope: 'tools:read' });
+    const [header, payload] = good.split('.');
+    const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), scope: 'tools:read tools:call admin' })).toString('base64url');
+    assert.equal(await reason(`${header}.${raised}.${good.split('.')[2]}`), 'the token signature or claims are invalid', 'a payload changed under its signature');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
+    assert.equal(await reason(none), 'the token is not signed with an accepted algorithm', 'alg none');
+    const jwks = (await (await fetch(`${provider.url}/oauth2/jwks`)).json()) as { keys: { x?: string }[] };
+    const hsHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: JSON.parse(Buffer.from(header!, 'base64url').toString()).kid })).toString('base64url');
+    const hsSignature = createHmac('sha256', JSON.stringify(jwks.keys[0])).update(`${hsHeader}.${payload}`).digest('base64url');
+    assert.equal(await reason(`${hsHeader}.${payload}.${hsSignature}`), 'the token is not signed with an accepted algorithm', 'HS256 with the public key as the secret');
+    const expired = signJwtAccessToken(provider.ctx, { context: { clientId, userId: null, scope: 'tools:read', audience: [resourceUri] }, grantId: null, lifetime: -60, subject: clientId });
+    assert.equal(await reason(expired), 'the token has expired', 'expired a minute ago');
+    assert.equal(await reason('not-a-jwt'), 'the token is not a JWT access token', 'garbage');
+  });
+
+  test('a key rotated at the issuer is fetched when a token names it (no refetch floor); a flood of unknown kids fetches the keys at most once', async () => {
+    let fetches = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (String(input instanceof Request ? input.url : input).endsWith('/oauth2/jwks')) fetches++;
+      return fetch(input, init);
+    };
+    const eager = protectedResource({ resource: resourceUri, authorizationServers: [provider.url], jwksRefetchFloorSeconds: 0, fetch: counting });
+    await eager.verify(`Bearer ${await tokenFor({ resource: resourceUri, scope: 'tools:read' })}`);
+    assert.equal(fetches, 1, 'the keys, fetched once');
+    await rotateSigningKeys(provider.store, provider.config, 0);
+    await provider.ctx.keys.reload();
+    const rotated = await eager.verify(`Bearer ${await tokenFor({ resource: resourceUri, scope: 'tools:read' })}`);
+    assert.equal(rotated.clientId, clientId, 'a token signed by the new key is accepted');
+    assert.equal(fetches, 2, 'after fetching the keys once more');
+
+    const before = jwksFetches;
+    const good = await tokenFor({ resource: resourceUri, scope: 'tools:read' });
+    const [, payload, signature] = good.split('.');
+    const flood = await Promise.all(Array.from({ length: 50 }, (_, index) => {
+      const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: `made-up-${index}` })).toString('base64url');
+      return call(`${header}.${payload}.${signature}`);
+    }));
+    assert.ok(flood.every((response) => response.status === 401), 'every made-up kid is refused');
+    // The floor is 30 s: however long the tests before took, 50 made-up kids at once cost one fetch at most.
+    assert.ok(jwksFetches - before <= 1, `50 unknown kids fetch the keys at most once: ${jwksFetches - before}`);
+  });
+
+  test('the Fastify plugin guards the routes beside it; the MCP verifier answers as the SDK\'s OAuthTokenVerifier', async () => {
+    // A resource of its own, whose first fetch of the keys is after the rotation above.
+    const api = protectedResource({ resource: resourceUri, authorizationServers: [provider.url] });
+    const app: FastifyInstance = Fastify();
+    await app.register(async (scope) => {
+      await scope.register(api.fastify({ scopes: ['tools:read'] }));
+      scope.get('/mcp', async (request) => ({ client: (request as unknown as { auth: { clientId: string } }).auth.clientId }));
+    });
+    app.get('/open', async () => ({ open: true }));
+    const token = await tokenFor({ resource: resourceUri, scope: 'tools:read' });
+    const guarded = await app.inject({ method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual([guarded.statusCode, guarded.json()], [200, { client: clientId }], 'a good token passes');
+    const refused = await app.inject({ method: 'GET', url: '/mcp' });
+    assert.equal(refused.statusCode, 401, 'no token: refused');
+    assert.equal(refused.headers['www-authenticate'], `Bearer resource_metadata="${api.metadataUrl}"`, 'with the challenge');
+    assert.equal((await app.inject({ method: 'GET', url: '/open' })).statusCode, 200, 'a route outside the plugin\'s scope is not guarded');
+    assert.equal((await app.inject({ method: 'GET', url: '/.well-known/oauth-protected-resource/mcp' })).json().resource, resourceUri, 'the metadata is served');
+    await app.close();
+
+    const info = await api.mcpVerifier().verifyAccessToken(token);
+    assert.deepEqual({ ...info, expiresAt: typeof info.expiresAt }, { token, clientId, scopes: ['tools:read'], expiresAt: 'number', resource: new URL(resourceUri), extra: { subject: clientId } }, 'AuthInfo: token, clientId, scopes, expiresAt, resource');
+    await assert.rejects(api.mcpVerifier().verifyAccessToken('nope'), ResourceError, 'a bad token rejects');
+  });
+});
