@@ -57,9 +57,10 @@ export interface VerifiedAccessToken {
 /** A refusal, as an API answers it: the status and the WWW-Authenticate header, word for word. */
 export class ResourceError extends Error {
   constructor(
-    readonly status: 401 | 403,
-    /** invalid_token, insufficient_scope, or undefined when no token came at all (RFC 6750 §3.1). */
-    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | undefined,
+    /** 401 for a token (or none) it cannot accept; 403 for a missing scope; 400 for a malformed request; 503 when the issuer cannot be reached. */
+    readonly status: 400 | 401 | 403 | 503,
+    /** invalid_token, insufficient_scope, invalid_request, temporarily_unavailable; undefined when no token came at all (RFC 6750 §3.1). */
+    readonly code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | 'temporarily_unavailable' | undefined,
     readonly wwwAuthenticate: string,
     description: string,
   ) {
@@ -73,15 +74,37 @@ export class ResourceError extends Error {
   }
 }
 
+/**
+ * The MCP TypeScript SDK's error classes that its requireBearerAuth answers (it tells them apart
+ * with instanceof, and answers anything else with 500): pass them from
+ * '@modelcontextprotocol/sdk/server/auth/errors.js'.
+ */
+export interface McpErrorClasses {
+  InvalidTokenError: new (message: string) => Error;
+  ServerError?: new (message: string) => Error;
+}
+
 /** What the official MCP TypeScript SDK's requireBearerAuth asks of a verifier (its OAuthTokenVerifier, returning AuthInfo). */
 export interface McpTokenVerifier {
   verifyAccessToken(token: string): Promise<{ token: string; clientId: string; scopes: string[]; expiresAt?: number; resource?: URL; extra?: Record<string, unknown> }>;
 }
 
 type Request = { method?: string; url?: string; headers: Record<string, string | string[] | undefined> };
-type ExpressResponse = { status(code: number): ExpressResponse; setHeader(name: string, value: string): unknown; json(body: unknown): unknown };
+type ExpressRequest = { method?: string; url?: string; originalUrl?: string; headers: { authorization?: string } };
+type ExpressResponse = { status(code: number): { json(body: unknown): unknown }; setHeader(name: string, value: string): unknown; json(body: unknown): unknown };
 
 const defaultAlgorithms = ['EdDSA', 'ES256', 'RS256'];
+/** Never accepted, whatever the options say: no signature, or a shared secret the public keys would be taken for. */
+const refusedAlgorithms = /^(none|HS\d+)$/i;
+/** How long the issuer's metadata and keys may take to come. */
+const fetchTimeoutMs = 5_000;
+
+/** RFC 8414 §3.1: the issuer's metadata URL, the well-known part inserted between its host and its path. */
+function serverMetadataUrl(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/oauth-authorization-server${path}`;
+}
 
 /** RFC 9728 §3.1: the metadata's URL, with the well-known part inserted before the resource's path. */
 export function metadataUrlOf(resource: string): string {
@@ -92,26 +115,32 @@ export function metadataUrlOf(resource: string): string {
 
 export function protectedResource(options: ProtectedResourceOptions) {
   const fetcher = options.fetch ?? fetch;
-  const algorithms = options.algorithms ?? defaultAlgorithms;
+  const algorithms = (options.algorithms ?? defaultAlgorithms).filter((alg) => !refusedAlgorithms.test(alg));
   const clockTolerance = options.clockTolerance ?? 5;
   const metadataUrl = metadataUrlOf(options.resource);
-  const issuers = options.authorizationServers.map((issuer) => issuer.replace(/\/$/, ''));
+  // Issuer identifiers are compared exactly (RFC 8414 §3.3, RFC 9728 §3.3).
+  const issuers = [...options.authorizationServers];
   const serverMetadata = new Map<string, Promise<{ jwks_uri?: string }>>();
   const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
   const challenge = (parts: Record<string, string> = {}) =>
     `Bearer ${Object.entries({ ...parts, resource_metadata: metadataUrl }).map(([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`).join(', ')}`;
   const invalid = (description: string) => new ResourceError(401, 'invalid_token', challenge({ error: 'invalid_token', error_description: description }), description);
+  // The issuer cannot be reached: not the token's fault (RFC 6750 §3.1 keeps invalid_token for bad tokens), so the client keeps it.
+  const unavailable = (description: string) => new ResourceError(503, 'temporarily_unavailable', challenge(), description);
 
   function issuerMetadata(issuer: string) {
     let found = serverMetadata.get(issuer);
     if (!found) {
-      found = fetcher(`${issuer}/.well-known/oauth-authorization-server`, { headers: { accept: 'application/json' } }).then(async (response) => {
+      found = fetcher(serverMetadataUrl(issuer), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(fetchTimeoutMs) }).then(async (response) => {
         if (!response.ok) throw new Error(`the metadata of ${issuer} answered ${response.status}`);
-        return (await response.json()) as { jwks_uri?: string };
+        const metadata = (await response.json()) as { issuer?: string; jwks_uri?: string };
+        // RFC 8414 §3.3: the document must be the issuer's own.
+        if (metadata.issuer !== issuer) throw new Error(`the metadata at ${serverMetadataUrl(issuer)} names another issuer`);
+        return metadata;
       });
-      // A failure is not remembered: the next request asks again.
-      found.catch(() => serverMetadata.delete(issuer));
+      // A failure is remembered for a few seconds, then asked again: an outage is not a request per request.
+      found.catch(() => setTimeout(() => serverMetadata.delete(issuer), 5_000).unref());
       serverMetadata.set(issuer, found);
     }
     return found;
@@ -120,12 +149,18 @@ export function protectedResource(options: ProtectedResourceOptions) {
   async function keySetOf(issuer: string) {
     let keys = keySets.get(issuer);
     if (!keys) {
-      const { jwks_uri: jwksUri } = await issuerMetadata(issuer);
+      let jwksUri: string | undefined;
+      try {
+        jwksUri = (await issuerMetadata(issuer)).jwks_uri;
+      } catch {
+        throw unavailable('the issuer\'s metadata cannot be read now');
+      }
       if (!jwksUri) throw invalid('the issuer publishes no keys');
       // jose fetches the set again for an unknown kid, at most once per cooldown: a flood of made-up kids costs one fetch.
       keys = createRemoteJWKSet(new URL(jwksUri), {
         cooldownDuration: (options.jwksRefetchFloorSeconds ?? 30) * 1000,
         cacheMaxAge: (options.jwksCacheSeconds ?? 600) * 1000,
+        timeoutDuration: fetchTimeoutMs,
         [customFetch]: fetcher,
       });
       keySets.set(issuer, keys);
@@ -155,13 +190,14 @@ export function protectedResource(options: ProtectedResourceOptions) {
         audience: options.resource,
         typ: 'at+jwt',
         clockTolerance,
-        requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
       });
       return verifiedOf(token, payload);
     } catch (error) {
       if (error instanceof ResourceError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw invalid('the token has expired');
       if (error instanceof joseErrors.JWKSNoMatchingKey) throw invalid('the token was signed by a key the issuer does not publish');
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || error instanceof TypeError) throw unavailable('the issuer\'s keys cannot be read now');
       if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw invalid('the token is for another resource');
       throw invalid('the token signature or claims are invalid');
     }
@@ -188,7 +224,8 @@ export function protectedResource(options: ProtectedResourceOptions) {
       throw new ResourceError(401, undefined, challenge(), 'an access token is required, in the Authorization header');
     }
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(value);
-    if (!match) throw invalid('the Authorization header does not hold a well-formed bearer token');
+    // RFC 6750 §3.1: a malformed request is invalid_request, 400.
+    if (!match) throw new ResourceError(400, 'invalid_request', challenge({ error: 'invalid_request', error_description: 'the Authorization header does not hold a well-formed bearer token' }), 'the Authorization header does not hold a well-formed bearer token');
     const token = match[1]!;
     if (token.split('.').length !== 3) throw invalid('the token is not a JWT access token');
     const verified = await verifyJwt(token);
@@ -212,7 +249,7 @@ export function protectedResource(options: ProtectedResourceOptions) {
   }
 
   const metadataPath = new URL(metadataUrl).pathname;
-  const isMetadataRequest = (request: Request) => request.method === 'GET' && (request.url ?? '').split('?')[0] === metadataPath;
+  const isMetadataRequest = (request: Request) => (request.method === 'GET' || request.method === 'HEAD') && (request.url ?? '').split('?')[0] === metadataPath;
 
   return {
     metadataUrl,
@@ -226,15 +263,16 @@ export function protectedResource(options: ProtectedResourceOptions) {
      * other request it sees, putting the verified token on `request.auth`.
      */
     express(required: { scopes?: string[] } = {}) {
-      return (request: Request & { auth?: VerifiedAccessToken; originalUrl?: string }, response: ExpressResponse, next: (error?: unknown) => void) => {
-        if (isMetadataRequest({ ...request, url: request.originalUrl ?? request.url })) {
+      // Generic in the request and response, so that it is Express's RequestHandler without this package naming Express's types.
+      return <Req extends ExpressRequest, Res extends ExpressResponse>(request: Req, response: Res, next: (error?: unknown) => void): void => {
+        if (isMetadataRequest({ method: request.method, url: request.originalUrl ?? request.url, headers: {} })) {
           response.setHeader('cache-control', 'max-age=300');
           response.json(metadata());
           return;
         }
         verify(request.headers.authorization, required).then(
           (verified) => {
-            request.auth = verified;
+            (request as { auth?: VerifiedAccessToken }).auth = verified;
             next();
           },
           (error) => {
@@ -269,12 +307,24 @@ export function protectedResource(options: ProtectedResourceOptions) {
       return plugin;
     },
 
-    /** An OAuthTokenVerifier for the official MCP TypeScript SDK's requireBearerAuth. */
-    mcpVerifier(): McpTokenVerifier {
+    /**
+     * An OAuthTokenVerifier for the official MCP TypeScript SDK's requireBearerAuth, given the
+     * SDK's error classes so that a refused token is its 401 (with resourceMetadataUrl: this
+     * resource's metadataUrl), not a 500:
+     *
+     *   requireBearerAuth({ verifier: api.mcpVerifier({ InvalidTokenError, ServerError }), resourceMetadataUrl: api.metadataUrl })
+     */
+    mcpVerifier(errors: McpErrorClasses): McpTokenVerifier {
       return {
         async verifyAccessToken(token: string) {
-          const verified = await verify(`Bearer ${token}`);
-          return { token, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt, resource: new URL(options.resource), extra: { subject: verified.subject } };
+          try {
+            const verified = await verify(`Bearer ${token}`);
+            return { token, clientId: verified.clientId, scopes: verified.scopes, expiresAt: verified.expiresAt, resource: new URL(options.resource), extra: { subject: verified.subject } };
+          } catch (error) {
+            if (!(error instanceof ResourceError)) throw error;
+            if (error.status === 503 && errors.ServerError) throw new errors.ServerError(error.message);
+            throw new errors.InvalidTokenError(error.message);
+          }
         },
       };
     },

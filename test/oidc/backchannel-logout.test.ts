@@ -9,9 +9,9 @@ import { runLogoutDeliveries, type LogoutDeliveries } from '../../src/provider/b
 import { createProviderContext } from '../../src/provider/context.ts';
 import { backchannelLogoutEvent, noticeLogout, sessionIdOf } from '../../src/provider/protocol/backchannel-logout.ts';
 import { RegistrationError } from '../../src/provider/protocol/clients.ts';
-import { TestBrowser, consentDecision, csrfFrom, hiddenFields } from '../helpers/browser.ts';
+import { csrfFrom, hiddenFields } from '../helpers/browser.ts';
+import { discover, openidLogin } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
-import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
 // OpenID Connect Back-Channel Logout 1.0, received by a relying party's endpoint that verifies each
@@ -77,7 +77,7 @@ for (const kind of storeKinds) {
       provider.ctx.wakeLogoutDeliveries = deliveries.wake;
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback], backchannelLogoutUri: receiverUri });
       clientId = registered.client.id;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, registered.clientSecret!);
     });
     after(async () => {
       await deliveries.stop();
@@ -85,17 +85,7 @@ for (const kind of storeKinds) {
       await provider.close();
     });
 
-    async function loggedIn() {
-      const user = await provider.createUser();
-      const browser = new TestBrowser(provider.url);
-      await signIn(provider, browser, user);
-      const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-      const page = await browser.get(`${url.pathname}${url.search}`);
-      const back = (await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'))).location!;
-      const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true });
-      return { user, browser, idToken: tokens.id_token! };
-    }
+    const loggedIn = () => openidLogin(provider, config, { redirectUri: callback });
 
     /** What a relying party checks of a logout token (§2.6), with the provider's published keys. */
     async function verifyLogoutToken(token: string): Promise<JWTPayload> {

@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import { updateClient } from '../../src/provider/protocol/clients.ts';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -34,7 +35,7 @@ for (const kind of storeKinds) {
     /** An app, its openid-client configuration, and a signed-in browser. */
     async function app(scopes?: string[]) {
       const registered = await provider.registerClient({ appType: 'web', redirectUris: [callback], grantTypes: ['authorization_code', 'refresh_token'], ...(scopes ? { scopes } : {}) });
-      const config = await client.discovery(new URL(provider.url), registered.client.id, undefined, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const config = await discover(provider, registered.client.id, registered.clientSecret!);
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       return { config, browser, clientId: registered.client.id };

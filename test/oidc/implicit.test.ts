@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -47,7 +48,7 @@ for (const kind of storeKinds) {
     }
 
     test('response_type=id_token: an ID token alone, with the scopes\' claims, that openid-client validates', async () => {
-      const config = await client.discovery(new URL(provider.url), clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+      const config = await discover(provider, clientId);
       client.useIdTokenResponseType(config);
       const nonce = client.randomNonce();
       const state = client.randomState();
@@ -103,7 +104,7 @@ for (const kind of storeKinds) {
     test('the code flow\'s ID token carries at_hash too, with the hash of its algorithm (RS256: SHA-256, EdDSA: SHA-512)', async () => {
       for (const alg of ['RS256', 'EdDSA'] as const) {
         const registered = await provider.registerClient({ appType: 'web', redirectUris: ['https://rp.example/cb'], idTokenSignedResponseAlg: alg });
-        const config = await client.discovery(new URL(provider.url), registered.client.id, { id_token_signed_response_alg: alg }, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+        const config = await discover(provider, registered.client.id, registered.clientSecret!, { id_token_signed_response_alg: alg });
         const verifier = client.randomPKCECodeVerifier();
         const url = client.buildAuthorizationUrl(config, { redirect_uri: 'https://rp.example/cb', scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
         const page = await browser.get(`${url.pathname}${url.search}`);

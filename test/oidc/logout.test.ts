@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
-import { TestBrowser, consentDecision, csrfFrom, hiddenFields } from '../helpers/browser.ts';
+import { TestBrowser, csrfFrom, hiddenFields } from '../helpers/browser.ts';
+import { discover, openidLogin } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
-import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 
 // RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) as openid-client builds the request:
@@ -22,22 +22,12 @@ for (const kind of storeKinds) {
       provider = await startProvider(kind);
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback], postLogoutRedirectUris: [afterLogout] });
       clientId = registered.client.id;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, registered.clientSecret!);
     });
     after(() => provider.close());
 
     /** A person signed in who logged in to the app: their browser and their ID token. */
-    async function loggedIn() {
-      const user = await provider.createUser();
-      const browser = new TestBrowser(provider.url);
-      await signIn(provider, browser, user);
-      const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-      const page = await browser.get(`${url.pathname}${url.search}`);
-      const back = (await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'))).location!;
-      const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true });
-      return { user, browser, idToken: tokens.id_token! };
-    }
+    const loggedIn = () => openidLogin(provider, config, { redirectUri: callback });
 
     test('the end_session_endpoint is in the metadata', () => {
       assert.equal(config.serverMetadata().end_session_endpoint, `${provider.url}/oauth2/logout`, 'discovery names /oauth2/logout');

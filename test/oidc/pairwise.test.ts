@@ -7,6 +7,7 @@ import { RegistrationError, updateClient } from '../../src/provider/protocol/cli
 import { subjectFor } from '../../src/provider/protocol/subject.ts';
 import { basic } from '../helpers/basic.ts';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -39,7 +40,7 @@ for (const kind of storeKinds) {
       });
       const id = registered.client.id;
       const secret = registered.clientSecret!;
-      const config = await client.discovery(new URL(provider.url), id, undefined, client.ClientSecretBasic(secret), { execute: [client.allowInsecureRequests] });
+      const config = await discover(provider, id, secret);
       const browser = signedIn ?? new TestBrowser(provider.url);
       if (!signedIn) await signIn(provider, browser, user);
       const verifier = client.randomPKCECodeVerifier();

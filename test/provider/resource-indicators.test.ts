@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { updateResource } from '../../src/provider/protocol/resources.ts';
+import { registerResource, updateResource } from '../../src/provider/protocol/resources.ts';
 import { basic } from '../helpers/basic.ts';
 import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -35,10 +36,10 @@ for (const kind of storeKinds) {
       const second = await runCli(['resource', 'create', '--uri', photos, '--name', 'Photos API', '--scope', 'photos:read', '--database-url', provider.databaseUrl, '--json']);
       assert.equal(second.code, 0, `a second resource: ${second.stderr}`);
       user = await provider.createUser();
-      const registered = await provider.registerClient({ appType: 'web', name: 'Agent', redirectUris: [callback], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
+      const registered = await provider.registerClient({ appType: 'web', name: 'Agent', redirectUris: [callback], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], trusted: true });
       clientId = registered.client.id;
       clientSecret = registered.clientSecret!;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, clientSecret);
     });
     after(() => provider.close());
 
@@ -80,6 +81,7 @@ for (const kind of storeKinds) {
       assert.deepEqual(decodeJwt(tokens.access_token).aud, [mcp, photos], 'both resources');
       const narrowed = await authorize('tools:read photos:read', [mcp, photos], [photos]);
       assert.equal(decodeJwt(narrowed.tokens.access_token).aud, photos, 'narrowed at the code exchange (RFC 8707 §2.2)');
+      assert.equal(narrowed.tokens.scope, 'photos:read', 'and the scope with it: the other API\'s scopes go with that API');
       const refresh = (resource: string) => fetch(`${provider.url}/oauth2/token`, {
         method: 'POST', headers: { authorization: basic(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, resource }),
@@ -137,10 +139,16 @@ for (const kind of storeKinds) {
       assert.equal(answer.status, 200, JSON.stringify(body));
       assert.deepEqual([decodeJwt(body.access_token).aud, body.scope, body.expires_in], [mcp, 'tools:call', 600], 'the API\'s audience, scope and lifetime');
       const [resource] = (await provider.store.resources.list()).filter((entry) => entry.uri === mcp);
-      await updateResource(provider.store, resource!.id, { scopes: ['tools:read'] });
+      await updateResource(provider.store, provider.config, resource!.id, { scopes: ['tools:read'] });
       const after = await form({ scope: 'tools:call' });
       assert.equal(((await after.json()) as { error: string }).error, 'invalid_scope', 'a scope taken from the API is no longer granted');
-      await updateResource(provider.store, resource!.id, { scopes: ['tools:read', 'tools:call'] });
+      await updateResource(provider.store, provider.config, resource!.id, { scopes: ['tools:read', 'tools:call'] });
+      const untrusted = await provider.registerClient({ appType: 'service', grantTypes: ['client_credentials'] });
+      const refused = await fetch(`${provider.url}/oauth2/token`, {
+        method: 'POST', headers: { authorization: basic(untrusted.client.id, untrusted.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: mcp, scope: 'tools:call' }),
+      });
+      assert.equal(((await refused.json()) as { error: string }).error, 'invalid_scope', 'an app no operator trusts gets no API scope without a person\'s consent');
     });
 
     test('the resource survives login: a stored request keeps every resource it named', async () => {
@@ -163,10 +171,15 @@ for (const kind of storeKinds) {
 
     test('grantry resource refuses what is not an API URI, and a URI registered twice', async () => {
       const cli = (...args: string[]) => runCli(['resource', ...args, '--database-url', provider.databaseUrl, '--json']);
-      for (const [uri, message] of [['http://api.example.com/', /must use https/], ['https://api.example.com/#x', /fragment/], ['https://api.example.com/?q=1', /query/], ['relative/path', /absolute/], [mcp, /registered already/]] as const) {
+      for (const [uri, message] of [['http://api.example.com/', /must use https/], ['https://api.example.com/#x', /fragment/], ['https://api.example.com/?q=1', /query/], ['relative/path', /absolute/], [mcp, /registered already/], ['https://API.example.com/a b', /not written as a URI is/]] as const) {
         const refused = await cli('create', '--uri', uri, '--name', 'X');
         assert.notEqual(refused.code, 0, `${uri} is refused`);
         assert.match(refused.stderr, message, `${uri}: says why`);
+      }
+      await assert.rejects(registerResource(provider.store, provider.config, { uri: provider.url, name: 'Grantry' }), /the issuer itself is not a resource/, 'the issuer is not a resource: its tokens would pass /api/me');
+      for (const [scope, message] of [['email', /one of the provider's own scopes/], ['tools:read', /belongs to https:\/\/api\.example\.com\/mcp already/]] as const) {
+        const refused = await cli('create', '--uri', 'https://other.example/api', '--name', 'X', '--scope', scope);
+        assert.match(refused.stderr, message, `the scope ${scope}: says why`);
       }
       const listed = await cli('list');
       assert.deepEqual(listed.json().resources.map((resource: { uri: string }) => resource.uri), [mcp, photos], 'the two registered');

@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerResource } from '../../src/provider/protocol/resources.ts';
@@ -37,8 +39,9 @@ describe('grantry/resource', () => {
     });
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     resourceUri = `${apiUrl}/mcp`;
-    await registerResource(provider.store, { uri: resourceUri, name: 'Test API', scopes: ['tools:read', 'tools:call'] });
-    const registered = await provider.registerClient({ appType: 'service', name: 'Agent', grantTypes: ['client_credentials'] });
+    await registerResource(provider.store, provider.config, { uri: resourceUri, name: 'Test API', scopes: ['tools:read', 'tools:call'] });
+    // Trusted: an API's own scopes go, without a person's consent, only to an app an operator trusts.
+    const registered = await provider.registerClient({ appType: 'service', name: 'Agent', grantTypes: ['client_credentials'], trusted: true });
     clientId = registered.client.id;
     clientSecret = registered.clientSecret!;
     api = protectedResource({
@@ -153,6 +156,31 @@ describe('grantry/resource', () => {
     assert.ok(jwksFetches - before <= 1, `50 unknown kids fetch the keys at most once: ${jwksFetches - before}`);
   });
 
+  test('the MCP TypeScript SDK\'s requireBearerAuth with the verifier: a good token passes, a bad one is the SDK\'s 401 naming the metadata, a missing scope its 403', async () => {
+    // A resource of its own, whose first fetch of the keys is after the rotation above.
+    const api = protectedResource({ resource: resourceUri, authorizationServers: [provider.url] });
+    const app = express();
+    app.get('/mcp', requireBearerAuth({ verifier: api.mcpVerifier({ InvalidTokenError, ServerError }), requiredScopes: ['tools:read'], resourceMetadataUrl: api.metadataUrl, expectedResource: new URL(resourceUri) }), (request, response) => {
+      response.json({ client: (request as unknown as { auth: { clientId: string } }).auth.clientId });
+    });
+    const sdkServer = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const at = `http://127.0.0.1:${(sdkServer.address() as AddressInfo).port}/mcp`;
+    try {
+      const good = await fetch(at, { headers: { authorization: `Bearer ${await tokenFor({ resource: resourceUri, scope: 'tools:read' })}` } });
+      assert.deepEqual([good.status, await good.json()], [200, { client: clientId }], 'a good token passes, and the SDK sees its AuthInfo');
+      const foreign = await fetch(at, { headers: { authorization: `Bearer ${await tokenFor({ scope: 'profile' })}` } });
+      assert.equal(foreign.status, 401, 'a token for another resource: the SDK\'s 401, not a 500');
+      assert.match(foreign.headers.get('www-authenticate') ?? '', new RegExp(`error="invalid_token", error_description="the token is for another resource".*resource_metadata="${api.metadataUrl}"`), 'naming the metadata');
+      const narrow = await fetch(at, { headers: { authorization: `Bearer ${await tokenFor({ resource: resourceUri, scope: 'tools:call' })}` } });
+      assert.equal(narrow.status, 403, 'a token without the scope: the SDK\'s 403');
+    } finally {
+      sdkServer.closeAllConnections();
+      await new Promise<void>((resolve) => sdkServer.close(() => resolve()));
+    }
+  });
+
   test('the Fastify plugin guards the routes beside it; the MCP verifier answers as the SDK\'s OAuthTokenVerifier', async () => {
     // A resource of its own, whose first fetch of the keys is after the rotation above.
     const api = protectedResource({ resource: resourceUri, authorizationServers: [provider.url] });
@@ -172,8 +200,9 @@ describe('grantry/resource', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/.well-known/oauth-protected-resource/mcp' })).json().resource, resourceUri, 'the metadata is served');
     await app.close();
 
-    const info = await api.mcpVerifier().verifyAccessToken(token);
+    const info = await api.mcpVerifier({ InvalidTokenError }).verifyAccessToken(token);
     assert.deepEqual({ ...info, expiresAt: typeof info.expiresAt }, { token, clientId, scopes: ['tools:read'], expiresAt: 'number', resource: new URL(resourceUri), extra: { subject: clientId } }, 'AuthInfo: token, clientId, scopes, expiresAt, resource');
-    await assert.rejects(api.mcpVerifier().verifyAccessToken('nope'), ResourceError, 'a bad token rejects');
+    await assert.rejects(api.mcpVerifier({ InvalidTokenError }).verifyAccessToken('nope'), InvalidTokenError, 'a bad token rejects with the SDK\'s own error');
+    await assert.rejects(api.verify('Bearer a b'), (error: unknown) => error instanceof ResourceError && error.status === 400 && error.code === 'invalid_request', 'a malformed header is 400 invalid_request (RFC 6750 §3.1)');
   });
 });

@@ -44,8 +44,8 @@ function asUsage(error: unknown): never {
 export async function resourceCreate(flags: ResourceFlags): Promise<void> {
   if (!flags.uri) throw new UsageError('resource create needs --uri (the API\'s URI: its tokens\' audience)');
   if (!flags.name) throw new UsageError('resource create needs --name');
-  await withStore(flags, async ({ store }) => {
-    const resource = await registerResource(store, { uri: flags.uri!, name: flags.name!, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
+  await withStore(flags, async ({ store, config }) => {
+    const resource = await registerResource(store, config, { uri: flags.uri!, name: flags.name!, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
     print(flags.json, describeResource(resource), [`Registered ${resource.name} (${resource.id}): tokens asked for with resource=${resource.uri} are for it.`]);
   });
 }
@@ -61,8 +61,8 @@ export async function resourceList(flags: ResourceFlags): Promise<void> {
 /** grantry resource update ID [--uri URI] [--name N] [--scope S]… [--access-token-lifetime SECONDS]; --scope replaces the list. */
 export async function resourceUpdate(id: string | undefined, flags: ResourceFlags): Promise<void> {
   if (!id) throw new UsageError('resource update needs the resource id: grantry resource update ID …');
-  await withStore(flags, async ({ store }) => {
-    const resource = await updateResource(store, id, { uri: flags.uri, name: flags.name, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
+  await withStore(flags, async ({ store, config }) => {
+    const resource = await updateResource(store, config, id, { uri: flags.uri, name: flags.name, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
     print(flags.json, describeResource(resource), [`Updated ${resource.name} (${resource.id}): ${resource.uri}, scopes ${resource.scopes.join(' ') || '(none)'}.`]);
   });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { GrantryConfig } from '../../config/config.ts';
 import type { ProviderContext } from '../context.ts';
 import type { ProviderStore, Resource } from '../storage.ts';
 import { RegistrationError } from './clients.ts';
@@ -24,6 +25,8 @@ export function checkResourceUri(uri: string): void {
   const refuse = (why: string) => new RegistrationError(`the resource URI "${uri}" ${why}`, 'resource_uri', uri);
   if (!URL.canParse(uri)) throw refuse('is not an absolute URI');
   const url = new URL(uri);
+  // Clients send it as it is written (RFC 8707 §2), and a stored request keeps repeated ones space-separated.
+  if (url.href !== uri) throw refuse(`is not written as a URI is (${url.href})`);
   if (uri.includes('#')) throw refuse('has a fragment (RFC 8707 §2: it must not)');
   if (url.search) throw refuse('has a query (RFC 8707 §2: it should not)');
   if (url.username || url.password) throw refuse('may not carry credentials');
@@ -32,8 +35,16 @@ export function checkResourceUri(uri: string): void {
   throw refuse('must use https (or http on a loopback host)');
 }
 
-function validateResource(resource: Resource): void {
+function validateResource(resource: Resource, config: Pick<GrantryConfig, 'issuer' | 'scopes'>, others: readonly Resource[]): void {
+  // The issuer's own API takes tokens without resource; as a resource its tokens would pass /api/me.
+  if (resource.uri.replace(/\/$/, '') === config.issuer.replace(/\/$/, '')) throw new RegistrationError('the issuer itself is not a resource: tokens asked for without resource are for it', 'resource_uri', resource.uri);
   checkResourceUri(resource.uri);
+  for (const scope of resource.scopes) {
+    if (Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`"${scope}" is one of the provider's own scopes; an API's scopes are its own`, 'resource_scope', scope);
+    // A scope names one API: a consent to it, and a token carrying it, then say which API it is for.
+    const owner = others.find((other) => other.id !== resource.id && other.scopes.includes(scope));
+    if (owner) throw new RegistrationError(`the scope "${scope}" belongs to ${owner.uri} already`, 'resource_scope', scope);
+  }
   if (!resource.name.trim()) throw new RegistrationError('a resource needs a name', 'resource_name');
   if (resource.name.length > 100) throw new RegistrationError('a resource name is at most 100 characters', 'resource_name');
   for (const scope of resource.scopes) if (!scopeToken.test(scope)) throw new RegistrationError(`"${scope}" is not a valid scope name`, 'resource_scope', scope);
@@ -42,7 +53,7 @@ function validateResource(resource: Resource): void {
   }
 }
 
-export async function registerResource(store: ProviderStore, input: ResourceRegistration): Promise<Resource> {
+export async function registerResource(store: ProviderStore, config: Pick<GrantryConfig, 'issuer' | 'scopes'>, input: ResourceRegistration): Promise<Resource> {
   const at = Math.floor(Date.now() / 1000);
   const resource: Resource = {
     id: randomBytes(12).toString('hex'),
@@ -53,17 +64,17 @@ export async function registerResource(store: ProviderStore, input: ResourceRegi
     createdAt: at,
     updatedAt: at,
   };
-  validateResource(resource);
+  validateResource(resource, config, await store.resources.list());
   await store.resources.create(resource);
   return resource;
 }
 
-export async function updateResource(store: ProviderStore, id: string, patch: Partial<ResourceRegistration>): Promise<Resource> {
+export async function updateResource(store: ProviderStore, config: Pick<GrantryConfig, 'issuer' | 'scopes'>, id: string, patch: Partial<ResourceRegistration>): Promise<Resource> {
   const current = await store.resources.find(id);
   if (!current) throw new RegistrationError(`no resource has the id ${id}`);
   const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<Resource>;
   if (changes.scopes) changes.scopes = [...new Set(changes.scopes)];
-  validateResource({ ...current, ...changes });
+  validateResource({ ...current, ...changes }, config, await store.resources.list());
   return (await store.resources.update(id, changes))!;
 }
 
@@ -95,6 +106,17 @@ export function narrowedAudience(authorized: readonly string[] | undefined, requ
   const outside = requested.find((uri) => !(authorized ?? []).includes(uri));
   if (outside !== undefined) throw invalidTarget(`the resource "${outside.slice(0, 200)}" was not authorized for this grant`);
   return [...new Set(requested)];
+}
+
+/**
+ * A scope narrowed with its audience (RFC 8707 §2.2, §3): the provider's own scopes, and those of
+ * the APIs still in the audience; another API's scopes go with that API.
+ */
+export async function scopeForAudience(ctx: ProviderContext, scope: string, authorized: readonly string[] | undefined, audience: readonly string[] | undefined): Promise<string> {
+  if (!authorized?.length || (audience?.length ?? 0) === authorized.length) return scope;
+  const kept = new Set(await scopesOfAudience(ctx, audience));
+  const all = new Set(await scopesOfAudience(ctx, authorized));
+  return scope.split(' ').filter((name) => !all.has(name) || kept.has(name)).join(' ');
 }
 
 /** The scopes the audience's resources define: what an app may be granted for them. */

@@ -24,8 +24,9 @@ export function resolveRequestedScope(config: GrantryConfig, client: Pick<Client
   const scopes = names.length > 0 ? names : client.scopes.includes(config.defaultScope) ? [config.defaultScope] : [];
   if (scopes.length === 0) throw invalidScope('no scope was requested and the app has no default scope');
   for (const name of scopes) {
-    // A scope of an API the request names (RFC 8707): the API's to define, any app's to ask for; consent decides.
-    if (resourceScopes.includes(name)) continue;
+    // A scope of an API the request names (RFC 8707): the API's to define, any app's to ask for; the
+    // person's consent decides. Never one of the provider's own scopes, which stay the app's to hold.
+    if (resourceScopes.includes(name) && !Object.hasOwn(config.scopes, name)) continue;
     if (!Object.hasOwn(config.scopes, name)) throw invalidScope(`the scope "${name}" is unknown`);
     if (!clientMayUse(client, name)) throw invalidScope(`the app is not allowed the scope "${name}"`);
   }

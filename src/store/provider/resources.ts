@@ -29,7 +29,6 @@ export function createResourceStore(db: Kysely<Database>): ResourceStore {
   const list = async () => (await db.selectFrom('resources').selectAll().orderBy('created_at').orderBy('id').execute()).map(toResource);
   return {
     async create(resource) {
-      cached = undefined;
       await conflictAsError(
         db.insertInto('resources').values({
           id: resource.id,
@@ -41,18 +40,18 @@ export function createResourceStore(db: Kysely<Database>): ResourceStore {
           updated_at: resource.updatedAt,
         }).execute(),
         `the resource ${resource.uri} is registered already`,
-      );
+      ).finally(() => (cached = undefined));
     },
 
     async update(id, patch) {
-      cached = undefined;
       const values: Partial<ResourcesTable> = {};
       if (patch.uri !== undefined) values.uri = patch.uri;
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.scopes !== undefined) values.scopes = patch.scopes.join(' ');
       if (patch.accessTokenLifetime !== undefined) values.access_token_lifetime = patch.accessTokenLifetime;
       values.updated_at = patch.updatedAt ?? Math.floor(Date.now() / 1000);
-      await conflictAsError(db.updateTable('resources').set(values).where('id', '=', id).execute(), `the resource ${patch.uri} is registered already`);
+      // Dropped after the write, so that no read racing it keeps the old rows for a cache period.
+      await conflictAsError(db.updateTable('resources').set(values).where('id', '=', id).execute(), `the resource ${patch.uri} is registered already`).finally(() => (cached = undefined));
       const row = await db.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toResource(row);
     },

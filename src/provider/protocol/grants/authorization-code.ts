@@ -9,7 +9,7 @@ import { randomToken, s256, sha256 } from '../../../lib/crypto.ts';
 import type { AuthorizationCode, Client } from '../../storage.ts';
 import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest } from '../errors.ts';
-import { narrowedAudience } from '../resources.ts';
+import { narrowedAudience, scopeForAudience } from '../resources.ts';
 import { list, resourceParameter, single, type GrantModule, type TokenParameters } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -57,17 +57,19 @@ export const authorizationCodeGrant: GrantModule = {
     checkNotExpired(redeemed);
     checkRedirectUri(redeemed, client, single(params, 'redirect_uri'));
     checkProofKey(redeemed, verifier);
+    // RFC 8707 §2.2: the access token may be for fewer of the authorized APIs, never for others;
+    // checked before the grant is written, so that a wrong resource leaves no grant without tokens.
+    const audience = narrowedAudience(redeemed.context.audience, list(params, 'resource'));
+    const scope = await scopeForAudience(ctx, redeemed.scope, redeemed.context.audience, audience);
     const grant = { id: redeemed.grantId, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, createdAt: now(), context: redeemed.context };
     // If a replay of this code got in first, the grant already stands revoked and this writes
     // nothing: the tokens issued now are then dead on arrival, as they must be.
     await ctx.store.grants.createOnce(grant);
-    // RFC 8707 §2.2: the access token may be for fewer of the authorized APIs, never for others.
-    const audience = narrowedAudience(redeemed.context.audience, list(params, 'resource'));
     return {
       grantType: 'authorization_code',
       client,
       grant,
-      context: { ...redeemed.context, clientId: client.id, userId: redeemed.userId, scope: redeemed.scope, ...(audience ? { audience } : {}) },
+      context: { ...redeemed.context, clientId: client.id, userId: redeemed.userId, scope, ...(audience ? { audience } : {}) },
       channel: 'token_endpoint',
       refresh: { scope: redeemed.scope },
     };

@@ -23,9 +23,11 @@ export const clientCredentialsGrant: GrantModule = {
   async exchange(ctx, { client, params }) {
     // Registration refuses client_credentials to public apps; this holds even if a record was edited by hand.
     if (!isConfidential(client)) throw unauthorizedClient('only confidential apps (web, service) may use the client_credentials grant');
-    // RFC 8707: the registered APIs the token is for, whose scopes the app may then ask for.
+    // RFC 8707: the registered APIs the token is for. No person consents here, so an API's own
+    // scopes go only to an app an operator trusts; any other gets a token for the API with its own scopes.
     const resources = await resolveResources(ctx, list(params, 'resource'));
-    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope'), resources.flatMap((resource) => resource.scopes)));
+    const resourceScopes = client.trusted ? resources.flatMap((resource) => resource.scopes) : [];
+    const scope = formatScope(resolveRequestedScope(ctx.config, client, single(params, 'scope'), resourceScopes));
     const audience = resources.map((resource) => resource.uri);
     return { grantType: 'client_credentials', client, grant: null, context: { clientId: client.id, userId: null, scope, ...(audience.length > 0 ? { audience } : {}) }, channel: 'token_endpoint' };
   },

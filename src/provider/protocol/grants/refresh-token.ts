@@ -10,7 +10,7 @@ import type { ProviderContext } from '../../context.ts';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.ts';
 import { clientMayUse, formatScope, isSubset, parseScope } from '../scopes.ts';
 import { isRefreshTokenExpired } from '../tokens/refresh-token.ts';
-import { narrowedAudience, scopesOfAudience } from '../resources.ts';
+import { narrowedAudience, scopeForAudience, scopesOfAudience } from '../resources.ts';
 import { list, resourceParameter, single, type GrantModule } from './grant.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -38,7 +38,8 @@ export const refreshTokenGrant: GrantModule = {
     if (found.token.rotatedAt !== null) await handleReuse(ctx, found, reuseOutcome(ctx, found.token));
     // RFC 8707 §2.2: a refresh may narrow the APIs the grant was for, never widen them.
     const audience = narrowedAudience(found.grant.context.audience, list(params, 'resource'));
-    const scope = withinAppScopes(narrowedScope(found, single(params, 'scope')), client, await scopesOfAudience(ctx, found.grant.context.audience));
+    const granted = withinAppScopes(narrowedScope(found, single(params, 'scope')), client, await scopesOfAudience(ctx, found.grant.context.audience));
+    const scope = await scopeForAudience(ctx, granted, found.grant.context.audience, audience);
     if (found.token.rotatedAt === null) await rotate(ctx, found, tokenHash);
     return {
       grantType: 'refresh_token',

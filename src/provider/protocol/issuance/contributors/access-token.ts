@@ -9,7 +9,8 @@ export const accessTokenContributor: TokenResponseContributor = {
   async contribute(ctx, issuance) {
     const { context, client } = issuance;
     // A token for registered APIs (RFC 8707) lives as long as the shortest of theirs says, if any says.
-    const expiresIn = issuance.accessTokenLifetime ?? (await lifetimeForAudience(ctx, context.audience, ctx.config.lifetimes.accessToken));
+    const forAudience = await lifetimeForAudience(ctx, context.audience, ctx.config.lifetimes.accessToken);
+    const expiresIn = issuance.accessTokenLifetime === undefined ? forAudience : context.audience?.length ? Math.min(issuance.accessTokenLifetime, forAudience) : issuance.accessTokenLifetime;
     const subject = context.userId === null ? context.clientId : subjectOf(ctx, client, context.userId);
     const input: AccessTokenInput = { context, grantId: issuance.grant?.id ?? null, lifetime: expiresIn, subject };
     // A token for registered APIs is a JWT whatever the app's format: its audience travels in it, for the API to check.
