@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { sql, type Kysely } from 'kysely';
 import { openDatabase } from '../../src/store/open.ts';
@@ -23,7 +24,7 @@ for (const kind of storeKinds) {
       provider = await startProvider(kind);
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback] });
       clientId = registered.client.id;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, registered.clientSecret!);
     });
     after(() => provider.close());
 
@@ -132,7 +133,7 @@ for (const kind of storeKinds) {
 
       // Another app's ID token as the hint: refused, so that no app learns who is signed in for another.
       const otherApp = await provider.registerClient({ appType: 'web', name: 'Other', redirectUris: [callback] });
-      const otherConfig = await client.discovery(new URL(provider.url), otherApp.client.id, undefined, client.ClientSecretBasic(otherApp.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const otherConfig = await discover(provider, otherApp.client.id, otherApp.clientSecret!);
       const otherVerifier = client.randomPKCECodeVerifier();
       const otherUrl = client.buildAuthorizationUrl(otherConfig, { redirect_uri: callback, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(otherVerifier), code_challenge_method: 'S256' });
       const otherConsent = await browser.get(`${otherUrl.pathname}${otherUrl.search}`);

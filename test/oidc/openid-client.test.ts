@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { TestBrowser, consentDecision } from '../helpers/browser.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -35,7 +36,7 @@ for (const kind of storeKinds) {
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback], grantTypes: ['authorization_code', 'refresh_token'] });
       clientId = registered.client.id;
       clientSecret = registered.clientSecret!;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(clientSecret), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, clientSecret);
     });
     after(() => provider.close());
 
@@ -57,7 +58,7 @@ for (const kind of storeKinds) {
       const { tokens } = await logIn('openid');
       assert.equal(JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()).alg, 'RS256', 'the default app gets an RS256 ID token, which openid-client has validated');
       const eddsa = await provider.registerClient({ appType: 'web', name: 'EdDSA app', redirectUris: [callback], idTokenSignedResponseAlg: 'EdDSA' });
-      const eddsaConfig = await client.discovery(new URL(provider.url), eddsa.client.id, { id_token_signed_response_alg: 'EdDSA' }, client.ClientSecretBasic(eddsa.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const eddsaConfig = await discover(provider, eddsa.client.id, eddsa.clientSecret!, { id_token_signed_response_alg: 'EdDSA' });
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       const verifier = client.randomPKCECodeVerifier();
@@ -125,7 +126,7 @@ for (const kind of storeKinds) {
 
     test('an app registered before OpenID Connect (its scopes without openid) may ask for openid all the same', async () => {
       const older = await provider.registerClient({ appType: 'web', name: 'Older app', redirectUris: [callback], scopes: ['profile', 'email'] });
-      const olderConfig = await client.discovery(new URL(provider.url), older.client.id, undefined, client.ClientSecretBasic(older.clientSecret!), { execute: [client.allowInsecureRequests] });
+      const olderConfig = await discover(provider, older.client.id, older.clientSecret!);
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, user);
       const verifier = client.randomPKCECodeVerifier();

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { t } from '../../src/i18n/index.ts';
 import { TestBrowser, consentDecision, csrfFrom, hiddenFields, inputValue } from '../helpers/browser.ts';
+import { discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -23,7 +24,7 @@ for (const kind of storeKinds) {
       provider = await startProvider(kind);
       const registered = await provider.registerClient({ appType: 'web', name: 'Relying party', redirectUris: [callback] });
       clientId = registered.client.id;
-      config = await client.discovery(new URL(provider.url), clientId, undefined, client.ClientSecretBasic(registered.clientSecret!), { execute: [client.allowInsecureRequests] });
+      config = await discover(provider, clientId, registered.clientSecret!);
     });
     after(() => provider.close());
 
