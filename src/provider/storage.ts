@@ -83,7 +83,21 @@ export interface Client {
   sectorIdentifier?: string;
   /** Where a logout token is POSTed when one of its users logs out or withdraws it (Back-Channel Logout 1.0 §2.2). */
   backchannelLogoutUri?: string;
+  /** Who registered it: a person in the console or CLI (absent: 'console'), the app itself (RFC 7591), or its metadata document. */
+  origin?: ClientOrigin;
+  /** SHA-256 of a self-registered app's registration access token (RFC 7592). */
+  registrationTokenHash?: string;
+  /** When a self-registered app last obtained a token (kept to the day), for the housekeeping of unused ones. */
+  lastUsedAt?: number;
+  /** When a metadata-document app's document must be fetched again. */
+  documentExpiresAt?: number;
 }
+
+/**
+ * How an app came to be known: 'console' (a person registered it), 'registration' (it registered
+ * itself, RFC 7591) or 'document' (its client_id is the https URL of its own metadata document).
+ */
+export type ClientOrigin = 'console' | 'registration' | 'document';
 
 export type SubjectType = 'public' | 'pairwise';
 

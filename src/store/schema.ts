@@ -38,6 +38,21 @@ export interface ClientsTable {
   silent_returning: number;
   /** JSON: the app's settings that have no column (migration 011), such as its ID tokens' algorithm. */
   settings: string;
+  /** 'console', 'registration' (RFC 7591) or 'document' (a client ID metadata document); migration 015. */
+  origin: string;
+  registration_token_hash: string | null;
+  last_used_at: number | null;
+  document_expires_at: number | null;
+}
+
+/** What lets an app register itself when registration.mode is "token" (migration 015). */
+export interface InitialAccessTokensTable {
+  token_hash: string;
+  id: string;
+  /** null: no limit. */
+  uses_left: number | null;
+  expires_at: number | null;
+  created_at: number;
 }
 
 /** Authorization requests waiting for a person (migration 008); see AuthorizationRequestRecord. */
@@ -221,6 +236,7 @@ export interface ProviderTables {
   logout_deliveries: LogoutDeliveriesTable;
   provider_values: ProviderValuesTable;
   resources: ResourcesTable;
+  initial_access_tokens: InitialAccessTokensTable;
 }
 
 /** The provider's database. Connect's tables are its own (./connect/schema.ts), opened apart. */

@@ -13,6 +13,7 @@ import * as clientSettings from './011-client-settings.ts';
 import * as logoutDeliveriesAndValues from './012-logout-deliveries-and-values.ts';
 import * as userClaims from './013-user-claims.ts';
 import * as resources from './014-resources.ts';
+import * as clientOrigins from './015-client-origins.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '012-logout-deliveries-and-values': logoutDeliveriesAndValues,
   '013-user-claims': userClaims,
   '014-resources': resources,
+  '015-client-origins': clientOrigins,
 };

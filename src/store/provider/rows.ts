@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { AppType, GrantType, TokenFormat } from '../../config/defaults.ts';
 import type { IssuanceFacts } from '../../provider/protocol/issuance/context.ts';
-import type { AuthorizationCode, Client, Grant, PublicUser, RefreshToken, User, UserClaims } from '../../provider/storage.ts';
+import type { AuthorizationCode, Client, ClientOrigin, Grant, PublicUser, RefreshToken, User, UserClaims } from '../../provider/storage.ts';
 import { usernameKey } from '../../lib/username.ts';
 import type { ClientsTable, Database, GrantsTable, RefreshTokensTable, UsersTable } from '../schema.ts';
 
@@ -89,6 +89,10 @@ export function clientRow(client: Client): ClientsTable {
     updated_at: client.updatedAt,
     silent_returning: client.silentReturning ? 1 : 0,
     settings: JSON.stringify(Object.fromEntries(settingNames.map((name) => [name, client[name]]).filter(([, value]) => value !== undefined && value !== '' && !(Array.isArray(value) && value.length === 0)))),
+    origin: client.origin ?? 'console',
+    registration_token_hash: client.registrationTokenHash ?? null,
+    last_used_at: client.lastUsedAt ?? null,
+    document_expires_at: client.documentExpiresAt ?? null,
   };
 }
 
@@ -111,6 +115,10 @@ export function toClient(row: Selectable<ClientsTable>): Client {
     updatedAt: row.updated_at,
     silentReturning: Boolean(row.silent_returning),
     ...clientSettings(row.settings),
+    ...(row.origin && row.origin !== 'console' ? { origin: row.origin as ClientOrigin } : {}),
+    ...(row.registration_token_hash ? { registrationTokenHash: row.registration_token_hash } : {}),
+    ...(row.last_used_at !== null && row.last_used_at !== undefined ? { lastUsedAt: row.last_used_at } : {}),
+    ...(row.document_expires_at !== null && row.document_expires_at !== undefined ? { documentExpiresAt: row.document_expires_at } : {}),
   };
 }
 
