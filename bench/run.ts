@@ -38,7 +38,7 @@ const outDir = options.out ?? (quick ? join(tmpdir(), `grantry-bench-${process.p
 /** Single-use codes minted per measured run; the run ends when they are spent. */
 const codesPerRun = quick ? 150 : 6000;
 
-const targetNames = ['node:http', 'fastify', 'oidc-provider', 'oauth2-server', 'grantry-sqlite', 'grantry-postgres']
+const targetNames = ['node:http', 'fastify', 'oidc-provider', 'oauth2-server', 'grantry-sqlite', 'grantry-postgres', 'express-resource']
   .filter((name) => !options.only || name === 'node:http' || options.only.split(',').includes(name));
 
 

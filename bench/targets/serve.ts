@@ -13,6 +13,7 @@ const targets: Record<string, () => Promise<RunningTarget>> = {
   'oauth2-server': async () => (await import('./oauth2-server.ts')).startOauth2Server(),
   'grantry-sqlite': async () => (await import('./grantry.ts')).startGrantry('sqlite'),
   'grantry-postgres': async () => (await import('./grantry.ts')).startGrantry('postgres'),
+  'express-resource': async () => (await import('./express-resource.ts')).startExpressResource(),
 };
 
 const name = process.argv[2]!;

@@ -12,7 +12,9 @@ export type ScenarioId =
   | 'introspect-jwt'
   | 'introspect-opaque'
   | 'me-jwt'
-  | 'me-opaque';
+  | 'me-opaque'
+  | 'express-open'
+  | 'express-resource';
 
 /** The requests of one scenario, as the load generator will send them. */
 export interface Material {

@@ -28,6 +28,8 @@ test('npm run bench -- --quick runs every scenario on every server with no faile
       ...grantryScenarios.map((s) => `grantry-postgres ${s}`),
       ...grantryScenarios.map((s) => `grantry-sqlite ${s}`),
       // The ceiling runs first and last in the round.
+      'express-resource express-open',
+      'express-resource express-resource',
       'node:http fixed',
       'node:http fixed',
       ...['cc-opaque', 'code', 'me-opaque', 'refresh'].map((s) => `oauth2-server ${s}`),

@@ -53,6 +53,7 @@ for (const kind of storeKinds) {
       assert.equal(access.body.active, true, 'the opaque access token is active');
       assert.equal(access.body.sub, user.id, 'the opaque access token belongs to the user');
       assert.equal(access.body.client_id, client.id, 'the opaque access token belongs to the app');
+      assert.equal(access.body.aud, provider.url, 'an opaque token is for the issuer\'s own API, and says so as a JWT does (grantry/resource checks it)');
       // Only the app a refresh token belongs to may ask about it: no resource server ever holds one.
       assert.deepEqual((await introspect(tokens.refresh_token, { token_type_hint: 'refresh_token' })).body, { active: false }, 'a resource server learns nothing of a refresh token');
       const refresh = await postForm(provider, '/oauth2/introspect', { token: tokens.refresh_token, token_type_hint: 'refresh_token' }, basicAuth(client.id, clientSecret));

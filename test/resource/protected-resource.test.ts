@@ -205,4 +205,46 @@ describe('grantry/resource', () => {
     await assert.rejects(api.mcpVerifier({ InvalidTokenError }).verifyAccessToken('nope'), InvalidTokenError, 'a bad token rejects with the SDK\'s own error');
     await assert.rejects(api.verify('Bearer a b'), (error: unknown) => error instanceof ResourceError && error.status === 400 && error.code === 'invalid_request', 'a malformed header is 400 invalid_request (RFC 6750 §3.1)');
   });
+  test('keys handed over (the `keys` option) instead of fetched: no fetch at all; an unknown kid is refused; a remembered token goes with its key', async () => {
+    // The issuer's own API, as the provider serves it: its key ring plugs in directly.
+    const withdrawn = new Set<string>();
+    let fetches = 0;
+    let clock = Date.now();
+    const own = protectedResource({
+      resource: provider.url,
+      authorizationServers: [provider.url],
+      keys: (kid) => (kid === undefined || withdrawn.has(kid) ? undefined : provider.ctx.keys.verificationKey(kid)?.publicKey),
+      fetch: () => {
+        fetches++;
+        throw new Error('no fetch expected');
+      },
+      now: () => clock,
+    });
+    const token = await tokenFor({ scope: 'profile' });
+    const verified = await own.verify(`Bearer ${token}`, { scopes: ['profile'] });
+    assert.deepEqual([verified.clientId, verified.audience], [clientId, [provider.url]], 'a token for the issuer\'s own API, verified with the handed-over key');
+    assert.equal((await own.verify(`Bearer ${token}`)).token, token, 'and again, from what was remembered');
+    assert.equal(fetches, 0, 'neither the metadata nor the keys were fetched');
+
+    const [, payload, signature] = token.split('.');
+    const madeUp = `${Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: 'made-up' })).toString('base64url')}.${payload}.${signature}`;
+    await assert.rejects(own.verify(`Bearer ${madeUp}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.message === 'the token was signed by a key the issuer does not publish', 'a kid the ring does not hold: 401');
+
+    // A remembered token still ends at its exp (with the 5 s tolerance)...
+    clock = (verified.expiresAt + 6) * 1000;
+    await assert.rejects(own.verify(`Bearer ${token}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.message === 'the token has expired', 'a remembered token expires at its exp');
+    // ...and a key taken out of the ring takes its remembered tokens with it.
+    clock = Date.now();
+    const other = await tokenFor({ scope: 'profile' });
+    await own.verify(`Bearer ${other}`);
+    withdrawn.add(JSON.parse(Buffer.from(other.split('.')[0]!, 'base64url').toString()).kid);
+    await assert.rejects(own.verify(`Bearer ${other}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.message === 'the token was signed by a key the issuer does not publish', 'a remembered token whose key was withdrawn is refused');
+  });
+
+  test('a token remembered for one scope set is still checked for the scopes of each call', async () => {
+    const token = await tokenFor({ resource: resourceUri, scope: 'tools:call' });
+    const own = protectedResource({ resource: resourceUri, authorizationServers: [provider.url] });
+    assert.deepEqual((await own.verify(`Bearer ${token}`, { scopes: ['tools:call'] })).scopes, ['tools:call'], 'accepted for its scope');
+    await assert.rejects(own.verify(`Bearer ${token}`, { scopes: ['tools:read'] }), (error: unknown) => error instanceof ResourceError && error.status === 403 && error.code === 'insufficient_scope', 'the remembered token, asked for another scope: 403');
+  });
 });

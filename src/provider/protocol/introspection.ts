@@ -54,6 +54,9 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
     };
     if (access.user) response.username = access.user.username;
     if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: access.claims.aud, jti: access.claims.jti });
+    // An opaque token is only ever for the issuer's own API (a token for a registered API is a
+    // JWT): said as a JWT says it, so that a resource server checks the audience alike (RFC 7662 §2.2).
+    else response.aud = ctx.config.issuer;
     return response;
   } catch (error) {
     if (isOAuthError(error)) return undefined;
