@@ -8,6 +8,7 @@ import { keysList, keysOptions, keysReseal, keysReset, keysRotate } from './comm
 import { start, startOptions } from './commands/start.ts';
 import { tokenClientCredentials, tokenCode, tokenOptions, tokenPassword, tokenRefresh } from './commands/token.ts';
 import { resourceCreate, resourceList, resourceOptions, resourceUpdate } from './commands/resource.ts';
+import { registrationTokenCreate, registrationTokenList, registrationTokenOptions, registrationTokenRevoke } from './commands/registration.ts';
 import { userClaims, userClaimsOptions, userCreate, userOptions } from './commands/user.ts';
 import { EnvironmentProblem } from './problems.ts';
 import { UsageError } from './settings.ts';
@@ -45,6 +46,10 @@ const usage = `grantry — an OAuth 2.0 provider
                         an API tokens may be issued for (RFC 8707: resource=URI; its scopes, its tokens' lifetime)
   grantry resource update ID [the options of create]   (--scope replaces the list)
   grantry resource list
+  grantry registration token create [--uses N] [--expires-in SECONDS]
+                        an initial access token, printed once, for registration.mode "token" (RFC 7591)
+  grantry registration token list
+  grantry registration token revoke ID
   grantry keys rotate [--publish-for SECONDS]
   grantry keys list
   grantry keys reseal --old-secret-file FILE   re-seal the signing keys under the current GRANTRY_SECRET
@@ -79,6 +84,9 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
   'resource create': { options: resourceOptions, run: (_, v) => resourceCreate(v) },
   'resource list': { options: {}, run: (_, v) => resourceList(v) },
   'resource update': { options: resourceOptions, run: (p, v) => resourceUpdate(p[0], v) },
+  'registration token create': { options: registrationTokenOptions, run: (_, v) => registrationTokenCreate(v) },
+  'registration token list': { options: {}, run: (_, v) => registrationTokenList(v) },
+  'registration token revoke': { options: {}, run: (p, v) => registrationTokenRevoke(p[0], v) },
   'keys rotate': { options: keysOptions, run: (_, v) => keysRotate(v) },
   'keys list': { options: {}, run: (_, v) => keysList(v) },
   'keys reseal': { options: keysOptions, run: (_, v) => keysReseal(v) },
@@ -92,7 +100,7 @@ const commands: Record<string, { options: Record<string, unknown>; run: Handler 
 };
 
 function findCommand(args: string[]): { name: string; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = args.slice(0, words).join(' ');
     if (commands[name]) return { name, rest: args.slice(words) };
   }
@@ -101,9 +109,11 @@ function findCommand(args: string[]): { name: string; rest: string[] } | undefin
 
 /** The words of an unknown command, as typed: `client foo` when `client` is known but `foo` is not. */
 function unknownCommand(args: string[]): string {
-  const words = args.filter((arg) => !arg.startsWith('-')).slice(0, 2);
-  const knownFirst = Object.keys(commands).some((name) => name.startsWith(`${words[0]} `));
-  return (knownFirst ? words : words.slice(0, 1)).join(' ') || args[0]!;
+  const words = args.filter((arg) => !arg.startsWith('-')).slice(0, 3);
+  // As many words as begin a known command, and the first that does not (`registration token foo`).
+  let known = 0;
+  while (known < words.length && Object.keys(commands).some((name) => `${name} `.startsWith(`${words.slice(0, known + 1).join(' ')} `))) known++;
+  return words.slice(0, Math.min(known + 1, words.length)).join(' ') || args[0]!;
 }
 
 export async function main(args: string[]): Promise<number> {

@@ -10,6 +10,9 @@ type HousekeepingSettings = { -readonly [K in keyof typeof defaults.housekeeping
 type BackchannelLogoutSettings = { -readonly [K in keyof typeof defaults.backchannelLogout]: number };
 type Features = { -readonly [K in keyof typeof defaults.features]: boolean };
 type HttpTimeouts = { -readonly [K in keyof typeof defaults.http]: number };
+type ClientDocumentSettings = { -readonly [K in keyof typeof defaults.clientIdMetadataDocuments]: (typeof defaults.clientIdMetadataDocuments)[K] extends readonly string[] ? string[] : (typeof defaults.clientIdMetadataDocuments)[K] extends boolean ? boolean : number };
+type RegistrationSettings = { -readonly [K in Exclude<keyof typeof defaults.registration, 'mode'>]: number } & { mode: (typeof defaults.registration)['mode'] };
+type ConsoleSettings = { operators: string[] };
 
 /** The whole of a running provider's configuration, every field filled. */
 export interface GrantryConfig {
@@ -47,9 +50,18 @@ export interface GrantryConfig {
   authorizationRequestLifetime: number;
   /** How long a request's headers, and the whole request, may take to arrive (ms). */
   http: HttpTimeouts;
+  /** Dynamic client registration (RFC 7591/7592; see defaults.registration). */
+  registration: RegistrationSettings;
+  /** The web console: who its operators are (see defaults.console). */
+  console: ConsoleSettings;
+  /** Apps known by the URL of their own metadata document (see defaults.clientIdMetadataDocuments). */
+  clientIdMetadataDocuments: ClientDocumentSettings;
 }
 
-export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'backchannelLogout' | 'features' | 'http'>> & {
+export type ConfigOverrides = Partial<Omit<GrantryConfig, 'lifetimes' | 'login' | 'argon2' | 'audit' | 'housekeeping' | 'backchannelLogout' | 'features' | 'http' | 'registration' | 'console' | 'clientIdMetadataDocuments'>> & {
+  clientIdMetadataDocuments?: Partial<ClientDocumentSettings>;
+  registration?: Partial<RegistrationSettings>;
+  console?: Partial<ConsoleSettings>;
   backchannelLogout?: Partial<BackchannelLogoutSettings>;
   features?: Partial<Features>;
   http?: Partial<HttpTimeouts>;
@@ -91,6 +103,13 @@ export function makeConfig(overrides: ConfigOverrides & { secret: string }): Gra
     features: { ...defaults.features, ...overrides.features },
     authorizationRequestLifetime: overrides.authorizationRequestLifetime ?? defaults.authorizationRequestLifetime,
     http: { ...defaults.http, ...overrides.http },
+    registration: { ...defaults.registration, ...overrides.registration },
+    console: { operators: [...(overrides.console?.operators ?? defaults.console.operators)] },
+    clientIdMetadataDocuments: {
+      ...defaults.clientIdMetadataDocuments,
+      ...overrides.clientIdMetadataDocuments,
+      allowedHosts: [...(overrides.clientIdMetadataDocuments?.allowedHosts ?? defaults.clientIdMetadataDocuments.allowedHosts)],
+    },
   };
   validateConfig(config);
   return config;
@@ -123,6 +142,27 @@ function validateConfig(config: GrantryConfig): void {
     throw new ConfigError(`the default scope "${config.defaultScope}" is not among the configured scopes`);
   }
   validateOperations(config);
+  validateClientDocuments(config);
+}
+
+function validateClientDocuments(config: GrantryConfig): void {
+  const settings = config.clientIdMetadataDocuments;
+  // The draft allows the loopback exception only where the provider itself runs on loopback; an
+  // https issuer is a deployment, where it would let anyone make the provider call its neighbours.
+  if (settings.allowInsecureLoopback && new URL(config.issuer).protocol === 'https:') {
+    throw new ConfigError('clientIdMetadataDocuments.allowInsecureLoopback is for development only and cannot be on when the issuer is https');
+  }
+  for (const host of settings.allowedHosts) {
+    if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
+      throw new ConfigError(`clientIdMetadataDocuments.allowedHosts: "${host}" is not a host name (lower case, like example.com or *.example.com)`);
+    }
+  }
+  for (const name of ['maxBytes', 'timeoutMs', 'maxConcurrentFetches'] as const) {
+    if (!Number.isInteger(settings[name]) || settings[name] < 1) throw new ConfigError(`clientIdMetadataDocuments.${name} must be a whole number, 1 or more, not ${settings[name]}`);
+  }
+  if (settings.minCacheSeconds > settings.maxCacheSeconds) {
+    throw new ConfigError('clientIdMetadataDocuments.minCacheSeconds must not be more than maxCacheSeconds');
+  }
 }
 
 /** The settings of running in production: health, metrics, proxies, logs, housekeeping. */
@@ -137,6 +177,9 @@ function validateOperations(config: GrantryConfig): void {
     ['authorizationRequestLifetime', config.authorizationRequestLifetime],
     ['http.headersTimeoutMs', config.http.headersTimeoutMs],
     ['http.requestTimeoutMs', config.http.requestTimeoutMs],
+    ['registration.perAddress', config.registration.perAddress],
+    ['registration.windowSeconds', config.registration.windowSeconds],
+    ['registration.maxBodyBytes', config.registration.maxBodyBytes],
   ];
   for (const [name, value] of atLeastOne) {
     if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a whole number, 1 or more, not ${value}`);
@@ -149,6 +192,14 @@ function validateOperations(config: GrantryConfig): void {
   }
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     throw new ConfigError(`http.headersTimeoutMs (${config.http.headersTimeoutMs}) must not be longer than http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`);
+  }
+  const modes = ['off', 'open', 'token'];
+  if (!modes.includes(config.registration.mode)) throw new ConfigError(`registration.mode must be one of ${modes.join(', ')}, not "${config.registration.mode}"`);
+  if (!Number.isInteger(config.registration.unusedClientDays) || config.registration.unusedClientDays < 0) {
+    throw new ConfigError(`registration.unusedClientDays must be a whole number of days, 0 (never) or more, not ${config.registration.unusedClientDays}`);
+  }
+  if (!Array.isArray(config.console.operators) || !config.console.operators.every((name) => typeof name === 'string' && name.trim() !== '')) {
+    throw new ConfigError('console.operators must be a list of usernames');
   }
   const levels = ['silent', 'fatal', 'error', 'warn', 'info', 'debug'];
   if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}, not "${config.logLevel}"`);

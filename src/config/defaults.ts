@@ -160,6 +160,72 @@ export const defaults = {
   },
 
   /**
+   * Client ID metadata documents (draft-ietf-oauth-client-id-metadata-document; the MCP
+   * authorization specification's way for a client to be known without registering): a client_id
+   * that is an https URL is the address of the app's own metadata, which the provider fetches
+   * (src/provider/protocol/client-documents.ts) through the SSRF guard of src/lib/outbound.ts.
+   */
+  clientIdMetadataDocuments: {
+    /** On: any MCP client can be used with no one registering it; the consent page says it is not registered. */
+    enabled: true,
+    /** Hosts whose documents are accepted (`example.com`, or `*.example.com` for its subdomains); empty: every host. */
+    allowedHosts: [] as string[],
+    /**
+     * Development only: document URLs on http://localhost:* and http://127.0.0.1:* (and loopback
+     * addresses at all) are accepted. Refused at start when the issuer is https.
+     */
+    allowInsecureLoopback: false,
+    /** What is read of a document before it is refused as too large (the draft recommends 5 KB). */
+    maxBytes: 5120,
+    /** The whole fetch, connection and body, within this time; a slow document is refused. */
+    timeoutMs: 5000,
+    /** A fetched document is kept as its Cache-Control or Expires says, within these bounds (seconds). */
+    minCacheSeconds: 60,
+    maxCacheSeconds: 24 * 3600,
+    /** …and this long when its response says nothing of caching. */
+    defaultCacheSeconds: 300,
+    /**
+     * Documents one process fetches at once; more are refused until one ends. Requests for the same
+     * URL share one fetch. Anyone can name a URL, so this bounds what a flood of them can hold open.
+     */
+    maxConcurrentFetches: 16,
+  },
+
+  /**
+   * Dynamic client registration (RFC 7591, and RFC 7592 to read, change and delete what was
+   * registered; src/provider/protocol/registration.ts): apps registering themselves at
+   * POST /oauth2/register, as MCP clients and other tools that meet a provider for the first time do.
+   */
+  registration: {
+    /**
+     * 'off': no endpoint (404, and none in the metadata), since every registration is a row anyone
+     * could add; 'open': anyone may register; 'token': only with an initial access token an
+     * operator made (`grantry registration token create`).
+     */
+    mode: 'off' as 'off' | 'open' | 'token',
+    /**
+     * A self-registered app that has obtained no token for this many days (counted from its
+     * registration if it never did) is deleted by the housekeeping pass: registrations that are
+     * tried once and abandoned would otherwise pile up for ever. 0: never.
+     */
+    unusedClientDays: 30,
+    /** Registrations one address may make per windowSeconds, in a bucket that drains: enough for a person's tools, not for a script filling the table. */
+    perAddress: 10,
+    windowSeconds: 3600,
+    /** The largest registration request (bytes). Real client metadata is well under 4 KiB; the rest of the server allows 64 KiB. */
+    maxBodyBytes: 16 * 1024,
+  },
+
+  /** The web console (/console). */
+  console: {
+    /**
+     * The usernames of the provider's operators: they get /console/operator, which lists the apps
+     * that registered themselves (no person owns them) and the registered APIs. None by default.
+     */
+    operators: [] as string[],
+  },
+
+  /**
    * Protocol features, each switched on or off for the whole provider. A grant that is off is
    * refused where it would start (unsupported_grant_type at the token endpoint,
    * unsupported_response_type at the authorization endpoint), left out of the metadata, and

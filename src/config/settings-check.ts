@@ -49,6 +49,9 @@ function checkValue(source: string, name: string, given: unknown, model: unknown
     if (typeof given !== 'boolean') throw bad(alsoString.has(name) ? 'true, false or a string' : 'true or false');
   } else if (typeof model === 'string') {
     if (typeof given !== 'string') throw bad('a string');
+  } else if (Array.isArray(model)) {
+    // Lists (console.operators) hold strings.
+    if (!Array.isArray(given) || !given.every((item) => typeof item === 'string')) throw bad('a list of strings');
   } else if (isPlainObject(model)) {
     if (!isPlainObject(given)) throw bad('an object');
     checkObject(source, given, model, name.split('.'));
@@ -123,6 +126,8 @@ function parseEnvValue(variable: string, text: string, model: unknown, name: str
       throw new ConfigError(`${variable} must be a JSON object, not ${JSON.stringify(text)}`);
     }
   }
+  // A list from the environment is comma-separated (GRANTRY_CONSOLE__OPERATORS=alice,bob).
+  if (Array.isArray(model)) return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
   if (typeof model === 'number') {
     const number = Number(text);
     if (text.trim() === '' || !Number.isFinite(number)) throw new ConfigError(`${variable} must be a number, not ${JSON.stringify(text)}`);

@@ -25,6 +25,11 @@ export interface ProviderOptions extends ConfigOverrides {
    * them) and the housekeeping purge. On unless false; they stop when the server closes.
    */
   background?: boolean;
+  /**
+   * Certificates to trust beyond Node's own when the provider fetches client ID metadata
+   * documents: a private PKI's root, or a test's self-signed certificate on loopback.
+   */
+  outboundCa?: string | Buffer | (string | Buffer)[];
 }
 
 export type GrantryServer = FastifyInstance & {
@@ -39,10 +44,10 @@ export type GrantryServer = FastifyInstance & {
  *   await app.listen({ port: 3000 });
  */
 export async function createProvider(options: ProviderOptions): Promise<GrantryServer> {
-  const { store: given, logger, metrics = createMetrics(), background = true, ...overrides } = options;
+  const { store: given, logger, metrics = createMetrics(), background = true, outboundCa, ...overrides } = options;
   const config = makeConfig(overrides);
   const store = given ?? (await openStore(config.databaseUrl, { onQuery: metrics.observeQuery, poolSize: config.databasePoolSize }));
-  const ctx = await createProviderContext(config, store);
+  const ctx = await createProviderContext(config, store, { outboundCa });
   const app = await buildProviderServer(ctx, { logger, metrics });
   const stopBackground = background ? startBackgroundWork(ctx, app) : async () => {};
   app.addHook('onClose', async () => {

@@ -6,14 +6,17 @@ import type { ProviderContext } from './context.ts';
 // safe to run side by side (see src/store/housekeeping-store.ts), so no instance has to be elected
 // to do it and none is missed when one goes away.
 
+/** What a pass removed: the expired rows of each table, and the self-registered apps nobody used (registration.unusedClientDays). */
+export type HousekeepingCounts = PurgeCounts & { unused_registered_clients: number };
+
 export interface Housekeeping {
   /** One pass now; resolves with how many rows went from each table. */
-  runOnce(): Promise<PurgeCounts>;
+  runOnce(): Promise<HousekeepingCounts>;
   /** Stops the timer and waits for a pass in progress to end. */
   stop(): Promise<void>;
 }
 
-export function runHousekeeping(ctx: ProviderContext, options: { onError?: (error: unknown) => void; onPass?: (counts: PurgeCounts) => void } = {}): Housekeeping {
+export function runHousekeeping(ctx: ProviderContext, options: { onError?: (error: unknown) => void; onPass?: (counts: HousekeepingCounts) => void } = {}): Housekeeping {
   const settings = ctx.config.housekeeping;
   let running: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -29,9 +32,9 @@ export function runHousekeeping(ctx: ProviderContext, options: { onError?: (erro
       accessTokenLifetime: Math.max(ctx.config.lifetimes.accessToken, ctx.config.lifetimes.implicitAccessToken),
       refreshTokenAbsolute: ctx.config.lifetimes.refreshTokenAbsolute,
       loginWindowSeconds: ctx.config.login.windowSeconds,
-      bucketDrainSeconds: 2 * Math.max(ctx.config.login.windowSeconds, ctx.config.login.signupWindowSeconds),
+      bucketDrainSeconds: 2 * Math.max(ctx.config.login.windowSeconds, ctx.config.login.signupWindowSeconds, ctx.config.registration.windowSeconds),
       auditRetentionSeconds: ctx.config.audit.retentionDays * 24 * 3600,
-    });
+    }).then(async (counts) => ({ ...counts, unused_registered_clients: await removeUnusedRegisteredClients(ctx, now) }));
     running = pass.catch(() => {});
     return pass;
   };
@@ -54,4 +57,28 @@ export function runHousekeeping(ctx: ProviderContext, options: { onError?: (erro
       await running;
     },
   };
+}
+
+/**
+ * Deletes the apps that registered themselves (RFC 7591) and obtained no token for
+ * registration.unusedClientDays (counted from registration if they never did), each with
+ * everything issued to it, as a deletion through RFC 7592 would. In batches, as the purge is.
+ */
+async function removeUnusedRegisteredClients(ctx: ProviderContext, now: number): Promise<number> {
+  const days = ctx.config.registration.unusedClientDays;
+  if (days <= 0) return 0;
+  const { batchSize, maxBatches } = ctx.config.housekeeping;
+  let removed = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const unused = await ctx.store.clients.unusedRegistered(now - days * 24 * 3600, batchSize);
+    for (const { id, origin } of unused) {
+      // Another instance may have removed it a moment ago: only this pass's own deletions count.
+      if (await ctx.store.clients.delete(id)) {
+        removed++;
+        ctx.audit.record({ event: 'app_deleted', clientId: id, detail: { origin, reason: 'unused' } });
+      }
+    }
+    if (unused.length < batchSize) break;
+  }
+  return removed;
 }

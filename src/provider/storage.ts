@@ -349,7 +349,24 @@ export interface ClientStore {
   /** The app's record if this process holds one younger than `maxAgeSeconds`; never a store access. */
   cached(id: string, maxAgeSeconds: number): Client | undefined;
   update(id: string, patch: ClientPatch): Promise<Client | undefined>;
+  /**
+   * Keeps an app read from its metadata document (origin 'document'): inserted, or its earlier
+   * record replaced (created_at kept), in one statement, whichever instance fetched it first.
+   * Never touches an app of another origin. Returns what is stored.
+   */
+  saveFetched(client: Client): Promise<Client>;
   list(ownerId?: string): Promise<Client[]>;
+  /**
+   * Records that an app no person registered (origin 'registration' or 'document') obtained a token at `at`, in one conditional UPDATE that
+   * writes only when the recorded use is older than `staleBefore` (or there is none), so that a
+   * busy app's row is written about once a day. Says whether it wrote.
+   */
+  markUsed(id: string, at: number, staleBefore: number): Promise<boolean>;
+  /**
+   * Up to `limit` apps no person registered (self-registered, or known by their metadata document)
+   * that have not obtained a token since `before` (or, never having done so, were first seen before it).
+   */
+  unusedRegistered(before: number, limit: number): Promise<{ id: string; origin: 'registration' | 'document' }[]>;
   /**
    * Deletes the app and everything issued to it: its grants (and so their refresh and access
    * tokens), its own opaque tokens, its unredeemed codes, consents and waiting requests. Its own
@@ -494,6 +511,35 @@ export interface ResourceStore {
   listCached(maxAgeSeconds: number): Promise<Resource[]>;
 }
 
+/**
+ * What lets an app register itself when registration.mode is 'token' (RFC 7591 §3: the initial
+ * access token). Only the SHA-256 of the token is kept; an operator knows it by its id.
+ */
+export interface InitialAccessToken {
+  id: string;
+  tokenHash: string;
+  /** Registrations it may still make; null: no limit. */
+  usesLeft: number | null;
+  /** Seconds since the epoch; null: never. */
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface InitialAccessTokenStore {
+  create(token: InitialAccessToken): Promise<void>;
+  /**
+   * Takes one use of the token with this hash, in one conditional UPDATE: true when it exists, has
+   * not expired at `now` and had a use left. Of concurrent callers on a token with n uses left, n get true.
+   */
+  use(tokenHash: string, now: number): Promise<boolean>;
+  /** Gives back a use taken for a registration that then failed (a no-op on an unlimited token). */
+  giveBack(tokenHash: string): Promise<void>;
+  /** Oldest first. */
+  list(): Promise<InitialAccessToken[]>;
+  /** Deletes it; says whether there was one with this id. */
+  revoke(id: string): Promise<boolean>;
+}
+
 /** Values the provider makes once and keeps for ever (the pairwise subject salt). */
 export interface ProviderValueStore {
   /** The value kept under `name`; `initial` is kept first when there is none (of racing callers, one's is kept and all get it). */
@@ -529,6 +575,7 @@ export interface ProviderStorage {
   logoutDeliveries: LogoutDeliveryStore;
   values: ProviderValueStore;
   resources: ResourceStore;
+  initialAccessTokens: InitialAccessTokenStore;
   throttle: ThrottleStore;
   audit: AuditStore;
   housekeeping: HousekeepingStore;

@@ -16,6 +16,7 @@ import { createAuthorizationRequestStore } from './provider/requests.ts';
 import { createLogoutDeliveryStore } from './provider/logout-deliveries.ts';
 import { createSessionStore } from './provider/sessions.ts';
 import { createResourceStore } from './provider/resources.ts';
+import { createInitialAccessTokenStore } from './provider/initial-access-tokens.ts';
 import { createProviderValueStore } from './provider/values.ts';
 import { createUserStore } from './provider/users.ts';
 import type { Database } from './schema.ts';
@@ -43,6 +44,7 @@ function aggregates(db: Kysely<Database>, clients: ClientCache): ProviderStorage
     logoutDeliveries: createLogoutDeliveryStore(db),
     values: createProviderValueStore(db),
     resources: createResourceStore(db),
+    initialAccessTokens: createInitialAccessTokenStore(db),
     throttle: createThrottleStore(db, 'login_failures', 'login_buckets'),
     audit: createAuditStore(db),
     housekeeping: createHousekeepingStore(db),

@@ -17,6 +17,8 @@ import {
   type Grant,
   type GrantStore,
   type HousekeepingStore,
+  type InitialAccessToken,
+  type InitialAccessTokenStore,
   type LoginFailure,
   type LogoutDelivery,
   type LogoutDeliveryStore,
@@ -210,6 +212,13 @@ export function memoryStore(): ProviderStore {
       t.clients.set(id, copy(next));
       return copy(next);
     },
+    async saveFetched(client) {
+      const current = t.clients.get(client.id);
+      // As the SQL upsert: an app of another origin is left as it is.
+      if (!current) t.clients.set(client.id, copy(client));
+      else if (current.origin === 'document') t.clients.set(client.id, copy({ ...client, createdAt: current.createdAt, ...(current.lastUsedAt !== undefined ? { lastUsedAt: current.lastUsedAt } : {}) }));
+      return copy(client);
+    },
     async delete(id) {
       if (!t.clients.has(id)) return false;
       // As the schema's cascades and the SQL store's deletes do.
@@ -231,6 +240,19 @@ export function memoryStore(): ProviderStore {
         .filter((client) => ownerId === undefined || client.ownerId === ownerId)
         .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map(copy);
+    },
+    async markUsed(id, at, staleBefore) {
+      const client = t.clients.get(id);
+      if (!client || (client.origin !== 'registration' && client.origin !== 'document') || (client.lastUsedAt !== undefined && client.lastUsedAt >= staleBefore)) return false;
+      client.lastUsedAt = at;
+      return true;
+    },
+    async unusedRegistered(before, limit) {
+      return [...t.clients.values()]
+        .filter((client) => (client.origin === 'registration' || client.origin === 'document') && (client.lastUsedAt ?? client.createdAt) < before)
+        .map((client) => ({ id: client.id, origin: client.origin as 'registration' | 'document' }))
+        .sort()
+        .slice(0, limit);
     },
   };
 
@@ -642,6 +664,28 @@ export function memoryStore(): ProviderStore {
     listCached: async () => [...resourceRows.values()].map(copy),
   };
 
+  const initialAccessTokenRows = new Map<string, InitialAccessToken>();
+  const initialAccessTokens: InitialAccessTokenStore = {
+    async create(token) {
+      insertNew(initialAccessTokenRows, token.tokenHash, token, 'the initial access token');
+    },
+    async use(tokenHash, now) {
+      const row = initialAccessTokenRows.get(tokenHash);
+      if (!row || (row.expiresAt !== null && row.expiresAt <= now) || (row.usesLeft !== null && row.usesLeft <= 0)) return false;
+      if (row.usesLeft !== null) row.usesLeft -= 1;
+      return true;
+    },
+    async giveBack(tokenHash) {
+      const row = initialAccessTokenRows.get(tokenHash);
+      if (row && row.usesLeft !== null) row.usesLeft += 1;
+    },
+    list: async () => [...initialAccessTokenRows.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(copy),
+    async revoke(id) {
+      const row = [...initialAccessTokenRows.values()].find((candidate) => candidate.id === id);
+      return row ? initialAccessTokenRows.delete(row.tokenHash) : false;
+    },
+  };
+
   const store: ProviderStore = {
     users,
     clients,
@@ -656,6 +700,7 @@ export function memoryStore(): ProviderStore {
     logoutDeliveries,
     values,
     resources,
+    initialAccessTokens,
     throttle,
     audit,
     housekeeping,

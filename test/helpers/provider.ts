@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { makeConfig, type ConfigOverrides, type GrantryConfig } from '../../src/config/config.ts';
-import { createProviderContext, type ProviderContext } from '../../src/provider/context.ts';
+import { createProviderContext, type ContextOptions, type ProviderContext } from '../../src/provider/context.ts';
 import { buildProviderServer } from '../../src/provider/http/server.ts';
 import { hashPassword } from '../../src/provider/accounts/authenticate.ts';
 import { registerClient, type Registration } from '../../src/provider/protocol/clients.ts';
@@ -30,12 +30,12 @@ let userCounter = 0;
  * A provider on a loopback port over a fresh store of the given kind. Argon2 runs with small
  * parameters here so that the suite spends its time on behaviour, not on hashing.
  */
-export async function startProvider(kind: TestStoreKind, overrides: ConfigOverrides = {}): Promise<RunningProvider> {
+export async function startProvider(kind: TestStoreKind, overrides: ConfigOverrides = {}, contextOptions: ContextOptions = {}): Promise<RunningProvider> {
   const queries: string[] = [];
   const opened = await kind.open({ onQuery: (sql) => queries.push(sql) });
   // Many tests sign people up from 127.0.0.1: the sign-up limit per address is lifted unless a test sets it.
   let config = makeConfig({ secret: testSecret, argon2: { memoryCost: 1024, timeCost: 1 }, ...overrides, login: { signupsPerAddress: 10_000, ...overrides.login }, port: 0 });
-  const ctx = await createProviderContext(config, opened.store);
+  const ctx = await createProviderContext(config, opened.store, contextOptions);
   const app = await buildProviderServer(ctx);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   // The issuer is known only once the port is: set it before the first request.

@@ -44,6 +44,7 @@ describe('server metadata', () => {
         request_uri_parameter_supported: false,
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,
+        client_id_metadata_document_supported: true,
       },
       'the whole document, under the configured issuer',
     );

@@ -140,5 +140,7 @@ import { introspectRoutes } from './introspect.ts';
 import { consoleAuditRoutes } from './console-audit.ts';
 import { healthRoutes } from './health.ts';
 import { assetRoutes } from './assets.ts';
+import { registrationRoutes } from './registration.ts';
+import { consoleOperatorRoutes } from './console-operator.ts';
 
-const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, userInfoRoutes, logoutRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes, assetRoutes];
+const routePlugins: RoutePlugin[] = [healthRoutes, metadataRoutes, authorizeRoutes, loginRoutes, consoleRoutes, tokenRoutes, jwksRoutes, apiRoutes, userInfoRoutes, logoutRoutes, revokeRoutes, introspectRoutes, accountRoutes, consoleAuditRoutes, assetRoutes, registrationRoutes, consoleOperatorRoutes];

@@ -1,7 +1,8 @@
 import type { AppType } from '../../config/defaults.ts';
 import { t, type MessageKey } from '../../i18n/index.ts';
 import type { Client } from '../storage.ts';
-import { reasonOf } from '../protocol/checks/index.ts';
+import { reasonOf, unredirectable } from '../protocol/checks/index.ts';
+import { redirectsOnlyToDevice } from '../protocol/client-documents.ts';
 import { html, layout, rich, type PageBasics } from './html.ts';
 
 export const appTypeKeys: Record<AppType, { label: MessageKey; explanation: MessageKey; consent: MessageKey }> = {
@@ -46,15 +47,21 @@ export function consentPage(data: ConsentPageData): string {
 <dt>${m('consent.type')}</dt><dd data-testid="consent-type"><strong>${type ? m(type.label) : client.appType}</strong>${
       type ? html`<br><span class="muted">${m(type.consent)}</span>` : ''
     }</dd>
-<dt>${m('consent.registeredBy')}</dt><dd data-testid="consent-owner">${
-      data.ownerUsername === null
-        ? html`<strong class="operator-badge" data-testid="consent-operator">${m('consent.registeredByOperator')}</strong>`
-        : m('consent.registeredByUser', { username: `@${data.ownerUsername}` })
-    }</dd>
+${client.origin === 'document'
+      ? html`<dt>${m('consent.document.host')}</dt><dd data-testid="consent-document-host"><strong class="mono">${documentHost(client)}</strong></dd>`
+      : html`<dt>${m('consent.registeredBy')}</dt><dd data-testid="consent-owner">${
+          client.origin === 'registration'
+            ? html`<span data-testid="consent-self-registered">${m('consent.registeredBySelf')}</span>`
+            : data.ownerUsername === null
+              ? html`<strong class="operator-badge" data-testid="consent-operator">${m('consent.registeredByOperator')}</strong>`
+              : m('consent.registeredByUser', { username: `@${data.ownerUsername}` })
+        }</dd>`}
 ${client.homepage ? html`<dt>${m('consent.homepage')}</dt><dd><span class="mono">${client.homepage}</span></dd>` : ''}
 ${client.description ? html`<dt>${m('consent.description')}</dt><dd>${client.description}</dd>` : ''}
 </dl>
 </section>
+${client.origin === 'document' ? html`<p class="box notice" data-testid="consent-unregistered">${m('consent.document.unregistered', { host: documentHost(client) })}</p>` : ''}
+${client.origin === 'document' && redirectsOnlyToDevice(client) ? html`<p class="box notice" data-testid="consent-device-only">${m('consent.document.deviceOnly')}</p>` : ''}
 ${data.confirmOnly ? html`<p class="box notice" data-testid="consent-confirm">${m('consent.confirm.why', { app: client.name })}</p>` : ''}
 <h2>${m('consent.wantsTo')}</h2>
 <ul class="scopes" data-testid="consent-scopes">${data.scopes.map(
@@ -84,11 +91,17 @@ const reasonKeys: Record<string, MessageKey> = {
   client_id_repeated: 'authorizeError.client_id_repeated',
   client_id_missing: 'authorizeError.client_id_missing',
   client_unknown: 'authorizeError.client_unknown',
+  client_document: 'authorizeError.client_document',
   redirect_uri_repeated: 'authorizeError.redirect_uri_repeated',
   redirect_uri_missing: 'authorizeError.redirect_uri_missing',
   redirect_uri_mismatch: 'authorizeError.redirect_uri_mismatch',
   request_unknown: 'authorizeError.request_unknown',
 };
+
+/** The host of a metadata-document app's client_id (the draft's §7.2: what the person is shown to know who asks). */
+function documentHost(client: Pick<Client, 'id'>): string {
+  return new URL(client.id).host;
+}
 
 /** Shown instead of redirecting, when the app or its redirect URI cannot be trusted. */
 export function authorizationErrorPage(basics: PageBasics, description: string): string {
@@ -98,6 +111,7 @@ export function authorizationErrorPage(basics: PageBasics, description: string):
     ...basics,
     title: m('authorizeError.title'),
     body: html`<p class="box error" role="alert" data-testid="error" data-reason="${reason ?? ''}">${reason ? m(reasonKeys[reason]!) : description}</p>
+${reason && description !== unredirectable[reason] ? html`<p class="muted mono" data-testid="error-detail">${description.slice(unredirectable[reason].length + 1)}</p>` : ''}
 <p>${m('authorizeError.explain')}</p>
 <p><a href="/">${m('layout.backHome')}</a></p>`,
   });

@@ -2,6 +2,7 @@ import { safeEqual, sha256 } from '../../lib/crypto.ts';
 import type { Client } from '../storage.ts';
 import type { ProviderContext } from '../context.ts';
 import { isConfidential } from './clients.ts';
+import { ClientDocumentError, findClient, isPlausibleClientId } from './client-documents.ts';
 import { invalidClient, invalidRequest } from './errors.ts';
 
 // Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3):
@@ -50,17 +51,29 @@ export function triedAuthorizationHeader(authorization: string | undefined): boo
 export async function authenticateClient(ctx: ProviderContext, credentials: ClientCredentials): Promise<AuthenticatedClient> {
   const presented = readCredentials(credentials);
   // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
-  const plausible = presented.clientId.length <= 200 && !presented.clientId.includes('\0');
+  const plausible = isPlausibleClientId(presented.clientId);
   const maxAge = ctx.config.clientCacheSeconds;
   const cached = plausible ? ctx.store.clients.cached(presented.clientId, maxAge) : undefined;
-  if (cached && matches(cached, presented)) return { client: cached, method: presented.method };
+  if (cached && matches(cached, presented) && !documentDue(cached)) return { client: cached, method: presented.method };
   // Not held in memory, or held but refused (its secret may have been rotated on another
   // instance since): the store's record decides. Every refusal costs this one read, whether the
-  // app exists or not, so that neither the answer nor its time tells which client_ids exist.
-  const client = plausible ? await ctx.store.clients.findCached(presented.clientId, maxAge, { fresh: true }) : undefined;
+  // app exists or not, so that neither the answer nor its time tells which client_ids exist. An
+  // app known by its metadata document is fetched again once its document's lifetime is over.
+  let client: Client | undefined;
+  try {
+    client = plausible ? await findClient(ctx, presented.clientId, { fresh: true }) : undefined;
+  } catch (error) {
+    if (error instanceof ClientDocumentError) throw invalidClient(error.message);
+    throw error;
+  }
   if (!client) return refuseUnknown(presented);
   if (matches(client, presented)) return { client, method: presented.method };
   throw authenticationFailed();
+}
+
+/** Whether an app known by its metadata document must be fetched again before it is believed. */
+function documentDue(client: Client): boolean {
+  return client.origin === 'document' && (client.documentExpiresAt ?? 0) <= Math.floor(Date.now() / 1000);
 }
 
 /** Authentication that a public app cannot pass: for endpoints that only servers may use. */

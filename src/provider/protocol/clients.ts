@@ -9,7 +9,7 @@ import {
 } from '../../config/defaults.ts';
 import { randomToken, sha256 } from '../../lib/crypto.ts';
 import type { ProviderStore } from '../storage.ts';
-import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType } from '../storage.ts';
+import type { Client, ClientOrigin, ClientPatch, IdTokenAlgorithm, SubjectType } from '../storage.ts';
 import { isLoopbackHost } from './loopback.ts';
 import { sectorOf } from './subject.ts';
 
@@ -57,6 +57,10 @@ export interface Registration {
   /** Only an operator sets it: see Client.sectorIdentifier. */
   sectorIdentifier?: string;
   backchannelLogoutUri?: string;
+  /** How the app came to be known (absent: 'console'); see Client.origin. */
+  origin?: ClientOrigin;
+  /** SHA-256 of a self-registered app's registration access token (RFC 7592). */
+  registrationTokenHash?: string;
 }
 
 export const isConfidential = (client: Pick<Client, 'appType'>) => confidentialAppTypes.includes(client.appType);
@@ -98,6 +102,8 @@ export async function registerClient(
     ...(input.subjectType ? { subjectType: input.subjectType } : {}),
     ...(input.sectorIdentifier ? { sectorIdentifier: input.sectorIdentifier } : {}),
     ...(input.backchannelLogoutUri ? { backchannelLogoutUri: input.backchannelLogoutUri } : {}),
+    ...(input.origin && input.origin !== 'console' ? { origin: input.origin } : {}),
+    ...(input.registrationTokenHash ? { registrationTokenHash: input.registrationTokenHash } : {}),
   };
   validateClient(draft, config);
   fixSector(draft);

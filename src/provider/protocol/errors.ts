@@ -24,7 +24,10 @@ export type OAuthErrorCode =
   | 'request_not_supported'
   | 'request_uri_not_supported'
   // RFC 8707 §2: a resource that is not one the provider issues tokens for.
-  | 'invalid_target';
+  | 'invalid_target'
+  // RFC 7591 §3.2.2: a registration refused for its redirect URIs, or for other metadata.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata';
 
 const statusOf: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -46,6 +49,8 @@ const statusOf: Record<OAuthErrorCode, number> = {
   request_not_supported: 400,
   request_uri_not_supported: 400,
   invalid_target: 400,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
 };
 
 export class OAuthError extends Error {

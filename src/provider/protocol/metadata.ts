@@ -34,6 +34,10 @@ export interface ServerMetadata {
   // OpenID Connect Back-Channel Logout 1.0 §2.1.
   backchannel_logout_supported: boolean;
   backchannel_logout_session_supported: boolean;
+  // RFC 7591 §3 (RFC 8414 §2): only while apps may register themselves (registration.mode).
+  registration_endpoint?: string;
+  // draft-ietf-oauth-client-id-metadata-document §5: a client_id may be the URL of the app's own metadata.
+  client_id_metadata_document_supported: boolean;
 }
 
 /** The claims Grantry can say about a person: in the ID token, and at UserInfo by scope. */
@@ -78,6 +82,8 @@ export function serverMetadata(config: GrantryConfig): ServerMetadata {
     backchannel_logout_supported: true,
     // Logout tokens of an ended session carry its sid, which the ID tokens of that session carry too.
     backchannel_logout_session_supported: true,
+    ...(config.registration.mode !== 'off' ? { registration_endpoint: `${issuer}/oauth2/register` } : {}),
+    client_id_metadata_document_supported: config.clientIdMetadataDocuments.enabled,
   };
   // Each grant's own fields; lists are merged, in the order of the grants.
   for (const grant of grants) {

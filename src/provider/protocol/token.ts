@@ -5,6 +5,7 @@ import { invalidRequest, OAuthError, unauthorizedClient } from './errors.ts';
 import type { TokenRequestInfo } from './grants/grant.ts';
 import { enabledGrants, findGrant } from './grants/index.ts';
 import { assembleTokenResponse, type TokenResponse } from './issuance/response.ts';
+import { noteRegisteredClientUse } from './registration.ts';
 
 // The token endpoint (RFC 6749 §3.2) without HTTP: which grant, which client, then the grant's own
 // checks; the grant decides what to issue, and the contributors make the response.
@@ -37,6 +38,9 @@ export async function handleTokenRequest(ctx: ProviderContext, request: TokenEnd
   if (!client.grantTypes.includes(grant.grantType)) throw unauthorizedClient(`this app is not allowed the ${grant.grantType} grant`);
   const issuance = await grant.exchange(ctx, { client, params, info: request.info });
   const response = await assembleTokenResponse(ctx, issuance);
+  // Nothing for the console's apps; for one no person registered (self-registered, or known by its
+  // metadata document), one conditional UPDATE a day at most, so that housekeeping can tell the unused.
+  if (client.origin === 'registration' || client.origin === 'document') await noteRegisteredClientUse(ctx, client);
   ctx.audit.record({ event: 'token_issued', clientId: client.id, userId: issuance.context.userId, ip: request.info.address, detail: { grant_type: grant.grantType } });
   return response;
 }

@@ -45,6 +45,18 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       return next;
     },
 
+    async saveFetched(client) {
+      // What the provider learnt of the app is kept: when it was first seen and last used.
+      const { id: _id, created_at: _created, last_used_at: _used, ...changes } = clientRow(client);
+      await db
+        .insertInto('clients')
+        .values(clientRow(client))
+        .onConflict((conflict) => conflict.column('id').doUpdateSet(changes).where('clients.origin', '=', 'document'))
+        .execute();
+      cache.invalidate(client.id);
+      return client;
+    },
+
     async delete(id) {
       // Rows that name the app without a foreign key first; the rest go with the app's row (cascade).
       await db.deleteFrom('authorization_codes').where('client_id', '=', id).execute();
@@ -52,6 +64,31 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
       cache.invalidate(id);
       return Number(result.numDeletedRows) > 0;
+    },
+
+    async markUsed(id, at, staleBefore) {
+      // The cached record keeps its older lastUsedAt until it expires: the condition, not the
+      // cache, is what keeps this to one write a day.
+      const result = await db
+        .updateTable('clients')
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .where('origin', 'in', ['registration', 'document'])
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', staleBefore)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async unusedRegistered(before, limit) {
+      const rows = await db
+        .selectFrom('clients')
+        .select(['id', 'origin'])
+        .where('origin', 'in', ['registration', 'document'])
+        .where((eb) => eb.or([eb('last_used_at', '<', before), eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', before)])]))
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ id: row.id, origin: row.origin as 'registration' | 'document' }));
     },
 
     async list(ownerId) {

@@ -1,3 +1,4 @@
+import { ClientDocumentError, findClient } from '../client-documents.ts';
 import { UnredirectableError, repeated, single, unredirectable, type AuthorizationCheck } from './request.ts';
 
 /** The app named by client_id. Until it and its redirect URI are known, errors are never redirected. */
@@ -9,9 +10,14 @@ export const checkClient: AuthorizationCheck = {
     if (repeated(state, 'client_id')) throw new UnredirectableError(unredirectable.client_id_repeated);
     const clientId = single(state, 'client_id');
     if (!clientId) throw new UnredirectableError(unredirectable.client_id_missing);
-    // An id no registration could have made is not worth a query (and a NUL would upset PostgreSQL).
-    const plausible = clientId.length <= 200 && !clientId.includes('\0');
-    const client = plausible ? await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds) : undefined;
+    let client;
+    try {
+      // A registered app, or one named by the URL of its metadata document, fetched if need be.
+      client = await findClient(ctx, clientId);
+    } catch (error) {
+      if (error instanceof ClientDocumentError) throw new UnredirectableError(`${unredirectable.client_document} ${error.message}`, 'invalid_client');
+      throw error;
+    }
     if (!client) throw new UnredirectableError(unredirectable.client_unknown, 'invalid_client');
     state.client = client;
   },

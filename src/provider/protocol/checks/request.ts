@@ -58,6 +58,7 @@ export const unredirectable = {
   client_id_repeated: 'The client_id parameter was given more than once.',
   client_id_missing: 'The request names no app: the client_id parameter is missing.',
   client_unknown: 'No app is registered with this client_id.',
+  client_document: "The app's metadata document (its client_id is the document's URL) could not be used.",
   redirect_uri_repeated: 'The redirect_uri parameter was given more than once.',
   redirect_uri_missing: 'The request has no redirect_uri, and the app registered more than one.',
   redirect_uri_mismatch: 'The redirect_uri does not match any callback URL registered for this app.',
@@ -67,7 +68,8 @@ export const unredirectable = {
 export type UnredirectableReason = keyof typeof unredirectable;
 
 export function reasonOf(description: string): UnredirectableReason | undefined {
-  return (Object.keys(unredirectable) as UnredirectableReason[]).find((reason) => unredirectable[reason] === description);
+  // A description may go on after the reason's sentence with what exactly went wrong (client_document).
+  return (Object.keys(unredirectable) as UnredirectableReason[]).find((reason) => description === unredirectable[reason] || description.startsWith(`${unredirectable[reason]} `));
 }
 
 /**
