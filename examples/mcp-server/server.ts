@@ -174,7 +174,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const running = await startMcpServer({
     issuer: process.env.GRANTRY_ISSUER ?? 'http://localhost:3000',
     port,
-    resourceUrl: process.env.MCP_RESOURCE_URL ?? `http://127.0.0.1:${port}/mcp`,
+    // Unset: the address it listens on (MCP_PORT=0 takes a free port and names it).
+    ...(process.env.MCP_RESOURCE_URL ? { resourceUrl: process.env.MCP_RESOURCE_URL } : {}),
   });
   console.log(`MCP server listening on ${running.url} (metadata: ${running.metadataUrl})`);
   const stop = () => void running.close().then(() => process.exit(0));

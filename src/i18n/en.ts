@@ -165,6 +165,7 @@ export const en = {
 
   'console.title': 'Developer console',
   'console.intro': 'Register an app to let its users log in with their account here. Each app gets an App Key (its client_id) and, if it runs on a server, an App Secret.',
+  'console.operatorLink': 'Operator\'s page: apps no person registered, and the APIs',
   'console.registerLink': 'Register a new app',
   'console.yourApps': 'Your apps',
   'console.none': 'You have no apps yet.',

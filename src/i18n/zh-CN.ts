@@ -168,6 +168,7 @@ export const zhCN: Catalogue<MessageKey> = {
 
   'console.title': '开发者平台',
   'console.intro': '注册应用后，它的用户就可以用本站账号登录。每个应用都会获得一个 App Key（即 client_id）；运行在服务器上的应用还会获得 App Secret。',
+  'console.operatorLink': '运营方页面：无人注册的应用与 API',
   'console.registerLink': '注册新应用',
   'console.yourApps': '你的应用',
   'console.none': '你还没有应用。',

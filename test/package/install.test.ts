@@ -235,7 +235,9 @@ describe('the package, packed and installed into a fresh project', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-site', private: true, type: 'module' }, null, 2));
     // What a site's developer would add beside grantry; the versions this checkout uses, so that
     // npm's cache serves them. better-sqlite3 is built from source here, once per run.
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `express@${versionOf('express')}`, `fastify@${versionOf('fastify')}`, `@types/node@${versionOf('@types/node')}`], project);
+    // …and what examples/mcp-server adds: the MCP SDK (and Express's types, for its tsc).
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `express@${versionOf('express')}`, `fastify@${versionOf('fastify')}`, `@types/node@${versionOf('@types/node')}`,
+      `@modelcontextprotocol/sdk@${versionOf('@modelcontextprotocol/sdk')}`, `@types/express@${versionOf('@types/express')}`], project);
   });
 
   after(() => {
@@ -269,6 +271,40 @@ describe('the package, packed and installed into a fresh project', () => {
       run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], project);
     });
   }
+
+  test('examples/mcp-server compiles against the installed grantry/resource and answers as a protected MCP server', async () => {
+    const dir = join(project, 'mcp-server');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'server.ts'), readFileSync(join(root, 'examples/mcp-server/server.ts'), 'utf8'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    // The example as a user copies it: strict, node16 resolution, grantry/resource from node_modules.
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...tsconfig('node16').compilerOptions, noEmit: false, outDir: 'out', skipLibCheck: true }, files: ['server.ts'] }, null, 2));
+    run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], project);
+    // An issuer that is never asked: a request without a token is refused before any key is needed.
+    const child = spawn(process.execPath, ['out/server.js'], { cwd: dir, env: { ...npmEnv({}), MCP_PORT: '0', GRANTRY_ISSUER: 'http://127.0.0.1:9' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const found = /listening on (\S+)/.exec(output)?.[1];
+          if (found) resolve(found);
+        });
+        void exited.then(() => reject(new Error(`the example exited:\n${output}`)));
+      });
+      const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}' });
+      assert.equal(refused.status, 401, `no token, no MCP: ${output}`);
+      const metadataUrl = /resource_metadata="([^"]+)"/.exec(refused.headers.get('www-authenticate') ?? '')?.[1];
+      assert.ok(metadataUrl, `the challenge names the metadata (RFC 9728 §5.1): ${refused.headers.get('www-authenticate')}`);
+      const metadata = (await (await fetch(metadataUrl)).json()) as { resource: string; authorization_servers: string[] };
+      assert.deepEqual([metadata.resource, metadata.authorization_servers], [url, ['http://127.0.0.1:9']], 'the metadata names the server and its issuer');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
 
   test('npx grantry --help and npx grantry start answer from the installed package', async () => {
     const help = run('npx', ['--no-install', 'grantry', '--help'], project);

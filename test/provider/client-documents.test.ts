@@ -9,7 +9,7 @@ import { ConfigError, makeConfig } from '../../src/config/config.ts';
 import { OutboundRefused, OutboundTimeout, OutboundUnacceptable, fetchJson } from '../../src/lib/outbound.ts';
 import { runHousekeeping } from '../../src/provider/housekeeping.ts';
 import { cacheLifetime, isClientIdUrl } from '../../src/provider/protocol/client-documents.ts';
-import { TestBrowser, consentDecision } from '../helpers/browser.ts';
+import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
 import { startProvider, testSecret, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -76,7 +76,7 @@ for (const kind of storeKinds) {
 
     before(async () => {
       host = await new DocumentHost().start();
-      provider = await startProvider(kind, { clientIdMetadataDocuments: { allowInsecureLoopback: true } });
+      provider = await startProvider(kind, { clientIdMetadataDocuments: { allowInsecureLoopback: true }, console: { operators: ['olga'] } });
       as = await oauth.processDiscoveryResponse(new URL(provider.url), await oauth.discoveryRequest(new URL(provider.url), { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
     });
     after(async () => {
@@ -220,6 +220,31 @@ for (const kind of storeKinds) {
       assert.deepEqual(pages.map(({ page }) => page.status), [200, 200], 'both see the consent page');
       assert.equal((await provider.store.clients.list()).filter((app) => app.id === clientId).length, 1, 'one app');
       assert.equal(host.count('/clients/raced.json'), 1, 'one fetch, shared by both requests');
+    });
+
+    test('an operator sees the apps known by their document apart, and deletes one with everything issued to it', async () => {
+      const clientId = host.serve('/clients/listed-for-operator.json', { client_name: 'Listed <i>agent</i>', redirect_uris: ['http://127.0.0.1/cb'] });
+      const browser = new TestBrowser(provider.url);
+      await signIn(provider, browser, await provider.createUser('olga'));
+      const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
+      assert.equal(page.status, 200, 'the app is known once it asked');
+      const consolePage = await browser.get('/console');
+      assert.match(consolePage.text, /data-testid="operator-link"/, 'the console links an operator to the operator page');
+      const operatorPage = await browser.get('/console/operator');
+      assert.match(operatorPage.text, new RegExp(`data-testid="document-app" data-client-id="${clientId}"`), 'listed among the apps known by their document');
+      assert.match(operatorPage.text, /Listed &lt;i&gt;agent&lt;\/i&gt;/, 'its name escaped');
+      const csrf = csrfFrom(operatorPage.text);
+      const forged = await browser.post('/console/operator/documents/delete', { csrf_token: 'forged', client_id: clientId });
+      assert.equal(forged.status, 403, 'no CSRF token, no delete');
+      const console_ = await provider.registerClient({ appType: 'web', name: 'A person\'s app' });
+      const wrongKind = await browser.post('/console/operator/documents/delete', { csrf_token: csrf, client_id: console_.client.id });
+      assert.equal(wrongKind.status, 404, 'a person\'s app is not this form\'s to delete');
+      const deleted = await browser.post('/console/operator/documents/delete', { csrf_token: csrf, client_id: clientId });
+      assert.equal(deleted.status, 303, `deleted: ${deleted.text.slice(0, 200)}`);
+      assert.equal(await provider.store.clients.find(clientId), undefined, 'the app is gone');
+      const person = new TestBrowser(provider.url);
+      await signIn(provider, person, await provider.createUser());
+      assert.doesNotMatch((await person.get('/console')).text, /operator-link/, 'no link for anyone else');
     });
 
     test('a client_id that is no document URL is an ordinary unknown app, and nothing is fetched', async () => {

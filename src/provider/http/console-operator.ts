@@ -1,3 +1,4 @@
+import { isPlausibleClientId } from '../protocol/client-documents.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { usernameKey } from '../../lib/username.ts';
 import type { ProviderContext } from '../context.ts';
@@ -24,12 +25,14 @@ export async function consoleOperatorRoutes(app: FastifyInstance, { ctx }: { ctx
 
   app.get('/console/operator', async (request, reply) => {
     if (!(await requireOperator(request, reply, '/console/operator'))) return reply;
-    const registered = (await ctx.store.clients.list()).filter((client) => client.origin === 'registration');
+    const apps = await ctx.store.clients.list();
+    const registered = apps.filter((client) => client.origin === 'registration');
+    const documents = apps.filter((client) => client.origin === 'document');
     const resources = await ctx.store.resources.list();
     const basics = await pageBasics(ctx, request, reply);
     return sendPage(
       reply,
-      operatorPage({ ...basics, registered, resources, unusedClientDays: ctx.config.registration.unusedClientDays, deleted: formText(request.query, 'deleted') !== '' }),
+      operatorPage({ ...basics, registered, documents, resources, unusedClientDays: ctx.config.registration.unusedClientDays, deleted: formText(request.query, 'deleted') !== '' }),
     );
   });
 
@@ -43,6 +46,19 @@ export async function consoleOperatorRoutes(app: FastifyInstance, { ctx }: { ctx
     if (!client || client.origin !== 'registration') return sendNotFound(ctx, request, reply);
     await ctx.store.clients.delete(client.id);
     ctx.audit.record({ event: 'app_deleted', clientId: client.id, userId: operator.id, ip: request.ip, detail: { name: client.name, origin: 'registration', by: 'operator' } });
+    return reply.redirect('/console/operator?deleted=1', 303);
+  });
+
+  // An app known by its metadata document is named by a URL, which a path segment cannot carry: the form sends it.
+  app.post('/console/operator/documents/delete', async (request, reply) => {
+    if (!(await passesCsrf(ctx, request, reply))) return reply;
+    const operator = await requireOperator(request, reply, '/console/operator');
+    if (!operator) return reply;
+    const id = formText(request.body, 'client_id');
+    const client = isPlausibleClientId(id) && id !== '' ? await ctx.store.clients.find(id) : undefined;
+    if (!client || client.origin !== 'document') return sendNotFound(ctx, request, reply);
+    await ctx.store.clients.delete(client.id);
+    ctx.audit.record({ event: 'app_deleted', clientId: client.id, userId: operator.id, ip: request.ip, detail: { name: client.name, origin: 'document', by: 'operator' } });
     return reply.redirect('/console/operator?deleted=1', 303);
   });
 }

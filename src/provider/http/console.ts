@@ -1,3 +1,4 @@
+import { isOperator } from './console-operator.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appTypes, type AppType, type GrantType, type TokenFormat } from '../../config/defaults.ts';
 import type { Client, ClientPatch, IdTokenAlgorithm, SubjectType, User } from '../storage.ts';
@@ -25,7 +26,7 @@ export async function consoleRoutes(app: FastifyInstance, { ctx }: { ctx: Provid
     const counts = await ctx.store.grants.countAuthorizedUsers(clients.map((c) => c.id));
     const apps = clients.map((client) => ({ client, users: counts.get(client.id) ?? 0 }));
     const notice = formText(request.query, 'deleted') ? t(localeOf(request), 'console.deleted') : undefined;
-    return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps, notice }));
+    return sendPage(reply, consolePage({ ...(await pageBasics(ctx, request, reply)), user, apps, notice, operator: isOperator(ctx, user) }));
   });
 
   app.get('/console/apps/new', async (request, reply) => {

@@ -22,7 +22,7 @@ export interface FormProblem {
   field?: 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | 'subject_type' | 'name' | 'homepage' | 'description' | 'scopes';
 }
 
-export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[]; notice?: string }): string {
+export function consolePage(view: PageBasics & { user: Viewer; apps: { client: Client; users: number }[]; notice?: string; operator?: boolean }): string {
   const m = wordsOf(view);
   const rows = view.apps.map(
     ({ client, users }) => html`<tr data-testid="app-row">
@@ -37,7 +37,7 @@ export function consolePage(view: PageBasics & { user: Viewer; apps: { client: C
     title: m('console.title'),
     body: html`${view.notice ? html`<p class="box notice" role="status" data-testid="notice">${view.notice}</p>` : ''}
 <p>${m('console.intro')}</p>
-<p><a class="button primary" href="/console/apps/new">${m('console.registerLink')}</a></p>
+<p><a class="button primary" href="/console/apps/new">${m('console.registerLink')}</a>${view.operator ? html` <a class="button" href="/console/operator" data-testid="operator-link">${m('console.operatorLink')}</a>` : ''}</p>
 <h2>${m('console.yourApps')}</h2>
 ${
   view.apps.length === 0
