@@ -251,7 +251,7 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, await provider.createUser());
       host.serve('/root-less', { redirect_uris: ['http://127.0.0.1/cb'] });
-      for (const clientId of [`${host.origin}/`, `${host.origin}/a/../root-less`, `${host.origin}/root-less#x`, `http://user:pw@127.0.0.1:${new URL(host.origin).port}/root-less`, 'ftp://127.0.0.1/x.json']) {
+      for (const clientId of [`${host.origin}/`, `${host.origin}/a/../root-less`, `${host.origin}/a/%2e%2E/root-less`, `${host.origin}/./root-less`, `${host.origin}?x=/root-less`, `${host.origin}/root-less#x`, `http://user:pw@127.0.0.1:${new URL(host.origin).port}/root-less`, 'ftp://127.0.0.1/x.json']) {
         const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
         assert.equal(page.status, 400, `${clientId}: refused`);
         assert.match(page.text, /data-reason="client_unknown"/, `${clientId}: as an unknown app (§3's rules for client identifier URLs)`);

@@ -38,8 +38,12 @@ export function isClientIdUrl(config: GrantryConfig, clientId: string): boolean 
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && settings.allowInsecureLoopback)) return false;
   if (loopback && !settings.allowInsecureLoopback) return false;
   if (url.username || url.password || clientId.includes('#')) return false;
-  // A path beyond "/" (§3), and none of the dot segments that the URL parser would quietly remove.
-  if (url.pathname === '/' || /(^|\/)\.\.?(\/|$|\?)/.test(clientId.slice(url.origin.length))) return false;
+  // A path beyond "/" (§3), and none of the dot segments (written plainly or percent-encoded) that the
+  // URL parser would quietly resolve: the id is compared as written, so it must be what is fetched.
+  const afterAuthority = clientId.slice(clientId.indexOf('//') + 2).search(/[/?#]/);
+  const rest = afterAuthority === -1 ? '' : clientId.slice(clientId.indexOf('//') + 2 + afterAuthority);
+  const path = rest.startsWith('/') ? rest.split(/[?#]/)[0]! : '';
+  if (path === '' || path === '/' || /(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path)) return false;
   return hostAllowed(settings.allowedHosts, url.hostname);
 }
 
