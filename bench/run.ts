@@ -7,7 +7,8 @@
 //
 //   npm run bench                      two rounds, 5 s per scenario, 50 connections
 //   npm run bench -- --quick           one short round: proves the harness, measures nothing
-//   options: --rounds N --seconds N --connections N --only a,b --out DIR
+//   options: --rounds N --seconds N --connections N --only a,b --scenarios me-jwt,me-opaque --out DIR
+//   npm run bench -- --only grantry-sqlite --scenarios me-jwt --out /tmp/bench   one scenario of one server (--help lists them)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -26,9 +27,23 @@ const { values: options } = parseArgs({
     seconds: { type: 'string' },
     connections: { type: 'string' },
     only: { type: 'string' },
+    scenarios: { type: 'string' },
     out: { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (options.help) {
+  process.stdout.write(
+    `npm run bench -- [--quick] [--rounds N] [--seconds N] [--connections N] [--only targets] [--scenarios ids] [--out DIR]\n` +
+      `  --only       node:http (always run: the ceiling), fastify, oidc-provider, oauth2-server, grantry-sqlite, grantry-postgres, express-resource\n` +
+      `  --scenarios  ${Object.keys(scenarioTitles).join(', ')}\n` +
+      `  --out        where latest.json, .md and .svg go (default docs/bench; --quick: a temporary folder)\n` +
+      `e.g. /api/me with a JWT on SQLite alone: npm run bench -- --only grantry-sqlite --scenarios me-jwt --out /tmp/bench\n`,
+  );
+  process.exit(0);
+}
+/** Only these scenarios of each target (the ceiling's fixed answer is always measured). */
+const scenarioFilter = options.scenarios ? new Set(['fixed', ...options.scenarios.split(',')]) : undefined;
 const quick = options.quick!;
 const rounds = Number(options.rounds ?? (quick ? 1 : 2));
 const seconds = Number(options.seconds ?? (quick ? 1 : 5));
@@ -184,7 +199,7 @@ for (let round = 1; round <= rounds; round++) {
   for (const name of order) {
     const target = await startTarget(name);
     try {
-      for (const scenario of target.scenarios) {
+      for (const scenario of target.scenarios.filter((id) => !scenarioFilter || scenarioFilter.has(id))) {
         const row = await measure(target, scenario, round);
         rows.push(row);
         process.stdout.write(`  round ${round}  ${name.padEnd(16)} ${scenarioTitles[scenario].padEnd(34)} ${row.rps.toFixed(0).padStart(6)} req/s ${row.cpuMicros.toFixed(0).padStart(5)} µs${row.errors + row.non2xx ? `  ${row.errors} errors, ${row.non2xx} non-2xx` : ''}\n`);

@@ -42,8 +42,9 @@ const usage = `grantry — an OAuth 2.0 provider
   grantry client rotate-secret CLIENT_ID
   grantry client delete CLIENT_ID --yes   the app and every token issued to it
   grantry client list
-  grantry resource create --uri URI --name N [--scope S]… [--access-token-lifetime SECONDS]
-                        an API tokens may be issued for (RFC 8707: resource=URI; its scopes, its tokens' lifetime)
+  grantry resource create --uri URI --name N [--scope S]… [--access-token-lifetime SECONDS] [--token-format jwt|opaque]
+                        an API tokens may be issued for (RFC 8707: resource=URI; its scopes, its tokens' lifetime and
+                        format: opaque tokens, which the API verifies through introspection, if any API of a token asks)
   grantry resource update ID [the options of create]   (--scope replaces the list)
   grantry resource list
   grantry registration token create [--uses N] [--expires-in SECONDS]

@@ -112,6 +112,8 @@ export interface Resource {
   scopes: string[];
   /** Seconds; null: the provider's access-token lifetime. */
   accessTokenLifetime: number | null;
+  /** The format of its access tokens: 'opaque' when the API wants tokens only it can ask the issuer about (RFC 7662). */
+  tokenFormat: TokenFormat;
   createdAt: number;
   updatedAt: number;
 }
@@ -201,6 +203,8 @@ export interface AccessTokenRecord {
   userId: string | null;
   scope: string;
   expiresAt: number;
+  /** The registered APIs it is for (RFC 8707); absent: the issuer's own API. */
+  audience?: string[];
 }
 
 export interface SigningKeyRecord {

@@ -9,8 +9,9 @@
 // seconds; or the keys the `keys` option hands over, for a server that holds them): its signature
 // and algorithm, typ at+jwt, iss, aud (this resource: RFC 8707), exp and nbf. A verified JWT is
 // remembered (bounded, until its exp), so that an API called many times with one token verifies
-// its signature once. Grantry issues tokens for a registered API as JWTs; an opaque token (an app
-// whose token format is opaque, for the issuer's own API) is asked about at the issuer's
+// its signature once. Grantry issues tokens for a registered API as JWTs unless the API was
+// registered with opaque tokens; an opaque token (for such an API, or, from an app whose token
+// format is opaque, for the issuer's own API) is asked about at the issuer's
 // introspection endpoint (RFC 7662, ./introspection.ts) when the `introspection` option gives this
 // resource's credentials, and refused otherwise. Errors carry their status and the exact
 // WWW-Authenticate value (RFC 6750 §3, RFC 9728 §5.1: resource_metadata names where this
@@ -125,6 +126,17 @@ type ExpressResponse = { status(code: number): { json(body: unknown): unknown };
 const refusedAlgorithms = /^(none|HS\d+)$/i;
 const fetchTimeoutMs = resourceDefaults.fetchTimeoutMs;
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** Three dot-separated parts (a JWS in compact form), counted without splitting the token. */
+function isJwtShaped(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  return second >= 0 && token.indexOf('.', second + 1) < 0;
+}
+
 /** RFC 8414 §3.1: the issuer's metadata URL, the well-known part inserted between its host and its path. */
 function serverMetadataUrl(issuer: string): string {
   const url = new URL(issuer);
@@ -230,13 +242,29 @@ export function protectedResource(options: ProtectedResourceOptions) {
       }, issuers)
     : undefined;
 
+  /**
+   * A JWT verified before, if its key still stands: at once when the handed-over keys answer at once
+   * (the hot path of an API called many times with one token takes no extra turn of the event
+   * loop), a promise when they answer with one; undefined when it is to be verified.
+   */
+  function rememberedJwt(token: string): VerifiedAccessToken | undefined | Promise<VerifiedAccessToken | undefined> {
+    const remembered = verifiedJwts.get(token, nowSeconds());
+    if (remembered === undefined) return undefined;
+    if (!options.keys) return remembered.verified;
+    const key = options.keys(remembered.kid, remembered.verified.issuer);
+    // Any thenable is awaited (a promise of another realm too): only a key itself is taken at once.
+    if (isThenable(key)) return Promise.resolve(key).then((found) => (found ? remembered.verified : forgetJwt(token)));
+    return key ? remembered.verified : forgetJwt(token);
+  }
+
+  /** A remembered JWT whose key the issuer no longer publishes: verified again, and so refused. */
+  function forgetJwt(token: string): undefined {
+    verifiedJwts.delete(token);
+    return undefined;
+  }
+
   async function verifyJwt(token: string): Promise<VerifiedAccessToken> {
     const now = nowSeconds();
-    const remembered = verifiedJwts.get(token, now);
-    if (remembered) {
-      if (!options.keys || (await options.keys(remembered.kid, remembered.verified.issuer))) return remembered.verified;
-      verifiedJwts.delete(token);
-    }
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -291,7 +319,7 @@ export function protectedResource(options: ProtectedResourceOptions) {
   /** The token in a header value (RFC 6750 §2.1), verified, with the scopes it must hold. */
   async function verify(authorization: string | string[] | undefined, required: { scopes?: string[] } = {}): Promise<VerifiedAccessToken> {
     const value = Array.isArray(authorization) ? undefined : authorization;
-    if (value === undefined || value.trim() === '' || !/^bearer\b/i.test(value.trim())) {
+    if (value === undefined || !/^\s*bearer\b/i.test(value)) {
       throw new ResourceError(401, undefined, challenge(), 'an access token is required, in the Authorization header');
     }
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(value);
@@ -299,11 +327,14 @@ export function protectedResource(options: ProtectedResourceOptions) {
     if (!match) throw new ResourceError(400, 'invalid_request', challenge({ error: 'invalid_request', error_description: 'the Authorization header does not hold a well-formed bearer token' }), 'the Authorization header does not hold a well-formed bearer token');
     const token = match[1]!;
     let verified: VerifiedAccessToken;
-    if (token.split('.').length === 3) verified = await verifyJwt(token);
+    if (isJwtShaped(token)) {
+      const remembered = rememberedJwt(token);
+      verified = (isThenable(remembered) ? await remembered : remembered) ?? (await verifyJwt(token));
+    }
     else if (verifyOpaque) verified = await verifyOpaque(token);
     else throw invalid('the token is not a JWT access token');
-    const missing = (required.scopes ?? []).filter((scope) => !verified.scopes.includes(scope));
-    if (missing.length > 0) {
+    const missing = required.scopes?.length ? required.scopes.filter((scope) => !verified.scopes.includes(scope)) : undefined;
+    if (missing !== undefined && missing.length > 0) {
       const description = `this resource needs the scope ${missing.join(' ')}`;
       throw new ResourceError(403, 'insufficient_scope', challenge({ error: 'insufficient_scope', error_description: description, scope: (required.scopes ?? []).join(' ') }), description);
     }

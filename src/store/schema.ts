@@ -129,6 +129,8 @@ export interface AccessTokensTable {
   user_id: string | null;
   scope: string;
   expires_at: number;
+  /** The registered APIs it is for (RFC 8707), space-separated (migration 016); null: the issuer's own API. */
+  audience: string | null;
 }
 
 export interface SigningKeysTable {
@@ -214,6 +216,8 @@ export interface ResourcesTable {
   /** Space-separated. */
   scopes: string;
   access_token_lifetime: number | null;
+  /** 'jwt' or 'opaque' (migration 016): the format of the access tokens for this API. */
+  token_format: string;
   created_at: number;
   updated_at: number;
 }

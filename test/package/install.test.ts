@@ -38,7 +38,9 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   return result;
 }
 
-const versionOf = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+// Read from the package's folder: a package whose exports map `./*` into dist (the MCP SDK) answers
+// `require('…/package.json')` with dist/cjs/package.json, which has no version.
+const versionOf = (name: string) => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The files whose code blocks marked `<!-- example: NAME … -->` this test runs as a reader would copy them. */
 const documented = ['README.md', 'docs/connect.md'];

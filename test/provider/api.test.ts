@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createProviderContext } from '../../src/provider/context.ts';
 import { rotateSigningKeys } from '../../src/provider/protocol/tokens/keys.ts';
+import { signJwt } from '../../src/provider/protocol/tokens/jwt.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { countStatements, getMe, webAppWithTokens, mintAccessToken } from './token-fixtures.ts';
@@ -77,8 +78,18 @@ for (const kind of storeKinds) {
         assert.equal(me.status, 401, name);
         assert.match(challenge(me)!, /^Bearer realm="grantry", error="invalid_token", error_description="[^"]+"$/, name);
       }
-      const badHeader = await fetch(`${provider.url}/api/me`, { headers: { authorization: 'Bearer two words' } });
-      assert.equal(badHeader.status, 401, 'an Authorization header of two words after Bearer is a 401');
+      // RFC 6750 §3.1: "invalid_request … The request is … malformed": 400, not 401. The same answer
+      // whether the header would go to grantry/resource (it holds a JWT's two dots) or not.
+      for (const authorization of ['Bearer two words', 'Bearer a.b c', 'Bearer a.b.c d', 'Bearer "a.b.c"']) {
+        const badHeader = await fetch(`${provider.url}/api/me`, { headers: { authorization } });
+        assert.equal(badHeader.status, 400, `a malformed Authorization header (${authorization}) is a 400 (RFC 6750 §3.1)`);
+        assert.equal(
+          challenge(badHeader),
+          'Bearer realm="grantry", error="invalid_request", error_description="the Authorization header does not hold a well-formed bearer token"',
+          `${authorization}: the challenge names invalid_request, in /api/me's shape`,
+        );
+        assert.deepEqual(await badHeader.json(), { error: 'invalid_request', error_description: 'the Authorization header does not hold a well-formed bearer token' }, `${authorization}: the same words in the body`);
+      }
 
       await provider.store.grants.revoke(grantId, 'test');
       const revoked = await getMe(provider, tokens.access_token);
@@ -86,12 +97,59 @@ for (const kind of storeKinds) {
       assert.match(challenge(revoked)!, /error="invalid_token"/, 'a token of a revoked grant is answered with invalid_token in the challenge');
     });
 
+    test('the JWT checks grantry/resource makes, in /api/me\'s words and shape; none answers 5xx', async () => {
+      const { client, user, grantId, tokens } = await webAppWithTokens(provider);
+      const [head, payload, signature] = tokens.access_token.split('.') as [string, string, string];
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const kid = JSON.parse(Buffer.from(head, 'base64url').toString()).kid as string;
+      const rsaKey = provider.ctx.keys.signingKey('RS256');
+      const claims = decodeJwt(tokens.access_token);
+      const cases: Array<[string, string, string]> = [
+        ['expired a second ago (no clock tolerance: the issuer and its API share one clock)', (await mintAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: -1 })).accessToken, 'the token has expired'],
+        ['expiring this very second (exp is the first second it is refused: RFC 7519 §4.1.4)', (await mintAccessToken(provider.ctx, { client, grantId, userId: user.id, scope: 'profile', lifetime: 0 })).accessToken, 'the token has expired'],
+        ['alg none', `${encode({ alg: 'none', typ: 'at+jwt', kid })}.${payload}.`, 'the token is not signed with an accepted algorithm'],
+        // The ring's RS256 key signs ID tokens only: a token it signed is no access token here, whatever it claims.
+        ['signed by the ring\'s RS256 key, typ at+jwt', signJwt(rsaKey, 'at+jwt', claims), 'the token is not signed with an accepted algorithm'],
+        // Key confusion: the EdDSA header naming the RSA key must not reach jose's key check (a TypeError there would be a 503).
+        ['alg EdDSA naming the RS256 key\'s kid', `${encode({ alg: 'EdDSA', typ: 'at+jwt', kid: rsaKey.kid })}.${payload}.${signature}`, 'the token was signed by a key the issuer does not publish'],
+        ['no kid', `${encode({ alg: 'EdDSA', typ: 'at+jwt' })}.${payload}.${signature}`, 'the token was signed by a key the issuer does not publish'],
+        ['crit with an extension no one understands (RFC 7515 §4.1.11)', `${encode({ alg: 'EdDSA', typ: 'at+jwt', kid, crit: ['x-unknown'], 'x-unknown': 1 })}.${payload}.${signature}`, 'the token signature or claims are invalid'],
+        ['a header that is not JSON', `${Buffer.from('{"alg":').toString('base64url')}.${payload}.${signature}`, 'the token is malformed'],
+        ['a payload that is not JSON', `${head}.${Buffer.from('[').toString('base64url')}.${signature}`, 'the token is malformed'],
+        ['another issuer', `${head}.${encode({ ...claims, iss: 'https://elsewhere.example' })}.${signature}`, 'the token is not from an accepted issuer'],
+        ['a 6,000-character payload', `${head}.${'A'.repeat(6000)}.${signature}`, 'the token is malformed'],
+        // Signed by the ring itself, so past grantry/resource: the provider still holds the claims to its own tokens' shape.
+        ['signed by the ring, without scope', signJwt(provider.ctx.keys.signingKey(), 'at+jwt', { ...claims, scope: undefined }), 'the token lacks required claims'],
+        ['signed by the ring, a grant id that is a number', signJwt(provider.ctx.keys.signingKey(), 'at+jwt', { ...claims, gid: 7 }), 'the token lacks required claims'],
+      ];
+      for (const [name, token, description] of cases) {
+        const me = await getMe(provider, token);
+        assert.equal(me.status, 401, `${name}: 401`);
+        assert.equal(challenge(me), `Bearer realm="grantry", error="invalid_token", error_description="${description}"`, `${name}: invalid_token, in the realm's shape, saying why`);
+        assert.deepEqual(me.body, { error: 'invalid_token', error_description: description }, `${name}: the same words in the body`);
+      }
+    });
+
+    test('a revoked grant\'s token is refused as invalid (401) before its scope is weighed (403)', async () => {
+      const { grantId, tokens } = await webAppWithTokens(provider, { scope: 'email' });
+      assert.equal((await getMe(provider, tokens.access_token)).status, 403, 'live, without profile: 403 insufficient_scope');
+      await provider.store.grants.revoke(grantId, 'test');
+      const me = await getMe(provider, tokens.access_token);
+      // RFC 6750 §3.1: invalid_token is for a token "expired, revoked, malformed, or invalid"; insufficient_scope would tell the app to ask for more scope with a dead token.
+      assert.equal(me.status, 401, 'revoked: 401, not the 403 of a live token lacking a scope');
+      assert.match(challenge(me)!, /error="invalid_token", error_description="the token has been revoked"/, 'invalid_token: the token has been revoked');
+    });
+
     test('a token without the profile scope: 403 insufficient_scope', async () => {
       const { tokens } = await webAppWithTokens(provider, { scope: 'email' });
       const me = await getMe(provider, tokens.access_token);
       assert.equal(me.status, 403, 'a token without the profile scope is a 403');
       assert.match(challenge(me)!, /error="insufficient_scope"/, 'a token without the profile scope is answered with insufficient_scope');
-      assert.match(challenge(me)!, /scope="profile"/, 'the challenge names the scope needed: profile');
+      assert.equal(
+        challenge(me),
+        'Bearer realm="grantry", error="insufficient_scope", error_description="this resource needs the scope profile", scope="profile"',
+        'the challenge says insufficient_scope and names the scope needed, in grantry/resource\'s words',
+      );
     });
 
     test('a JWT costs one SQL statement', async () => {

@@ -408,7 +408,7 @@ for (const kind of storeKinds) {
     test('an operator sees self-registered apps apart and the registered APIs, and deletes an app with a CSRF-protected form', async () => {
       const registered = (await register(provider, { ...webMetadata, client_name: 'Agent <b>tool</b>' })).body;
       const personal = await provider.registerClient({ appType: 'web', name: 'Personal app' });
-      await provider.store.resources.create({ id: 'res1', uri: 'https://api.example/', name: 'Photos API', scopes: ['photos.read'], accessTokenLifetime: null, createdAt: 1, updatedAt: 1 });
+      await provider.store.resources.create({ id: 'res1', uri: 'https://api.example/', name: 'Photos API', scopes: ['photos.read'], accessTokenLifetime: null, tokenFormat: 'jwt', createdAt: 1, updatedAt: 1 });
       const operator = await provider.createUser('olga');
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, operator);

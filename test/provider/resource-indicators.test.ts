@@ -32,7 +32,7 @@ for (const kind of storeKinds) {
       // As an operator would, from another process.
       const created = await runCli(['resource', 'create', '--uri', mcp, '--name', 'Example MCP server', '--scope', 'tools:read', '--scope', 'tools:call', '--access-token-lifetime', '600', '--database-url', provider.databaseUrl, '--json']);
       assert.equal(created.code, 0, `grantry resource create: ${created.stderr}`);
-      assert.deepEqual({ ...(created.json() as object), id: undefined }, { id: undefined, uri: mcp, name: 'Example MCP server', scopes: ['tools:read', 'tools:call'], access_token_lifetime: 600 }, 'the resource as registered');
+      assert.deepEqual({ ...(created.json() as object), id: undefined }, { id: undefined, uri: mcp, name: 'Example MCP server', scopes: ['tools:read', 'tools:call'], access_token_lifetime: 600, token_format: 'jwt' }, 'the resource as registered: JWT access tokens unless --token-format says otherwise');
       const second = await runCli(['resource', 'create', '--uri', photos, '--name', 'Photos API', '--scope', 'photos:read', '--database-url', provider.databaseUrl, '--json']);
       assert.equal(second.code, 0, `a second resource: ${second.stderr}`);
       user = await provider.createUser();

@@ -9,10 +9,10 @@ import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth, mintAccessToken, postForm, webAppWithTokens } from '../provider/token-fixtures.ts';
 
 // grantry/resource with opaque access tokens: asked about at the issuer's introspection endpoint
-// (RFC 7662), against a real Grantry on each store. Grantry issues an opaque token only to an app
-// whose token format is opaque and only for its own API (a token for a registered API is a JWT,
-// and a registered API has no token format of its own), so the resource here is the issuer's own
-// API: `resource` is the issuer. The resource's clock is moved, never waited for.
+// (RFC 7662), against a real Grantry on each store. The opaque tokens here are those an app whose
+// token format is opaque gets for the issuer's own API, so `resource` is the issuer (opaque tokens
+// for a registered API of format opaque: test/provider/resource-token-format.test.ts). The
+// resource's clock is moved, never waited for.
 
 for (const kind of storeKinds) {
   describe(`grantry/resource: opaque tokens through introspection, on ${kind.name}`, () => {

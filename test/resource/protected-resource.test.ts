@@ -241,6 +241,30 @@ describe('grantry/resource', () => {
     await assert.rejects(own.verify(`Bearer ${other}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.message === 'the token was signed by a key the issuer does not publish', 'a remembered token whose key was withdrawn is refused');
   });
 
+  test('keys handed over as a promise (a server that loads them): the same answers, a remembered token with its key', async () => {
+    const withdrawn = new Set<string>();
+    let asked = 0;
+    const own = protectedResource({
+      resource: provider.url,
+      authorizationServers: [provider.url],
+      keys: async (kid) => {
+        asked++;
+        return kid === undefined || withdrawn.has(kid) ? undefined : provider.ctx.keys.verificationKey(kid)?.publicKey;
+      },
+      fetch: () => Promise.reject(new Error('no fetch expected')),
+    });
+    const token = await tokenFor({ scope: 'profile' });
+    assert.equal((await own.verify(`Bearer ${token}`, { scopes: ['profile'] })).token, token, 'verified with the key the promise gave');
+    assert.equal((await own.verify(`Bearer ${token}`, { scopes: ['profile'] })).token, token, 'and again, remembered');
+    assert.equal(asked, 2, 'the keys were asked on the remembered hit too: a key taken away takes its tokens with it');
+    withdrawn.add(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid);
+    await assert.rejects(own.verify(`Bearer ${token}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.message === 'the token was signed by a key the issuer does not publish', 'a remembered token whose key the promise no longer gives is refused');
+    // Headers that are not a Bearer token, or are a malformed one, whatever the whitespace (RFC 6750 §2.1, §3.1).
+    for (const [header, status] of [['   ', 401], ['Basic a.b.c', 401], ['  Bearer a.b.c', 400], ['Bearer a.b.c.d', 401], ['Bearer a..b', 401], ['Bearer ', 400]] as const) {
+      await assert.rejects(own.verify(header), (error: unknown) => error instanceof ResourceError && error.status === status, `${JSON.stringify(header)}: ${status}`);
+    }
+  });
+
   test('a token remembered for one scope set is still checked for the scopes of each call', async () => {
     const token = await tokenFor({ resource: resourceUri, scope: 'tools:call' });
     const own = protectedResource({ resource: resourceUri, authorizationServers: [provider.url] });

@@ -93,7 +93,7 @@ function parseGrants(values: string[] | undefined): GrantType[] | undefined {
   return values;
 }
 
-function parseTokenFormat(value: string | undefined): TokenFormat | undefined {
+export function parseTokenFormat(value: string | undefined): TokenFormat | undefined {
   if (value === undefined) return undefined;
   if (value !== 'jwt' && value !== 'opaque') throw new UsageError('--token-format takes jwt or opaque');
   return value;

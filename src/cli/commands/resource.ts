@@ -3,6 +3,7 @@ import { registerResource, updateResource } from '../../provider/protocol/resour
 import { ConflictError, type Resource } from '../../provider/storage.ts';
 import { print } from '../output.ts';
 import { UsageError, type CommonFlags } from '../settings.ts';
+import { parseTokenFormat } from './client.ts';
 import { withStore } from './with-store.ts';
 
 // grantry resource create|list|update: the APIs tokens may be issued for (RFC 8707). A change
@@ -13,9 +14,11 @@ export const resourceOptions = {
   name: { type: 'string' },
   scope: { type: 'string', multiple: true },
   'access-token-lifetime': { type: 'string' },
+  // Named as grantry client create names it.
+  'token-format': { type: 'string' },
 } as const;
 
-type ResourceFlags = CommonFlags & { uri?: string; name?: string; scope?: string[]; 'access-token-lifetime'?: string; json?: boolean };
+type ResourceFlags = CommonFlags & { uri?: string; name?: string; scope?: string[]; 'access-token-lifetime'?: string; 'token-format'?: string; json?: boolean };
 
 function describeResource(resource: Resource) {
   return {
@@ -24,6 +27,7 @@ function describeResource(resource: Resource) {
     name: resource.name,
     scopes: resource.scopes,
     access_token_lifetime: resource.accessTokenLifetime,
+    token_format: resource.tokenFormat,
   };
 }
 
@@ -35,18 +39,24 @@ function parseLifetime(value: string | undefined): number | null | undefined {
   return Number(value);
 }
 
+/** Said for the operator: what the API will receive. */
+function describeFormat(resource: Resource): string {
+  return resource.tokenFormat === 'opaque' ? 'opaque access tokens, verified through introspection' : 'JWT access tokens';
+}
+
 function asUsage(error: unknown): never {
   if (error instanceof RegistrationError || error instanceof ConflictError) throw new UsageError(error.message);
   throw error;
 }
 
-/** grantry resource create --uri URI --name N [--scope S]… [--access-token-lifetime SECONDS] */
+/** grantry resource create --uri URI --name N [--scope S]… [--access-token-lifetime SECONDS] [--token-format jwt|opaque] */
 export async function resourceCreate(flags: ResourceFlags): Promise<void> {
   if (!flags.uri) throw new UsageError('resource create needs --uri (the API\'s URI: its tokens\' audience)');
   if (!flags.name) throw new UsageError('resource create needs --name');
+  const tokenFormat = parseTokenFormat(flags['token-format']);
   await withStore(flags, async ({ store, config }) => {
-    const resource = await registerResource(store, config, { uri: flags.uri!, name: flags.name!, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
-    print(flags.json, describeResource(resource), [`Registered ${resource.name} (${resource.id}): tokens asked for with resource=${resource.uri} are for it.`]);
+    const resource = await registerResource(store, config, { uri: flags.uri!, name: flags.name!, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']), tokenFormat }).catch(asUsage);
+    print(flags.json, describeResource(resource), [`Registered ${resource.name} (${resource.id}): tokens asked for with resource=${resource.uri} are for it (${describeFormat(resource)}).`]);
   });
 }
 
@@ -54,15 +64,16 @@ export async function resourceCreate(flags: ResourceFlags): Promise<void> {
 export async function resourceList(flags: ResourceFlags): Promise<void> {
   await withStore(flags, async ({ store }) => {
     const resources = await store.resources.list();
-    print(flags.json, { resources: resources.map(describeResource) }, resources.length === 0 ? ['No resources are registered.'] : resources.map((r) => `${r.id}  ${r.uri}  ${r.name}  ${r.scopes.join(' ')}`));
+    print(flags.json, { resources: resources.map(describeResource) }, resources.length === 0 ? ['No resources are registered.'] : resources.map((r) => `${r.id}  ${r.uri}  ${r.name}  ${r.tokenFormat}  ${r.scopes.join(' ')}`));
   });
 }
 
-/** grantry resource update ID [--uri URI] [--name N] [--scope S]… [--access-token-lifetime SECONDS]; --scope replaces the list. */
+/** grantry resource update ID [--uri URI] [--name N] [--scope S]… [--access-token-lifetime SECONDS] [--token-format jwt|opaque]; --scope replaces the list. */
 export async function resourceUpdate(id: string | undefined, flags: ResourceFlags): Promise<void> {
   if (!id) throw new UsageError('resource update needs the resource id: grantry resource update ID …');
+  const tokenFormat = parseTokenFormat(flags['token-format']);
   await withStore(flags, async ({ store, config }) => {
-    const resource = await updateResource(store, config, id, { uri: flags.uri, name: flags.name, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']) }).catch(asUsage);
-    print(flags.json, describeResource(resource), [`Updated ${resource.name} (${resource.id}): ${resource.uri}, scopes ${resource.scopes.join(' ') || '(none)'}.`]);
+    const resource = await updateResource(store, config, id, { uri: flags.uri, name: flags.name, scopes: flags.scope, accessTokenLifetime: parseLifetime(flags['access-token-lifetime']), tokenFormat }).catch(asUsage);
+    print(flags.json, describeResource(resource), [`Updated ${resource.name} (${resource.id}): ${resource.uri}, scopes ${resource.scopes.join(' ') || '(none)'}, ${describeFormat(resource)}.`]);
   });
 }

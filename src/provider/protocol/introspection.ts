@@ -54,9 +54,10 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
     };
     if (access.user) response.username = access.user.username;
     if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: access.claims.aud, jti: access.claims.jti });
-    // An opaque token is only ever for the issuer's own API (a token for a registered API is a
-    // JWT): said as a JWT says it, so that a resource server checks the audience alike (RFC 7662 §2.2).
-    else response.aud = ctx.config.issuer;
+    // An opaque token's audience as its row keeps it: the APIs it was asked for (RFC 8707), or the
+    // issuer's own API when none; said as a JWT says it, so that a resource server checks the
+    // audience alike (RFC 7662 §2.2: "aud", a string or an array of strings).
+    else response.aud = access.audience ?? ctx.config.issuer;
     return response;
   } catch (error) {
     if (isOAuthError(error)) return undefined;

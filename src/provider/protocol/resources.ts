@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GrantryConfig } from '../../config/config.ts';
+import type { TokenFormat } from '../../config/defaults.ts';
 import type { ProviderContext } from '../context.ts';
 import type { ProviderStore, Resource } from '../storage.ts';
 import { RegistrationError } from './clients.ts';
@@ -16,6 +17,8 @@ export interface ResourceRegistration {
   name: string;
   scopes?: string[];
   accessTokenLifetime?: number | null;
+  /** 'jwt' unless given: 'opaque' for an API that wants tokens only it can ask the issuer about. */
+  tokenFormat?: TokenFormat;
 }
 
 const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -37,13 +40,13 @@ export function checkResourceUri(uri: string): void {
 
 function validateResource(resource: Resource, config: Pick<GrantryConfig, 'issuer' | 'scopes'>, others: readonly Resource[]): void {
   // The issuer's own API takes tokens without resource; as a resource its tokens would pass /api/me.
-  if (resource.uri.replace(/\/$/, '') === config.issuer.replace(/\/$/, '')) throw new RegistrationError('the issuer itself is not a resource: tokens asked for without resource are for it', 'resource_uri', resource.uri);
+  if (resource.uri.replace(/\/$/, '') === config.issuer.replace(/\/$/, '')) throw new RegistrationError('the issuer itself is not a resource: tokens asked for without resource are for it', 'resource_uri_issuer', resource.uri);
   checkResourceUri(resource.uri);
   for (const scope of resource.scopes) {
-    if (Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`"${scope}" is one of the provider's own scopes; an API's scopes are its own`, 'resource_scope', scope);
+    if (Object.hasOwn(config.scopes, scope)) throw new RegistrationError(`"${scope}" is one of the provider's own scopes; an API's scopes are its own`, 'resource_scope_provider', scope);
     // A scope names one API: a consent to it, and a token carrying it, then say which API it is for.
     const owner = others.find((other) => other.id !== resource.id && other.scopes.includes(scope));
-    if (owner) throw new RegistrationError(`the scope "${scope}" belongs to ${owner.uri} already`, 'resource_scope', scope);
+    if (owner) throw new RegistrationError(`the scope "${scope}" belongs to ${owner.uri} already`, 'resource_scope_taken', scope);
   }
   if (!resource.name.trim()) throw new RegistrationError('a resource needs a name', 'resource_name');
   if (resource.name.length > 100) throw new RegistrationError('a resource name is at most 100 characters', 'resource_name');
@@ -51,6 +54,7 @@ function validateResource(resource: Resource, config: Pick<GrantryConfig, 'issue
   if (resource.accessTokenLifetime !== null && (!Number.isInteger(resource.accessTokenLifetime) || resource.accessTokenLifetime < 1)) {
     throw new RegistrationError('the access-token lifetime is a whole number of seconds, at least 1', 'resource_lifetime');
   }
+  if (resource.tokenFormat !== 'jwt' && resource.tokenFormat !== 'opaque') throw new RegistrationError('the token format is jwt or opaque', 'resource_token_format', String(resource.tokenFormat));
 }
 
 export async function registerResource(store: ProviderStore, config: Pick<GrantryConfig, 'issuer' | 'scopes'>, input: ResourceRegistration): Promise<Resource> {
@@ -61,6 +65,7 @@ export async function registerResource(store: ProviderStore, config: Pick<Grantr
     name: input.name,
     scopes: [...new Set(input.scopes ?? [])],
     accessTokenLifetime: input.accessTokenLifetime ?? null,
+    tokenFormat: input.tokenFormat ?? 'jwt',
     createdAt: at,
     updatedAt: at,
   };
@@ -126,10 +131,24 @@ export async function scopesOfAudience(ctx: ProviderContext, audience: readonly 
   return registered.filter((resource) => audience.includes(resource.uri)).flatMap((resource) => resource.scopes);
 }
 
-/** The access-token lifetime for an audience: the shortest its resources set, else the grant's default. */
-export async function lifetimeForAudience(ctx: ProviderContext, audience: readonly string[] | undefined, fallback: number): Promise<number> {
+/**
+ * How an access token for an audience is made, read from one (cached) list of the APIs: its
+ * lifetime, the shortest its resources set, else the grant's; its format, opaque when any of them
+ * asks for opaque tokens (an API that wants tokens only it can ask about must not receive readable
+ * ones, even shared with another), else a JWT, which carries its audience for the API to check. No
+ * audience (the issuer's own API): the fallback, the app's own format.
+ */
+export async function accessTokenTermsForAudience(
+  ctx: ProviderContext,
+  audience: readonly string[] | undefined,
+  fallback: { lifetime: number; format: TokenFormat },
+): Promise<{ lifetime: number; format: TokenFormat }> {
   if (!audience || audience.length === 0) return fallback;
   const registered = await ctx.store.resources.listCached(ctx.config.clientCacheSeconds);
-  const lifetimes = registered.filter((resource) => audience.includes(resource.uri) && resource.accessTokenLifetime !== null).map((resource) => resource.accessTokenLifetime!);
-  return lifetimes.length > 0 ? Math.min(...lifetimes) : fallback;
+  const named = registered.filter((resource) => audience.includes(resource.uri));
+  const lifetimes = named.filter((resource) => resource.accessTokenLifetime !== null).map((resource) => resource.accessTokenLifetime!);
+  return {
+    lifetime: lifetimes.length > 0 ? Math.min(...lifetimes) : fallback.lifetime,
+    format: named.some((resource) => resource.tokenFormat === 'opaque') ? 'opaque' : 'jwt',
+  };
 }

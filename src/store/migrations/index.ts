@@ -14,6 +14,7 @@ import * as logoutDeliveriesAndValues from './012-logout-deliveries-and-values.t
 import * as userClaims from './013-user-claims.ts';
 import * as resources from './014-resources.ts';
 import * as clientOrigins from './015-client-origins.ts';
+import * as resourceTokenFormat from './016-resource-token-format.ts';
 
 /**
  * Every migration of the provider's database, in order. A released migration is never edited (add
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '013-user-claims': userClaims,
   '014-resources': resources,
   '015-client-origins': clientOrigins,
+  '016-resource-token-format': resourceTokenFormat,
 };

@@ -4,11 +4,18 @@ import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
 import { joinedUser, joinedUserColumns, now, readFacts } from './rows.ts';
 
+/** The stored audience as the record carries it: absent for the issuer's own API (null, as every row before migration 016). */
+const audienceOf = (column: string | null): { audience?: string[] } => {
+  const audience = column?.split(' ').filter(Boolean) ?? [];
+  return audience.length > 0 ? { audience } : {};
+};
+
 /** Opaque access tokens (JWTs are not stored), and the jtis of revoked JWTs that have no grant. */
 export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
   const hot = {
-    create: precompile(db, 6, (tokenHash: string, grantId: string | null, clientId: string, userId: string | null, scope: string, expiresAt: number) =>
-      db.insertInto('access_tokens').values({ token_hash: tokenHash, grant_id: grantId, client_id: clientId, user_id: userId, scope, expires_at: expiresAt }),
+    // One statement, whatever the token is for: its audience (RFC 8707) is a column of the same row.
+    create: precompile(db, 7, (tokenHash: string, grantId: string | null, clientId: string, userId: string | null, scope: string, expiresAt: number, audience: string | null) =>
+      db.insertInto('access_tokens').values({ token_hash: tokenHash, grant_id: grantId, client_id: clientId, user_id: userId, scope, expires_at: expiresAt, audience }),
     ),
     findLiveWithUser: precompile(db, 1, (tokenHash: string) =>
       db
@@ -40,12 +47,12 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
 
   return {
     async create(token) {
-      await hot.create(token.tokenHash, token.grantId, token.clientId, token.userId, token.scope, token.expiresAt);
+      await hot.create(token.tokenHash, token.grantId, token.clientId, token.userId, token.scope, token.expiresAt, token.audience?.length ? token.audience.join(' ') : null);
     },
 
     async find(tokenHash) {
       const row = await db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-      return row && { tokenHash: row.token_hash, grantId: row.grant_id, clientId: row.client_id, userId: row.user_id, scope: row.scope, expiresAt: row.expires_at };
+      return row && { tokenHash: row.token_hash, grantId: row.grant_id, clientId: row.client_id, userId: row.user_id, scope: row.scope, expiresAt: row.expires_at, ...audienceOf(row.audience) };
     },
 
     async findLiveWithUser(tokenHash) {
@@ -58,6 +65,7 @@ export function createAccessTokenStore(db: Kysely<Database>): AccessTokenStore {
         userId: row.user_id,
         scope: row.scope,
         expiresAt: row.expires_at,
+        ...audienceOf(row.audience),
       };
       if (row.grant_id === null) return { token, grant: null, user: null };
       return {

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { TokenFormat } from '../../config/defaults.ts';
 import { ConflictError, type Resource, type ResourceStore } from '../../provider/storage.ts';
 import { isUniqueViolation } from '../errors.ts';
 import type { Database, ResourcesTable } from '../schema.ts';
@@ -19,6 +20,7 @@ const toResource = (row: Selectable<ResourcesTable>): Resource => ({
   name: row.name,
   scopes: row.scopes.split(' ').filter(Boolean),
   accessTokenLifetime: row.access_token_lifetime,
+  tokenFormat: row.token_format as TokenFormat,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -36,6 +38,7 @@ export function createResourceStore(db: Kysely<Database>): ResourceStore {
           name: resource.name,
           scopes: resource.scopes.join(' '),
           access_token_lifetime: resource.accessTokenLifetime,
+          token_format: resource.tokenFormat,
           created_at: resource.createdAt,
           updated_at: resource.updatedAt,
         }).execute(),
@@ -49,6 +52,7 @@ export function createResourceStore(db: Kysely<Database>): ResourceStore {
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.scopes !== undefined) values.scopes = patch.scopes.join(' ');
       if (patch.accessTokenLifetime !== undefined) values.access_token_lifetime = patch.accessTokenLifetime;
+      if (patch.tokenFormat !== undefined) values.token_format = patch.tokenFormat;
       values.updated_at = patch.updatedAt ?? Math.floor(Date.now() / 1000);
       // Dropped after the write, so that no read racing it keeps the old rows for a cache period.
       await conflictAsError(db.updateTable('resources').set(values).where('id', '=', id).execute(), `the resource ${patch.uri} is registered already`).finally(() => (cached = undefined));

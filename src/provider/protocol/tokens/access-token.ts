@@ -9,8 +9,9 @@ import { signJwt } from './jwt.ts';
 
 // Access tokens in two formats. JWT (RFC 9068) by default: a resource server can check one with
 // the published keys alone, and Grantry's own /api/me needs no token lookup, only the one grant
-// query that tells whether the grant still stands. Opaque, for apps that ask for it: a random
-// string stored as its SHA-256, looked up on every use.
+// query that tells whether the grant still stands. Opaque, for apps that ask for it (tokens for the
+// issuer's own API) and for registered APIs that ask for it (RFC 8707; the row keeps the audience):
+// a random string stored as its SHA-256, looked up on every use.
 
 export const jwtAccessTokenType = 'at+jwt';
 
@@ -85,9 +86,10 @@ export function signJwtAccessToken(ctx: ProviderContext, input: AccessTokenInput
   return signJwt(key, jwtAccessTokenType, claims);
 }
 
-/** One statement: the row that makes an opaque token known. */
+/** One statement: the row that makes an opaque token known, with the APIs it is for (none: the issuer's own). */
 export async function createOpaqueAccessToken(ctx: ProviderContext, input: AccessTokenInput): Promise<string> {
   const token = randomToken(32);
+  const { audience } = input.context;
   await ctx.store.accessTokens.create({
     tokenHash: sha256(token),
     grantId: input.grantId,
@@ -95,6 +97,7 @@ export async function createOpaqueAccessToken(ctx: ProviderContext, input: Acces
     userId: input.context.userId,
     scope: input.context.scope,
     expiresAt: now() + input.lifetime,
+    ...(audience?.length ? { audience: [...audience] } : {}),
   });
   return token;
 }
@@ -180,7 +183,8 @@ async function verifySignatureAndClaims(ctx: ProviderContext, token: string, opt
   }
 }
 
-function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims {
+/** The claims Grantry's access tokens carry, of their types (also what ../own-api.ts's verified tokens are held to). */
+export function hasAccessTokenClaims(payload: JWTPayload): payload is AccessTokenClaims {
   return (
     typeof payload.sub === 'string' &&
     (typeof payload.aud === 'string' || (Array.isArray(payload.aud) && payload.aud.every((entry) => typeof entry === 'string'))) &&
