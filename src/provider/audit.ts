@@ -28,7 +28,11 @@ export type AuditEventName =
   /** A back-channel logout token reached the app (detail: attempts). */
   | 'backchannel_logout_delivered'
   /** A back-channel logout was given up (detail: attempts, reason). */
-  | 'backchannel_logout_failed';
+  | 'backchannel_logout_failed'
+  /** An operator registered an API (RFC 8707 resource) on the console's operator page (detail: its id, uri, scopes, lifetime, format). */
+  | 'resource_registered'
+  /** An operator changed an API on the console's operator page (detail: its id, uri and the fields changed, old and new scopes). */
+  | 'resource_updated';
 
 export const auditEventNames: readonly AuditEventName[] = [
   'user_signed_up',
@@ -48,6 +52,8 @@ export const auditEventNames: readonly AuditEventName[] = [
   'logged_out',
   'backchannel_logout_delivered',
   'backchannel_logout_failed',
+  'resource_registered',
+  'resource_updated',
 ];
 
 export interface AuditRecord {

@@ -158,8 +158,8 @@ async function ownedApp(ctx: ProviderContext, request: FastifyRequest, reply: Fa
   return { user, client };
 }
 
-/** Whether this browser's sign-in is recent enough for a sensitive change (login.reauthenticationSeconds). */
-async function signedInRecently(ctx: ProviderContext, request: FastifyRequest): Promise<boolean> {
+/** Whether this browser's sign-in is recent enough for a sensitive change (login.reauthenticationSeconds); the operator page's API forms ask it too. */
+export async function signedInRecently(ctx: ProviderContext, request: FastifyRequest): Promise<boolean> {
   const signIn = await currentSignIn(ctx, request);
   return signIn !== null && Math.floor(Date.now() / 1000) - signIn.signedInAt <= ctx.config.login.reauthenticationSeconds;
 }

@@ -35,6 +35,8 @@ const en = {
   'audit.event.logged_out': 'A user logged out through the app',
   'audit.event.backchannel_logout_delivered': 'The app was told of a logout',
   'audit.event.backchannel_logout_failed': 'The app could not be told of a logout',
+  'audit.event.resource_registered': 'An operator registered an API',
+  'audit.event.resource_updated': 'An operator changed an API',
 } as const;
 
 type AuditKey = keyof typeof en;
@@ -67,6 +69,8 @@ const zhCN: Catalogue<AuditKey> = {
   'audit.event.logged_out': '用户通过应用退出了登录',
   'audit.event.backchannel_logout_delivered': '已通知应用用户退出了登录',
   'audit.event.backchannel_logout_failed': '未能通知应用用户退出了登录',
+  'audit.event.resource_registered': '运营人员注册了一个 API',
+  'audit.event.resource_updated': '运营人员修改了一个 API',
 };
 
 const t = translator<AuditKey>({ en, 'zh-CN': zhCN });
