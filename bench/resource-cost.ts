@@ -5,18 +5,14 @@
 // that do nothing, on one token (after its first use, a remembered one: the case of a client
 // calling an API again and again), against a promise resolved the same way with no check at all.
 // The keys are handed over (the `keys` option), which is what the cached JWKS amounts to here.
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair } from 'jose';
+import { benchAccessToken } from './targets/types.ts';
 import { protectedResource } from '../src/resource/index.ts';
 
 const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 const issuer = 'https://id.example.com';
 const resource = 'https://api.example.com/data';
-const now = Math.floor(Date.now() / 1000);
-const token = await new SignJWT({ client_id: 'bench-client', scope: 'data:read' })
-  .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'bench' })
-  .setIssuer(issuer).setAudience(resource).setSubject('bench-user').setJti('bench-token')
-  .setIssuedAt(now).setExpirationTime(now + 86_400)
-  .sign(privateKey);
+const token = await benchAccessToken(privateKey, issuer, resource);
 
 const api = protectedResource({ resource, authorizationServers: [issuer], keys: (kid) => (kid === 'bench' ? publicKey : undefined) });
 const middleware = api.express({ scopes: ['data:read'] });

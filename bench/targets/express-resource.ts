@@ -8,9 +8,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { protectedResource } from '../../src/resource/index.ts';
-import { bearer, type RunningTarget } from './types.ts';
+import { bearer, benchAccessToken, type RunningTarget } from './types.ts';
 
 const answer = JSON.stringify({ access_token: 'x'.repeat(200), token_type: 'Bearer', expires_in: 3600 });
 
@@ -40,12 +40,7 @@ export async function startExpressResource(): Promise<RunningTarget> {
   app.get('/open/data', send);
   app.get('/api/data', api.express({ scopes: ['data:read'] }), send);
 
-  const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ client_id: 'bench-client', scope: 'data:read' })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'bench' })
-    .setIssuer(issuer).setAudience(resource).setSubject('bench-user').setJti('bench-token')
-    .setIssuedAt(now).setExpirationTime(now + 86_400)
-    .sign(privateKey);
+  const token = await benchAccessToken(privateKey, issuer, resource);
 
   return {
     url,

@@ -1,5 +1,7 @@
 // What every benchmark target offers the harness: where it listens, and how to prepare the
 // material of a scenario (credentials, tokens, codes minted beforehand) outside the measured load.
+import type { KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 
 export type ScenarioId =
   | 'fixed'
@@ -58,3 +60,13 @@ export const pkce = {
 };
 
 export const redirectUri = 'http://127.0.0.1:1/callback';
+
+/** An RFC 9068 access token as grantry/resource's benchmarks send it: EdDSA, one day long, scope data:read. */
+export function benchAccessToken(privateKey: CryptoKey | KeyObject, issuer: string, resource: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ client_id: 'bench-client', scope: 'data:read' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'bench' })
+    .setIssuer(issuer).setAudience(resource).setSubject('bench-user').setJti('bench-token')
+    .setIssuedAt(now).setExpirationTime(now + 86_400)
+    .sign(privateKey);
+}

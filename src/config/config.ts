@@ -149,8 +149,9 @@ function validateClientDocuments(config: GrantryConfig): void {
   const settings = config.clientIdMetadataDocuments;
   // The draft allows the loopback exception only where the provider itself runs on loopback; an
   // https issuer is a deployment, where it would let anyone make the provider call its neighbours.
-  if (settings.allowInsecureLoopback && new URL(config.issuer).protocol === 'https:') {
-    throw new ConfigError('clientIdMetadataDocuments.allowInsecureLoopback is for development only and cannot be on when the issuer is https');
+  const issuer = new URL(config.issuer);
+  if (settings.allowInsecureLoopback && !(issuer.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname))) {
+    throw new ConfigError('clientIdMetadataDocuments.allowInsecureLoopback is for development only: it needs the issuer itself to be http on loopback (localhost, 127.0.0.1, [::1])');
   }
   for (const host of settings.allowedHosts) {
     if (!/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {

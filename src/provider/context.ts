@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import type { GrantryConfig } from '../config/config.ts';
 import type { ProviderStore } from './storage.ts';
 import { createAuditRecorder, type AuditRecorder } from './audit.ts';
@@ -45,7 +46,8 @@ export function documentFetcher(config: GrantryConfig, options: ContextOptions =
       allowLoopback: settings.allowInsecureLoopback,
       timeoutMs: settings.timeoutMs,
       maxBytes: settings.maxBytes,
-      ...(options.outboundCa ? { ca: options.outboundCa } : {}),
+      // Node's `ca` replaces the public roots: they are kept, and the given certificates added.
+      ...(options.outboundCa ? { ca: [...rootCertificates, ...[options.outboundCa].flat()] } : {}),
     }).finally(() => inFlight.delete(url));
     inFlight.set(url, fetching);
     return fetching;

@@ -60,17 +60,20 @@ export function runHousekeeping(ctx: ProviderContext, options: { onError?: (erro
 }
 
 /**
- * Deletes the apps that registered themselves (RFC 7591) and obtained no token for
- * registration.unusedClientDays (counted from registration if they never did), each with
- * everything issued to it, as a deletion through RFC 7592 would. In batches, as the purge is.
+ * Deletes the apps no person registered — self-registered (RFC 7591) or known by their metadata
+ * document — that obtained no token for registration.unusedClientDays (counted from when they were
+ * first known if they never did; 0: kept), and the document apps that never obtained one once their
+ * requests can no longer be waiting; each with everything issued to it, as a deletion through RFC
+ * 7592 would. In batches, as the purge is.
  */
 async function removeUnusedRegisteredClients(ctx: ProviderContext, now: number): Promise<number> {
   const days = ctx.config.registration.unusedClientDays;
-  if (days <= 0) return 0;
   const { batchSize, maxBatches } = ctx.config.housekeeping;
   let removed = 0;
   for (let batch = 0; batch < maxBatches; batch++) {
-    const unused = await ctx.store.clients.unusedRegistered(now - days * 24 * 3600, batchSize);
+    // A metadata-document app that never obtained a token goes once no request of its can still be
+    // waiting: anyone can make Grantry meet (and keep) a new one by naming a URL.
+    const unused = await ctx.store.clients.unusedRegistered(days > 0 ? now - days * 24 * 3600 : 0, batchSize, now - ctx.config.authorizationRequestLifetime - ctx.config.lifetimes.authorizationCode);
     for (const { id, origin } of unused) {
       // Another instance may have removed it a moment ago: only this pass's own deletions count.
       if (await ctx.store.clients.delete(id)) {

@@ -368,9 +368,10 @@ export interface ClientStore {
   markUsed(id: string, at: number, staleBefore: number): Promise<boolean>;
   /**
    * Up to `limit` apps no person registered (self-registered, or known by their metadata document)
-   * that have not obtained a token since `before` (or, never having done so, were first seen before it).
+   * that have not obtained a token since `before` (or, never having done so, were first seen before it);
+   * and metadata-document apps never used that were first seen before `neverUsedDocumentsBefore`.
    */
-  unusedRegistered(before: number, limit: number): Promise<{ id: string; origin: 'registration' | 'document' }[]>;
+  unusedRegistered(before: number, limit: number, neverUsedDocumentsBefore?: number): Promise<{ id: string; origin: 'registration' | 'document' }[]>;
   /**
    * Deletes the app and everything issued to it: its grants (and so their refresh and access
    * tokens), its own opaque tokens, its unredeemed codes, consents and waiting requests. Its own

@@ -211,7 +211,12 @@ export function protectedResource(options: ProtectedResourceOptions) {
 
   /** Handed-over keys (the `keys` option), as jose asks for them: a kid the issuer does not publish is refused as the JWKS would be. */
   const handedKeys = (issuer: string): JWTVerifyGetKey => async (header) => {
-    const key = await options.keys!(header.kid, issuer);
+    let key;
+    try {
+      key = await options.keys!(header.kid, issuer);
+    } catch {
+      throw unavailable('the issuer\'s keys cannot be read now');
+    }
     if (!key) throw invalid('the token was signed by a key the issuer does not publish');
     return key;
   };
@@ -296,6 +301,9 @@ export function protectedResource(options: ProtectedResourceOptions) {
       if (error instanceof ResourceError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw invalid('the token has expired');
       if (error instanceof joseErrors.JWKSNoMatchingKey) throw invalid('the token was signed by a key the issuer does not publish');
+      // A TypeError is a fetch that failed when the keys are fetched; with keys handed over, it is
+      // jose refusing a key of another type than the token's alg names (RS256 on an Ed25519 key): the token's fault.
+      if (error instanceof TypeError && options.keys) throw invalid('the token signature or claims are invalid');
       if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || error instanceof TypeError) throw unavailable('the issuer\'s keys cannot be read now');
       if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw invalid('the token is for another resource');
       throw invalid('the token signature or claims are invalid');

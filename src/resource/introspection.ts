@@ -2,7 +2,8 @@
 // (RFC 7662), the resource server authenticating as a confidential client (client_secret_basic,
 // RFC 6749 §2.3.1). An active answer is remembered for a short while (RFC 7662 §4: a cache trades
 // how soon a revocation is seen for fewer calls), never beyond the token's exp, keyed by the
-// token's SHA-256 so that the cache holds no usable token; an inactive one is not remembered. The
+// token's SHA-256 (the verified answer it holds carries the token, as every verified token does);
+// an inactive one is not remembered. The
 // answer is checked as a JWT's claims are: the audience must name this resource, the token must
 // be an access token, unexpired, from the issuer asked.
 

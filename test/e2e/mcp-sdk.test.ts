@@ -27,8 +27,8 @@ import { storeKinds } from '../helpers/stores.ts';
 // SDK's step-up), and malformed requests (4xx, never 5xx). Both stores.
 //
 // How the SDK's client is known to Grantry is a case of its own (clientCases): pre-registered by
-// an operator; registering itself (RFC 7591; a todo while the endpoint refuses the API's scopes the
-// SDK registers with); a client ID metadata document is one case more (described at the list).
+// an operator; registering itself (RFC 7591, with the API's scopes the SDK registers with); known by
+// its client ID metadata document, served over https on loopback under the test's CA.
 
 /** The native app's loopback redirect URI as registered: a native app may use any port on it (RFC 8252 §7.3). */
 const registeredRedirect = 'http://127.0.0.1/callback';

@@ -247,9 +247,9 @@ export function memoryStore(): ProviderStore {
       client.lastUsedAt = at;
       return true;
     },
-    async unusedRegistered(before, limit) {
+    async unusedRegistered(before, limit, neverUsedDocumentsBefore = before) {
       return [...t.clients.values()]
-        .filter((client) => (client.origin === 'registration' || client.origin === 'document') && (client.lastUsedAt ?? client.createdAt) < before)
+        .filter((client) => (client.origin === 'registration' || client.origin === 'document') && ((client.lastUsedAt ?? client.createdAt) < before || (client.origin === 'document' && client.lastUsedAt === undefined && client.createdAt < neverUsedDocumentsBefore)))
         .map((client) => ({ id: client.id, origin: client.origin as 'registration' | 'document' }))
         .sort()
         .slice(0, limit);

@@ -27,3 +27,28 @@ export async function openidLogin(provider: RunningProvider, config: client.Conf
   const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, idTokenExpected: true });
   return { user, browser, tokens, idToken: tokens.id_token! };
 }
+
+/**
+ * A person signed in on a fresh browser authorizes the app with `resource` repeated as given
+ * (RFC 8707), allowing on the consent page when it is shown (a remembered consent answers at once).
+ * Returns where they were sent back, the PKCE verifier for the exchange, the consent page ('' when
+ * none), and the token request's `resource` parameters for `tokenResources`.
+ */
+export async function authorizeWithResources(
+  provider: RunningProvider,
+  config: client.Configuration,
+  user: Awaited<ReturnType<RunningProvider['createUser']>>,
+  options: { callback: string; scope: string; resources: string[]; tokenResources?: string[] },
+) {
+  const browser = new TestBrowser(provider.url);
+  await signIn(provider, browser, user);
+  const verifier = client.randomPKCECodeVerifier();
+  const url = client.buildAuthorizationUrl(config, { redirect_uri: options.callback, scope: options.scope, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  for (const resource of options.resources) url.searchParams.append('resource', resource);
+  const page = await browser.get(`${url.pathname}${url.search}`);
+  const back = page.status === 200 ? (await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'))).location! : page.location!;
+  if (!back?.startsWith(options.callback)) throw new Error(`not sent back to the app: ${page.status} ${back ?? page.text.slice(0, 300)}`);
+  const parameters = new URLSearchParams();
+  for (const resource of options.tokenResources ?? []) parameters.append('resource', resource);
+  return { back: new URL(back), verifier, consent: page.status === 200 ? page.text : '', parameters };
+}

@@ -211,6 +211,37 @@ for (const kind of storeKinds) {
       assert.match(page.text, /data-reason="redirect_uri_mismatch"/, 'as a redirect URI the app did not list');
     });
 
+    test('the token endpoint never fetches a document it has not met at the authorization endpoint', async () => {
+      host.serve('/clients/token-only.json', { redirect_uris: ['http://127.0.0.1/cb'] });
+      const clientId = `${host.origin}/clients/token-only.json`;
+      const answer = await fetch(`${provider.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, code: 'guessed', redirect_uri: 'http://127.0.0.1/cb', code_verifier: 'v'.repeat(43) }) });
+      assert.equal(answer.status, 401, 'an unknown app');
+      assert.equal(((await answer.json()) as { error: string }).error, 'invalid_client', 'invalid_client');
+      assert.equal(host.count('/clients/token-only.json'), 0, 'nothing fetched');
+      assert.equal(await provider.store.clients.find(clientId), undefined, 'nothing kept');
+    });
+
+    test('a document app that never obtained a token goes once none of its requests can be waiting', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const app = (id: string, createdAt: number, lastUsedAt?: number) => provider.store.clients.create({
+        id, ownerId: null, name: id, description: '', homepage: '', appType: 'native', secretHash: null, redirectUris: ['http://127.0.0.1/cb'], scopes: ['profile'],
+        grantTypes: ['authorization_code'], pkceRequired: true, trusted: false, tokenFormat: 'jwt', createdAt, updatedAt: createdAt, silentReturning: false,
+        origin: 'document', documentExpiresAt: now + 60, ...(lastUsedAt !== undefined ? { lastUsedAt } : {}),
+      });
+      const stale = provider.config.authorizationRequestLifetime + provider.config.lifetimes.authorizationCode + 60;
+      await app('https://never-used.example/old.json', now - stale);
+      await app('https://never-used.example/new.json', now - 60);
+      await app('https://used.example/old.json', now - stale, now - 3600);
+      const housekeeping = runHousekeeping(provider.ctx);
+      await housekeeping.runOnce();
+      await housekeeping.stop();
+      assert.deepEqual(
+        await Promise.all(['https://never-used.example/old.json', 'https://never-used.example/new.json', 'https://used.example/old.json'].map(async (id) => (await provider.store.clients.find(id)) !== undefined)),
+        [false, true, true],
+        'the never-used one past the request lifetime goes; one just met, and one that was used, stay',
+      );
+    });
+
     test('two first requests at once for a new document: both answered, one app kept', async () => {
       const clientId = host.serve('/clients/raced.json', { redirect_uris: ['http://127.0.0.1/cb'] }, { 'cache-control': 'max-age=600' });
       const user = await provider.createUser();
@@ -218,7 +249,7 @@ for (const kind of storeKinds) {
       for (const browser of browsers) await signIn(provider, browser, user);
       const pages = await Promise.all(browsers.map((browser) => authorize(provider, browser, clientId, 'http://127.0.0.1/cb')));
       assert.deepEqual(pages.map(({ page }) => page.status), [200, 200], 'both see the consent page');
-      assert.equal((await provider.store.clients.list()).filter((app) => app.id === clientId).length, 1, 'one app');
+      assert.ok(await provider.store.clients.find(clientId), 'the app is kept (one upsert won, the other changed nothing)');
       assert.equal(host.count('/clients/raced.json'), 1, 'one fetch, shared by both requests');
     });
 
@@ -251,6 +282,12 @@ for (const kind of storeKinds) {
       const browser = new TestBrowser(provider.url);
       await signIn(provider, browser, await provider.createUser());
       host.serve('/root-less', { redirect_uris: ['http://127.0.0.1/cb'] });
+      // Not written as the URL parser writes it: a backslash, a tab, an upper-case host, no "//".
+      const port = new URL(host.origin).port;
+      for (const clientId of [`${host.origin}/a\\..\\root-less`, `${host.origin}/a/.\t./root-less`, `http://LOCALHOST:${port}/root-less`, `http:127.0.0.1:${port}/root-less`]) {
+        const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
+        assert.match(page.text, /data-reason="client_unknown"/, `${JSON.stringify(clientId)}: not a client identifier URL`);
+      }
       for (const clientId of [`${host.origin}/`, `${host.origin}/a/../root-less`, `${host.origin}/a/%2e%2E/root-less`, `${host.origin}/./root-less`, `${host.origin}?x=/root-less`, `${host.origin}/root-less#x`, `http://user:pw@127.0.0.1:${new URL(host.origin).port}/root-less`, 'ftp://127.0.0.1/x.json']) {
         const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
         assert.equal(page.status, 400, `${clientId}: refused`);
@@ -285,11 +322,12 @@ describe('client ID metadata documents: what Grantry will not fetch', () => {
       const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
       assert.match(page.text, /data-reason="client_unknown"/, `${clientId}: not fetched, an unknown app`);
     }
-    for (const clientId of ['https://10.0.0.8/client.json', 'https://169.254.169.254/latest/meta-data.json', 'https://[fd00::1]/client.json', 'https://192.168.1.1/client.json', 'https://[::ffff:127.0.0.1]/client.json', 'https://0.0.0.0/client.json']) {
+    for (const clientId of ['https://10.0.0.8/client.json', 'https://169.254.169.254/latest/meta-data.json', 'https://[fd00::1]/client.json', 'https://192.168.1.1/client.json', 'https://[::ffff:7f00:1]/client.json', 'https://0.0.0.0/client.json']) {
       const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1/cb');
       assert.equal(page.status, 400, `${clientId}: refused`);
       assert.match(page.text, /data-reason="client_document"/, `${clientId}: for its document`);
-      assert.match(page.text, /is not an address Grantry calls/, `${clientId}: before any connection`);
+      assert.match(page.text, /could not be fetched: its address is not one Grantry calls/, `${clientId}: before any connection`);
+      assert.doesNotMatch(page.text, /resolves to|10\.0\.0\.8 is/, `${clientId}: without saying more of the network than that`);
     }
     assert.equal(host.count('/client.json'), 0, 'the loopback server was never contacted');
   });
@@ -342,6 +380,8 @@ describe('client ID metadata documents: what Grantry will not fetch', () => {
 
   test('allowInsecureLoopback is refused with an https issuer; caching follows the headers within bounds', () => {
     assert.throws(() => makeConfig({ secret: testSecret, issuer: 'https://id.example.com', clientIdMetadataDocuments: { allowInsecureLoopback: true } }), ConfigError, 'development only');
+    assert.throws(() => makeConfig({ secret: testSecret, issuer: 'http://10.0.0.5:3000', clientIdMetadataDocuments: { allowInsecureLoopback: true } }), ConfigError, 'an http issuer on a LAN address is no development machine either');
+    assert.equal(makeConfig({ secret: testSecret, issuer: 'http://127.0.0.1:3000', clientIdMetadataDocuments: { allowInsecureLoopback: true } }).clientIdMetadataDocuments.allowInsecureLoopback, true, 'an issuer on loopback may');
     assert.throws(() => makeConfig({ secret: testSecret, clientIdMetadataDocuments: { allowedHosts: ['https://x.example'] } }), ConfigError, 'a host, not a URL');
     const config = makeConfig({ secret: testSecret });
     assert.deepEqual(
@@ -375,7 +415,7 @@ describe('client ID metadata documents over https on loopback (a private certifi
         await signIn(provider, browser, await provider.createUser());
         const { page } = await authorize(provider, browser, clientId, 'http://127.0.0.1:4444/cb');
         assert.equal(page.status, expected, `${expected === 200 ? 'with' : 'without'} the CA: ${page.text.slice(0, 300)}`);
-        if (expected === 400) assert.match(page.text, /self-signed certificate|unable to verify/i, 'refused for the certificate');
+        if (expected === 400) assert.match(page.text, /could not be fetched: it could not be reached/, 'refused (the certificate), saying no more of the network');
       }
     } finally {
       await trusting.close();

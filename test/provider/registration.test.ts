@@ -402,7 +402,18 @@ for (const kind of storeKinds) {
 
   describe(`the operator's console page on ${kind.name}`, () => {
     let provider: RunningProvider;
-    before(async () => (provider = await startProvider(kind, { registration: { mode: 'open', perAddress: 1000 }, console: { operators: ['Olga'] } })));
+    before(async () => (provider = await startProvider(kind, { registration: { mode: 'open', perAddress: 1000 }, console: { operators: ['Olga', 'ops'] } })));
+
+    test('nobody can sign up under an operator\'s name, even before the operator\'s account exists', async () => {
+      for (const username of ['ops', 'OPS']) {
+        const browser = new TestBrowser(provider.url);
+        const form = await browser.get('/signup');
+        const answer = await browser.post('/signup', { csrf_token: csrfFrom(form.text), username, password: 'correct horse battery staple', password_confirmation: 'correct horse battery staple' });
+        assert.equal(answer.status, 409, `${username}: refused as a name already taken (${answer.status})`);
+        assert.equal(await provider.store.users.findByUsername(username), undefined, `${username}: no account made`);
+        assert.equal((await browser.get('/console/operator')).status, 303, `${username}: and no operator's page (not signed in)`);
+      }
+    });
     after(() => provider.close());
 
     test('an operator sees self-registered apps apart and the registered APIs, and deletes an app with a CSRF-protected form', async () => {

@@ -6,7 +6,7 @@ import { registerResource, updateResource } from '../../src/provider/protocol/re
 import { basic } from '../helpers/basic.ts';
 import { TestBrowser, consentDecision, csrfFrom } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
-import { discover } from '../helpers/oidc.ts';
+import { authorizeWithResources, discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
 import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
@@ -45,19 +45,9 @@ for (const kind of storeKinds) {
 
     /** Authorizes with these parameters (resource repeated as given) and redeems the code with `tokenResources`. */
     async function authorize(scope: string, resources: string[], tokenResources: string[] = [], person = user) {
-      const browser = new TestBrowser(provider.url);
-      await signIn(provider, browser, person);
-      const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-      for (const resource of resources) url.searchParams.append('resource', resource);
-      const page = await browser.get(`${url.pathname}${url.search}`);
-      // A consent remembered for these scopes and APIs answers at once.
-      const back = page.status === 200 ? (await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'))).location! : page.location!;
-      assert.ok(back?.startsWith(callback), `back to the app: ${page.status} ${back ?? page.text.slice(0, 300)}`);
-      const parameters = new URLSearchParams();
-      for (const resource of tokenResources) parameters.append('resource', resource);
-      const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier }, parameters);
-      return { consent: page.status === 200 ? page.text : '', tokens };
+      const { back, verifier, consent, parameters } = await authorizeWithResources(provider, config, person, { callback, scope, resources, tokenResources });
+      const tokens = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier }, parameters);
+      return { consent, tokens };
     }
 
     test('a token asked for with resource is for that API alone: its aud, its scopes, its lifetime; /api/me refuses it', async () => {

@@ -7,11 +7,9 @@ import { protectedResource, ResourceError } from '../../src/resource/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import * as resourceTokenFormat from '../../src/store/migrations/016-resource-token-format.ts';
 import { openDatabase } from '../../src/store/open.ts';
-import { TestBrowser, consentDecision } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
-import { discover } from '../helpers/oidc.ts';
+import { authorizeWithResources, discover } from '../helpers/oidc.ts';
 import { startProvider, type RunningProvider } from '../helpers/provider.ts';
-import { signIn } from '../helpers/session.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { basicAuth, countStatements, getMe, postForm } from './token-fixtures.ts';
 
@@ -27,6 +25,7 @@ const photos = 'https://photos.example.com/api';
 interface Introspection {
   active: boolean;
   aud?: string | string[];
+  username?: string;
   client_id?: string;
   scope?: string;
   token_type?: string;
@@ -65,17 +64,8 @@ for (const kind of storeKinds) {
 
     /** Authorizes (resource repeated as given), redeems the code with `tokenResources`, and counts the exchange's statements. */
     async function authorize(scope: string, resources: string[], tokenResources: string[] = []) {
-      const browser = new TestBrowser(provider.url);
-      await signIn(provider, browser, user);
-      const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(config, { redirect_uri: callback, scope, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
-      for (const resource of resources) url.searchParams.append('resource', resource);
-      const page = await browser.get(`${url.pathname}${url.search}`);
-      const back = page.status === 200 ? (await browser.post('/oauth2/authorize', consentDecision(page.text, 'allow'))).location! : page.location!;
-      assert.ok(back?.startsWith(callback), `back to the app: ${page.status} ${back ?? page.text.slice(0, 300)}`);
-      const parameters = new URLSearchParams();
-      for (const resource of tokenResources) parameters.append('resource', resource);
-      const { result: tokens, statements } = await countStatements(provider, () => client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier }, parameters));
+      const { back, verifier, parameters } = await authorizeWithResources(provider, config, user, { callback, scope, resources, tokenResources });
+      const { result: tokens, statements } = await countStatements(provider, () => client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier }, parameters));
       return { tokens, statements };
     }
 
@@ -101,6 +91,7 @@ for (const kind of storeKinds) {
 
       const answer = await introspect(tokens.access_token);
       assert.deepEqual([answer.active, answer.aud, answer.client_id, answer.scope, answer.token_type], [true, vault, app.id, 'openid vault:read', 'Bearer'], 'RFC 7662 §2.2: active, aud the API (one: a string), the app, the scope');
+      assert.equal(answer.username, undefined, 'no username: the token has no profile scope, and the API learns the person no better than the app did');
 
       for (const path of ['/api/me', '/oauth2/userinfo']) {
         const refused = await getMe(provider, tokens.access_token, path);
@@ -191,7 +182,7 @@ for (const kind of storeKinds) {
       const other = await provider.registerClient({ appType: 'web', redirectUris: [callback] });
       assert.deepEqual(await introspect(tokens.access_token, { id: other.client.id, secret: other.clientSecret! }), { active: false }, 'another app: inactive');
       assert.equal((await introspect(tokens.access_token, { id: app.id, secret: app.secret })).aud, vault, 'the app itself may ask about its own token');
-      // The token presented as a refresh token, and a token with its audience guessed at: nothing.
+      // The token presented as a refresh token: nothing.
       const misuse = await postForm(provider, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.access_token }, basicAuth(app.id, app.secret));
       assert.deepEqual([misuse.status, misuse.body.error], [400, 'invalid_grant'], 'an access token is not a refresh token');
       await postForm(provider, '/oauth2/revoke', { token: tokens.access_token, token_type_hint: 'access_token' }, basicAuth(app.id, app.secret));

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import express from 'express';
+import { generateKeyPair, SignJWT } from 'jose';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerResource } from '../../src/provider/protocol/resources.ts';
 import { signJwtAccessToken } from '../../src/provider/protocol/tokens/access-token.ts';
@@ -263,6 +264,27 @@ describe('grantry/resource', () => {
     for (const [header, status] of [['   ', 401], ['Basic a.b.c', 401], ['  Bearer a.b.c', 400], ['Bearer a.b.c.d', 401], ['Bearer a..b', 401], ['Bearer ', 400]] as const) {
       await assert.rejects(own.verify(header), (error: unknown) => error instanceof ResourceError && error.status === status, `${JSON.stringify(header)}: ${status}`);
     }
+  });
+
+  test('keys handed over as CryptoKeys: a token whose alg does not fit the named key is 401, never 503; a keys callback that throws is 503', async () => {
+    const { publicKey: edPublic, privateKey: edPrivate } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const { privateKey: rsaPrivate, publicKey: rsaPublic } = await generateKeyPair('RS256');
+    const { privateKey: ecPrivate } = await generateKeyPair('ES256');
+    const resource = 'https://api.example/data';
+    const handed = protectedResource({
+      resource, authorizationServers: ['https://id.example'], algorithms: ['EdDSA', 'RS256', 'ES256'],
+      keys: (kid) => (kid === 'ed' ? edPublic : kid === 'rsa' ? rsaPublic : undefined),
+      fetch: () => Promise.reject(new Error('no fetch expected')),
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (alg: string, kid: string, key: CryptoKey) => new SignJWT({ client_id: 'c', scope: 'x' }).setProtectedHeader({ alg, typ: 'at+jwt', kid })
+      .setIssuer('https://id.example').setAudience(resource).setSubject('u').setJti(`j-${alg}-${kid}`).setIssuedAt(now).setExpirationTime(now + 600).sign(key);
+    assert.equal((await handed.verify(`Bearer ${await sign('EdDSA', 'ed', edPrivate)}`)).subject, 'u', 'the right key and alg: verified');
+    for (const [alg, kid, key] of [['RS256', 'ed', rsaPrivate], ['EdDSA', 'rsa', edPrivate], ['ES256', 'ed', ecPrivate]] as const) {
+      await assert.rejects(handed.verify(`Bearer ${await sign(alg, kid, key)}`), (error: unknown) => error instanceof ResourceError && error.status === 401 && error.code === 'invalid_token', `${alg} naming the ${kid} key: 401 invalid_token (the client must not keep the token)`);
+    }
+    const broken = protectedResource({ resource, authorizationServers: ['https://id.example'], keys: () => { throw new Error('the key store is down'); }, fetch: () => Promise.reject(new Error('no fetch expected')) });
+    await assert.rejects(broken.verify(`Bearer ${await sign('EdDSA', 'ed', edPrivate)}`), (error: unknown) => error instanceof ResourceError && error.status === 503, 'keys that cannot be read now: 503, the client keeps its token');
   });
 
   test('a token remembered for one scope set is still checked for the scopes of each call', async () => {

@@ -1,3 +1,4 @@
+import { isOperator } from './console-operator.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { throttledAddress } from '../../lib/address.ts';
 import { bucketRetryAfter } from '../../lib/leaky-bucket.ts';
@@ -113,6 +114,9 @@ export async function loginRoutes(app: FastifyInstance, { ctx }: { ctx: Provider
 
     const problem = signupProblem(values, password, formText(body, 'password_confirmation'));
     if (problem) return again(problem);
+    // An operator's name (console.operators) is never for a stranger to take, even before the operator's
+    // account exists: answered as a name already taken, so that the page does not say who operates.
+    if (isOperator(ctx, { username: values.username })) return again({ key: 'signup.error.taken', params: { username: values.username } }, 409);
     // Counted before the password is hashed: that hash is what a flood of sign-ups would cost.
     const wait = await signupWait(ctx, request.ip);
     if (wait > 0) {

@@ -61,7 +61,7 @@ export async function authenticateClient(ctx: ProviderContext, credentials: Clie
   // app known by its metadata document is fetched again once its document's lifetime is over.
   let client: Client | undefined;
   try {
-    client = plausible ? await findClient(ctx, presented.clientId, { fresh: true }) : undefined;
+    client = plausible ? await findClient(ctx, presented.clientId, { fresh: true, knownOnly: true }) : undefined;
   } catch (error) {
     if (error instanceof ClientDocumentError) throw invalidClient(error.message);
     throw error;

@@ -1,5 +1,5 @@
 import type { GrantryConfig } from '../../config/config.ts';
-import type { FetchedJson } from '../../lib/outbound.ts';
+import { OutboundRefused, OutboundTimeout, OutboundUnacceptable, type FetchedJson } from '../../lib/outbound.ts';
 import type { ProviderContext } from '../context.ts';
 import type { Client } from '../storage.ts';
 import { RegistrationError, checkRedirectUri, isLoopbackHost, validateClient } from './clients.ts';
@@ -34,6 +34,9 @@ export function isClientIdUrl(config: GrantryConfig, clientId: string): boolean 
   const settings = config.clientIdMetadataDocuments;
   if (!settings.enabled || !clientId.startsWith('http') || clientId.length > maxClientIdUrlLength || !URL.canParse(clientId)) return false;
   const url = new URL(clientId);
+  // Written as the URL parser would write it (no backslashes, tabs, upper-case host or default port
+  // that it would quietly change): the id is compared as written, so it must be what is fetched.
+  if (url.href !== clientId) return false;
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && settings.allowInsecureLoopback)) return false;
   if (loopback && !settings.allowInsecureLoopback) return false;
@@ -59,13 +62,31 @@ function hostAllowed(allowed: readonly string[], host: string): boolean {
  * ClientDocumentError when a document was needed and could not be used: the draft (§4.1) has the
  * request aborted then, never answered from a stale copy.
  */
-export async function findClient(ctx: ProviderContext, clientId: string, options: { fresh?: boolean } = {}): Promise<Client | undefined> {
+export async function findClient(ctx: ProviderContext, clientId: string, options: { fresh?: boolean; knownOnly?: boolean } = {}): Promise<Client | undefined> {
   if (!isPlausibleClientId(clientId)) return undefined;
-  const known = await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds, options);
+  const known = await ctx.store.clients.findCached(clientId, ctx.config.clientCacheSeconds, { ...(options.fresh ? { fresh: true } : {}) });
   if (known && known.origin !== 'document') return known;
   if (!isClientIdUrl(ctx.config, clientId)) return undefined;
   if (known && (known.documentExpiresAt ?? 0) > Math.floor(Date.now() / 1000)) return known;
-  return fetchDocumentClient(ctx, clientId, known);
+  // Where an app must already be known (the token endpoint: no code or refresh token can exist for
+  // an app never seen at the authorization endpoint), an unknown URL is not fetched at all, so that
+  // client authentication cannot be used to make Grantry fetch, and keep, documents at will.
+  if (!known && options.knownOnly) return undefined;
+  // Requests for one document at once share its fetch and its save, so that the second waits for the app the first keeps.
+  const pending = inFlight(ctx);
+  const running = pending.get(clientId);
+  if (running) return running;
+  const resolving = fetchDocumentClient(ctx, clientId, known).finally(() => pending.delete(clientId));
+  pending.set(clientId, resolving);
+  return resolving;
+}
+
+const resolvingByContext = new WeakMap<ProviderContext, Map<string, Promise<Client>>>();
+
+function inFlight(ctx: ProviderContext): Map<string, Promise<Client>> {
+  let pending = resolvingByContext.get(ctx);
+  if (!pending) resolvingByContext.set(ctx, (pending = new Map()));
+  return pending;
 }
 
 /** Fetches, checks and keeps the document's app; `known` is its record from an earlier fetch. */
@@ -74,7 +95,12 @@ async function fetchDocumentClient(ctx: ProviderContext, url: string, known: Cli
   try {
     fetched = await ctx.fetchClientDocument(url);
   } catch (error) {
-    throw new ClientDocumentError(`The app's metadata document at ${url} could not be fetched: ${(error as Error).message}.`);
+    // What the document itself said is the app developer's to read; what the network said (where a
+    // name resolves, which ports answer) is not for whoever opens the page, who may be anyone.
+    const why = error instanceof OutboundUnacceptable ? error.message
+      : error instanceof OutboundRefused ? (error.message.startsWith('too many') ? error.message : 'its address is not one Grantry calls')
+        : error instanceof OutboundTimeout ? 'it did not answer in time' : 'it could not be reached';
+    throw new ClientDocumentError(`The app's metadata document at ${url} could not be fetched: ${why}.`);
   }
   const at = Math.floor(Date.now() / 1000);
   const client = documentClient(ctx.config, url, fetched.body, at, known);
@@ -113,13 +139,14 @@ export function documentClient(config: GrantryConfig, url: string, body: unknown
     const target = new URL(uri);
     if (target.protocol === 'https:' && target.hostname !== host) throw refuse(`lists the redirect URI ${uri}, on another host than the document's (${host})`);
   }
-  const onDevice = (redirectUris as string[]).some((uri) => !uri.startsWith('https:'));
+  const onDevice = (redirectUris as string[]).some((uri) => new URL(uri).protocol !== 'https:');
   const asked = typeof document.scope === 'string' ? document.scope.split(' ').filter(Boolean) : [];
   const scopes = Object.keys(config.scopes).filter((scope) => asked.length === 0 || asked.includes(scope));
   // RFC 7591 §2: grant_types defaults to authorization_code alone; refresh tokens only when asked for.
   const wantsRefresh = Array.isArray(document.grant_types) && document.grant_types.includes('refresh_token');
   const name = typeof document.client_name === 'string' && document.client_name.trim() ? document.client_name.trim().slice(0, 100) : host;
-  const homepage = typeof document.client_uri === 'string' && URL.canParse(document.client_uri) && /^https?:$/.test(new URL(document.client_uri).protocol) ? document.client_uri : '';
+  // Shown as the app's homepage: only on the document's own host, or a document could point at any site.
+  const homepage = typeof document.client_uri === 'string' && URL.canParse(document.client_uri) && new URL(document.client_uri).protocol === 'https:' && new URL(document.client_uri).hostname === host ? document.client_uri : '';
   const client: Client = {
     id: url,
     ownerId: null,
@@ -170,5 +197,5 @@ export function cacheLifetime(config: GrantryConfig, headers: FetchedJson['heade
 
 /** Whether every redirect URI of the app is on the person's device (loopback or a private-use scheme): the consent page says so. */
 export function redirectsOnlyToDevice(client: Pick<Client, 'redirectUris'>): boolean {
-  return client.redirectUris.length > 0 && client.redirectUris.every((uri) => !uri.startsWith('https:'));
+  return client.redirectUris.length > 0 && client.redirectUris.every((uri) => !URL.canParse(uri) || new URL(uri).protocol !== 'https:');
 }

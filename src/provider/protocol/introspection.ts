@@ -52,7 +52,9 @@ async function introspectAccessToken(ctx: ProviderContext, caller: Client, token
       exp: access.expiresAt,
       iss: ctx.config.issuer,
     };
-    if (access.user) response.username = access.user.username;
+    // The username is what the profile scope reveals (UserInfo's preferred_username): a caller asking
+    // about a token without it (an API handed a tools:read token) learns the person no better than the app did.
+    if (access.user && access.scope.includes('profile')) response.username = access.user.username;
     if (access.claims) Object.assign(response, { iat: access.claims.iat, aud: access.claims.aud, jti: access.claims.jti });
     // An opaque token's audience as its row keeps it: the APIs it was asked for (RFC 8707), or the
     // issuer's own API when none; said as a JWT says it, so that a resource server checks the

@@ -79,12 +79,18 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       return Number(result.numUpdatedRows) > 0;
     },
 
-    async unusedRegistered(before, limit) {
+    async unusedRegistered(before, limit, neverUsedDocumentsBefore = before) {
       const rows = await db
         .selectFrom('clients')
         .select(['id', 'origin'])
         .where('origin', 'in', ['registration', 'document'])
-        .where((eb) => eb.or([eb('last_used_at', '<', before), eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', before)])]))
+        .where((eb) =>
+          eb.or([
+            eb('last_used_at', '<', before),
+            eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', before)]),
+            eb.and([eb('origin', '=', 'document'), eb('last_used_at', 'is', null), eb('created_at', '<', neverUsedDocumentsBefore)]),
+          ]),
+        )
         .orderBy('id')
         .limit(limit)
         .execute();
