@@ -73,10 +73,13 @@ async function removeUnusedRegisteredClients(ctx: ProviderContext, now: number):
   for (let batch = 0; batch < maxBatches; batch++) {
     // A metadata-document app that never obtained a token goes once no request of its can still be
     // waiting: anyone can make Grantry meet (and keep) a new one by naming a URL.
-    const unused = await ctx.store.clients.unusedRegistered(days > 0 ? now - days * 24 * 3600 : 0, batchSize, now - ctx.config.authorizationRequestLifetime - ctx.config.lifetimes.authorizationCode);
+    const before = days > 0 ? now - days * 24 * 3600 : 0;
+    const neverUsedDocumentsBefore = now - ctx.config.authorizationRequestLifetime - ctx.config.lifetimes.authorizationCode;
+    const unused = await ctx.store.clients.unusedRegistered(before, batchSize, neverUsedDocumentsBefore);
     for (const { id, origin } of unused) {
-      // Another instance may have removed it a moment ago: only this pass's own deletions count.
-      if (await ctx.store.clients.delete(id)) {
+      // Another instance may have removed it a moment ago, or the app obtained a token since it was
+      // found: only this pass's own deletions of apps still unused count.
+      if (await ctx.store.clients.deleteUnused(id, before, neverUsedDocumentsBefore)) {
         removed++;
         ctx.audit.record({ event: 'app_deleted', clientId: id, detail: { origin, reason: 'unused' } });
       }

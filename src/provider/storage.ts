@@ -372,6 +372,8 @@ export interface ClientStore {
    * and metadata-document apps never used that were first seen before `neverUsedDocumentsBefore`.
    */
   unusedRegistered(before: number, limit: number, neverUsedDocumentsBefore?: number): Promise<{ id: string; origin: 'registration' | 'document' }[]>;
+  /** Deletes the app as `delete` does, only if it is still unused by unusedRegistered's measure (an app used since stays). Says whether it did. */
+  deleteUnused(id: string, before: number, neverUsedDocumentsBefore?: number): Promise<boolean>;
   /**
    * Deletes the app and everything issued to it: its grants (and so their refresh and access
    * tokens), its own opaque tokens, its unredeemed codes, consents and waiting requests. Its own

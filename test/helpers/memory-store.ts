@@ -247,6 +247,10 @@ export function memoryStore(): ProviderStore {
       client.lastUsedAt = at;
       return true;
     },
+    async deleteUnused(id, before, neverUsedDocumentsBefore = before) {
+      const stillUnused = (await clients.unusedRegistered(before, Number.MAX_SAFE_INTEGER, neverUsedDocumentsBefore)).some((app) => app.id === id);
+      return stillUnused ? clients.delete(id) : false;
+    },
     async unusedRegistered(before, limit, neverUsedDocumentsBefore = before) {
       return [...t.clients.values()]
         .filter((client) => (client.origin === 'registration' || client.origin === 'document') && ((client.lastUsedAt ?? client.createdAt) < before || (client.origin === 'document' && client.lastUsedAt === undefined && client.createdAt < neverUsedDocumentsBefore)))

@@ -240,6 +240,14 @@ for (const kind of storeKinds) {
         [false, true, true],
         'the never-used one past the request lifetime goes; one just met, and one that was used, stay',
       );
+      // An app found unused that obtains a token before the delete runs stays (the delete has the finding's condition).
+      await app('https://raced.example/old.json', now - stale);
+      const before = now - provider.config.registration.unusedClientDays * 24 * 3600;
+      const found = await provider.store.clients.unusedRegistered(before, 100, now - stale + 30);
+      assert.ok(found.some((entry) => entry.id === 'https://raced.example/old.json'), 'found unused');
+      assert.equal(await provider.store.clients.markUsed('https://raced.example/old.json', now, now - 24 * 3600), true, 'then it obtains a token');
+      assert.equal(await provider.store.clients.deleteUnused('https://raced.example/old.json', before, now - stale + 30), false, 'the delete that follows leaves it');
+      assert.ok(await provider.store.clients.find('https://raced.example/old.json'), 'and it is there');
     });
 
     test('two first requests at once for a new document: both answered, one app kept', async () => {

@@ -260,6 +260,9 @@ for (const kind of storeKinds) {
       const tooBig = await call(provider, 'PUT', path, { headers: bearer(token), body: { ...webMetadata, client_id: id, client_uri: `https://tool.example/${'a'.repeat(20_000)}` } });
       assert.equal(tooBig.status, 413, 'an oversized PUT is 413');
 
+      const withAlg = await call(provider, 'PUT', path, { headers: bearer(token), body: { ...webMetadata, client_id: id, client_secret: secret, id_token_signed_response_alg: 'EdDSA' } });
+      assert.equal(withAlg.status, 200, `a replacement choosing EdDSA: ${JSON.stringify(withAlg.body)}`);
+      assert.equal((await provider.store.clients.find(id))!.idTokenSignedResponseAlg, 'EdDSA', 'EdDSA kept');
       const replaced = await call(provider, 'PUT', path, {
         headers: bearer(token),
         body: { client_id: id, client_secret: secret, client_name: 'Renamed tool', redirect_uris: ['https://tool.example/v2'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' },
@@ -270,6 +273,7 @@ for (const kind of storeKinds) {
       assert.deepEqual(stored.redirectUris, ['https://tool.example/v2'], 'the redirect URIs are replaced, not merged');
       assert.deepEqual(stored.grantTypes, ['authorization_code'], 'the grant types are replaced');
       assert.equal(stored.trusted, false, 'still not trusted');
+      assert.equal(stored.idTokenSignedResponseAlg, 'RS256', 'RFC 7592 §2.2: the algorithm the replacement leaves out is the default again, not what was');
 
       const deleted = await call(provider, 'DELETE', path, { headers: bearer(token) });
       assert.equal(deleted.status, 204, 'the right token deletes the client');

@@ -154,8 +154,11 @@ export async function replaceRegistration(ctx: ProviderContext, clientId: string
     scopes: next.scopes && next.scopes.length > 0 ? next.scopes : Object.keys(ctx.config.scopes),
     postLogoutRedirectUris: next.postLogoutRedirectUris ?? [],
     backchannelLogoutUri: next.backchannelLogoutUri ?? '',
-    ...(next.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: next.idTokenSignedResponseAlg } : {}),
-    // A pairwise app keeps its sector and subjects; only a registration may choose pairwise.
+    // RFC 7592 §2.2: a field left out of the replacement is as if never registered; for the algorithm,
+    // that is RS256, the default (OpenID Connect Registration §2).
+    idTokenSignedResponseAlg: next.idTokenSignedResponseAlg ?? 'RS256',
+    // A pairwise app keeps its sector and subjects; only a registration may choose pairwise
+    // (a departure from §2.2 on purpose: dropping it would change every id the app knows its users by).
     subjectType: next.subjectType ?? client.subjectType,
   };
   const updated = await updateClient(ctx.store, ctx.config, client.id, patch).catch(asMetadataError);

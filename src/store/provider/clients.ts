@@ -1,9 +1,22 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Client, ClientStore } from '../../provider/storage.ts';
 import { ClientCache } from '../client-cache.ts';
 import { precompile } from '../compiled.ts';
 import type { Database } from '../schema.ts';
 import { clientRow, now, toClient, withoutUndefined } from './rows.ts';
+
+/** Apps no person registered that are unused (see ClientStore.unusedRegistered), as a condition on the clients table. */
+function unused(before: number, neverUsedDocumentsBefore: number) {
+  return (eb: ExpressionBuilder<Database, 'clients'>) =>
+    eb.and([
+      eb('origin', 'in', ['registration', 'document']),
+      eb.or([
+        eb('last_used_at', '<', before),
+        eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', before)]),
+        eb.and([eb('origin', '=', 'document'), eb('last_used_at', 'is', null), eb('created_at', '<', neverUsedDocumentsBefore)]),
+      ]),
+    ]);
+}
 
 /** Apps, with the per-process cache that spares a warm token or authorization request its client lookup. */
 export function createClientStore(db: Kysely<Database>, cache: ClientCache): ClientStore {
@@ -83,18 +96,22 @@ export function createClientStore(db: Kysely<Database>, cache: ClientCache): Cli
       const rows = await db
         .selectFrom('clients')
         .select(['id', 'origin'])
-        .where('origin', 'in', ['registration', 'document'])
-        .where((eb) =>
-          eb.or([
-            eb('last_used_at', '<', before),
-            eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', before)]),
-            eb.and([eb('origin', '=', 'document'), eb('last_used_at', 'is', null), eb('created_at', '<', neverUsedDocumentsBefore)]),
-          ]),
-        )
+        .where(unused(before, neverUsedDocumentsBefore))
         .orderBy('id')
         .limit(limit)
         .execute();
       return rows.map((row) => ({ id: row.id, origin: row.origin as 'registration' | 'document' }));
+    },
+
+    async deleteUnused(id, before, neverUsedDocumentsBefore = before) {
+      // The row first, on the condition that found it: an app that obtained a token since stays,
+      // with everything issued to it. Then the rows that name it without a foreign key.
+      const result = await db.deleteFrom('clients').where('id', '=', id).where(unused(before, neverUsedDocumentsBefore)).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      await db.deleteFrom('authorization_codes').where('client_id', '=', id).execute();
+      await db.deleteFrom('access_tokens').where('client_id', '=', id).execute();
+      cache.invalidate(id);
+      return true;
     },
 
     async list(ownerId) {
