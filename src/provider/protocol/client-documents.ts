@@ -76,7 +76,13 @@ export async function findClient(ctx: ProviderContext, clientId: string, options
   const pending = inFlight(ctx);
   const running = pending.get(clientId);
   if (running) return running;
-  const resolving = fetchDocumentClient(ctx, clientId, known).finally(() => pending.delete(clientId));
+  const resolving = (async () => {
+    // Read again, within the shared work: a request that finished fetching between this one's
+    // first look and now has kept the app, and its record is the answer.
+    const latest = await ctx.store.clients.find(clientId);
+    if (latest && (latest.origin !== 'document' || (latest.documentExpiresAt ?? 0) > Math.floor(Date.now() / 1000))) return latest;
+    return fetchDocumentClient(ctx, clientId, latest ?? known);
+  })().finally(() => pending.delete(clientId));
   pending.set(clientId, resolving);
   return resolving;
 }
